@@ -1,0 +1,20 @@
+// What a connector can do, as advertised by the v3 API.
+
+export const CAPABILITIES = [
+  'FETCH_ACCOUNTS',
+  'FETCH_BALANCES',
+  'FETCH_EXTERNAL_ACCOUNTS',
+  'FETCH_PAYMENTS',
+  'FETCH_OTHERS',
+  'FETCH_ORDERS',
+  'FETCH_CONVERSIONS',
+  'CREATE_WEBHOOKS',
+  'TRANSLATE_WEBHOOKS',
+  'CREATE_BANK_ACCOUNT',
+  'CREATE_TRANSFER',
+  'CREATE_PAYOUT',
+  'ALLOW_FORMANCE_ACCOUNT_CREATION',
+  'ALLOW_FORMANCE_PAYMENT_CREATION',
+] as const;
+
+export type Capability = (typeof CAPABILITIES)[number];

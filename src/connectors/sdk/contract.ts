@@ -1,0 +1,262 @@
+// The typed contract between the engine and a connector: PSP objects, task trees, requests and responses.
+import type { PaymentScheme, PaymentStatus, PaymentType } from '../../domain/enums.js';
+
+/** An account as the PSP reports it. `raw` is the PSP's own JSON for that account. */
+export interface PspAccount {
+  reference: string;
+  createdAt: Date;
+  name?: string;
+  defaultAsset?: string;
+  metadata?: Record<string, string>;
+  raw: unknown;
+}
+
+export interface PspBalance {
+  accountReference: string;
+  createdAt: Date;
+  amount: bigint;
+  asset: string;
+}
+
+/**
+ * A payment, or a change to one. A refund or dispute of payment P carries `parentReference = P`, and
+ * becomes an adjustment of P rather than a new payment.
+ */
+export interface PspPayment {
+  reference: string;
+  parentReference?: string;
+  createdAt: Date;
+  /**
+   * When the PSP last changed this payment. Each distinct (status, updatedAt) observed becomes one
+   * adjustment stamped with this time; defaults to createdAt.
+   */
+  updatedAt?: Date;
+  type: PaymentType;
+  amount: bigint;
+  asset: string;
+  scheme: PaymentScheme;
+  status: PaymentStatus;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata?: Record<string, string>;
+  raw: unknown;
+}
+
+/** Anything else a PSP lists (profiles, users, …) that other tasks hang from. */
+export interface PspOther {
+  id: string;
+  other: unknown;
+}
+
+export interface PspOrder {
+  reference: string;
+  createdAt: Date;
+  raw: unknown;
+  [field: string]: unknown;
+}
+
+export interface PspConversion {
+  reference: string;
+  createdAt: Date;
+  raw: unknown;
+  [field: string]: unknown;
+}
+
+export const TASK_TYPES = [
+  'FETCH_OTHERS',
+  'FETCH_ACCOUNTS',
+  'FETCH_BALANCES',
+  'FETCH_EXTERNAL_ACCOUNTS',
+  'FETCH_PAYMENTS',
+  'CREATE_WEBHOOKS',
+  'FETCH_ORDERS',
+  'FETCH_CONVERSIONS',
+] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+/**
+ * One node of a connector's task tree. A periodic node is polled on the connector's polling period; a
+ * non-periodic node runs once each time its parent produces an item. Children run once per item their
+ * parent fetches, with that item as `fromPayload`.
+ */
+export interface TaskNode {
+  type: TaskType;
+  /** Distinguishes two nodes of the same type under one parent (e.g. two FETCH_OTHERS). */
+  name: string;
+  periodic: boolean;
+  children: TaskNode[];
+}
+
+/** The parent item a child task was spawned for. */
+export interface FromPayload {
+  id: string;
+  payload: unknown;
+}
+
+export interface FetchNextRequest {
+  /** The parent item, for child tasks; undefined for root tasks. */
+  fromPayload?: FromPayload;
+  /** The `newState` this task returned last time; undefined on the first call. */
+  state: unknown;
+  pageSize: number;
+  /** The node's name (lets one FETCH_OTHERS implementation serve several nodes). */
+  name: string;
+}
+
+export interface FetchNextResponse<T> {
+  items: T[];
+  newState: unknown;
+  hasMore: boolean;
+}
+
+export interface InstallResponse {
+  workflow: TaskNode[];
+}
+
+export interface WebhookConfig {
+  name: string;
+  urlPath: string;
+  metadata: Record<string, string>;
+}
+
+export interface UninstallRequest {
+  webhookConfigs: WebhookConfig[];
+}
+
+export interface BankAccountDetails {
+  id: string;
+  createdAt: Date;
+  name: string;
+  accountNumber?: string;
+  iban?: string;
+  swiftBicCode?: string;
+  country?: string;
+  metadata: Record<string, string>;
+}
+
+export interface CreateBankAccountRequest {
+  bankAccount: BankAccountDetails;
+  /** Stable across retries of one attempt; connectors must pass it to the PSP. */
+  idempotencyKey: string;
+}
+
+export interface CreateBankAccountResponse {
+  relatedAccount: PspAccount;
+}
+
+export interface PspPaymentInitiation {
+  reference: string;
+  createdAt: Date;
+  description: string;
+  sourceAccount?: PspAccount;
+  destinationAccount?: PspAccount;
+  amount: bigint;
+  asset: string;
+  metadata: Record<string, string>;
+}
+
+export interface CreateTransferRequest {
+  paymentInitiation: PspPaymentInitiation;
+  /** Stable across retries of one attempt; connectors must pass it to the PSP. */
+  idempotencyKey: string;
+}
+
+/** Either the payment is known at once, or the PSP gave an id to poll until it is. */
+export interface CreateTransferResponse {
+  payment?: PspPayment;
+  pollingId?: string;
+}
+
+export interface ReverseTransferRequest {
+  paymentInitiationReversal: {
+    reference: string;
+    createdAt: Date;
+    description: string;
+    relatedPaymentInitiation: PspPaymentInitiation;
+    amount: bigint;
+    asset: string;
+    metadata: Record<string, string>;
+  };
+  idempotencyKey: string;
+}
+
+export interface ReverseTransferResponse {
+  payment: PspPayment;
+}
+
+export interface PollTransferStatusRequest {
+  pollingId: string;
+}
+
+/** `payment` stays undefined while the outcome is not known yet. */
+export interface PollTransferStatusResponse {
+  payment?: PspPayment;
+}
+
+export interface CreateWebhooksRequest {
+  webhookBaseUrl: string;
+  fromPayload?: FromPayload;
+}
+
+export interface CreateWebhooksResponse {
+  configs: WebhookConfig[];
+  others: PspOther[];
+}
+
+export interface Webhook {
+  headers: Record<string, string[]>;
+  queryValues: Record<string, string[]>;
+  body: Buffer;
+  basicAuth?: { username: string; password: string };
+}
+
+export interface VerifyWebhookRequest {
+  webhook: Webhook;
+  config: WebhookConfig;
+}
+
+export interface VerifyWebhookResponse {
+  idempotencyKey?: string;
+}
+
+export interface TrimWebhookResponse {
+  webhooks: Webhook[];
+}
+
+export type WebhookTranslation =
+  | { kind: 'account'; account: PspAccount }
+  | { kind: 'externalAccount'; account: PspAccount }
+  | { kind: 'payment'; payment: PspPayment }
+  | { kind: 'balance'; balance: PspBalance }
+  | { kind: 'paymentToDelete'; reference: string };
+
+export interface TranslateWebhookResponse {
+  responses: WebhookTranslation[];
+}
+
+/** Everything a connector may implement. Unsupported operations throw NotImplementedError. */
+export interface Connector {
+  install(): Promise<InstallResponse>;
+  uninstall(request: UninstallRequest): Promise<void>;
+
+  fetchNextAccounts(request: FetchNextRequest): Promise<FetchNextResponse<PspAccount>>;
+  fetchNextBalances(request: FetchNextRequest): Promise<FetchNextResponse<PspBalance>>;
+  fetchNextExternalAccounts(request: FetchNextRequest): Promise<FetchNextResponse<PspAccount>>;
+  fetchNextPayments(request: FetchNextRequest): Promise<FetchNextResponse<PspPayment>>;
+  fetchNextOthers(request: FetchNextRequest): Promise<FetchNextResponse<PspOther>>;
+  fetchNextOrders(request: FetchNextRequest): Promise<FetchNextResponse<PspOrder>>;
+  fetchNextConversions(request: FetchNextRequest): Promise<FetchNextResponse<PspConversion>>;
+
+  createBankAccount(request: CreateBankAccountRequest): Promise<CreateBankAccountResponse>;
+  createTransfer(request: CreateTransferRequest): Promise<CreateTransferResponse>;
+  reverseTransfer(request: ReverseTransferRequest): Promise<ReverseTransferResponse>;
+  pollTransferStatus(request: PollTransferStatusRequest): Promise<PollTransferStatusResponse>;
+  createPayout(request: CreateTransferRequest): Promise<CreateTransferResponse>;
+  reversePayout(request: ReverseTransferRequest): Promise<ReverseTransferResponse>;
+  pollPayoutStatus(request: PollTransferStatusRequest): Promise<PollTransferStatusResponse>;
+
+  createWebhooks(request: CreateWebhooksRequest): Promise<CreateWebhooksResponse>;
+  verifyWebhook(request: VerifyWebhookRequest): Promise<VerifyWebhookResponse>;
+  trimWebhook(request: VerifyWebhookRequest): Promise<TrimWebhookResponse>;
+  translateWebhook(request: VerifyWebhookRequest & { name: string }): Promise<TranslateWebhookResponse>;
+}

@@ -1,0 +1,76 @@
+// Typed connector errors; the engine and the API map them to outcomes in one place each.
+
+export class ConnectorError extends Error {
+  override name = 'ConnectorError';
+}
+
+/** The connector (or the PSP) does not support this operation. Terminal. */
+export class NotImplementedError extends ConnectorError {
+  override name = 'NotImplementedError';
+  constructor(operation = 'operation') {
+    super(`${operation} is not implemented by this connector`);
+  }
+}
+
+/** The connector was asked to work before it was installed. Retryable. */
+export class NotYetInstalledError extends ConnectorError {
+  override name = 'NotYetInstalledError';
+  constructor() {
+    super('connector is not yet installed');
+  }
+}
+
+/** The request is invalid for this PSP (bad amount, unsupported currency, …). Terminal. */
+export class InvalidRequestError extends ConnectorError {
+  override name = 'InvalidRequestError';
+}
+
+/** The connector configuration is invalid. Terminal; surfaces as a 400 at install. */
+export class InvalidConfigError extends ConnectorError {
+  override name = 'InvalidConfigError';
+}
+
+/** A child task ran without the parent item it needs. Terminal. */
+export class MissingFromPayloadError extends ConnectorError {
+  override name = 'MissingFromPayloadError';
+  constructor() {
+    super('missing from payload in request');
+  }
+}
+
+/** The PSP rate-limited us; retry after `retryAfterMs` when it said so. */
+export class UpstreamRateLimitError extends ConnectorError {
+  override name = 'UpstreamRateLimitError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The PSP did not answer in time. Retryable for reads; an unknown outcome for writes. */
+export class UpstreamTimeoutError extends ConnectorError {
+  override name = 'UpstreamTimeoutError';
+}
+
+/** The PSP answered with an error (5xx, or a transport failure). Retryable for reads. */
+export class UpstreamError extends ConnectorError {
+  override name = 'UpstreamError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether a failed read may be retried. */
+export function isRetryable(error: unknown): boolean {
+  return (
+    error instanceof UpstreamRateLimitError ||
+    error instanceof UpstreamTimeoutError ||
+    error instanceof UpstreamError ||
+    error instanceof NotYetInstalledError
+  );
+}

@@ -1,0 +1,47 @@
+// Connector registration: each connector folder calls registerConnector once; the engine looks providers up here.
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Capability } from './capabilities.js';
+import type { Connector } from './contract.js';
+
+/** Marks config fields that hold secrets: they are encrypted at rest and masked in every API answer. */
+export const secretFields = z.registry<{ secret: true }>();
+
+export function secret<T extends z.ZodType>(schema: T): T {
+  secretFields.add(schema, { secret: true });
+  return schema;
+}
+
+export interface ConnectorContext {
+  connectorId: string;
+  logger: Logger;
+}
+
+export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  /** Lower-case provider id, as it appears in URLs and connector ids. */
+  provider: string;
+  capabilities: Capability[];
+  /** The connector's own config fields; the engine adds `name`, `pollingPeriod`, `pageSize` and `provider`. */
+  config: z.ZodObject<Shape>;
+  /** Default and maximum page size for this PSP. */
+  pageSize: number;
+  /** Hidden from the configs and capabilities catalogs unless the service runs in debug mode. */
+  hidden?: boolean;
+  create(config: z.infer<z.ZodObject<Shape>>, context: ConnectorContext): Connector;
+}
+
+const registrations = new Map<string, ConnectorRegistration>();
+
+export function registerConnector<Shape extends z.ZodRawShape>(registration: ConnectorRegistration<Shape>): void {
+  const provider = registration.provider.toLowerCase();
+  if (registrations.has(provider)) throw new Error(`connector ${provider} is registered twice`);
+  registrations.set(provider, { ...(registration as unknown as ConnectorRegistration), provider });
+}
+
+export function findConnector(provider: string): ConnectorRegistration | undefined {
+  return registrations.get(provider.toLowerCase());
+}
+
+export function listConnectors(): ConnectorRegistration[] {
+  return [...registrations.values()].sort((a, b) => a.provider.localeCompare(b.provider));
+}

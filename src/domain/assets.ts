@@ -1,0 +1,23 @@
+// Assets in the `CUR/precision` form, derived from ISO 4217 through the runtime's ICU data.
+
+const PSP_ASSET = /^[A-Z][A-Z0-9]{0,16}(_[A-Z]{1,16})?(\/\d{1,6})?$/;
+const ISO_CODES = new Set(Intl.supportedValuesOf('currency'));
+
+export function isValidAsset(asset: string): boolean {
+  return PSP_ASSET.test(asset);
+}
+
+/** The number of minor-unit digits of an ISO 4217 currency, or undefined when the code is unknown. */
+export function currencyPrecision(code: string): number | undefined {
+  const upper = code.toUpperCase();
+  if (!ISO_CODES.has(upper)) return undefined;
+  return new Intl.NumberFormat('en', { style: 'currency', currency: upper }).resolvedOptions()
+    .maximumFractionDigits;
+}
+
+/** `EUR` → `EUR/2`, `JPY` → `JPY/0`; a value that already carries a precision is returned unchanged. */
+export function assetFromCurrency(currency: string): string | undefined {
+  if (currency.includes('/')) return isValidAsset(currency) ? currency : undefined;
+  const precision = currencyPrecision(currency);
+  return precision === undefined ? undefined : `${currency.toUpperCase()}/${precision}`;
+}

@@ -1,0 +1,75 @@
+// Process settings, read once from the environment and validated.
+import { z } from 'zod';
+import { parseDuration } from './domain/duration.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `not a positive duration: ${text}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: z.string().optional(),
+    PAYBRIDGE_DATA_DIR: z.string().default('./data'),
+    PAYBRIDGE_ENCRYPTION_KEY: z.string().min(1).optional(),
+    PAYBRIDGE_ENCRYPTION_KEYS_PREVIOUS: z.string().optional(),
+    PAYBRIDGE_POLLING_PERIOD_DEFAULT: duration('30m'),
+    PAYBRIDGE_POLLING_PERIOD_MINIMUM: duration('20m'),
+    PAYBRIDGE_DEBUG: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .refine((s) => s.PAYBRIDGE_POLLING_PERIOD_DEFAULT >= s.PAYBRIDGE_POLLING_PERIOD_MINIMUM, {
+    message: 'PAYBRIDGE_POLLING_PERIOD_DEFAULT must not be lower than PAYBRIDGE_POLLING_PERIOD_MINIMUM',
+  })
+  .refine((s) => !s.DATABASE_URL || s.PAYBRIDGE_ENCRYPTION_KEY, {
+    message: 'PAYBRIDGE_ENCRYPTION_KEY is required when DATABASE_URL is set',
+  });
+
+export interface Settings {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  encryptionKey?: string;
+  previousEncryptionKeys: string[];
+  pollingPeriodDefaultMs: number;
+  pollingPeriodMinimumMs: number;
+  debug: boolean;
+  workerConcurrency: number;
+  logLevel: string;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`).join('; ')}`);
+  }
+  const s = parsed.data;
+  return {
+    port: s.PORT,
+    host: s.HOST,
+    databaseUrl: s.DATABASE_URL || undefined,
+    dataDir: s.PAYBRIDGE_DATA_DIR,
+    encryptionKey: s.PAYBRIDGE_ENCRYPTION_KEY,
+    previousEncryptionKeys: (s.PAYBRIDGE_ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').filter(Boolean),
+    pollingPeriodDefaultMs: s.PAYBRIDGE_POLLING_PERIOD_DEFAULT,
+    pollingPeriodMinimumMs: s.PAYBRIDGE_POLLING_PERIOD_MINIMUM,
+    debug: s.PAYBRIDGE_DEBUG,
+    workerConcurrency: s.PAYBRIDGE_WORKER_CONCURRENCY,
+    logLevel: s.LOG_LEVEL,
+  };
+}

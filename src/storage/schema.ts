@@ -1,0 +1,139 @@
+// Kysely table types. Timestamps and NUMERIC come back as text (exactness); JSON columns through the bigint-safe parser.
+import type { ColumnType, Generated } from 'kysely';
+
+/** timestamptz: written as ISO text, read as PostgreSQL text in UTC. */
+type Timestamp = ColumnType<string, string, string>;
+type TimestampDefault = ColumnType<string, string | undefined, string>;
+/** NUMERIC: written from bigint, read as a digit string. */
+type Numeric = ColumnType<string, bigint | string, bigint | string>;
+/** json/jsonb: written as JSON text, read parsed. */
+type Json<T = unknown> = ColumnType<T, string, string>;
+type JsonDefault<T = unknown> = ColumnType<T, string | undefined, string>;
+
+export interface ConnectorsTable {
+  id: string;
+  reference: string;
+  provider: string;
+  name: string;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  config_encrypted: string;
+  polling_period_ms: ColumnType<string, number, number>;
+  page_size: number;
+  task_tree: Json;
+  scheduled_for_deletion: ColumnType<boolean, boolean | undefined, boolean>;
+  sort_id: Generated<string>;
+}
+
+export interface SchedulesTable {
+  id: string;
+  connector_id: string;
+  node_path: string;
+  parent_id: string;
+  task_type: string;
+  periodic: boolean;
+  from_payload: Json | null;
+  state: Json | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  next_run_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  lease_instance_id: string | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  paused_at: Timestamp | null;
+  paused_reason: string | null;
+  sort_id: Generated<string>;
+}
+
+export interface ScheduleInstancesTable {
+  id: string;
+  schedule_id: string;
+  connector_id: string;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  terminated: ColumnType<boolean, boolean | undefined, boolean>;
+  terminated_at: Timestamp | null;
+  error: string | null;
+  pages: ColumnType<number, number | undefined, number>;
+  items: ColumnType<number, number | undefined, number>;
+  sort_id: Generated<string>;
+}
+
+export interface TasksTable {
+  id: string;
+  connector_id: string | null;
+  status: string;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  created_object_id: string | null;
+  error: string | null;
+  sort_id: Generated<string>;
+}
+
+export interface AccountsTable {
+  id: string;
+  connector_id: string;
+  reference: string;
+  type: string;
+  created_at: Timestamp;
+  name: string | null;
+  default_asset: string | null;
+  metadata: JsonDefault<Record<string, string>>;
+  raw: Json;
+  updated_at: TimestampDefault;
+  sort_id: Generated<string>;
+}
+
+export interface BalancesTable {
+  account_id: string;
+  asset: string;
+  created_at: Timestamp;
+  last_updated_at: Timestamp;
+  balance: Numeric;
+  connector_id: string;
+  sort_id: Generated<string>;
+}
+
+export interface PaymentsTable {
+  id: string;
+  connector_id: string;
+  reference: string;
+  type: string;
+  created_at: Timestamp;
+  initial_amount: Numeric;
+  amount: Numeric;
+  asset: string;
+  scheme: string;
+  status: string;
+  status_at: Timestamp;
+  source_account_id: string | null;
+  destination_account_id: string | null;
+  metadata: JsonDefault<Record<string, string>>;
+  updated_at: TimestampDefault;
+  sort_id: Generated<string>;
+}
+
+export interface PaymentAdjustmentsTable {
+  id: string;
+  payment_id: string;
+  connector_id: string;
+  reference: string;
+  created_at: Timestamp;
+  status: string;
+  amount: Numeric | null;
+  asset: string | null;
+  metadata: JsonDefault<Record<string, string>>;
+  raw: Json;
+  sort_id: Generated<string>;
+}
+
+export interface Database {
+  connectors: ConnectorsTable;
+  schedules: SchedulesTable;
+  schedule_instances: ScheduleInstancesTable;
+  tasks: TasksTable;
+  accounts: AccountsTable;
+  balances: BalancesTable;
+  payments: PaymentsTable;
+  payment_adjustments: PaymentAdjustmentsTable;
+}
