@@ -1,4 +1,11 @@
 // The v3 error envelope and the one place where errors become HTTP statuses.
+import {
+  InvalidConfigError,
+  InvalidRequestError,
+  MissingFromPayloadError,
+} from '../connectors/sdk/errors.js';
+import { InvalidIdError } from '../domain/ids.js';
+import { ConflictError, NotFoundError } from '../engine/errors.js';
 export const ERROR_CODES = [
   'INTERNAL',
   'VALIDATION',
@@ -25,4 +32,42 @@ export const invalidIdError = (message: string) => new ApiError(400, 'INVALID_ID
 export const invalidBodyError = (message: string) => new ApiError(400, 'MISSING_OR_INVALID_BODY', message);
 export const conflictError = (message: string) => new ApiError(400, 'CONFLICT', message);
 export const notFoundError = (message: string) => new ApiError(404, 'NOT_FOUND', message);
-export const capabilityError = (message: string) => new ApiError(400, 'CONNECTOR_CAPABILITY_NOT_SUPPORTED', message);
+export const capabilityError = (message: string) =>
+  new ApiError(400, 'CONNECTOR_CAPABILITY_NOT_SUPPORTED', message);
+
+const INTERNAL_MESSAGE = 'Internal error. Consult logs/traces to have more details.';
+
+interface FrameworkError {
+  code?: string;
+  statusCode?: number;
+  validation?: unknown;
+  message: string;
+}
+
+/** Maps any error to the v3 envelope; anything unexpected becomes a 500 without details. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof InvalidIdError) return invalidIdError(error.message);
+  if (
+    error instanceof InvalidConfigError ||
+    error instanceof InvalidRequestError ||
+    error instanceof MissingFromPayloadError
+  ) {
+    return validationError(error.message);
+  }
+  if (error instanceof NotFoundError) return notFoundError(error.message);
+  if (error instanceof ConflictError) return conflictError(error.message);
+  if (error instanceof Error) {
+    const framework = error as FrameworkError;
+    if (framework.validation) return validationError(error.message);
+    if (framework.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return new ApiError(413, 'MISSING_OR_INVALID_BODY', error.message);
+    if (framework.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return new ApiError(415, 'MISSING_OR_INVALID_BODY', error.message);
+    if (framework.code?.startsWith('FST_ERR_CTP_')) return invalidBodyError(error.message);
+    const status = framework.statusCode;
+    if (status !== undefined && status >= 400 && status < 500)
+      return new ApiError(status, 'VALIDATION', error.message);
+  }
+  return new ApiError(500, 'INTERNAL', INTERNAL_MESSAGE);
+}

@@ -42,7 +42,13 @@ export class Keyring {
     const cipher = createCipheriv('aes-256-gcm', this.#primary.material, iv);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [VERSION, this.#primary.id, iv.toString('base64'), tag.toString('base64'), body.toString('base64')].join(':');
+    return [
+      VERSION,
+      this.#primary.id,
+      iv.toString('base64'),
+      tag.toString('base64'),
+      body.toString('base64'),
+    ].join(':');
   }
 
   decrypt(sealed: string): string {

@@ -23,7 +23,9 @@ export async function migrate(db: Db): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`.execute(trx);
     await sql`CREATE TABLE IF NOT EXISTS paybridge_migrations (
-      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
+      trx,
+    );
     const applied = await sql<{ version: number }>`SELECT version FROM paybridge_migrations`.execute(trx);
     const done = new Set(applied.rows.map((r) => Number(r.version)));
     const ran: string[] = [];

@@ -29,7 +29,7 @@ export interface SchedulesTable {
   id: string;
   connector_id: string;
   node_path: string;
-  parent_id: string;
+  parent_id: ColumnType<string, string | undefined, string>;
   task_type: string;
   periodic: boolean;
   from_payload: Json | null;
@@ -56,6 +56,7 @@ export interface ScheduleInstancesTable {
   error: string | null;
   pages: ColumnType<number, number | undefined, number>;
   items: ColumnType<number, number | undefined, number>;
+  skipped: ColumnType<number, number | undefined, number>;
   sort_id: Generated<string>;
 }
 

@@ -32,7 +32,9 @@ export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawSha
 
 const registrations = new Map<string, ConnectorRegistration>();
 
-export function registerConnector<Shape extends z.ZodRawShape>(registration: ConnectorRegistration<Shape>): void {
+export function registerConnector<Shape extends z.ZodRawShape>(
+  registration: ConnectorRegistration<Shape>,
+): void {
   const provider = registration.provider.toLowerCase();
   if (registrations.has(provider)) throw new Error(`connector ${provider} is registered twice`);
   registrations.set(provider, { ...(registration as unknown as ConnectorRegistration), provider });

@@ -55,6 +55,8 @@ CREATE TABLE schedule_instances (
   error text,
   pages integer NOT NULL DEFAULT 0,
   items integer NOT NULL DEFAULT 0,
+  -- PSP records that failed validation and were skipped (the rest of the page still committed).
+  skipped integer NOT NULL DEFAULT 0,
   sort_id bigserial NOT NULL
 );
 CREATE INDEX schedule_instances_list ON schedule_instances (schedule_id, created_at DESC, sort_id DESC);

@@ -1,0 +1,217 @@
+// The v3 list filter language ($and/$or/$not/$match/$gt/$gte/$lt/$lte) turned into a Kysely boolean expression.
+// Every value a user supplies ends up as a bound parameter; only the column names from the key maps below are
+// written into the SQL, as quoted identifiers.
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { parseJson, stringifyJson } from '../domain/json.js';
+import { validationError } from './errors.js';
+
+/** A leaf value once checked: strings, exact integers (as bigint) or booleans. */
+export type FilterValue = string | bigint | boolean;
+
+export interface FilterKey {
+  /** Column reference used verbatim through `sql.ref`, e.g. `accounts.id`. */
+  column: string;
+  /** `match` allows only `$match`; `compare` also allows `$gt`, `$gte`, `$lt`, `$lte`. */
+  ops: 'match' | 'compare';
+  /** What the value must be; `text` when absent. `numeric` accepts integers (and digit strings), compared exactly. */
+  value?: 'text' | 'numeric' | 'boolean';
+  /** Rewrites a checked value before it is bound (e.g. lower-casing a provider). */
+  transform?: (value: FilterValue) => FilterValue;
+}
+
+export type FilterKeys = Record<string, FilterKey>;
+
+export interface FilterSpec {
+  keys: FilterKeys;
+  /** When set, `metadata[<k>]` keys are allowed (with `$match` only) and match by JSONB containment on this column. */
+  metadataColumn?: string;
+}
+
+const COMPARISONS = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' } as const;
+type ComparisonOperator = keyof typeof COMPARISONS;
+
+const UNSUPPORTED = new Set(['$in', '$exists', '$like']);
+const METADATA_KEY = /^metadata\[(.+)\]$/s;
+const INTEGER_TEXT = /^-?\d+$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** True for `undefined`, `null` and `{}`: the caller asked for no filter. */
+export function isEmptyFilter(filter: unknown): boolean {
+  return (
+    filter === undefined || filter === null || (isPlainObject(filter) && Object.keys(filter).length === 0)
+  );
+}
+
+/**
+ * Picks the filter of a list request: a non-empty JSON body wins, otherwise the `query` URL parameter (a JSON
+ * string) is parsed. A body given as raw text is parsed too. Returns `undefined` when there is no filter.
+ */
+export function readFilter(queryParam: string | undefined, body: unknown): unknown {
+  if (typeof body === 'string') {
+    if (body.trim() !== '') return parseFilterText(body, 'invalid query body');
+  } else if (!isEmptyFilter(body)) {
+    return body;
+  }
+  if (queryParam === undefined || queryParam.trim() === '') return undefined;
+  const parsed = parseFilterText(queryParam, "invalid 'query' query param");
+  return isEmptyFilter(parsed) ? undefined : parsed;
+}
+
+function parseFilterText(text: string, message: string): unknown {
+  try {
+    return parseJson(text);
+  } catch (error) {
+    throw validationError(`${message}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * Compiles a filter into a boolean expression for `.where(...)`; `undefined` when the filter is empty.
+ * Throws `validationError` (400 VALIDATION) for anything malformed, unknown or unsupported.
+ */
+export function buildFilter(filter: unknown, spec: FilterSpec): Expression<SqlBool> | undefined {
+  if (isEmptyFilter(filter)) return undefined;
+  return compileExpression(filter, spec);
+}
+
+function singleEntry(value: unknown, what: string): [string, unknown] {
+  if (!isPlainObject(value)) throw validationError(`${what} must be an object`);
+  const keys = Object.keys(value);
+  if (keys.length !== 1) throw validationError(`${what} must have exactly one key, got ${keys.length}`);
+  const key = keys[0] as string;
+  return [key, value[key]];
+}
+
+function compileExpression(expression: unknown, spec: FilterSpec): RawBuilder<SqlBool> {
+  const [operator, operand] = singleEntry(expression, 'a query expression');
+  switch (operator) {
+    case '$and':
+    case '$or': {
+      if (!Array.isArray(operand)) throw validationError(`'${operator}' expects an array`);
+      if (operand.length === 0) return sql<SqlBool>`true`;
+      const parts = operand.map((item: unknown) => sql`(${compileExpression(item, spec)})`);
+      return sql<SqlBool>`${sql.join(parts, operator === '$and' ? sql` and ` : sql` or `)}`;
+    }
+    case '$not':
+      return sql<SqlBool>`not (${compileExpression(operand, spec)})`;
+    case '$match':
+      return compileLeaf(operator, operand, spec);
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      return compileLeaf(operator, operand, spec);
+    default:
+      if (UNSUPPORTED.has(operator)) throw validationError(`unsupported operator '${operator}'`);
+      throw validationError(`unknown operator '${operator}'`);
+  }
+}
+
+function compileLeaf(
+  operator: '$match' | ComparisonOperator,
+  operand: unknown,
+  spec: FilterSpec,
+): RawBuilder<SqlBool> {
+  const [key, raw] = singleEntry(operand, `'${operator}'`);
+
+  const metadata = spec.metadataColumn === undefined ? null : METADATA_KEY.exec(key);
+  if (metadata && spec.metadataColumn !== undefined) {
+    if (operator !== '$match') throw validationError(`operator '${operator}' is not allowed on key '${key}'`);
+    if (typeof raw !== 'string') throw validationError(`value for key '${key}' must be a string`);
+    const wanted: Record<string, string> = Object.create(null) as Record<string, string>;
+    wanted[metadata[1] as string] = raw;
+    return sql<SqlBool>`${sql.ref(spec.metadataColumn)} @> ${stringifyJson(wanted)}::jsonb`;
+  }
+
+  const definition = Object.prototype.hasOwnProperty.call(spec.keys, key) ? spec.keys[key] : undefined;
+  if (!definition) throw validationError(`unknown key '${key}' when building query`);
+  if (operator !== '$match' && definition.ops !== 'compare') {
+    throw validationError(`operator '${operator}' is not allowed on key '${key}'`);
+  }
+
+  let value = checkValue(key, raw, definition.value ?? 'text');
+  if (definition.transform) value = definition.transform(value);
+
+  const column = sql.ref(definition.column);
+  const bound = definition.value === 'numeric' ? sql`${String(value)}::numeric` : sql`${value}`;
+  const comparator = operator === '$match' ? '=' : COMPARISONS[operator];
+  return sql<SqlBool>`${column} ${sql.raw(comparator)} ${bound}`;
+}
+
+function checkValue(key: string, value: unknown, kind: 'text' | 'numeric' | 'boolean'): FilterValue {
+  if (typeof value === 'number' && !Number.isInteger(value)) {
+    throw validationError(`value for key '${key}' must be an integer, got ${value}`);
+  }
+  switch (kind) {
+    case 'text':
+      if (typeof value !== 'string') throw validationError(`value for key '${key}' must be a string`);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw validationError(`value for key '${key}' must be a boolean`);
+      return value;
+    case 'numeric':
+      if (typeof value === 'bigint') return value;
+      if (typeof value === 'number') return BigInt(value);
+      if (typeof value === 'string' && INTEGER_TEXT.test(value)) return BigInt(value);
+      throw validationError(`value for key '${key}' must be an integer`);
+  }
+}
+
+const lowerCase = (value: FilterValue): FilterValue =>
+  typeof value === 'string' ? value.toLowerCase() : value;
+
+const compareText = (column: string): FilterKey => ({ column, ops: 'compare' });
+const matchText = (column: string): FilterKey => ({ column, ops: 'match' });
+
+/** GET /v3/accounts (and dynamic pool queries). */
+export const accountFilterSpec: FilterSpec = {
+  keys: {
+    id: compareText('accounts.id'),
+    reference: compareText('accounts.reference'),
+    connector_id: compareText('accounts.connector_id'),
+    type: compareText('accounts.type'),
+    default_asset: compareText('accounts.default_asset'),
+    name: compareText('accounts.name'),
+  },
+  metadataColumn: 'accounts.metadata',
+};
+
+/** GET /v3/payments. `status` is the payment's current status. */
+export const paymentFilterSpec: FilterSpec = {
+  keys: {
+    reference: matchText('payments.reference'),
+    id: matchText('payments.id'),
+    connector_id: matchText('payments.connector_id'),
+    type: matchText('payments.type'),
+    asset: matchText('payments.asset'),
+    scheme: matchText('payments.scheme'),
+    status: matchText('payments.status'),
+    source_account_id: matchText('payments.source_account_id'),
+    destination_account_id: matchText('payments.destination_account_id'),
+    initial_amount: { column: 'payments.initial_amount', ops: 'compare', value: 'numeric' },
+    amount: { column: 'payments.amount', ops: 'compare', value: 'numeric' },
+  },
+  metadataColumn: 'payments.metadata',
+};
+
+/** GET /v3/connectors. Providers are stored lower-case; `STRIPE` finds `stripe`. */
+export const connectorFilterSpec: FilterSpec = {
+  keys: {
+    provider: { column: 'connectors.provider', ops: 'compare', transform: lowerCase },
+    name: compareText('connectors.name'),
+    id: compareText('connectors.id'),
+  },
+};
+
+/** GET /v3/connectors/{connectorID}/schedules. */
+export const scheduleFilterSpec: FilterSpec = {
+  keys: {
+    id: matchText('schedules.id'),
+    connector_id: matchText('schedules.connector_id'),
+  },
+};

@@ -1,0 +1,88 @@
+// The HTTP server: bigint-safe JSON, the v3 error envelope, health and info routes, OpenAPI, and v3 under two prefixes.
+import fastifySwagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import {
+  createJsonSchemaTransform,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { parseJson, stringifyJson } from '../domain/json.js';
+import type { EngineDeps } from '../engine/deps.js';
+import { invalidBodyError, toApiError } from './errors.js';
+import { v3Routes } from './v3/routes.js';
+
+export interface ServerOptions {
+  debug: boolean;
+  version: string;
+  logger: Logger;
+}
+
+/** Default request body limit; connector configs have their own, lower, limit. */
+const BODY_LIMIT = 1024 * 1024;
+
+export async function buildServer(deps: EngineDeps, options: ServerOptions) {
+  const server = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: BODY_LIMIT,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, parseJson(text));
+    } catch (error) {
+      done(invalidBodyError(`invalid JSON body: ${(error as Error).message}`), undefined);
+    }
+  });
+  server.setValidatorCompiler(validatorCompiler);
+  server.setSerializerCompiler(() => (data) => stringifyJson(data));
+  server.setReplySerializer((payload) => stringifyJson(payload));
+
+  // The SDK matches bodies (errors included) on this content type, even on empty answers.
+  server.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-type', 'application/json');
+    return payload;
+  });
+
+  server.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return reply
+      .status(apiError.statusCode)
+      .send({ errorCode: apiError.errorCode, errorMessage: apiError.message });
+  });
+  server.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ errorCode: 'NOT_FOUND', errorMessage: `route ${request.method} ${request.url} not found` }),
+  );
+
+  await server.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Paybridge API', version: options.version },
+      servers: [{ url: '/' }],
+    },
+    transform: createJsonSchemaTransform({ zodToJsonConfig: { unrepresentable: 'any' } }),
+  });
+
+  server.get('/_healthcheck', { schema: { hide: true } }, async (_request, reply) => {
+    await sql`SELECT 1`.execute(deps.db);
+    return reply.send({});
+  });
+  server.get('/_info', { schema: { hide: true } }, async () => ({
+    version: options.version,
+    debug: options.debug,
+  }));
+  server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+
+  await server.register(v3Routes, { prefix: '/v3', deps, debug: options.debug, hidden: false });
+  await server.register(v3Routes, { prefix: '/api/payments/v3', deps, debug: options.debug, hidden: true });
+  return server;
+}

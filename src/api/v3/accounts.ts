@@ -1,0 +1,116 @@
+// v3 account routes: list, get, and an account's balance history.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { accountIdCodec, InvalidIdError } from '../../domain/ids.js';
+import { accountsQuery } from '../../storage/accounts.js';
+import { balancesQuery } from '../../storage/balances.js';
+import { notFoundError, validationError } from '../errors.js';
+import { paginate } from '../pagination.js';
+import { accountFilterSpec } from '../query-filter.js';
+import {
+  cursorEnvelope,
+  cursorOf,
+  dataOf,
+  errorResponse,
+  listQuerystring,
+  pageRequest,
+  type V3Options,
+} from './common.js';
+import { presentAccount, presentBalance } from './presenters.js';
+import * as S from './schemas.js';
+
+const accountParams = z.object({ accountID: z.string() });
+const balancesQuerystring = listQuerystring.extend({
+  asset: z.string().optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  fromTimestamp: z.string().optional().describe('Same as from (the name the official SDK sends)'),
+  toTimestamp: z.string().optional().describe('Same as to (the name the official SDK sends)'),
+});
+
+function timeParam(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw validationError(`invalid '${name}' query param`);
+  return date.toISOString();
+}
+
+export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
+  const server = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['accounts'];
+
+  server.get(
+    '/accounts',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        querystring: listQuerystring,
+        response: { 200: cursorOf(S.account), 400: errorResponse },
+      },
+    },
+    async (request) => {
+      const page = await paginate(accountsQuery(deps.db), pageRequest(request.query, request.body), {
+        createdAt: 'accounts.created_at',
+        sortId: 'accounts.sort_id',
+        filter: accountFilterSpec,
+      });
+      return cursorEnvelope(page, presentAccount);
+    },
+  );
+
+  server.get(
+    '/accounts/:accountID',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: accountParams,
+        response: { 200: dataOf(S.account), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request) => {
+      accountIdCodec.decode(request.params.accountID);
+      const row = await accountsQuery(deps.db)
+        .where('accounts.id', '=', request.params.accountID)
+        .executeTakeFirst();
+      if (!row) throw notFoundError('account not found');
+      return { data: presentAccount(row) };
+    },
+  );
+
+  server.get(
+    '/accounts/:accountID/balances',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: accountParams,
+        querystring: balancesQuerystring,
+        response: { 200: cursorOf(S.balance), 400: errorResponse },
+      },
+    },
+    async (request) => {
+      try {
+        accountIdCodec.decode(request.params.accountID);
+      } catch (error) {
+        // Formance answers VALIDATION (not INVALID_ID) on this route; the SDK only needs the envelope.
+        if (error instanceof InvalidIdError) throw validationError(`invalid accountID: ${error.message}`);
+        throw error;
+      }
+      const q = request.query;
+      const from = timeParam('from', q.from ?? q.fromTimestamp);
+      const to = timeParam('to', q.to ?? q.toTimestamp);
+      let query = balancesQuery(deps.db, request.params.accountID);
+      if (q.asset) query = query.where('asset', '=', q.asset);
+      if (from) query = query.where('last_updated_at', '>=', from);
+      if (to) query = query.where('created_at', '<=', to);
+      const page = await paginate(query, pageRequest(q, undefined), {
+        createdAt: 'balances.created_at',
+        sortId: 'balances.sort_id',
+      });
+      return cursorEnvelope(page, presentBalance);
+    },
+  );
+};

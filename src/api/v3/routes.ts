@@ -1,0 +1,16 @@
+// The v3 API: every resource module, mounted once per prefix.
+import type { FastifyPluginAsync } from 'fastify';
+import { accountRoutes } from './accounts.js';
+import type { V3Options } from './common.js';
+import { connectorRoutes } from './connectors.js';
+import { paymentRoutes } from './payments.js';
+import { taskRoutes } from './tasks.js';
+
+export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug, hidden }) => {
+  // Pass only our options on: Fastify's own (prefix) would otherwise be applied a second time.
+  const options: V3Options = { deps, debug, hidden };
+  await app.register(connectorRoutes, options);
+  await app.register(accountRoutes, options);
+  await app.register(paymentRoutes, options);
+  await app.register(taskRoutes, options);
+};

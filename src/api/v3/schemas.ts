@@ -1,0 +1,112 @@
+// Response models of the v3 API, for the OpenAPI document.
+import { z } from 'zod';
+import { CAPABILITIES } from '../../connectors/sdk/capabilities.js';
+import { ACCOUNT_TYPES, PAYMENT_STATUSES, PAYMENT_TYPES, TASK_STATUSES } from '../../domain/enums.js';
+import { amount } from './common.js';
+
+const metadata = z.record(z.string(), z.string());
+const time = z.string().describe('RFC 3339 timestamp, UTC');
+
+export const connectorBase = z.object({
+  id: z.string(),
+  reference: z.string(),
+  name: z.string(),
+  createdAt: time,
+  provider: z.string(),
+});
+
+export const account = z.object({
+  id: z.string(),
+  connectorID: z.string(),
+  connector: connectorBase,
+  provider: z.string(),
+  reference: z.string(),
+  createdAt: time,
+  type: z.enum(ACCOUNT_TYPES),
+  name: z.string().nullable(),
+  defaultAsset: z.string().nullable(),
+  metadata,
+  raw: z.record(z.string(), z.unknown()),
+});
+
+export const balance = z.object({
+  accountID: z.string(),
+  createdAt: time,
+  lastUpdatedAt: time,
+  asset: z.string(),
+  balance: amount,
+  psuID: z.string(),
+});
+
+export const paymentAdjustment = z.object({
+  id: z.string(),
+  reference: z.string(),
+  createdAt: time,
+  status: z.enum(PAYMENT_STATUSES),
+  amount: amount.optional(),
+  asset: z.string().optional(),
+  metadata,
+  raw: z.record(z.string(), z.unknown()),
+});
+
+export const payment = z.object({
+  id: z.string(),
+  connectorID: z.string(),
+  provider: z.string(),
+  reference: z.string(),
+  createdAt: time,
+  type: z.enum(PAYMENT_TYPES),
+  initialAmount: amount,
+  amount,
+  asset: z.string(),
+  scheme: z.string(),
+  status: z.enum(PAYMENT_STATUSES),
+  sourceAccountID: z.string().nullable(),
+  destinationAccountID: z.string().nullable(),
+  metadata,
+  adjustments: z.array(paymentAdjustment).nullable(),
+});
+
+export const capability = z.enum(CAPABILITIES);
+
+export const connector = connectorBase.extend({
+  updatedAt: time,
+  config: z.record(z.string(), z.unknown()),
+  scheduledForDeletion: z.boolean(),
+  capabilities: z.array(capability),
+});
+
+export const configEntry = z.object({
+  dataType: z.enum(['string', 'long string', 'duration ns', 'unsigned integer', 'boolean']),
+  required: z.boolean(),
+  defaultValue: z.string(),
+});
+
+export const schedule = z.object({
+  id: z.string(),
+  connectorID: z.string(),
+  createdAt: time,
+  pausedAt: time.optional(),
+  pausedReason: z.string().optional(),
+});
+
+export const instance = z.object({
+  id: z.string(),
+  scheduleID: z.string(),
+  connectorID: z.string(),
+  createdAt: time,
+  updatedAt: time,
+  terminated: z.boolean(),
+  terminatedAt: time.optional(),
+  error: z.string().optional(),
+});
+
+export const task = z.object({
+  id: z.string(),
+  connectorID: z.string().optional(),
+  status: z.enum(TASK_STATUSES),
+  createdAt: time,
+  updatedAt: time,
+  createdObjectID: z.string().optional(),
+  error: z.string().optional(),
+});

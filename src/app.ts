@@ -1,0 +1,98 @@
+// Composes a Paybridge process: database, migrations, keyring, job queue, and the API and/or worker roles.
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { buildServer } from './api/server.js';
+import { loadConnectors } from './connectors/load.js';
+import { runUninstall } from './engine/connectors.js';
+import type { EngineDeps } from './engine/deps.js';
+import { JobQueue, SYNC_QUEUE, type SyncJob, UNINSTALL_QUEUE, type UninstallJob } from './engine/jobs.js';
+import { runSchedule } from './engine/sync-run.js';
+import { generateKeyText, Keyring, keyFromText } from './security/encryption.js';
+import type { Settings } from './settings.js';
+import { openDatabase } from './storage/db.js';
+import { migrate } from './storage/migrate.js';
+import { VERSION } from './version.js';
+
+export interface Roles {
+  api: boolean;
+  worker: boolean;
+}
+
+export interface Paybridge {
+  deps: EngineDeps;
+  /** The bound address of the API (when the API role runs). */
+  url?: string;
+  stop(): Promise<void>;
+}
+
+export function createLogger(settings: Pick<Settings, 'logLevel'>): Logger {
+  return pino({ level: settings.logLevel, base: { service: 'paybridge' } });
+}
+
+/** The embedded database keeps its own key beside it, created on first start. */
+async function embeddedKey(dataDir: string, logger: Logger): Promise<string> {
+  const path = join(dataDir, 'encryption.key');
+  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
+  await mkdir(dataDir, { recursive: true });
+  const key = generateKeyText();
+  await writeFile(path, `${key}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
+  logger.warn(
+    { path },
+    'generated an encryption key for the embedded database; back it up with the data directory',
+  );
+  return key;
+}
+
+export async function startPaybridge(
+  settings: Settings,
+  roles: Roles,
+  logger = createLogger(settings),
+): Promise<Paybridge> {
+  await loadConnectors();
+  const database = await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir });
+  const applied = await migrate(database.db);
+  if (applied.length > 0) logger.info({ applied }, 'database migrated');
+  const keyText = settings.encryptionKey ?? (await embeddedKey(settings.dataDir, logger));
+  const keyring = new Keyring(keyFromText(keyText), settings.previousEncryptionKeys.map(keyFromText));
+  const jobs = await JobQueue.start(database.db, logger, { supervise: roles.worker });
+  const deps: EngineDeps = {
+    db: database.db,
+    jobs,
+    keyring,
+    logger,
+    limits: {
+      pollingPeriodDefaultMs: settings.pollingPeriodDefaultMs,
+      pollingPeriodMinimumMs: settings.pollingPeriodMinimumMs,
+    },
+  };
+
+  if (roles.worker) {
+    await jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) =>
+      runSchedule(deps, job.scheduleId),
+    );
+    await jobs.work<UninstallJob>(UNINSTALL_QUEUE, 1, (job) =>
+      runUninstall(deps, job.connectorId, job.taskId),
+    );
+  }
+
+  let server: Awaited<ReturnType<typeof buildServer>> | undefined;
+  let url: string | undefined;
+  if (roles.api) {
+    server = await buildServer(deps, { debug: settings.debug, version: VERSION, logger });
+    url = await server.listen({ port: settings.port, host: settings.host });
+    logger.info({ url, embedded: database.embedded }, 'paybridge API listening');
+  }
+
+  return {
+    deps,
+    url,
+    async stop() {
+      await server?.close();
+      await jobs.stop();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The DummyPay connector: wires the file client to the fetchers and answers install and uninstall.
+import type { Logger } from 'pino';
+import { BaseConnector } from '../sdk/base.js';
+import type {
+  FetchNextRequest,
+  FetchNextResponse,
+  InstallResponse,
+  PspAccount,
+  PspBalance,
+  PspPayment,
+  UninstallRequest,
+} from '../sdk/contract.js';
+import type { ConnectorContext } from '../sdk/registry.js';
+import { fetchNextAccounts } from './accounts.js';
+import { fetchNextBalances } from './balances.js';
+import { DummyPayClient } from './client.js';
+import type { DummyPayConfig } from './config.js';
+import { fetchNextExternalAccounts } from './external-accounts.js';
+import { fetchNextPayments } from './payments.js';
+import { dummyPayWorkflow } from './workflow.js';
+
+export interface DummyPayOptions {
+  /** The clock used to stamp balances; tests pin it. */
+  now?: () => Date;
+}
+
+export class DummyPayConnector extends BaseConnector {
+  private readonly client: DummyPayClient;
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+
+  constructor(config: DummyPayConfig, context: ConnectorContext, options: DummyPayOptions = {}) {
+    super();
+    this.client = new DummyPayClient(config.directory);
+    this.logger = context.logger;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async install(): Promise<InstallResponse> {
+    await this.client.checkDirectory();
+    return { workflow: dummyPayWorkflow() };
+  }
+
+  // The files belong to whoever wrote them; there is nothing of ours to remove.
+  override async uninstall(_request: UninstallRequest): Promise<void> {}
+
+  override fetchNextAccounts(request: FetchNextRequest): Promise<FetchNextResponse<PspAccount>> {
+    return fetchNextAccounts(this.client, this.logger, request);
+  }
+
+  override fetchNextBalances(request: FetchNextRequest): Promise<FetchNextResponse<PspBalance>> {
+    return fetchNextBalances(this.client, this.logger, request, this.now());
+  }
+
+  override fetchNextExternalAccounts(request: FetchNextRequest): Promise<FetchNextResponse<PspAccount>> {
+    return fetchNextExternalAccounts(this.client, this.logger, request);
+  }
+
+  override fetchNextPayments(request: FetchNextRequest): Promise<FetchNextResponse<PspPayment>> {
+    return fetchNextPayments(this.client, this.logger, request);
+  }
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { findConnector } from '../sdk/registry.js';
+import { DummyPayConnector } from './connector.js';
+import './index.js';
+
+describe('DummyPay registration', () => {
+  const registration = findConnector('dummypay');
+
+  it('is registered as a hidden connector with a page size of 25', () => {
+    expect(registration).toBeDefined();
+    expect(registration?.provider).toBe('dummypay');
+    expect(registration?.pageSize).toBe(25);
+    expect(registration?.hidden).toBe(true);
+  });
+
+  it('advertises exactly the fetch and Formance-creation capabilities', () => {
+    expect([...(registration?.capabilities ?? [])].sort()).toEqual(
+      [
+        'ALLOW_FORMANCE_ACCOUNT_CREATION',
+        'ALLOW_FORMANCE_PAYMENT_CREATION',
+        'FETCH_ACCOUNTS',
+        'FETCH_BALANCES',
+        'FETCH_EXTERNAL_ACCOUNTS',
+        'FETCH_PAYMENTS',
+      ].sort(),
+    );
+  });
+
+  it('accepts a directory and nothing else of its own', () => {
+    const config = registration!.config;
+    expect(Object.keys(config.shape)).toEqual(['directory']);
+    expect(config.safeParse({ directory: '/tmp/psp' }).success).toBe(true);
+    expect(config.safeParse({ directory: '' }).success).toBe(false);
+    expect(config.safeParse({}).success).toBe(false);
+  });
+
+  it('creates a DummyPay connector from a parsed config', () => {
+    const config = registration!.config.parse({ directory: '/tmp/psp' });
+    const connector = registration!.create(config, { connectorId: 'c1', logger: pino({ level: 'silent' }) });
+    expect(connector).toBeInstanceOf(DummyPayConnector);
+  });
+});

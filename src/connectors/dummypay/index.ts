@@ -1,0 +1,21 @@
+// Registers DummyPay, the file-backed fake PSP used by tests and demos.
+import { registerConnector } from '../sdk/registry.js';
+import { dummyPayConfig } from './config.js';
+import { DummyPayConnector } from './connector.js';
+import { PAGE_SIZE } from './paging.js';
+
+registerConnector({
+  provider: 'dummypay',
+  capabilities: [
+    'FETCH_ACCOUNTS',
+    'FETCH_BALANCES',
+    'FETCH_EXTERNAL_ACCOUNTS',
+    'FETCH_PAYMENTS',
+    'ALLOW_FORMANCE_ACCOUNT_CREATION',
+    'ALLOW_FORMANCE_PAYMENT_CREATION',
+  ],
+  config: dummyPayConfig,
+  pageSize: PAGE_SIZE,
+  hidden: true,
+  create: (config, context) => new DummyPayConnector(config, context),
+});

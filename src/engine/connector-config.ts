@@ -1,0 +1,184 @@
+// Connector configs: validation at install and update, masking of secrets, and the configs catalog.
+import { z } from 'zod';
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import { InvalidConfigError } from '../connectors/sdk/errors.js';
+import { type ConnectorRegistration, secretFields } from '../connectors/sdk/registry.js';
+
+export interface PollingLimits {
+  pollingPeriodDefaultMs: number;
+  pollingPeriodMinimumMs: number;
+}
+
+export interface ValidatedConfig {
+  name: string;
+  pollingPeriodMs: number;
+  pageSize: number;
+  /** The connector's own fields, parsed by its schema: what `create` receives. */
+  connectorConfig: Record<string, unknown>;
+  /** What is stored (encrypted) and returned, masked, by GET config. */
+  stored: Record<string, unknown>;
+}
+
+const ENGINE_FIELDS = ['name', 'pollingPeriod', 'pageSize', 'provider'] as const;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+/**
+ * Validates a raw install/update body for `registration`. Unknown and missing fields, a provider that
+ * does not match the path, and a polling period below the minimum are all InvalidConfigError.
+ */
+export function validateConfig(
+  registration: ConnectorRegistration,
+  raw: unknown,
+  limits: PollingLimits,
+): ValidatedConfig {
+  const schema = registration.config
+    .extend({
+      name: z.string().min(3).max(500),
+      pollingPeriod: z.string().optional(),
+      pageSize: z.number().int().min(0).optional(),
+      provider: z.string().optional(),
+    })
+    .strict();
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success)
+    throw new InvalidConfigError(`invalid connector config: ${describeIssues(parsed.error)}`);
+  const { name, pollingPeriod, pageSize, provider, ...connectorConfig } = parsed.data as Record<
+    string,
+    unknown
+  > & {
+    name: string;
+    pollingPeriod?: string;
+    pageSize?: number;
+    provider?: string;
+  };
+  if (provider !== undefined && provider.toLowerCase() !== registration.provider) {
+    throw new InvalidConfigError(
+      `provider '${provider}' does not match connector '${registration.provider}'`,
+    );
+  }
+  let pollingPeriodMs = limits.pollingPeriodDefaultMs;
+  if (pollingPeriod !== undefined && pollingPeriod !== '') {
+    const ms = parseDuration(pollingPeriod);
+    if (ms === undefined) throw new InvalidConfigError(`pollingPeriod: '${pollingPeriod}' is not a duration`);
+    if (ms > 0) pollingPeriodMs = ms;
+  }
+  if (pollingPeriodMs < limits.pollingPeriodMinimumMs) {
+    throw new InvalidConfigError(
+      `polling period cannot be lower than minimum of ${formatDuration(limits.pollingPeriodMinimumMs)}`,
+    );
+  }
+  const effectivePageSize =
+    pageSize === undefined || pageSize === 0
+      ? registration.pageSize
+      : Math.min(pageSize, registration.pageSize);
+  return {
+    name,
+    pollingPeriodMs,
+    pageSize: effectivePageSize,
+    connectorConfig,
+    stored: {
+      ...connectorConfig,
+      name,
+      pollingPeriod: formatDuration(pollingPeriodMs),
+      pageSize: effectivePageSize,
+    },
+  };
+}
+
+function isSecret(schema: z.ZodType): boolean {
+  let current: z.ZodType = schema;
+  for (;;) {
+    if (secretFields.has(current)) return true;
+    const def = current.def as { type: string; innerType?: z.ZodType };
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+      current = def.innerType;
+    } else return false;
+  }
+}
+
+export const MASK = '********';
+
+/** A stored config as the API may show it: secret fields replaced by a mask. */
+export function maskConfig(
+  registration: ConnectorRegistration,
+  stored: Record<string, unknown>,
+): Record<string, unknown> {
+  const shape = registration.config.shape as Record<string, z.ZodType>;
+  const masked: Record<string, unknown> = { ...stored };
+  for (const [key, fieldSchema] of Object.entries(shape)) {
+    if (key in masked && isSecret(fieldSchema)) masked[key] = MASK;
+  }
+  return masked;
+}
+
+/** Keeps secret values from the old config when an update sends the mask back unchanged. */
+export function restoreMaskedSecrets(
+  registration: ConnectorRegistration,
+  raw: unknown,
+  previous: Record<string, unknown>,
+): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const shape = registration.config.shape as Record<string, z.ZodType>;
+  const copy: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  for (const [key, fieldSchema] of Object.entries(shape)) {
+    if (copy[key] === MASK && isSecret(fieldSchema) && key in previous) copy[key] = previous[key];
+  }
+  return copy;
+}
+
+export interface ConfigEntry {
+  dataType: 'string' | 'long string' | 'duration ns' | 'unsigned integer' | 'boolean';
+  required: boolean;
+  defaultValue: string;
+}
+
+function entryFor(schema: z.ZodType): ConfigEntry {
+  let current: z.ZodType = schema;
+  let required = true;
+  let defaultValue = '';
+  for (;;) {
+    const def = current.def as { type: string; innerType?: z.ZodType; defaultValue?: unknown };
+    if (def.type === 'optional' || def.type === 'nullable') required = false;
+    else if (def.type === 'default') {
+      required = false;
+      const value =
+        typeof def.defaultValue === 'function' ? (def.defaultValue as () => unknown)() : def.defaultValue;
+      defaultValue = value === undefined ? '' : String(value);
+    } else break;
+    if (!def.innerType) break;
+    current = def.innerType;
+  }
+  const type = (current.def as { type: string }).type;
+  const dataType =
+    type === 'number' || type === 'bigint' ? 'unsigned integer' : type === 'boolean' ? 'boolean' : 'string';
+  return { dataType, required, defaultValue };
+}
+
+/** The `/connectors/configs` entry of one provider: engine fields first, then the connector's own. */
+export function configCatalogEntry(
+  registration: ConnectorRegistration,
+  limits: PollingLimits,
+): Record<string, ConfigEntry> {
+  const entries: Record<string, ConfigEntry> = {
+    name: { dataType: 'string', required: true, defaultValue: '' },
+    pollingPeriod: {
+      dataType: 'duration ns',
+      required: false,
+      defaultValue: formatDuration(limits.pollingPeriodDefaultMs),
+    },
+    pageSize: { dataType: 'unsigned integer', required: false, defaultValue: String(registration.pageSize) },
+  };
+  for (const [key, fieldSchema] of Object.entries(registration.config.shape as Record<string, z.ZodType>)) {
+    if ((ENGINE_FIELDS as readonly string[]).includes(key)) continue;
+    entries[key] = entryFor(fieldSchema);
+  }
+  return entries;
+}

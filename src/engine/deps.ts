@@ -1,0 +1,14 @@
+// What the engine's parts share: the database, the job queue, the keyring, settings and the logger.
+import type { Logger } from 'pino';
+import type { Keyring } from '../security/encryption.js';
+import type { Db } from '../storage/db.js';
+import type { JobQueue } from './jobs.js';
+import type { PollingLimits } from './connector-config.js';
+
+export interface EngineDeps {
+  db: Db;
+  jobs: JobQueue;
+  keyring: Keyring;
+  logger: Logger;
+  limits: PollingLimits;
+}

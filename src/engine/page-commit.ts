@@ -1,0 +1,98 @@
+// The atomic page commit: a page's rows, its cursor, its child schedules and their jobs in one transaction.
+import type { TaskNode } from '../connectors/sdk/contract.js';
+import type { ConnectorId } from '../domain/ids.js';
+import { upsertAccounts } from '../storage/accounts.js';
+import { recordBalances } from '../storage/balances.js';
+import type { Db } from '../storage/db.js';
+import { upsertPayments } from '../storage/payments.js';
+import { savePageProgress, type ScheduleWrite, upsertSchedules } from '../storage/schedules.js';
+import type { EngineDeps } from './deps.js';
+import type { PageWrites } from './items.js';
+import { childPath, scheduleId } from './task-tree.js';
+
+export interface RunningSchedule {
+  scheduleId: string;
+  instanceId: string;
+  connectorId: string;
+  connector: ConnectorId;
+  nodePath: string;
+  node: TaskNode;
+}
+
+export interface PageCommit {
+  writes: PageWrites;
+  newState: unknown;
+  leaseMs: number;
+  /** On the run's last page: when to run next (null: not again). */
+  finish?: { nextRunAt: Date | null };
+}
+
+class LeaseLost extends Error {}
+
+/**
+ * Commits one page. Returns false (and writes nothing) when the run no longer owns its schedule: the
+ * connector is being uninstalled, or the lease expired and another run took over.
+ */
+export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: PageCommit): Promise<boolean> {
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      const owned = await savePageProgress(trx, {
+        scheduleId: run.scheduleId,
+        instanceId: run.instanceId,
+        newState: page.newState,
+        items: page.writes.children.length,
+        skipped: page.writes.skipped.length,
+        leaseMs: page.leaseMs,
+        finish: page.finish && { nextRunAt: page.finish.nextRunAt?.toISOString() ?? null },
+      });
+      if (!owned) throw new LeaseLost();
+      await storeWrites(trx, page.writes);
+      await spawnChildren(deps, trx, run, page.writes.children);
+      if (page.finish?.nextRunAt) await deps.jobs.enqueueRun(trx, run.scheduleId, page.finish.nextRunAt);
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof LeaseLost) return false;
+    throw error;
+  }
+}
+
+async function storeWrites(trx: Db, writes: PageWrites): Promise<void> {
+  await upsertAccounts(trx, writes.accounts);
+  await recordBalances(trx, writes.balances);
+  if (writes.payments.length > 0) await upsertPayments(trx, writes.payments, writes.adjustments);
+}
+
+/**
+ * One schedule per fetched item and child node, created or refreshed in one statement. New periodic
+ * schedules get their first run now; non-periodic children run each time their parent yields the item.
+ */
+async function spawnChildren(
+  deps: EngineDeps,
+  trx: Db,
+  run: RunningSchedule,
+  items: PageWrites['children'],
+): Promise<void> {
+  if (run.node.children.length === 0 || items.length === 0) return;
+  const unique = [...new Map(items.map((item) => [item.id, item])).values()];
+  const rows: ScheduleWrite[] = [];
+  const everyTime: string[] = [];
+  for (const child of run.node.children) {
+    const path = childPath(run.nodePath, child);
+    for (const item of unique) {
+      const id = scheduleId(run.connectorId, path, item.id);
+      rows.push({
+        id,
+        connectorId: run.connectorId,
+        nodePath: path,
+        parentId: item.id,
+        taskType: child.type,
+        periodic: child.periodic,
+        fromPayload: item,
+      });
+      if (!child.periodic) everyTime.push(id);
+    }
+  }
+  const created = await upsertSchedules(trx, rows);
+  await deps.jobs.enqueueRuns(trx, [...new Set([...created, ...everyTime])]);
+}

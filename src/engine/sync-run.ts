@@ -1,0 +1,141 @@
+// One run of a schedule: take the lease, page the connector from the saved cursor, commit page by page.
+import { randomUUID } from 'node:crypto';
+import type { Connector, FetchNextRequest, FetchNextResponse, TaskType } from '../connectors/sdk/contract.js';
+import { isRetryable, UpstreamRateLimitError } from '../connectors/sdk/errors.js';
+import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
+import { recordRunFailure, startRun, type LeasedSchedule } from '../storage/schedules.js';
+import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
+import type { EngineDeps } from './deps.js';
+import { mapPage } from './items.js';
+import { commitPage, type RunningSchedule } from './page-commit.js';
+import { findNode } from './task-tree.js';
+import type { TaskNode } from '../connectors/sdk/contract.js';
+
+/** How long a run may hold its schedule between two commits before another worker may take over. */
+export const LEASE_MS = 5 * 60_000;
+/** A run that pages for longer than this commits and hands over to a fresh job (bounded job length). */
+const MAX_RUN_MS = 4 * 60_000;
+/** Failed attempts of a one-shot (non-periodic) task before it is given up; the failure stays recorded. */
+const MAX_ONE_SHOT_ATTEMPTS = 5;
+
+type Fetcher = (connector: Connector, request: FetchNextRequest) => Promise<FetchNextResponse<unknown>>;
+
+const FETCHERS: Partial<Record<TaskType, Fetcher>> = {
+  FETCH_ACCOUNTS: (c, r) => c.fetchNextAccounts(r),
+  FETCH_EXTERNAL_ACCOUNTS: (c, r) => c.fetchNextExternalAccounts(r),
+  FETCH_BALANCES: (c, r) => c.fetchNextBalances(r),
+  FETCH_PAYMENTS: (c, r) => c.fetchNextPayments(r),
+  FETCH_OTHERS: (c, r) => c.fetchNextOthers(r),
+};
+
+/** Jitter spreads schedules of many connectors over time: up to a tenth of the period, at most 5 minutes. */
+function nextPeriodicRun(periodMs: number, now = Date.now()): Date {
+  return new Date(now + periodMs + Math.random() * Math.min(periodMs / 10, 5 * 60_000));
+}
+
+export async function runSchedule(deps: EngineDeps, scheduleId: string): Promise<void> {
+  const instanceId = randomUUID();
+  const leased = await startRun(deps.db, scheduleId, instanceId, LEASE_MS);
+  if (!leased) return;
+  const logger = deps.logger.child({ connectorId: leased.connector_id, scheduleId, instanceId });
+  const periodMs = Number(leased.polling_period_ms);
+  let node: TaskNode | undefined;
+  try {
+    node = findNode(leased.task_tree as TaskNode[], leased.node_path);
+    if (!node) throw new Error(`task node ${leased.node_path} is no longer in the connector's task tree`);
+    const connectorId: ConnectorId = connectorIdCodec.decode(leased.connector_id);
+    const registration = registrationOf(leased.provider);
+    const connector = instantiate(
+      registration,
+      decryptConfig(deps.keyring, leased.config_encrypted),
+      leased.connector_id,
+      logger,
+    );
+    const run: RunningSchedule = {
+      scheduleId,
+      instanceId,
+      connectorId: leased.connector_id,
+      connector: connectorId,
+      nodePath: leased.node_path,
+      node,
+    };
+    await pageThrough(deps, run, connector, leased, periodMs, logger);
+  } catch (error) {
+    await recordFailure(deps, leased, instanceId, node, periodMs, error, logger);
+  }
+}
+
+async function pageThrough(
+  deps: EngineDeps,
+  run: RunningSchedule,
+  connector: Connector,
+  leased: LeasedSchedule,
+  periodMs: number,
+  logger: EngineDeps['logger'],
+): Promise<void> {
+  const fetch = FETCHERS[run.node.type];
+  if (!fetch) throw new Error(`task type ${run.node.type} cannot be fetched`);
+  const fromPayload = (leased.from_payload ?? undefined) as FetchNextRequest['fromPayload'];
+  const started = Date.now();
+  let state: unknown = leased.state ?? undefined;
+  for (;;) {
+    const response = await fetch(connector, {
+      fromPayload,
+      state,
+      pageSize: leased.page_size,
+      name: run.node.name,
+    });
+    const writes = mapPage(run.connector, run.node.type, response.items);
+    for (const skipped of writes.skipped) logger.warn(skipped, 'skipped an invalid PSP record');
+    const last = !response.hasMore;
+    const handOver = !last && Date.now() - started > MAX_RUN_MS;
+    const finish = last
+      ? { nextRunAt: leased.periodic ? nextPeriodicRun(periodMs) : null }
+      : handOver
+        ? { nextRunAt: new Date() }
+        : undefined;
+    const owned = await commitPage(deps, run, {
+      writes,
+      newState: response.newState,
+      leaseMs: LEASE_MS,
+      finish,
+    });
+    if (!owned) {
+      logger.info('run stopped: the schedule is no longer ours (uninstalled, paused or taken over)');
+      return;
+    }
+    if (finish) return;
+    state = response.newState;
+  }
+}
+
+async function recordFailure(
+  deps: EngineDeps,
+  leased: LeasedSchedule,
+  instanceId: string,
+  node: TaskNode | undefined,
+  periodMs: number,
+  error: unknown,
+  logger: EngineDeps['logger'],
+): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  const attempt = leased.consecutive_failures + 1;
+  let nextRunAt: Date | null = null;
+  if (isRetryable(error) && (leased.periodic || attempt < MAX_ONE_SHOT_ATTEMPTS)) {
+    const backoff = Math.min(1000 * 2 ** attempt, periodMs) * (0.5 + Math.random() / 2);
+    const retryAfter = error instanceof UpstreamRateLimitError ? (error.retryAfterMs ?? 0) : 0;
+    nextRunAt = new Date(Date.now() + Math.max(backoff, retryAfter));
+  } else if (leased.periodic && node) {
+    nextRunAt = nextPeriodicRun(periodMs);
+  }
+  logger.warn({ err: error, attempt, nextRunAt }, 'run failed');
+  await deps.db.transaction().execute(async (trx) => {
+    const owned = await recordRunFailure(trx, {
+      scheduleId: leased.id,
+      instanceId,
+      error: message,
+      nextRunAt: nextRunAt?.toISOString() ?? null,
+    });
+    if (owned && nextRunAt) await deps.jobs.enqueueRun(trx, leased.id, nextRunAt);
+  });
+}

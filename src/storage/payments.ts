@@ -1,0 +1,163 @@
+// Payments and their adjustments: idempotent batch writes that keep each payment's status and amount current.
+import { sql } from 'kysely';
+import { stringifyJson } from '../domain/json.js';
+import type { Db } from './db.js';
+import { unnestRows } from './unnest.js';
+
+export interface PaymentWrite {
+  id: string;
+  connectorId: string;
+  reference: string;
+  type: string;
+  createdAt: string;
+  amount: bigint;
+  asset: string;
+  scheme: string;
+  status: string;
+  statusAt: string;
+  sourceAccountId: string | null;
+  destinationAccountId: string | null;
+  metadata: Record<string, string>;
+  /** A refund/dispute row of another payment: it creates the payment if unseen but never edits its fields. */
+  child: boolean;
+}
+
+export interface AdjustmentWrite {
+  id: string;
+  paymentId: string;
+  connectorId: string;
+  reference: string;
+  createdAt: string;
+  status: string;
+  amount: bigint | null;
+  asset: string | null;
+  metadata: Record<string, string>;
+  raw: unknown;
+}
+
+function paymentInput(payments: PaymentWrite[]) {
+  return unnestRows(payments, 'i', {
+    id: (p) => p.id,
+    connector_id: (p) => p.connectorId,
+    reference: (p) => p.reference,
+    type: (p) => p.type,
+    created_at: (p) => p.createdAt,
+    // An authorisation holds no money yet: captures add to it later.
+    amount: (p) => (p.status === 'AUTHORISATION' ? '0' : p.amount.toString()),
+    initial_amount: (p) => p.amount.toString(),
+    asset: (p) => p.asset,
+    scheme: (p) => p.scheme,
+    status: (p) => p.status,
+    status_at: (p) => p.statusAt,
+    source_account_id: (p) => p.sourceAccountId,
+    destination_account_id: (p) => p.destinationAccountId,
+    metadata: (p) => stringifyJson(p.metadata),
+  });
+}
+
+const INSERT_PAYMENTS = sql`
+  INSERT INTO payments (id, connector_id, reference, type, created_at, amount, initial_amount, asset, scheme,
+    status, status_at, source_account_id, destination_account_id, metadata)
+  SELECT id, connector_id, reference, type, created_at::timestamptz, amount::numeric, initial_amount::numeric, asset,
+    scheme, status, status_at::timestamptz, source_account_id, destination_account_id, metadata::jsonb`;
+
+/**
+ * Writes a batch of payments and adjustments in two statements. Amount effects and the current status
+ * are derived only from adjustments this call actually inserted, so replaying a batch changes nothing.
+ * The caller runs this inside the page transaction.
+ */
+export async function upsertPayments(
+  db: Db,
+  payments: PaymentWrite[],
+  adjustments: AdjustmentWrite[],
+): Promise<void> {
+  const own = payments.filter((p) => !p.child);
+  const children = payments.filter((p) => p.child);
+  if (own.length > 0) {
+    await sql`${INSERT_PAYMENTS} FROM ${paymentInput(own)}
+      ON CONFLICT (id) DO UPDATE SET
+        scheme = excluded.scheme, source_account_id = excluded.source_account_id,
+        destination_account_id = excluded.destination_account_id, metadata = excluded.metadata, updated_at = now()
+      WHERE (payments.scheme, payments.source_account_id, payments.destination_account_id, payments.metadata)
+        IS DISTINCT FROM (excluded.scheme, excluded.source_account_id, excluded.destination_account_id, excluded.metadata)`.execute(
+      db,
+    );
+  }
+  if (children.length > 0) {
+    await sql`${INSERT_PAYMENTS} FROM ${paymentInput(children)} ON CONFLICT (id) DO NOTHING`.execute(db);
+  }
+  if (adjustments.length === 0) return;
+  const input = unnestRows(adjustments, 'i', {
+    id: (a) => a.id,
+    payment_id: (a) => a.paymentId,
+    connector_id: (a) => a.connectorId,
+    reference: (a) => a.reference,
+    created_at: (a) => a.createdAt,
+    status: (a) => a.status,
+    amount: (a) => (a.amount === null ? null : a.amount.toString()),
+    asset: (a) => a.asset,
+    metadata: (a) => stringifyJson(a.metadata),
+    raw: (a) => stringifyJson(a.raw),
+  });
+  await sql`
+    WITH inserted AS (
+      INSERT INTO payment_adjustments (id, payment_id, connector_id, reference, created_at, status, amount, asset, metadata, raw)
+      SELECT id, payment_id, connector_id, reference, created_at::timestamptz, status, amount::numeric, asset,
+        metadata::jsonb, raw::jsonb
+      FROM ${input}
+      ON CONFLICT (id) DO NOTHING
+      RETURNING payment_id, created_at, status, amount, sort_id
+    ), newest AS (
+      SELECT DISTINCT ON (payment_id) payment_id, created_at, status
+      FROM inserted ORDER BY payment_id, created_at DESC, sort_id DESC
+    ), effect AS (
+      SELECT payment_id,
+        COALESCE(SUM(CASE WHEN status = 'REFUNDED' THEN -amount
+                          WHEN status IN ('CAPTURE', 'REFUND_REVERSED') THEN amount ELSE 0 END), 0) AS delta,
+        (array_agg(amount ORDER BY created_at DESC, sort_id DESC)
+          FILTER (WHERE status = 'AMOUNT_ADJUSTEMENT' AND amount IS NOT NULL))[1] AS new_initial
+      FROM inserted GROUP BY payment_id
+    )
+    UPDATE payments p SET
+      amount = p.amount + e.delta,
+      initial_amount = COALESCE(e.new_initial, p.initial_amount),
+      status = CASE WHEN n.created_at >= p.status_at THEN n.status ELSE p.status END,
+      status_at = GREATEST(p.status_at, n.created_at),
+      updated_at = now()
+    FROM newest n JOIN effect e ON e.payment_id = n.payment_id
+    WHERE p.id = n.payment_id`.execute(db);
+}
+
+export function paymentsQuery(db: Db) {
+  return db
+    .selectFrom('payments')
+    .innerJoin('connectors', 'connectors.id', 'payments.connector_id')
+    .select([
+      'payments.id',
+      'payments.connector_id',
+      'payments.reference',
+      'payments.type',
+      'payments.created_at',
+      'payments.initial_amount',
+      'payments.amount',
+      'payments.asset',
+      'payments.scheme',
+      'payments.status',
+      'payments.source_account_id',
+      'payments.destination_account_id',
+      'payments.metadata',
+      'payments.sort_id',
+      'connectors.provider',
+    ]);
+}
+export type PaymentRow = Awaited<ReturnType<ReturnType<typeof paymentsQuery>['executeTakeFirstOrThrow']>>;
+
+export function adjustmentsOf(db: Db, paymentId: string) {
+  return db
+    .selectFrom('payment_adjustments')
+    .select(['id', 'reference', 'created_at', 'status', 'amount', 'asset', 'metadata', 'raw'])
+    .where('payment_id', '=', paymentId)
+    .orderBy('created_at', 'desc')
+    .orderBy('sort_id', 'desc')
+    .execute();
+}

@@ -1,0 +1,166 @@
+// Schedules (one per task-tree node and parent item), their leases, cursors and run instances.
+import { sql } from 'kysely';
+import { stringifyJson } from '../domain/json.js';
+import type { Db } from './db.js';
+import { unnestRows } from './unnest.js';
+
+export interface ScheduleWrite {
+  id: string;
+  connectorId: string;
+  nodePath: string;
+  parentId: string;
+  taskType: string;
+  periodic: boolean;
+  fromPayload: unknown;
+}
+
+/**
+ * Creates schedules that do not exist yet and refreshes the parent payload of those that changed, in one
+ * statement. Returns the ids of the schedules it created (they need their first run).
+ */
+export async function upsertSchedules(db: Db, schedules: ScheduleWrite[]): Promise<string[]> {
+  if (schedules.length === 0) return [];
+  const input = unnestRows(schedules, 'i', {
+    id: (s) => s.id,
+    connector_id: (s) => s.connectorId,
+    node_path: (s) => s.nodePath,
+    parent_id: (s) => s.parentId,
+    task_type: (s) => s.taskType,
+    periodic: (s) => String(s.periodic),
+    from_payload: (s) => (s.fromPayload === undefined ? null : stringifyJson(s.fromPayload)),
+  });
+  const result = await sql<{ id: string; created: boolean }>`
+    INSERT INTO schedules (id, connector_id, node_path, parent_id, task_type, periodic, from_payload, next_run_at)
+    SELECT id, connector_id, node_path, parent_id, task_type, periodic::boolean, from_payload::jsonb, now()
+    FROM ${input}
+    ON CONFLICT (connector_id, node_path, parent_id) DO UPDATE SET
+      from_payload = excluded.from_payload, updated_at = now()
+    WHERE schedules.from_payload IS DISTINCT FROM excluded.from_payload
+    RETURNING id, (xmax = 0) AS created`.execute(db);
+  return result.rows.filter((r) => r.created).map((r) => r.id);
+}
+
+export interface LeasedSchedule {
+  id: string;
+  connector_id: string;
+  node_path: string;
+  parent_id: string;
+  task_type: string;
+  periodic: boolean;
+  from_payload: unknown;
+  state: unknown;
+  consecutive_failures: number;
+  provider: string;
+  config_encrypted: string;
+  page_size: number;
+  polling_period_ms: string;
+  task_tree: unknown;
+}
+
+/**
+ * Takes the schedule's lease and opens a run instance, in one round trip. Returns nothing when the
+ * schedule is gone, paused, its connector is being uninstalled, or another run holds the lease.
+ */
+export async function startRun(
+  db: Db,
+  scheduleId: string,
+  instanceId: string,
+  leaseMs: number,
+): Promise<LeasedSchedule | undefined> {
+  const result = await sql<LeasedSchedule>`
+    WITH leased AS (
+      UPDATE schedules s SET lease_until = now() + ${leaseMs} * interval '1 millisecond',
+        lease_instance_id = ${instanceId}, updated_at = now()
+      FROM connectors c
+      WHERE s.id = ${scheduleId} AND c.id = s.connector_id AND NOT c.scheduled_for_deletion
+        AND s.paused_at IS NULL AND (s.lease_until IS NULL OR s.lease_until < now())
+      RETURNING s.id, s.connector_id, s.node_path, s.parent_id, s.task_type, s.periodic, s.from_payload, s.state,
+        s.consecutive_failures, c.provider, c.config_encrypted, c.page_size, c.polling_period_ms, c.task_tree
+    ), opened AS (
+      INSERT INTO schedule_instances (id, schedule_id, connector_id)
+      SELECT ${instanceId}, id, connector_id FROM leased
+    )
+    SELECT * FROM leased`.execute(db);
+  return result.rows[0];
+}
+
+export interface PageProgress {
+  scheduleId: string;
+  instanceId: string;
+  newState: unknown;
+  items: number;
+  skipped: number;
+  leaseMs: number;
+  /** Set on the run's last page: when the next run is due (null: none), which releases the lease. */
+  finish?: { nextRunAt: string | null };
+}
+
+/**
+ * Saves a page's cursor and counts, renews (or on the last page releases) the lease. Returns false when
+ * the lease is no longer ours or the connector is being uninstalled: the caller must roll back.
+ */
+export async function savePageProgress(db: Db, p: PageProgress): Promise<boolean> {
+  const finishing = p.finish !== undefined;
+  const result = await sql<{ id: string }>`
+    WITH saved AS (
+      UPDATE schedules s SET
+        state = ${stringifyJson(p.newState ?? null)}::jsonb,
+        updated_at = now(),
+        lease_until = CASE WHEN ${finishing} THEN NULL ELSE now() + ${p.leaseMs} * interval '1 millisecond' END,
+        lease_instance_id = CASE WHEN ${finishing} THEN NULL ELSE s.lease_instance_id END,
+        next_run_at = CASE WHEN ${finishing} THEN ${p.finish?.nextRunAt ?? null}::timestamptz ELSE s.next_run_at END,
+        consecutive_failures = CASE WHEN ${finishing} THEN 0 ELSE s.consecutive_failures END
+      WHERE s.id = ${p.scheduleId} AND s.lease_instance_id = ${p.instanceId}
+        AND EXISTS (SELECT 1 FROM connectors c WHERE c.id = s.connector_id AND NOT c.scheduled_for_deletion)
+      RETURNING s.id
+    ), counted AS (
+      UPDATE schedule_instances SET pages = pages + 1, items = items + ${p.items}, skipped = skipped + ${p.skipped}, updated_at = now(),
+        terminated = ${finishing}, terminated_at = CASE WHEN ${finishing} THEN now() ELSE NULL END
+      WHERE id = ${p.instanceId} AND EXISTS (SELECT 1 FROM saved)
+    )
+    SELECT id FROM saved`.execute(db);
+  return result.rows.length === 1;
+}
+
+/** Ends a failed run: records the error on its instance, releases the lease and sets the next run. */
+export async function recordRunFailure(
+  db: Db,
+  f: { scheduleId: string; instanceId: string; error: string; nextRunAt: string | null },
+): Promise<boolean> {
+  const result = await sql<{ id: string }>`
+    WITH released AS (
+      UPDATE schedules SET lease_until = NULL, lease_instance_id = NULL, updated_at = now(),
+        consecutive_failures = consecutive_failures + 1, next_run_at = ${f.nextRunAt}::timestamptz
+      WHERE id = ${f.scheduleId} AND lease_instance_id = ${f.instanceId}
+      RETURNING id
+    ), ended AS (
+      UPDATE schedule_instances SET terminated = true, terminated_at = now(), updated_at = now(), error = ${f.error}
+      WHERE id = ${f.instanceId}
+    )
+    SELECT id FROM released`.execute(db);
+  return result.rows.length === 1;
+}
+
+export function schedulesQuery(db: Db) {
+  return db
+    .selectFrom('schedules')
+    .select(['id', 'connector_id', 'created_at', 'paused_at', 'paused_reason', 'sort_id']);
+}
+export type ScheduleRow = Awaited<ReturnType<ReturnType<typeof schedulesQuery>['executeTakeFirstOrThrow']>>;
+
+export function instancesQuery(db: Db) {
+  return db
+    .selectFrom('schedule_instances')
+    .select([
+      'id',
+      'schedule_id',
+      'connector_id',
+      'created_at',
+      'updated_at',
+      'terminated',
+      'terminated_at',
+      'error',
+      'sort_id',
+    ]);
+}
+export type InstanceRow = Awaited<ReturnType<ReturnType<typeof instancesQuery>['executeTakeFirstOrThrow']>>;
