@@ -47,7 +47,7 @@ function connectorIdParam(text: string): string {
 }
 
 function requireObjectBody(body: unknown): Record<string, unknown> {
-  if (body === undefined) throw invalidBodyError('missing request body');
+  if (body === undefined || body === null) throw invalidBodyError('missing request body');
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw invalidBodyError('body must be a JSON object');
   return body as Record<string, unknown>;
@@ -94,7 +94,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
         hide: hidden,
         tags,
         params: z.object({ connector: z.string() }),
-        body: configBody.optional(),
+        body: configBody.nullish(),
         response: {
           202: dataOf(z.string().describe('connector id')),
           400: errorResponse,
@@ -188,7 +188,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
         hide: hidden,
         tags,
         params: connectorParams,
-        body: configBody.optional(),
+        body: configBody.nullish(),
         response: { 204: noContent, 400: errorResponse, 404: errorResponse, 413: errorResponse },
       },
     },

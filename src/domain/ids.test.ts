@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountIdCodec,
+  canonicalJson,
+  connectorIdCodec,
+  InvalidIdError,
+  paymentAdjustmentIdCodec,
+  paymentIdCodec,
+  taskIdCodec,
+} from './ids.js';
+
+const connector = { provider: 'dummypay', reference: '7d4e5237-3c09-450e-8869-26c060af2377' };
+
+describe('identifiers', () => {
+  it('encode a connector id exactly as Formance does', () => {
+    expect(connectorIdCodec.encode(connector)).toBe(
+      'eyJQcm92aWRlciI6ImR1bW15cGF5IiwiUmVmZXJlbmNlIjoiN2Q0ZTUyMzctM2MwOS00NTBlLTg4NjktMjZjMDYwYWYyMzc3In0',
+    );
+  });
+
+  it('encode an account id with the connector nested and keys sorted', () => {
+    const id = accountIdCodec.encode({ connectorId: connector, reference: 'acc1' });
+    expect(Buffer.from(id, 'base64url').toString()).toBe(
+      '{"ConnectorID":{"Provider":"dummypay","Reference":"7d4e5237-3c09-450e-8869-26c060af2377"},"Reference":"acc1"}',
+    );
+    expect(id.startsWith('eyJDb25uZWN0b3JJRCI6eyJQcm92aWRlciI6ImR1bW15cGF5IiwiUmVmZXJlbmNlIjoiN2Q0')).toBe(
+      true,
+    );
+  });
+
+  it('round-trip payment and task ids', () => {
+    const payment = { connectorId: connector, reference: 'p/1 ü', type: 'PAY-IN' as const };
+    expect(paymentIdCodec.decode(paymentIdCodec.encode(payment))).toEqual(payment);
+    const task = taskIdCodec.encode(connector, 'uninstall-x');
+    expect(taskIdCodec.decode(task)).toEqual({ connectorId: connector, reference: 'uninstall-x' });
+  });
+
+  it('are deterministic for the same inputs and differ when any part differs', () => {
+    const base = {
+      paymentId: { connectorId: connector, reference: 'p', type: 'PAYOUT' as const },
+      reference: 'p',
+    };
+    const a = paymentAdjustmentIdCodec.encode({
+      ...base,
+      createdAt: '2024-01-01T00:00:00Z',
+      status: 'PENDING',
+    });
+    const b = paymentAdjustmentIdCodec.encode({
+      ...base,
+      createdAt: '2024-01-01T00:00:00Z',
+      status: 'PENDING',
+    });
+    const c = paymentAdjustmentIdCodec.encode({
+      ...base,
+      createdAt: '2024-01-01T00:00:00Z',
+      status: 'SUCCEEDED',
+    });
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+
+  it('decode keys case-insensitively, like Go', () => {
+    const id = Buffer.from(JSON.stringify({ provider: 'stripe', reference: connector.reference })).toString(
+      'base64url',
+    );
+    expect(connectorIdCodec.decode(id)).toEqual({ provider: 'stripe', reference: connector.reference });
+  });
+
+  it('reject padding, the standard alphabet, garbage and wrong shapes', () => {
+    const good = connectorIdCodec.encode(connector);
+    for (const bad of [
+      `${good}=`,
+      good.replace(/-/g, '+').replace(/_/g, '/') + '+',
+      'not json!',
+      '',
+      'bnVsbA',
+    ]) {
+      expect(() => connectorIdCodec.decode(bad)).toThrow(InvalidIdError);
+    }
+    const noUuid = Buffer.from('{"Provider":"x","Reference":"nope"}').toString('base64url');
+    expect(() => connectorIdCodec.decode(noUuid)).toThrow(InvalidIdError);
+  });
+
+  it('write control characters with upper-case hex escapes and leave <>& alone', () => {
+    expect(canonicalJson({ b: '\u001f<&>', a: 1 })).toBe('{"a":1,"b":"\\u001F<&>"}');
+  });
+});

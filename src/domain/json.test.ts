@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseJson, stringifyJson } from './json.js';
+import { toAmount } from './money.js';
+
+describe('money JSON', () => {
+  it('round-trips 18 446 744 073 709 551 615 without loss or quotes', () => {
+    const text = '{"amount":18446744073709551615,"small":42}';
+    const value = parseJson(text) as { amount: bigint; small: number };
+    expect(value.amount).toBe(18446744073709551615n);
+    expect(value.small).toBe(42);
+    expect(stringifyJson(value)).toBe(text);
+  });
+
+  it('keeps 2^53 + 1 exact, which a double cannot hold', () => {
+    const value = parseJson('[9007199254740993]') as bigint[];
+    expect(value[0]).toBe(9007199254740993n);
+  });
+
+  it('writes bigints as bare integer literals', () => {
+    expect(stringifyJson({ a: -5n, b: [1n] })).toBe('{"a":-5,"b":[1]}');
+  });
+
+  it('leaves fractions as numbers, which an amount check then refuses', () => {
+    const value = parseJson('{"amount":1.5}') as { amount: number };
+    expect(value.amount).toBe(1.5);
+    expect(() => toAmount(value.amount)).toThrow(TypeError);
+  });
+
+  it('rejects malformed JSON', () => {
+    expect(() => parseJson('{"a":')).toThrow();
+  });
+
+  it('converts NUMERIC text and safe numbers to bigint', () => {
+    expect(toAmount('18446744073709551615')).toBe(18446744073709551615n);
+    expect(toAmount(12)).toBe(12n);
+    expect(() => toAmount('12.5')).toThrow(TypeError);
+  });
+});

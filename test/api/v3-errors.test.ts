@@ -1,0 +1,244 @@
+// Bad input gets a clear 4xx in the v3 error envelope, never a 500; config validation and catalogs.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BaseConnector } from '../../src/connectors/sdk/base.js';
+import { registerConnector, secret } from '../../src/connectors/sdk/registry.js';
+import { connectorIdCodec } from '../../src/domain/ids.js';
+import { parseJson } from '../../src/domain/json.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+// A connector that only exists to carry a secret config field; it never talks to a PSP.
+class VaultConnector extends BaseConnector {
+  async install() {
+    return { workflow: [] };
+  }
+}
+registerConnector({
+  provider: 'vaulttest',
+  capabilities: ['FETCH_ACCOUNTS'],
+  config: z.object({ apiKey: secret(z.string().min(1)), endpoint: z.string() }),
+  pageSize: 50,
+  create: () => new VaultConnector(),
+});
+
+let service: TestService;
+let dir: string;
+
+beforeAll(async () => {
+  service = await startTestService();
+  dir = await mkdtemp(join(tmpdir(), 'pb-api-'));
+});
+afterAll(async () => {
+  await service?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${service.url}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (parseJson(text) as Record<string, unknown>) : undefined,
+  };
+}
+
+const install = (body: unknown, provider = 'dummypay') =>
+  call('POST', `/v3/connectors/install/${provider}`, typeof body === 'string' ? body : JSON.stringify(body));
+
+describe('v3 errors', () => {
+  it('answer malformed JSON with 400 MISSING_OR_INVALID_BODY', async () => {
+    const res = await install('{"name": "x",');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      errorCode: 'MISSING_OR_INVALID_BODY',
+      errorMessage: expect.any(String),
+    });
+    expect(res.headers.get('content-type')).toBe('application/json');
+  });
+
+  it('answer an empty install body with 400 MISSING_OR_INVALID_BODY', async () => {
+    const res = await call('POST', '/v3/connectors/install/dummypay', '');
+    expect(res.body?.errorMessage).toBe('missing request body');
+    expect(res.status).toBe(400);
+    expect(res.body?.errorCode).toBe('MISSING_OR_INVALID_BODY');
+  });
+
+  it('reject wrong types, unknown fields and missing fields with a message naming the field', async () => {
+    const wrongType = await install({ name: 123, directory: dir });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body).toMatchObject({
+      errorCode: 'VALIDATION',
+      errorMessage: expect.stringContaining('name'),
+    });
+    const unknown = await install({ name: 'unknown-field', directory: dir, colour: 'blue' });
+    expect(unknown.body).toMatchObject({
+      errorCode: 'VALIDATION',
+      errorMessage: expect.stringContaining('colour'),
+    });
+    const missing = await install({ name: 'missing-dir' });
+    expect(missing.body).toMatchObject({
+      errorCode: 'VALIDATION',
+      errorMessage: expect.stringContaining('directory'),
+    });
+  });
+
+  it('reject a polling period below the minimum and a provider that does not match the path', async () => {
+    const tooFast = await install({ name: 'too-fast', directory: dir, pollingPeriod: '100ms' });
+    expect(tooFast.body).toMatchObject({
+      errorCode: 'VALIDATION',
+      errorMessage: 'polling period cannot be lower than minimum of 500ms',
+    });
+    const notADuration = await install({ name: 'bad-period', directory: dir, pollingPeriod: 'soon' });
+    expect(notADuration.body?.errorCode).toBe('VALIDATION');
+    const mismatch = await install({ name: 'mismatch', directory: dir, provider: 'Stripe' });
+    expect(mismatch.body).toMatchObject({
+      errorCode: 'VALIDATION',
+      errorMessage: expect.stringContaining('Stripe'),
+    });
+  });
+
+  it('reject an unknown provider and a directory that does not exist', async () => {
+    expect((await install({ name: 'nope', directory: dir }, 'nosuchpsp')).body?.errorCode).toBe('VALIDATION');
+    const gone = await install({ name: 'gone', directory: join(dir, 'missing') });
+    expect(gone.status).toBe(400);
+    expect(gone.body?.errorCode).toBe('VALIDATION');
+  });
+
+  it('refuse a config body over 500 000 bytes with 413', async () => {
+    const res = await install({ name: 'huge', directory: dir, padding: 'x'.repeat(500_001) });
+    expect(res.status).toBe(413);
+    expect(res.body?.errorCode).toBe('MISSING_OR_INVALID_BODY');
+  });
+
+  it('honour pageSize up to the connector maximum, accept the SDK provider field, and refuse duplicate names', async () => {
+    const res = await install({ name: 'capped', directory: dir, pageSize: 1000, provider: 'Dummypay' });
+    expect(res.status).toBe(202);
+    const id = res.body?.data as string;
+    const config = await call('GET', `/v3/connectors/${id}/config`);
+    expect(config.body?.data).toEqual({
+      name: 'capped',
+      directory: dir,
+      pollingPeriod: '2s',
+      pageSize: 25,
+      provider: 'Dummypay',
+    });
+    const again = await install({ name: 'capped', directory: dir });
+    expect(again.body).toMatchObject({ errorCode: 'CONFLICT' });
+    expect(again.status).toBe(400);
+  });
+
+  it('answer undecodable ids with 400 INVALID_ID and unknown ids with 404', async () => {
+    for (const path of [
+      '/v3/accounts/zz!',
+      '/v3/payments/bm90LWFuLWlk',
+      '/v3/connectors/abc/config',
+      '/v3/tasks/e30',
+    ]) {
+      const res = await call('GET', path);
+      expect(res.status, path).toBe(400);
+      expect(res.body?.errorCode, path).toBe('INVALID_ID');
+    }
+    const unknown = connectorIdCodec.encode({
+      provider: 'dummypay',
+      reference: '00000000-0000-4000-8000-000000000000',
+    });
+    const res = await call('GET', `/v3/connectors/${unknown}/config`);
+    expect(res.status).toBe(404);
+    expect(res.body?.errorCode).toBe('NOT_FOUND');
+    expect((await call('DELETE', `/v3/connectors/${unknown}`)).status).toBe(404);
+  });
+
+  it('answer bad list parameters with 400 VALIDATION', async () => {
+    for (const path of [
+      '/v3/accounts?pageSize=abc',
+      '/v3/accounts?pageSize=-1',
+      '/v3/accounts?cursor=garbage',
+      `/v3/accounts?query=${encodeURIComponent('{"$match":{"colour":"red"}}')}`,
+      `/v3/payments?query=${encodeURIComponent('{"$match":')}`,
+      `/v3/payments?query=${encodeURIComponent('{"$gt":{"amount":1.5}}')}`,
+    ]) {
+      const res = await call('GET', path);
+      expect(res.status, path).toBe(400);
+      expect(res.body?.errorCode, path).toBe('VALIDATION');
+    }
+  });
+
+  it('answer unknown routes with the envelope', async () => {
+    const res = await call('GET', '/v3/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body?.errorCode).toBe('NOT_FOUND');
+  });
+});
+
+describe('connector catalogs and secrets', () => {
+  it('serve the capabilities catalog with an ETag and answer 304 when it matches', async () => {
+    const first = await call('GET', '/v3/connectors/capabilities');
+    expect(first.status).toBe(200);
+    expect((first.body?.data as Record<string, string[]>).dummypay).toContain('FETCH_ACCOUNTS');
+    expect(first.headers.get('cache-control')).toContain('max-age=3600');
+    const etag = first.headers.get('etag') as string;
+    const second = await call('GET', '/v3/connectors/capabilities', undefined, { 'if-none-match': etag });
+    expect(second.status).toBe(304);
+  });
+
+  it('describe every config field in /connectors/configs', async () => {
+    const res = await call('GET', '/api/payments/v3/connectors/configs');
+    const data = res.body?.data as Record<string, Record<string, unknown>>;
+    expect(data.dummypay).toEqual({
+      name: { dataType: 'string', required: true, defaultValue: '' },
+      pollingPeriod: { dataType: 'duration ns', required: false, defaultValue: '2s' },
+      pageSize: { dataType: 'unsigned integer', required: false, defaultValue: '25' },
+      directory: { dataType: 'string', required: true, defaultValue: '' },
+    });
+  });
+
+  it('store secrets encrypted, mask them on read, and keep them when the mask is sent back', async () => {
+    const created = await install(
+      { name: 'vault', apiKey: 'sk_live_secret', endpoint: 'https://psp.test' },
+      'vaulttest',
+    );
+    expect(created.status).toBe(202);
+    const id = created.body?.data as string;
+    const read = await call('GET', `/v3/connectors/${id}/config`);
+    expect(read.body?.data).toMatchObject({
+      apiKey: '********',
+      endpoint: 'https://psp.test',
+      provider: 'Vaulttest',
+    });
+    const list = await call('GET', '/v3/connectors');
+    expect(JSON.stringify(list.body)).not.toContain('sk_live_secret');
+    const row = await service.paybridge.deps.db
+      .selectFrom('connectors')
+      .select('config_encrypted')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.config_encrypted).not.toContain('sk_live_secret');
+
+    const updated = await call(
+      'PATCH',
+      `/v3/connectors/${id}/config`,
+      JSON.stringify({ name: 'vault', apiKey: '********', endpoint: 'https://psp2.test' }),
+    );
+    expect(updated.status).toBe(204);
+    const stored = JSON.parse(
+      service.paybridge.deps.keyring.decrypt(
+        (
+          await service.paybridge.deps.db
+            .selectFrom('connectors')
+            .select('config_encrypted')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow()
+        ).config_encrypted,
+      ),
+    ) as Record<string, string>;
+    expect(stored).toMatchObject({ apiKey: 'sk_live_secret', endpoint: 'https://psp2.test' });
+  });
+});

@@ -1,0 +1,205 @@
+// The atomic page commit, driven through real runs of DummyPay against a real PostgreSQL database.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConnectors } from '../../src/connectors/load.js';
+import { installConnector, runUninstall, uninstallConnector } from '../../src/engine/connectors.js';
+import type { EngineDeps } from '../../src/engine/deps.js';
+import { JobQueue } from '../../src/engine/jobs.js';
+import { runSchedule } from '../../src/engine/sync-run.js';
+import { scheduleId } from '../../src/engine/task-tree.js';
+import { Keyring, keyFromText } from '../../src/security/encryption.js';
+import { type OpenedDatabase, openDatabase } from '../../src/storage/db.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type DummyPayData, writeDummyPayDirectory } from '../support/dummypay-fixtures.js';
+
+let testDb: TestDatabase;
+let opened: OpenedDatabase;
+let deps: EngineDeps;
+let dir: string;
+let data: DummyPayData;
+
+beforeAll(async () => {
+  await loadConnectors();
+  testDb = await createTestDatabase();
+  opened = await openDatabase({ url: testDb.url, dataDir: '' });
+  await migrate(opened.db);
+  const logger = pino({ level: 'silent' });
+  // No workers: the test drives every run itself, so it controls exactly when each page commits.
+  const jobs = await JobQueue.start(opened.db, logger, { supervise: false });
+  deps = {
+    db: opened.db,
+    jobs,
+    keyring: new Keyring(keyFromText('test')),
+    logger,
+    limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
+  };
+  dir = await mkdtemp(join(tmpdir(), 'pb-commit-'));
+  data = await writeDummyPayDirectory(dir, { accounts: 12, payments: 30, seed: 7 });
+});
+
+afterAll(async () => {
+  await deps?.jobs.stop();
+  await opened?.close();
+  await testDb?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function install(name: string, pageSize = 10): Promise<string> {
+  return installConnector(deps, 'dummypay', { name, directory: dir, pollingPeriod: '1m', pageSize });
+}
+
+/** What a connector ingested, without the ids that embed the connector. */
+async function snapshot(connectorId: string) {
+  const payments = await sql<{
+    reference: string;
+    amount: string;
+    initial_amount: string;
+    status: string;
+    asset: string;
+  }>`
+    SELECT reference, amount::text, initial_amount::text, status, asset FROM payments
+    WHERE connector_id = ${connectorId} ORDER BY reference`.execute(deps.db);
+  const adjustments = await sql<{ reference: string; status: string; amount: string }>`
+    SELECT reference, status, amount::text FROM payment_adjustments
+    WHERE connector_id = ${connectorId} ORDER BY reference, status`.execute(deps.db);
+  const schedule = await deps.db
+    .selectFrom('schedules')
+    .select(['state', 'lease_instance_id'])
+    .where('id', '=', scheduleId(connectorId, 'fetch_payments', ''))
+    .executeTakeFirstOrThrow();
+  return { payments: payments.rows, adjustments: adjustments.rows, schedule };
+}
+
+async function countPayments(connectorId: string): Promise<number> {
+  const row = await deps.db
+    .selectFrom('payments')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('connector_id', '=', connectorId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describe('page commit', () => {
+  it('leaves nothing half-written when the commit fails after the PSP call, and a retry converges', async () => {
+    const clean = await install('clean run');
+    await runSchedule(deps, scheduleId(clean, 'fetch_payments', ''));
+    const expected = await snapshot(clean);
+    expect(expected.payments).toHaveLength(30);
+
+    const faulty = await install('faulty run');
+    // The 15th payment of the file sits on the second page (page size 10). Its adjustment insert fails
+    // inside the page transaction, after that page's payments statement already ran: a crash before commit.
+    const victim = data.payments[14]?.reference as string;
+    const firstPage = data.payments
+      .slice(0, 10)
+      .map((p) => p.reference)
+      .sort();
+    await sql`CREATE FUNCTION fail_once() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'injected failure before commit'; END $$ LANGUAGE plpgsql`.execute(deps.db);
+    await sql`CREATE TRIGGER inject BEFORE INSERT ON payment_adjustments FOR EACH ROW
+      WHEN (NEW.connector_id = ${sql.lit(faulty)} AND NEW.reference = ${sql.lit(victim)})
+      EXECUTE FUNCTION fail_once()`.execute(deps.db);
+
+    await runSchedule(deps, scheduleId(faulty, 'fetch_payments', ''));
+    const partial = await snapshot(faulty);
+    // Only whole pages before the failing one exist; nothing of the failing page leaked.
+    expect(partial.payments.map((p) => p.reference)).toEqual(firstPage);
+    expect(partial.adjustments).toHaveLength(partial.payments.length);
+    expect(partial.schedule.state).toEqual({ next: partial.payments.length });
+    expect(partial.schedule.lease_instance_id).toBeNull();
+    const failed = await deps.db
+      .selectFrom('schedule_instances')
+      .select(['error', 'terminated'])
+      .where('schedule_id', '=', scheduleId(faulty, 'fetch_payments', ''))
+      .execute();
+    expect(failed).toEqual([{ error: expect.stringContaining('injected failure'), terminated: true }]);
+
+    await sql`DROP TRIGGER inject ON payment_adjustments`.execute(deps.db);
+    await runSchedule(deps, scheduleId(faulty, 'fetch_payments', ''));
+    expect(await snapshot(faulty)).toEqual(expected);
+  });
+
+  it('changes nothing when the same pages are ingested again', async () => {
+    const id = await install('replayed', 25);
+    const run = scheduleId(id, 'fetch_payments', '');
+    await runSchedule(deps, run);
+    const first = await snapshot(id);
+    const stamps = await deps.db
+      .selectFrom('payments')
+      .select(['id', 'updated_at'])
+      .where('connector_id', '=', id)
+      .execute();
+    await runSchedule(deps, run);
+    expect(await snapshot(id)).toEqual(first);
+    const again = await deps.db
+      .selectFrom('payments')
+      .select(['id', 'updated_at'])
+      .where('connector_id', '=', id)
+      .execute();
+    // Unchanged rows are not rewritten.
+    expect(again).toEqual(stamps);
+  });
+
+  it('spawns one balances schedule per account in the page transaction, without duplicates on re-runs', async () => {
+    const id = await install('fan-out', 5);
+    const accounts = scheduleId(id, 'fetch_accounts', '');
+    await runSchedule(deps, accounts);
+    await runSchedule(deps, accounts);
+    const children = await deps.db
+      .selectFrom('schedules')
+      .select(['parent_id', 'from_payload', 'periodic'])
+      .where('connector_id', '=', id)
+      .where('node_path', '=', 'fetch_accounts.fetch_balances')
+      .execute();
+    expect(children).toHaveLength(12);
+    for (const child of children) {
+      expect(child.periodic).toBe(true);
+      expect(child.from_payload).toMatchObject({
+        id: child.parent_id,
+        payload: { reference: child.parent_id },
+      });
+    }
+    // Each new child schedule got exactly one queued first run.
+    const queued = await sql<{ n: string }>`
+      SELECT count(*)::text AS n FROM pgboss.job WHERE name = 'paybridge-sync' AND state = 'created'
+        AND singleton_key LIKE ${`${id}-fetch_accounts.fetch_balances-%`}`.execute(deps.db);
+    expect(Number(queued.rows[0]?.n)).toBe(12);
+
+    await runSchedule(
+      deps,
+      scheduleId(id, 'fetch_accounts.fetch_balances', children[0]?.parent_id as string),
+    );
+    const balances = await deps.db
+      .selectFrom('balances')
+      .selectAll()
+      .where('connector_id', '=', id)
+      .execute();
+    expect(balances.length).toBeGreaterThan(0);
+  });
+
+  it('stops a run at its next commit once the connector is uninstalled, then deletes everything', async () => {
+    const id = await install('uninstalled', 10);
+    await runSchedule(deps, scheduleId(id, 'fetch_accounts', ''));
+    const taskId = await uninstallConnector(deps, id);
+    // A run that starts now finds the connector marked and does not take the lease.
+    await runSchedule(deps, scheduleId(id, 'fetch_payments', ''));
+    expect(await countPayments(id)).toBe(0);
+    await runUninstall(deps, id, taskId);
+    const leftovers = await sql<{ n: string }>`
+      SELECT (SELECT count(*) FROM accounts WHERE connector_id = ${id})
+           + (SELECT count(*) FROM schedules WHERE connector_id = ${id})
+           + (SELECT count(*) FROM connectors WHERE id = ${id}) AS n`.execute(deps.db);
+    expect(Number(leftovers.rows[0]?.n)).toBe(0);
+    const task = await deps.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', '=', taskId)
+      .executeTakeFirstOrThrow();
+    expect(task.status).toBe('SUCCEEDED');
+  });
+});

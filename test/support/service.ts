@@ -1,0 +1,63 @@
+// Starts a real Paybridge process-in-a-test (API + worker) on a fresh PostgreSQL database.
+import { pino } from 'pino';
+import { type Paybridge, startPaybridge } from '../../src/app.js';
+import { readSettings } from '../../src/settings.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestService {
+  paybridge: Paybridge;
+  url: string;
+  database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+/**
+ * Environment overrides go through the same settings parser as production. Polling limits default to
+ * values that let a test see several cycles in a few seconds.
+ */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const database = await createTestDatabase();
+  const settings = readSettings({
+    DATABASE_URL: database.url,
+    PAYBRIDGE_ENCRYPTION_KEY: 'test-key-not-for-production',
+    PAYBRIDGE_POLLING_PERIOD_DEFAULT: '2s',
+    PAYBRIDGE_POLLING_PERIOD_MINIMUM: '500ms',
+    PAYBRIDGE_DEBUG: 'true',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...env,
+  });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const paybridge = await startPaybridge(settings, { api: true, worker: true }, logger);
+  return {
+    paybridge,
+    url: paybridge.url ?? '',
+    database,
+    async stop() {
+      await paybridge.stop();
+      await database.drop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
