@@ -242,3 +242,24 @@ describe('connector catalogs and secrets', () => {
     expect(stored).toMatchObject({ apiKey: 'sk_live_secret', endpoint: 'https://psp2.test' });
   });
 });
+
+describe('OpenAPI document', () => {
+  it('is generated from the route schemas, lists each v3 route once and types amounts as integers', async () => {
+    const res = await call('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.body as { paths: Record<string, Record<string, unknown>> };
+    const paths = Object.keys(doc.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v3/accounts',
+        '/v3/accounts/{accountID}/balances',
+        '/v3/payments/{paymentID}',
+        '/v3/connectors/install/{connector}',
+        '/v3/tasks/{taskID}',
+      ]),
+    );
+    expect(paths.some((p) => p.startsWith('/api/payments'))).toBe(false);
+    expect(JSON.stringify(doc.paths['/v3/accounts/{accountID}/balances'])).toContain('"balance":{"type":"integer"');
+  });
+});
+

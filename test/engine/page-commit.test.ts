@@ -182,6 +182,39 @@ describe('page commit', () => {
     expect(balances.length).toBeGreaterThan(0);
   });
 
+  it('never runs one schedule twice at once', async () => {
+    const id = await install('exclusive', 5);
+    const run = scheduleId(id, 'fetch_payments', '');
+    await Promise.all([runSchedule(deps, run), runSchedule(deps, run), runSchedule(deps, run)]);
+    const instances = await deps.db
+      .selectFrom('schedule_instances')
+      .select('id')
+      .where('schedule_id', '=', run)
+      .execute();
+    expect(instances).toHaveLength(1);
+    expect(await countPayments(id)).toBe(30);
+  });
+
+  it('reads the polling period from the database at every run, so a changed period applies to the next one', async () => {
+    const id = await install('period', 25);
+    const run = scheduleId(id, 'fetch_payments', '');
+    await deps.db
+      .updateTable('connectors')
+      .set({ polling_period_ms: 3_600_000 })
+      .where('id', '=', id)
+      .execute();
+    const before = Date.now();
+    await runSchedule(deps, run);
+    const row = await deps.db
+      .selectFrom('schedules')
+      .select('next_run_at')
+      .where('id', '=', run)
+      .executeTakeFirstOrThrow();
+    const next = new Date((row.next_run_at as string).replace(' ', 'T').replace(/\+00$/, 'Z')).getTime();
+    expect(next - before).toBeGreaterThanOrEqual(3_600_000);
+    expect(next - before).toBeLessThan(3_600_000 + 6 * 60_000);
+  });
+
   it('stops a run at its next commit once the connector is uninstalled, then deletes everything', async () => {
     const id = await install('uninstalled', 10);
     await runSchedule(deps, scheduleId(id, 'fetch_accounts', ''));
