@@ -1,6 +1,6 @@
 // The HTTP server: bigint-safe JSON, the v3 error envelope, health and info routes, OpenAPI, and v3 under two prefixes.
 import fastifySwagger from '@fastify/swagger';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import {
   createJsonSchemaTransform,
   validatorCompiler,
@@ -22,10 +22,21 @@ export interface ServerOptions {
 /** Default request body limit; connector configs have their own, lower, limit. */
 const BODY_LIMIT = 1024 * 1024;
 
+/** Every error answer goes through here, in the v3 envelope. */
+function sendError(reply: FastifyReply, error: unknown) {
+  const apiError = toApiError(error);
+  return reply
+    .code(apiError.statusCode)
+    .send({ errorCode: apiError.errorCode, errorMessage: apiError.message });
+}
+
 export async function buildServer(deps: EngineDeps, options: ServerOptions) {
   const server = Fastify({
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 16 * 1024 }, // ids are base64 JSON, longer than the default 100
+    // Errors raised while routing (a malformed URL, …) also get the v3 envelope.
+    frameworkErrors: (error, _request, reply) => void sendError(reply as unknown as FastifyReply, error),
   }).withTypeProvider<ZodTypeProvider>();
 
   server.removeAllContentTypeParsers();

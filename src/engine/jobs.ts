@@ -1,4 +1,5 @@
 // The job queue (pg-boss, in the same database): queue names, transactional enqueueing and workers.
+import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -6,6 +7,9 @@ import { type Db, jobDatabase } from '../storage/db.js';
 
 export const SYNC_QUEUE = 'paybridge-sync';
 export const UNINSTALL_QUEUE = 'paybridge-uninstall';
+
+/** How often an idle job slot looks for work. */
+const IDLE_POLL_MS = 250;
 
 export interface SyncJob {
   scheduleId: string;
@@ -23,9 +27,13 @@ const asJobDb = (db: Kysely<unknown> | Db) => jobDatabase(db as Kysely<unknown>)
  */
 export class JobQueue {
   readonly #boss: PgBoss;
+  readonly #logger: Logger;
+  readonly #slots: Promise<void>[] = [];
+  readonly #stopping = new AbortController();
 
-  private constructor(boss: PgBoss) {
+  private constructor(boss: PgBoss, logger: Logger) {
     this.#boss = boss;
+    this.#logger = logger;
   }
 
   static async start(db: Db, logger: Logger, options: { supervise: boolean }): Promise<JobQueue> {
@@ -56,7 +64,7 @@ export class JobQueue {
       retryBackoff: true,
       expireInSeconds: 3600,
     });
-    return new JobQueue(boss);
+    return new JobQueue(boss, logger);
   }
 
   /** Queues one run of a schedule at `at` (now when omitted). A run already queued makes this a no-op. */
@@ -81,19 +89,51 @@ export class JobQueue {
     await this.#boss.send(UNINSTALL_QUEUE, job, { db: asJobDb(db) });
   }
 
+  /**
+   * Runs `concurrency` job slots on a queue. Each slot fetches its next job as soon as it is free and
+   * only sleeps when the queue is empty: pg-boss's own worker waits a polling interval after every
+   * fetch, which would cap a slot at two runs a second however long the queue.
+   */
   async work<T extends object>(
     queue: string,
     concurrency: number,
     handler: (data: T, jobId: string) => Promise<void>,
   ): Promise<void> {
-    for (let i = 0; i < concurrency; i++) {
-      await this.#boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-        for (const job of jobs) await handler(job.data, job.id);
-      });
+    for (let i = 0; i < concurrency; i++) this.#slots.push(this.#slot(queue, handler));
+  }
+
+  async #slot<T extends object>(
+    queue: string,
+    handler: (data: T, jobId: string) => Promise<void>,
+  ): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      try {
+        const [job] = await this.#boss.fetch<T>(queue, { batchSize: 1 });
+        if (!job) {
+          await sleep(IDLE_POLL_MS, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
+          continue;
+        }
+        try {
+          await handler(job.data, job.id);
+          await this.#boss.complete(queue, job.id);
+        } catch (error) {
+          this.#logger.error({ err: error, queue, jobId: job.id }, 'job failed; pg-boss will retry it');
+          await this.#boss.fail(queue, job.id, {
+            message: error instanceof Error ? error.message : String(error),
+          });
+        }
+      } catch (error) {
+        // The database is unreachable or the queue errored: back off, then try again.
+        this.#logger.error({ err: error, queue }, 'job slot error');
+        await sleep(IDLE_POLL_MS * 4, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
+      }
     }
   }
 
+  /** Lets running jobs finish, then stops pg-boss. */
   async stop(): Promise<void> {
+    this.#stopping.abort();
+    await Promise.all(this.#slots);
     await this.#boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 }

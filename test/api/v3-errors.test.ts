@@ -171,6 +171,12 @@ describe('v3 errors', () => {
     }
   });
 
+  it('answer a malformed URL with the envelope', async () => {
+    const res = await call('GET', '/v3/accounts/%E0%A4%A');
+    expect(res.status).toBe(400);
+    expect(res.body?.errorCode).toBe('VALIDATION');
+  });
+
   it('answer unknown routes with the envelope', async () => {
     const res = await call('GET', '/v3/nothing-here');
     expect(res.status).toBe(404);
