@@ -265,7 +265,8 @@ describe('OpenAPI document', () => {
       ]),
     );
     expect(paths.some((p) => p.startsWith('/api/payments'))).toBe(false);
-    expect(JSON.stringify(doc.paths['/v3/accounts/{accountID}/balances'])).toContain('"balance":{"type":"integer"');
+    expect(JSON.stringify(doc.paths['/v3/accounts/{accountID}/balances'])).toContain(
+      '"balance":{"type":"integer"',
+    );
   });
 });
-
