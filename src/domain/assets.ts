@@ -2,6 +2,7 @@
 
 const PSP_ASSET = /^[A-Z][A-Z0-9]{0,16}(_[A-Z]{1,16})?(\/\d{1,6})?$/;
 const ISO_CODES = new Set(Intl.supportedValuesOf('currency'));
+const PRECISIONS = new Map<string, number>();
 
 export function isValidAsset(asset: string): boolean {
   return PSP_ASSET.test(asset);
@@ -11,8 +12,14 @@ export function isValidAsset(asset: string): boolean {
 export function currencyPrecision(code: string): number | undefined {
   const upper = code.toUpperCase();
   if (!ISO_CODES.has(upper)) return undefined;
-  return new Intl.NumberFormat('en', { style: 'currency', currency: upper }).resolvedOptions()
-    .maximumFractionDigits;
+  let precision = PRECISIONS.get(upper);
+  if (precision === undefined) {
+    // Building a NumberFormat is slow; a poll maps the same few currencies thousands of times.
+    precision = new Intl.NumberFormat('en', { style: 'currency', currency: upper }).resolvedOptions()
+      .maximumFractionDigits as number;
+    PRECISIONS.set(upper, precision);
+  }
+  return precision;
 }
 
 /** `EUR` → `EUR/2`, `JPY` → `JPY/0`; a value that already carries a precision is returned unchanged. */

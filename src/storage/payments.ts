@@ -125,7 +125,10 @@ export async function upsertPayments(
       status_at = GREATEST(p.status_at, n.created_at),
       updated_at = now()
     FROM newest n JOIN effect e ON e.payment_id = n.payment_id
-    WHERE p.id = n.payment_id`.execute(db);
+    WHERE p.id = n.payment_id
+      -- A payment's first adjustment usually changes nothing: skip rewriting the row (and its indexes).
+      AND (e.delta <> 0 OR e.new_initial IS DISTINCT FROM NULL AND e.new_initial <> p.initial_amount
+        OR n.created_at > p.status_at OR (n.created_at = p.status_at AND n.status <> p.status))`.execute(db);
 }
 
 export function paymentsQuery(db: Db) {

@@ -96,8 +96,24 @@ export class DummyPayClient {
     return this.readRecords(PAYMENTS_FILE, paymentRecord);
   }
 
+  /**
+   * Reads and checks one file. A parsed file is reused while its inode, size and modification time are
+   * unchanged: a poll pages through the same file many times, and re-parsing it per page would make a
+   * pass cost O(records × pages).
+   */
   private async readRecords<S extends z.ZodType>(file: string, schema: S): Promise<FileEntry<z.output<S>>[]> {
     const path = join(this.directory, file);
+    let version: string;
+    try {
+      const info = await stat(path);
+      version = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return [];
+      throw new UpstreamError(`dummypay cannot read ${path}: ${describe(error)}`);
+    }
+    const cached = parsedFiles.get(path);
+    if (cached?.version === version) return cached.entries as FileEntry<z.output<S>>[];
+
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -121,7 +137,22 @@ export class DummyPayClient {
     }
     // The array check above passed, so `json` is an array of the same length as the parsed records.
     const raws = json as unknown[];
-    return parsed.data.map((record, index) => ({ record, raw: raws[index] }));
+    const entries = parsed.data.map((record, index) => ({ record, raw: raws[index] }));
+    remember(path, { version, entries });
+    return entries;
+  }
+}
+
+/** Parsed files by path, oldest first; bounded so that many directories cannot grow it without limit. */
+const parsedFiles = new Map<string, { version: string; entries: FileEntry<unknown>[] }>();
+const MAX_CACHED_FILES = 32;
+
+function remember(path: string, value: { version: string; entries: FileEntry<unknown>[] }): void {
+  parsedFiles.delete(path);
+  parsedFiles.set(path, value);
+  if (parsedFiles.size > MAX_CACHED_FILES) {
+    const oldest = parsedFiles.keys().next().value;
+    if (oldest !== undefined) parsedFiles.delete(oldest);
   }
 }
 
