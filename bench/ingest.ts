@@ -11,23 +11,24 @@
 // Measurements: [1] the service with DummyPay; [2] and [3] the ceiling: upsertPayments on the same
 // rows, 25 and 1000 payments per transaction, nothing else.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { type Paybridge, startPaybridge } from '../src/app.js';
+import { DummyPayConnector } from '../src/connectors/dummypay/connector.js';
 import { PAGE_SIZE } from '../src/connectors/dummypay/paging.js';
 import type { PspPayment } from '../src/connectors/sdk/contract.js';
 import { connectorIdCodec, type ConnectorId } from '../src/domain/ids.js';
-import { parseJson, stringifyJson } from '../src/domain/json.js';
+import { stringifyJson } from '../src/domain/json.js';
 import { mapPayments, type PageWrites } from '../src/engine/items.js';
 import { readSettings } from '../src/settings.js';
 import { openDatabase } from '../src/storage/db.js';
 import { migrate } from '../src/storage/migrate.js';
 import { upsertPayments } from '../src/storage/payments.js';
-import { createBenchDatabase } from './support/database.js';
-import { toPspPayment, writeBenchDirectory } from './support/dummypay.js';
+import { createTestDatabase } from '../test/support/database.js';
+import { writeDummyPayDirectory } from '../test/support/dummypay-fixtures.js';
 import {
   classifyEngineStatement,
   QUEUE_KIND,
@@ -130,8 +131,8 @@ async function measureService(
   counter: QueryCounter,
   cleanup: Cleanup,
 ): Promise<ServiceResult> {
-  const database = await createBenchDatabase(`service_${provider}`);
-  cleanup.add(`drop ${database.name}`, () => database.drop());
+  const database = await createTestDatabase();
+  cleanup.add(`drop the ${provider} database`, () => database.drop());
   const settings = readSettings({
     DATABASE_URL: database.url,
     PAYBRIDGE_ENCRYPTION_KEY: 'bench-key-not-for-production',
@@ -237,8 +238,8 @@ async function measureCeiling(
   counter: QueryCounter,
   cleanup: Cleanup,
 ): Promise<CeilingResult> {
-  const database = await createBenchDatabase(`ceiling${batchSize}`);
-  cleanup.add(`drop ${database.name}`, () => database.drop());
+  const database = await createTestDatabase();
+  cleanup.add(`drop the ceiling database (${batchSize}/tx)`, () => database.drop());
   const opened = await openDatabase({ url: database.url, dataDir });
   let closed = false;
   const close = async () => {
@@ -295,6 +296,22 @@ async function measureCeiling(
 }
 
 /** What one DummyPay page costs the connector: it reads, parses and checks the whole payments.json. */
+/** Every payment of the directory as the connector itself maps it, for the ceiling measurement. */
+async function fetchAllPayments(directory: string): Promise<PspPayment[]> {
+  const connector = new DummyPayConnector(
+    { directory },
+    { connectorId: 'bench', logger: pino({ level: 'silent' }) },
+  );
+  const payments: PspPayment[] = [];
+  let state: unknown;
+  for (;;) {
+    const page = await connector.fetchNextPayments({ state, pageSize: PAGE_SIZE, name: 'fetch_payments' });
+    payments.push(...page.items);
+    if (!page.hasMore) return payments;
+    state = page.newState;
+  }
+}
+
 function table(rows: string[][], rightAligned: boolean[]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
   return rows
@@ -388,11 +405,8 @@ async function main(): Promise<void> {
     const budget = `${int(options.serviceTimeoutMs / 1000)} s budget`;
 
     let t = performance.now();
-    const fixture = await writeBenchDirectory(directory, {
-      accounts: 5,
-      externalAccounts: 3,
-      payments: options.payments,
-    });
+    await writeDummyPayDirectory(directory, { accounts: 5, externalAccounts: 3, payments: options.payments });
+    const fixture = { bytes: (await stat(join(directory, 'payments.json'))).size };
     console.log(
       `Paybridge ingest benchmark: ${int(options.payments)} DummyPay payments ` +
         `(payments.json ${fixed(fixture.bytes / 1e6)} MB, written in ${int(performance.now() - t)} ms), ` +
@@ -408,13 +422,11 @@ async function main(): Promise<void> {
     if (interrupted) return;
 
     t = performance.now();
-    const psp = (parseJson(await readFile(join(directory, 'payments.json'), 'utf8')) as unknown[]).map(
-      toPspPayment,
-    );
+    const psp = await fetchAllPayments(directory);
     const prepMs = performance.now() - t;
     console.log(
       `[2/3] ceiling: upsertPayments, ${PAGE_SIZE} payments per transaction, fresh database ` +
-        `(payments.json parsed and mapped beforehand in ${int(prepMs)} ms)…`,
+        `(payments read through DummyPay beforehand in ${int(prepMs)} ms)…`,
     );
     const small = await measureCeiling(psp, PAGE_SIZE, dataDir, counter, cleanup);
     console.log(`      ${int(small.payments)} payments in ${fixed(small.ms / 1000, 2)} s`);
