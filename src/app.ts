@@ -67,6 +67,7 @@ export async function startPaybridge(
       pollingPeriodDefaultMs: settings.pollingPeriodDefaultMs,
       pollingPeriodMinimumMs: settings.pollingPeriodMinimumMs,
     },
+    commitBatchItems: settings.commitBatchItems,
   };
 
   if (roles.worker) {

@@ -30,6 +30,7 @@ const schema = z
       .default('false')
       .transform((v) => v === 'true' || v === '1'),
     PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    PAYBRIDGE_COMMIT_BATCH_ITEMS: z.coerce.number().int().min(1).max(10_000).default(500),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((s) => s.PAYBRIDGE_POLLING_PERIOD_DEFAULT >= s.PAYBRIDGE_POLLING_PERIOD_MINIMUM, {
@@ -50,6 +51,7 @@ export interface Settings {
   pollingPeriodMinimumMs: number;
   debug: boolean;
   workerConcurrency: number;
+  commitBatchItems: number;
   logLevel: string;
 }
 
@@ -72,6 +74,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     pollingPeriodMinimumMs: s.PAYBRIDGE_POLLING_PERIOD_MINIMUM,
     debug: s.PAYBRIDGE_DEBUG,
     workerConcurrency: s.PAYBRIDGE_WORKER_CONCURRENCY,
+    commitBatchItems: s.PAYBRIDGE_COMMIT_BATCH_ITEMS,
     logLevel: s.LOG_LEVEL,
   };
 }

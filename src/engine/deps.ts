@@ -11,4 +11,6 @@ export interface EngineDeps {
   keyring: Keyring;
   logger: Logger;
   limits: PollingLimits;
+  /** Consecutive fetched pages are committed together up to this many items (1: every page alone). */
+  commitBatchItems: number;
 }

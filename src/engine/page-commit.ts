@@ -21,6 +21,8 @@ export interface RunningSchedule {
 
 export interface PageCommit {
   writes: PageWrites;
+  /** How many fetched pages these writes hold (consecutive pages may commit together). */
+  pages: number;
   newState: unknown;
   leaseMs: number;
   /** On the run's last page: when to run next (null: not again). */
@@ -30,7 +32,7 @@ export interface PageCommit {
 class LeaseLost extends Error {}
 
 /**
- * Commits one page. Returns false (and writes nothing) when the run no longer owns its schedule: the
+ * Commits one page (or several consecutive ones) with the cursor that follows it. Returns false (and writes nothing) when the run no longer owns its schedule: the
  * connector is being uninstalled, or the lease expired and another run took over.
  */
 export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: PageCommit): Promise<boolean> {
@@ -40,6 +42,7 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
         scheduleId: run.scheduleId,
         instanceId: run.instanceId,
         newState: page.newState,
+        pages: page.pages,
         items: page.writes.children.length,
         skipped: page.writes.skipped.length,
         leaseMs: page.leaseMs,

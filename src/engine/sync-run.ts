@@ -15,6 +15,8 @@ import type { TaskNode } from '../connectors/sdk/contract.js';
 export const LEASE_MS = 5 * 60_000;
 /** A run that pages for longer than this commits and hands over to a fresh job (bounded job length). */
 const MAX_RUN_MS = 4 * 60_000;
+/** Fetched pages wait at most this long for more pages before they are committed together. */
+const COMMIT_INTERVAL_MS = 2000;
 /** Failed attempts of a one-shot (non-periodic) task before it is given up; the failure stays recorded. */
 const MAX_ONE_SHOT_ATTEMPTS = 5;
 
@@ -65,6 +67,11 @@ export async function runSchedule(deps: EngineDeps, scheduleId: string): Promise
   }
 }
 
+/**
+ * Pages the connector from the saved cursor. Consecutive pages are committed together, up to
+ * `commitBatchItems` items or COMMIT_INTERVAL_MS, always with the cursor of the last page they hold: a
+ * crash loses only uncommitted fetches, which the next attempt repeats from that cursor.
+ */
 async function pageThrough(
   deps: EngineDeps,
   run: RunningSchedule,
@@ -78,6 +85,9 @@ async function pageThrough(
   const fromPayload = (leased.from_payload ?? undefined) as FetchNextRequest['fromPayload'];
   const started = Date.now();
   let state: unknown = leased.state ?? undefined;
+  let pending: unknown[] = [];
+  let pendingPages = 0;
+  let pendingSince = 0;
   for (;;) {
     const response = await fetch(connector, {
       fromPayload,
@@ -85,10 +95,21 @@ async function pageThrough(
       pageSize: leased.page_size,
       name: run.node.name,
     });
-    const writes = mapPage(run.connector, run.node.type, response.items);
-    for (const skipped of writes.skipped) logger.warn(skipped, 'skipped an invalid PSP record');
+    if (pendingPages === 0) pendingSince = Date.now();
+    pending = pending.concat(response.items);
+    pendingPages += 1;
+    state = response.newState;
     const last = !response.hasMore;
     const handOver = !last && Date.now() - started > MAX_RUN_MS;
+    const due =
+      last ||
+      handOver ||
+      pending.length >= deps.commitBatchItems ||
+      Date.now() - pendingSince >= COMMIT_INTERVAL_MS;
+    if (!due) continue;
+
+    const writes = mapPage(run.connector, run.node.type, pending);
+    for (const skipped of writes.skipped) logger.warn(skipped, 'skipped an invalid PSP record');
     const finish = last
       ? { nextRunAt: leased.periodic ? nextPeriodicRun(periodMs) : null }
       : handOver
@@ -96,7 +117,8 @@ async function pageThrough(
         : undefined;
     const owned = await commitPage(deps, run, {
       writes,
-      newState: response.newState,
+      pages: pendingPages,
+      newState: state,
       leaseMs: LEASE_MS,
       finish,
     });
@@ -105,7 +127,8 @@ async function pageThrough(
       return;
     }
     if (finish) return;
-    state = response.newState;
+    pending = [];
+    pendingPages = 0;
   }
 }
 

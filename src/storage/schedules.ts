@@ -88,6 +88,7 @@ export interface PageProgress {
   scheduleId: string;
   instanceId: string;
   newState: unknown;
+  pages: number;
   items: number;
   skipped: number;
   leaseMs: number;
@@ -114,7 +115,7 @@ export async function savePageProgress(db: Db, p: PageProgress): Promise<boolean
         AND EXISTS (SELECT 1 FROM connectors c WHERE c.id = s.connector_id AND NOT c.scheduled_for_deletion)
       RETURNING s.id
     ), counted AS (
-      UPDATE schedule_instances SET pages = pages + 1, items = items + ${p.items}, skipped = skipped + ${p.skipped}, updated_at = now(),
+      UPDATE schedule_instances SET pages = pages + ${p.pages}, items = items + ${p.items}, skipped = skipped + ${p.skipped}, updated_at = now(),
         terminated = ${finishing}, terminated_at = CASE WHEN ${finishing} THEN now() ELSE NULL END
       WHERE id = ${p.instanceId} AND EXISTS (SELECT 1 FROM saved)
     )

@@ -37,9 +37,14 @@ beforeAll(async () => {
     keyring: new Keyring(keyFromText('test')),
     logger,
     limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
+    // Every page commits on its own, so the tests can reason page by page.
+    commitBatchItems: 1,
   };
   dir = await mkdtemp(join(tmpdir(), 'pb-commit-'));
   data = await writeDummyPayDirectory(dir, { accounts: 12, payments: 30, seed: 7 });
+  // Used by triggers that simulate a crash inside a page transaction, after the PSP call.
+  await sql`CREATE FUNCTION inject_failure() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'injected failure before commit'; END $$ LANGUAGE plpgsql`.execute(opened.db);
 });
 
 afterAll(async () => {
@@ -99,11 +104,9 @@ describe('page commit', () => {
       .slice(0, 10)
       .map((p) => p.reference)
       .sort();
-    await sql`CREATE FUNCTION fail_once() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'injected failure before commit'; END $$ LANGUAGE plpgsql`.execute(deps.db);
     await sql`CREATE TRIGGER inject BEFORE INSERT ON payment_adjustments FOR EACH ROW
       WHEN (NEW.connector_id = ${sql.lit(faulty)} AND NEW.reference = ${sql.lit(victim)})
-      EXECUTE FUNCTION fail_once()`.execute(deps.db);
+      EXECUTE FUNCTION inject_failure()`.execute(deps.db);
 
     await runSchedule(deps, scheduleId(faulty, 'fetch_payments', ''));
     const partial = await snapshot(faulty);
@@ -122,6 +125,35 @@ describe('page commit', () => {
     await sql`DROP TRIGGER inject ON payment_adjustments`.execute(deps.db);
     await runSchedule(deps, scheduleId(faulty, 'fetch_payments', ''));
     expect(await snapshot(faulty)).toEqual(expected);
+  });
+
+  it('commits consecutive pages together with the cursor of the last one, all or nothing', async () => {
+    deps.commitBatchItems = 20; // pages of 10: pages 1 and 2 commit together, then page 3
+    try {
+      const id = await install('batched');
+      const run = scheduleId(id, 'fetch_payments', '');
+      const victim = data.payments[14]?.reference as string; // on page 2
+      await sql`CREATE TRIGGER inject_batch BEFORE INSERT ON payment_adjustments FOR EACH ROW
+        WHEN (NEW.connector_id = ${sql.lit(id)} AND NEW.reference = ${sql.lit(victim)})
+        EXECUTE FUNCTION inject_failure()`.execute(deps.db);
+      await runSchedule(deps, run);
+      // Page 1 shared the failing transaction, so it is gone too and the cursor did not move.
+      expect(await countPayments(id)).toBe(0);
+      expect((await snapshot(id)).schedule.state).toBeNull();
+
+      await sql`DROP TRIGGER inject_batch ON payment_adjustments`.execute(deps.db);
+      await runSchedule(deps, run);
+      expect(await countPayments(id)).toBe(30);
+      const instances = await deps.db
+        .selectFrom('schedule_instances')
+        .select(['pages', 'items', 'error'])
+        .where('schedule_id', '=', run)
+        .orderBy('created_at')
+        .execute();
+      expect(instances[1]).toEqual({ pages: 3, items: 30, error: null });
+    } finally {
+      deps.commitBatchItems = 1;
+    }
   });
 
   it('changes nothing when the same pages are ingested again', async () => {
