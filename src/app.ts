@@ -7,7 +7,15 @@ import { buildServer } from './api/server.js';
 import { loadConnectors } from './connectors/load.js';
 import { runUninstall } from './engine/connectors.js';
 import type { EngineDeps } from './engine/deps.js';
-import { JobQueue, SYNC_QUEUE, type SyncJob, UNINSTALL_QUEUE, type UninstallJob } from './engine/jobs.js';
+import {
+  JobQueue,
+  SWEEP_QUEUE,
+  SYNC_QUEUE,
+  type SyncJob,
+  UNINSTALL_QUEUE,
+  type UninstallJob,
+} from './engine/jobs.js';
+import { sweepOverdueSchedules } from './engine/sweeper.js';
 import { runSchedule } from './engine/sync-run.js';
 import { generateKeyText, Keyring, keyFromText } from './security/encryption.js';
 import type { Settings } from './settings.js';

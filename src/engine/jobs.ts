@@ -7,6 +7,7 @@ import { type Db, jobDatabase } from '../storage/db.js';
 
 export const SYNC_QUEUE = 'paybridge-sync';
 export const UNINSTALL_QUEUE = 'paybridge-uninstall';
+export const SWEEP_QUEUE = 'paybridge-sweep';
 
 /** How often an idle job slot looks for work. */
 const IDLE_POLL_MS = 250;
@@ -64,6 +65,14 @@ export class JobQueue {
       retryBackoff: true,
       expireInSeconds: 3600,
     });
+    await boss.createQueue(SWEEP_QUEUE, {
+      name: SWEEP_QUEUE,
+      policy: 'short',
+      retryLimit: 0,
+      expireInSeconds: 300,
+    });
+    // pg-boss evaluates the cron once across all processes and queues one sweep a minute.
+    if (options.supervise) await boss.schedule(SWEEP_QUEUE, '* * * * *');
     return new JobQueue(boss, logger);
   }
 

@@ -1,6 +1,12 @@
-// One run of a schedule: take the lease, page the connector from the saved cursor, commit page by page.
+// One run of a schedule: take the lease, page the connector from the saved cursor, commit as it goes.
 import { randomUUID } from 'node:crypto';
-import type { Connector, FetchNextRequest, FetchNextResponse, TaskType } from '../connectors/sdk/contract.js';
+import type {
+  Connector,
+  FetchNextRequest,
+  FetchNextResponse,
+  TaskNode,
+  TaskType,
+} from '../connectors/sdk/contract.js';
 import { isRetryable, UpstreamRateLimitError } from '../connectors/sdk/errors.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { recordRunFailure, startRun, type LeasedSchedule } from '../storage/schedules.js';
@@ -9,7 +15,6 @@ import type { EngineDeps } from './deps.js';
 import { mapPage } from './items.js';
 import { commitPage, type RunningSchedule } from './page-commit.js';
 import { findNode } from './task-tree.js';
-import type { TaskNode } from '../connectors/sdk/contract.js';
 
 /** How long a run may hold its schedule between two commits before another worker may take over. */
 export const LEASE_MS = 5 * 60_000;

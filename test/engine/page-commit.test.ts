@@ -9,6 +9,7 @@ import { loadConnectors } from '../../src/connectors/load.js';
 import { installConnector, runUninstall, uninstallConnector } from '../../src/engine/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { JobQueue } from '../../src/engine/jobs.js';
+import { sweepOverdueSchedules } from '../../src/engine/sweeper.js';
 import { runSchedule } from '../../src/engine/sync-run.js';
 import { scheduleId } from '../../src/engine/task-tree.js';
 import { Keyring, keyFromText } from '../../src/security/encryption.js';
@@ -245,6 +246,33 @@ describe('page commit', () => {
     const next = new Date((row.next_run_at as string).replace(' ', 'T').replace(/\+00$/, 'Z')).getTime();
     expect(next - before).toBeGreaterThanOrEqual(3_600_000);
     expect(next - before).toBeLessThan(3_600_000 + 6 * 60_000);
+  });
+
+  it('re-queues a schedule whose queued run was lost, and leaves paused or running ones alone', async () => {
+    const id = await install('sweep', 25);
+    const lost = scheduleId(id, 'fetch_payments', '');
+    const paused = scheduleId(id, 'fetch_accounts', '');
+    const running = scheduleId(id, 'fetch_external_accounts', '');
+    const queued = (scheduleIds: string[]) =>
+      sql<{ key: string }>`SELECT singleton_key AS key FROM pgboss.job
+        WHERE name = 'paybridge-sync' AND state = 'created' AND singleton_key = ANY(${scheduleIds})`.execute(
+        deps.db,
+      );
+    // Lose every queued job (as if retries ran out during an outage) and make all three overdue.
+    await sql`DELETE FROM pgboss.job WHERE singleton_key = ANY(${[lost, paused, running]})`.execute(deps.db);
+    await sql`UPDATE schedules SET next_run_at = now() - interval '5 minutes' WHERE connector_id = ${id}`.execute(
+      deps.db,
+    );
+    await sql`UPDATE schedules SET paused_at = now() WHERE id = ${paused}`.execute(deps.db);
+    await sql`UPDATE schedules SET lease_until = now() + interval '1 minute' WHERE id = ${running}`.execute(
+      deps.db,
+    );
+
+    await sweepOverdueSchedules(deps);
+    expect((await queued([lost, paused, running])).rows.map((r) => r.key)).toEqual([lost]);
+    // Sweeping again does not queue a second run.
+    await sweepOverdueSchedules(deps);
+    expect((await queued([lost])).rows).toHaveLength(1);
   });
 
   it('stops a run at its next commit once the connector is uninstalled, then deletes everything', async () => {
