@@ -85,6 +85,9 @@ export async function startPaybridge(
     await jobs.work<UninstallJob>(UNINSTALL_QUEUE, 1, (job) =>
       runUninstall(deps, job.connectorId, job.taskId),
     );
+    await jobs.work<object>(SWEEP_QUEUE, 1, async () => {
+      await sweepOverdueSchedules(deps);
+    });
   }
 
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
