@@ -13,7 +13,7 @@ import { restoreMaskedSecrets, validateConfig } from './connector-config.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { ConflictError, isUniqueViolation, NotFoundError } from './errors.js';
-import { scheduleId, validateTree } from './task-tree.js';
+import { scheduleId, treePaths, validateTree } from './task-tree.js';
 
 /**
  * Validates the config, asks the connector for its task tree, then stores the connector (config
@@ -79,8 +79,10 @@ async function scheduleRoots(
 }
 
 /**
- * Replaces a connector's config after validating it like an install. Masked secrets sent back unchanged
- * keep their stored value. Paused schedules resume; the new polling period applies from the next run.
+ * Replaces a connector's config after validating it exactly like an install (the connector's `install`
+ * runs again, so it can check the new config and its task tree is refreshed: new root nodes get their
+ * first run, schedules of nodes that left the tree are dropped). Masked secrets sent back unchanged keep
+ * their stored value. Paused schedules resume; the new polling period applies from the next run.
  */
 export async function updateConnectorConfig(
   deps: EngineDeps,
@@ -96,7 +98,9 @@ export async function updateConnectorConfig(
     restoreMaskedSecrets(registration, rawConfig, previous),
     deps.limits,
   );
-  instantiate(registration, config.connectorConfig, connectorId, deps.logger);
+  const connector = instantiate(registration, config.connectorConfig, connectorId, deps.logger);
+  const { workflow } = await connector.install();
+  validateTree(workflow);
   try {
     await deps.db.transaction().execute(async (trx) => {
       await trx
@@ -106,10 +110,17 @@ export async function updateConnectorConfig(
           config_encrypted: deps.keyring.encrypt(stringifyJson(config.stored)),
           polling_period_ms: config.pollingPeriodMs,
           page_size: config.pageSize,
+          task_tree: stringifyJson(workflow),
           updated_at: new Date().toISOString(),
         })
         .where('id', '=', connectorId)
         .execute();
+      await trx
+        .deleteFrom('schedules')
+        .where('connector_id', '=', connectorId)
+        .where(sql<boolean>`node_path <> ALL(${treePaths(workflow)}::text[])`)
+        .execute();
+      await scheduleRoots(deps, trx, connectorId, workflow);
       const resumed = await trx
         .updateTable('schedules')
         .set({ paused_at: null, paused_reason: null, consecutive_failures: 0 })

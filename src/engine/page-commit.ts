@@ -32,8 +32,9 @@ export interface PageCommit {
 class LeaseLost extends Error {}
 
 /**
- * Commits one page (or several consecutive ones) with the cursor that follows it. Returns false (and writes nothing) when the run no longer owns its schedule: the
- * connector is being uninstalled, or the lease expired and another run took over.
+ * Commits one page (or several consecutive ones) with the cursor that follows it. Returns false (and
+ * writes nothing) when the run no longer owns its schedule: the connector is being uninstalled, or the
+ * lease expired and another run took over.
  */
 export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: PageCommit): Promise<boolean> {
   try {

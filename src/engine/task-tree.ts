@@ -37,6 +37,14 @@ export function childPath(parentPath: string, node: TaskNode): string {
   return parentPath ? `${parentPath}.${node.name}` : node.name;
 }
 
+/** Every node path of a tree, parents before children. */
+export function treePaths(nodes: TaskNode[], parentPath = ''): string[] {
+  return nodes.flatMap((node) => {
+    const path = childPath(parentPath, node);
+    return [path, ...treePaths(node.children, path)];
+  });
+}
+
 export function findNode(tree: TaskNode[], path: string): TaskNode | undefined {
   let nodes = tree;
   let found: TaskNode | undefined;

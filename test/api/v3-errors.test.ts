@@ -184,6 +184,45 @@ describe('v3 errors', () => {
   });
 });
 
+describe('connector config update', () => {
+  it('re-validates like an install and stores the new settings', async () => {
+    const created = await install({ name: 'to-update', directory: dir, pollingPeriod: '1s' });
+    const id = created.body?.data as string;
+    const patch = (body: unknown) => call('PATCH', `/v3/connectors/${id}/config`, JSON.stringify(body));
+
+    const missingDir = await patch({ name: 'to-update', directory: join(dir, 'nowhere') });
+    expect(missingDir.status).toBe(400);
+    expect(missingDir.body?.errorCode).toBe('VALIDATION');
+    const tooFast = await patch({ name: 'to-update', directory: dir, pollingPeriod: '1ms' });
+    expect(tooFast.body?.errorCode).toBe('VALIDATION');
+    const unknownField = await patch({ name: 'to-update', directory: dir, extra: true });
+    expect(unknownField.body?.errorCode).toBe('VALIDATION');
+
+    expect((await patch({ name: 'renamed', directory: dir, pollingPeriod: '30m' })).status).toBe(204);
+    const config = await call('GET', `/v3/connectors/${id}/config`);
+    expect(config.body?.data).toEqual({
+      name: 'renamed',
+      directory: dir,
+      pollingPeriod: '30m0s',
+      pageSize: 25,
+      provider: 'Dummypay',
+    });
+    const unknown = connectorIdCodec.encode({
+      provider: 'dummypay',
+      reference: '00000000-0000-4000-8000-000000000001',
+    });
+    expect(
+      (
+        await call(
+          'PATCH',
+          `/v3/connectors/${unknown}/config`,
+          JSON.stringify({ name: 'x12', directory: dir }),
+        )
+      ).status,
+    ).toBe(404);
+  });
+});
+
 describe('connector catalogs and secrets', () => {
   it('serve the capabilities catalog with an ETag and answer 304 when it matches', async () => {
     const first = await call('GET', '/v3/connectors/capabilities');

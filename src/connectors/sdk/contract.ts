@@ -236,6 +236,10 @@ export interface TranslateWebhookResponse {
 
 /** Everything a connector may implement. Unsupported operations throw NotImplementedError. */
 export interface Connector {
+  /**
+   * Checks the config against the PSP if need be and returns the task tree. It runs at install and
+   * again at every config update, so it must not create anything at the PSP (CREATE_WEBHOOKS tasks do).
+   */
   install(): Promise<InstallResponse>;
   uninstall(request: UninstallRequest): Promise<void>;
 

@@ -1,0 +1,78 @@
+// A config update refreshes the task tree: new root nodes get a schedule and a first run, gone ones are dropped.
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { TaskNode } from '../../src/connectors/sdk/contract.js';
+import { BaseConnector } from '../../src/connectors/sdk/base.js';
+import { registerConnector } from '../../src/connectors/sdk/registry.js';
+import { installConnector, updateConnectorConfig } from '../../src/engine/connectors.js';
+import type { EngineDeps } from '../../src/engine/deps.js';
+import { JobQueue } from '../../src/engine/jobs.js';
+import { Keyring, keyFromText } from '../../src/security/encryption.js';
+import { type OpenedDatabase, openDatabase } from '../../src/storage/db.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+// A connector whose task tree depends on its config; it is never run, so it fetches nothing.
+class ShapeShifter extends BaseConnector {
+  constructor(private readonly withPayments: boolean) {
+    super();
+  }
+  async install() {
+    const accounts: TaskNode = { type: 'FETCH_ACCOUNTS', name: 'accounts', periodic: true, children: [] };
+    const payments: TaskNode = { type: 'FETCH_PAYMENTS', name: 'payments', periodic: true, children: [] };
+    return { workflow: this.withPayments ? [accounts, payments] : [accounts] };
+  }
+}
+registerConnector({
+  provider: 'shapeshifter',
+  capabilities: ['FETCH_ACCOUNTS', 'FETCH_PAYMENTS'],
+  config: z.object({ withPayments: z.boolean() }),
+  pageSize: 10,
+  create: (config) => new ShapeShifter(config.withPayments),
+});
+
+let testDb: TestDatabase;
+let opened: OpenedDatabase;
+let deps: EngineDeps;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  opened = await openDatabase({ url: testDb.url, dataDir: '' });
+  await migrate(opened.db);
+  const logger = pino({ level: 'silent' });
+  deps = {
+    db: opened.db,
+    jobs: await JobQueue.start(opened.db, logger, { supervise: false }),
+    keyring: new Keyring(keyFromText('test')),
+    logger,
+    limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
+    commitBatchItems: 1,
+  };
+});
+afterAll(async () => {
+  await deps?.jobs.stop();
+  await opened?.close();
+  await testDb?.drop();
+});
+
+it('adds and drops root schedules when the task tree changes with the config', async () => {
+  const id = await installConnector(deps, 'shapeshifter', { name: 'shifty', withPayments: false });
+  const paths = async () =>
+    (await deps.db.selectFrom('schedules').select('node_path').where('connector_id', '=', id).execute())
+      .map((r) => r.node_path)
+      .sort();
+  expect(await paths()).toEqual(['accounts']);
+
+  await updateConnectorConfig(deps, id, { name: 'shifty', withPayments: true });
+  expect(await paths()).toEqual(['accounts', 'payments']);
+  const queued = await sql<{ key: string }>`SELECT singleton_key AS key FROM pgboss.job
+    WHERE name = 'paybridge-sync' AND state = 'created' AND singleton_key = ${`${id}-payments`}`.execute(
+    deps.db,
+  );
+  expect(queued.rows).toHaveLength(1);
+
+  await updateConnectorConfig(deps, id, { name: 'shifty', withPayments: false });
+  expect(await paths()).toEqual(['accounts']);
+});
