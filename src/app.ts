@@ -79,13 +79,9 @@ export async function startPaybridge(
   };
 
   if (roles.worker) {
-    await jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) =>
-      runSchedule(deps, job.scheduleId),
-    );
-    await jobs.work<UninstallJob>(UNINSTALL_QUEUE, 1, (job) =>
-      runUninstall(deps, job.connectorId, job.taskId),
-    );
-    await jobs.work<object>(SWEEP_QUEUE, 1, async () => {
+    jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) => runSchedule(deps, job.scheduleId));
+    jobs.work<UninstallJob>(UNINSTALL_QUEUE, 1, (job) => runUninstall(deps, job.connectorId, job.taskId));
+    jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueSchedules(deps);
     });
   }

@@ -20,7 +20,7 @@ export interface UninstallJob {
   taskId: string;
 }
 
-const asJobDb = (db: Kysely<unknown> | Db) => jobDatabase(db as Kysely<unknown>) as unknown as PgBoss.Db;
+const asJobDb = (db: Db): PgBoss.Db => jobDatabase(db as Kysely<unknown>);
 
 /**
  * Wraps pg-boss. Every enqueue takes the database handle to run on, so jobs created by a page commit
@@ -103,18 +103,11 @@ export class JobQueue {
    * only sleeps when the queue is empty: pg-boss's own worker waits a polling interval after every
    * fetch, which would cap a slot at two runs a second however long the queue.
    */
-  async work<T extends object>(
-    queue: string,
-    concurrency: number,
-    handler: (data: T, jobId: string) => Promise<void>,
-  ): Promise<void> {
+  work<T extends object>(queue: string, concurrency: number, handler: (data: T) => Promise<void>): void {
     for (let i = 0; i < concurrency; i++) this.#slots.push(this.#slot(queue, handler));
   }
 
-  async #slot<T extends object>(
-    queue: string,
-    handler: (data: T, jobId: string) => Promise<void>,
-  ): Promise<void> {
+  async #slot<T extends object>(queue: string, handler: (data: T) => Promise<void>): Promise<void> {
     while (!this.#stopping.signal.aborted) {
       try {
         const [job] = await this.#boss.fetch<T>(queue, { batchSize: 1 });
@@ -123,7 +116,7 @@ export class JobQueue {
           continue;
         }
         try {
-          await handler(job.data, job.id);
+          await handler(job.data);
           await this.#boss.complete(queue, job.id);
         } catch (error) {
           this.#logger.error({ err: error, queue, jobId: job.id }, 'job failed; pg-boss will retry it');

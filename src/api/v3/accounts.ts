@@ -6,7 +6,7 @@ import { accountIdCodec, InvalidIdError } from '../../domain/ids.js';
 import { accountsQuery } from '../../storage/accounts.js';
 import { balancesQuery } from '../../storage/balances.js';
 import { notFoundError, validationError } from '../errors.js';
-import { paginate } from '../pagination.js';
+import { paginate, readPageRequest } from '../pagination.js';
 import { accountFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -14,7 +14,6 @@ import {
   dataOf,
   errorResponse,
   listQuerystring,
-  pageRequest,
   type V3Options,
 } from './common.js';
 import { presentAccount, presentBalance } from './presenters.js';
@@ -51,7 +50,7 @@ export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
       },
     },
     async (request) => {
-      const page = await paginate(accountsQuery(deps.db), pageRequest(request.query, request.body), {
+      const page = await paginate(accountsQuery(deps.db), readPageRequest(request.query, request.body), {
         createdAt: 'accounts.created_at',
         sortId: 'accounts.sort_id',
         filter: accountFilterSpec,
@@ -106,7 +105,7 @@ export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
       if (q.asset) query = query.where('asset', '=', q.asset);
       if (from) query = query.where('last_updated_at', '>=', from);
       if (to) query = query.where('created_at', '<=', to);
-      const page = await paginate(query, pageRequest(q, undefined), {
+      const page = await paginate(query, readPageRequest(q, undefined), {
         createdAt: 'balances.created_at',
         sortId: 'balances.sort_id',
       });

@@ -1,7 +1,7 @@
 // Shared pieces of v3 route modules: options, list query parameters and envelopes.
 import { z } from 'zod';
 import type { EngineDeps } from '../../engine/deps.js';
-import { readPageRequest, type CursorPage, type PageRequest } from '../pagination.js';
+import type { CursorPage } from '../pagination.js';
 
 export interface V3Options {
   deps: EngineDeps;
@@ -18,10 +18,6 @@ export const listQuerystring = z.object({
     .describe('Opaque cursor from a previous page; overrides every other parameter'),
   query: z.string().optional().describe('Filter, as JSON (see the filter language)'),
 });
-
-export function pageRequest(querystring: z.infer<typeof listQuerystring>, body: unknown): PageRequest {
-  return readPageRequest(querystring, body);
-}
 
 export function cursorEnvelope<Row, Out>(page: CursorPage<Row>, present: (row: Row) => Out) {
   return {

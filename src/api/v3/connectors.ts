@@ -16,7 +16,7 @@ import {
 import { connectorsQuery } from '../../storage/connectors.js';
 import { instancesQuery, schedulesQuery } from '../../storage/schedules.js';
 import { invalidBodyError, notFoundError, validationError } from '../errors.js';
-import { paginate } from '../pagination.js';
+import { paginate, readPageRequest } from '../pagination.js';
 import { connectorFilterSpec, scheduleFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -25,7 +25,6 @@ import {
   errorResponse,
   listQuerystring,
   noContent,
-  pageRequest,
   type V3Options,
 } from './common.js';
 import { presentConnector, presentInstance, presentSchedule, titleCase } from './presenters.js';
@@ -72,7 +71,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
       },
     },
     async (request) => {
-      const page = await paginate(connectorsQuery(deps.db), pageRequest(request.query, request.body), {
+      const page = await paginate(connectorsQuery(deps.db), readPageRequest(request.query, request.body), {
         createdAt: 'connectors.created_at',
         sortId: 'connectors.sort_id',
         filter: connectorFilterSpec,
@@ -232,7 +231,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
     async (request) => {
       const connectorId = connectorIdParam(request.params.connectorID);
       const query = schedulesQuery(deps.db).where('schedules.connector_id', '=', connectorId);
-      const page = await paginate(query, pageRequest(request.query, request.body), {
+      const page = await paginate(query, readPageRequest(request.query, request.body), {
         createdAt: 'schedules.created_at',
         sortId: 'schedules.sort_id',
         filter: scheduleFilterSpec,
@@ -278,7 +277,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
       const query = instancesQuery(deps.db)
         .where('schedule_instances.connector_id', '=', connectorId)
         .where('schedule_instances.schedule_id', '=', request.params.scheduleID);
-      const page = await paginate(query, pageRequest(request.query, undefined), {
+      const page = await paginate(query, readPageRequest(request.query, undefined), {
         createdAt: 'schedule_instances.created_at',
         sortId: 'schedule_instances.sort_id',
       });

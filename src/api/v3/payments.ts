@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { paymentIdCodec } from '../../domain/ids.js';
 import { adjustmentsOf, paymentsQuery } from '../../storage/payments.js';
 import { notFoundError } from '../errors.js';
-import { paginate } from '../pagination.js';
+import { paginate, readPageRequest } from '../pagination.js';
 import { paymentFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -13,7 +13,6 @@ import {
   dataOf,
   errorResponse,
   listQuerystring,
-  pageRequest,
   type V3Options,
 } from './common.js';
 import { presentPayment } from './presenters.js';
@@ -34,7 +33,7 @@ export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
       },
     },
     async (request) => {
-      const page = await paginate(paymentsQuery(deps.db), pageRequest(request.query, request.body), {
+      const page = await paginate(paymentsQuery(deps.db), readPageRequest(request.query, request.body), {
         createdAt: 'payments.created_at',
         sortId: 'payments.sort_id',
         filter: paymentFilterSpec,
