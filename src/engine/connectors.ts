@@ -82,7 +82,8 @@ async function scheduleRoots(
  * Replaces a connector's config after validating it exactly like an install (the connector's `install`
  * runs again, so it can check the new config and its task tree is refreshed: new root nodes get their
  * first run, schedules of nodes that left the tree are dropped). Masked secrets sent back unchanged keep
- * their stored value. Paused schedules resume; the new polling period applies from the next run.
+ * their stored value. Paused schedules resume. A shorter polling period brings queued runs forward; a
+ * longer one applies from the next run.
  */
 export async function updateConnectorConfig(
   deps: EngineDeps,
@@ -121,6 +122,17 @@ export async function updateConnectorConfig(
         .where(sql<boolean>`node_path <> ALL(${treePaths(workflow)}::text[])`)
         .execute();
       await scheduleRoots(deps, trx, connectorId, workflow);
+      if (config.pollingPeriodMs < Number(row.polling_period_ms)) {
+        const soonest = new Date(Date.now() + config.pollingPeriodMs);
+        await trx
+          .updateTable('schedules')
+          .set({ next_run_at: soonest.toISOString() })
+          .where('connector_id', '=', connectorId)
+          .where('periodic', '=', true)
+          .where('next_run_at', '>', soonest.toISOString())
+          .execute();
+        await deps.jobs.bringRunsForward(trx, connectorId, soonest);
+      }
       const resumed = await trx
         .updateTable('schedules')
         .set({ paused_at: null, paused_reason: null, consecutive_failures: 0 })

@@ -1,7 +1,7 @@
 // The job queue (pg-boss, in the same database): queue names, transactional enqueueing and workers.
 import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { type Db, jobDatabase } from '../storage/db.js';
 
@@ -91,6 +91,19 @@ export class JobQueue {
     await this.#boss.insert(
       scheduleIds.map((scheduleId) => ({ name: SYNC_QUEUE, data: { scheduleId }, singletonKey: scheduleId })),
       { db: asJobDb(db) },
+    );
+  }
+
+  /**
+   * Brings the queued runs of a connector's schedules forward to `at` at the latest (after its polling
+   * period was shortened). pg-boss cannot look jobs up by key, so this updates its job table directly.
+   */
+  async bringRunsForward(db: Db, connectorId: string, at: Date): Promise<void> {
+    await sql`
+      UPDATE pgboss.job SET start_after = ${at.toISOString()}::timestamptz
+      WHERE name = ${SYNC_QUEUE} AND state = 'created' AND start_after > ${at.toISOString()}::timestamptz
+        AND singleton_key IN (SELECT id FROM schedules WHERE connector_id = ${connectorId} AND periodic)`.execute(
+      db,
     );
   }
 
