@@ -1,6 +1,5 @@
 // A config update refreshes the task tree: new root nodes get a schedule and a first run, gone ones are dropped.
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { TaskNode } from '../../src/connectors/sdk/contract.js';
@@ -8,11 +7,7 @@ import { BaseConnector } from '../../src/connectors/sdk/base.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { installConnector, updateConnectorConfig } from '../../src/engine/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { JobQueue } from '../../src/engine/jobs.js';
-import { Keyring, keyFromText } from '../../src/security/encryption.js';
-import { type OpenedDatabase, openDatabase } from '../../src/storage/db.js';
-import { migrate } from '../../src/storage/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTestEngine, type TestEngine } from '../support/engine.js';
 
 // A connector whose task tree depends on its config; it is never run, so it fetches nothing.
 class ShapeShifter extends BaseConnector {
@@ -33,28 +28,15 @@ registerConnector({
   create: (config) => new ShapeShifter(config.withPayments),
 });
 
-let testDb: TestDatabase;
-let opened: OpenedDatabase;
+let engine: TestEngine;
 let deps: EngineDeps;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  opened = await openDatabase({ url: testDb.url, dataDir: '' });
-  await migrate(opened.db);
-  const logger = pino({ level: 'silent' });
-  deps = {
-    db: opened.db,
-    jobs: await JobQueue.start(opened.db, logger, { supervise: false }),
-    keyring: new Keyring(keyFromText('test')),
-    logger,
-    limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
-    commitBatchItems: 1,
-  };
+  engine = await startTestEngine();
+  deps = engine.deps;
 });
 afterAll(async () => {
-  await deps?.jobs.stop();
-  await opened?.close();
-  await testDb?.drop();
+  await engine?.stop();
 });
 
 it('adds and drops root schedules when the task tree changes with the config', async () => {

@@ -3,55 +3,32 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConnectors } from '../../src/connectors/load.js';
 import { installConnector, runUninstall, uninstallConnector } from '../../src/engine/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { JobQueue } from '../../src/engine/jobs.js';
 import { sweepOverdueSchedules } from '../../src/engine/sweeper.js';
 import { runSchedule } from '../../src/engine/sync-run.js';
 import { scheduleId } from '../../src/engine/task-tree.js';
-import { Keyring, keyFromText } from '../../src/security/encryption.js';
-import { type OpenedDatabase, openDatabase } from '../../src/storage/db.js';
-import { migrate } from '../../src/storage/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type DummyPayData, writeDummyPayDirectory } from '../support/dummypay-fixtures.js';
+import { startTestEngine, type TestEngine } from '../support/engine.js';
 
-let testDb: TestDatabase;
-let opened: OpenedDatabase;
+let engine: TestEngine;
 let deps: EngineDeps;
 let dir: string;
 let data: DummyPayData;
 
 beforeAll(async () => {
-  await loadConnectors();
-  testDb = await createTestDatabase();
-  opened = await openDatabase({ url: testDb.url, dataDir: '' });
-  await migrate(opened.db);
-  const logger = pino({ level: 'silent' });
-  // No workers: the test drives every run itself, so it controls exactly when each page commits.
-  const jobs = await JobQueue.start(opened.db, logger, { supervise: false });
-  deps = {
-    db: opened.db,
-    jobs,
-    keyring: new Keyring(keyFromText('test')),
-    logger,
-    limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
-    // Every page commits on its own, so the tests can reason page by page.
-    commitBatchItems: 1,
-  };
+  engine = await startTestEngine();
+  deps = engine.deps;
   dir = await mkdtemp(join(tmpdir(), 'pb-commit-'));
   data = await writeDummyPayDirectory(dir, { accounts: 12, payments: 30, seed: 7 });
   // Used by triggers that simulate a crash inside a page transaction, after the PSP call.
   await sql`CREATE FUNCTION inject_failure() RETURNS trigger AS $$
-    BEGIN RAISE EXCEPTION 'injected failure before commit'; END $$ LANGUAGE plpgsql`.execute(opened.db);
+    BEGIN RAISE EXCEPTION 'injected failure before commit'; END $$ LANGUAGE plpgsql`.execute(deps.db);
 });
 
 afterAll(async () => {
-  await deps?.jobs.stop();
-  await opened?.close();
-  await testDb?.drop();
+  await engine?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,0 +1,39 @@
+// The engine without workers, on a fresh PostgreSQL database: tests drive every run themselves.
+import { pino } from 'pino';
+import { loadConnectors } from '../../src/connectors/load.js';
+import type { EngineDeps } from '../../src/engine/deps.js';
+import { JobQueue } from '../../src/engine/jobs.js';
+import { Keyring, keyFromText } from '../../src/security/encryption.js';
+import { openDatabase } from '../../src/storage/db.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { createTestDatabase } from './database.js';
+
+export interface TestEngine {
+  deps: EngineDeps;
+  stop(): Promise<void>;
+}
+
+export async function startTestEngine(): Promise<TestEngine> {
+  await loadConnectors();
+  const database = await createTestDatabase();
+  const opened = await openDatabase({ url: database.url, dataDir: '' });
+  await migrate(opened.db);
+  const logger = pino({ level: 'silent' });
+  const deps: EngineDeps = {
+    db: opened.db,
+    jobs: await JobQueue.start(opened.db, logger, { supervise: false }),
+    keyring: new Keyring(keyFromText('test')),
+    logger,
+    limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
+    // Every page commits on its own, so tests can reason page by page.
+    commitBatchItems: 1,
+  };
+  return {
+    deps,
+    async stop() {
+      await deps.jobs.stop();
+      await opened.close();
+      await database.drop();
+    },
+  };
+}
