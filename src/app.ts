@@ -76,6 +76,7 @@ export async function startPaybridge(
       pollingPeriodMinimumMs: settings.pollingPeriodMinimumMs,
     },
     commitBatchItems: settings.commitBatchItems,
+    pauseAfterFailures: settings.pauseAfterFailures,
   };
 
   if (roles.worker) {

@@ -31,6 +31,7 @@ const schema = z
       .transform((v) => v === 'true' || v === '1'),
     PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     PAYBRIDGE_COMMIT_BATCH_ITEMS: z.coerce.number().int().min(1).max(10_000).default(500),
+    PAYBRIDGE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((s) => s.PAYBRIDGE_POLLING_PERIOD_DEFAULT >= s.PAYBRIDGE_POLLING_PERIOD_MINIMUM, {
@@ -52,6 +53,7 @@ export interface Settings {
   debug: boolean;
   workerConcurrency: number;
   commitBatchItems: number;
+  pauseAfterFailures: number;
   logLevel: string;
 }
 
@@ -75,6 +77,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     debug: s.PAYBRIDGE_DEBUG,
     workerConcurrency: s.PAYBRIDGE_WORKER_CONCURRENCY,
     commitBatchItems: s.PAYBRIDGE_COMMIT_BATCH_ITEMS,
+    pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
     logLevel: s.LOG_LEVEL,
   };
 }

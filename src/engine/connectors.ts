@@ -7,7 +7,7 @@ import { connectorIdCodec, taskIdCodec } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
 import { findConnectorRow, findLiveConnectorRow } from '../storage/connectors.js';
 import type { Db } from '../storage/db.js';
-import { upsertSchedules } from '../storage/schedules.js';
+import { resumeSchedules, upsertSchedules } from '../storage/schedules.js';
 import { createTask, finishTask } from '../storage/tasks.js';
 import { restoreMaskedSecrets, validateConfig } from './connector-config.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
@@ -133,23 +133,33 @@ export async function updateConnectorConfig(
           .execute();
         await deps.jobs.bringRunsForward(trx, connectorId, soonest);
       }
-      const resumed = await trx
-        .updateTable('schedules')
-        .set({ paused_at: null, paused_reason: null, consecutive_failures: 0 })
-        .where('connector_id', '=', connectorId)
-        .where('paused_at', 'is not', null)
-        .returning('id')
-        .execute();
-      await deps.jobs.enqueueRuns(
-        trx,
-        resumed.map((r) => r.id),
-      );
+      await deps.jobs.enqueueRuns(trx, await resumeSchedules(trx, connectorId));
     });
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError(`a connector named '${config.name}' already exists`);
     throw error;
   }
+}
+
+/** Unpauses one schedule of a live connector and runs it now. */
+export async function resumeSchedule(
+  deps: EngineDeps,
+  connectorId: string,
+  scheduleId: string,
+): Promise<void> {
+  const row = await findLiveConnectorRow(deps.db, connectorId);
+  if (!row) throw new NotFoundError('connector not found');
+  const exists = await deps.db
+    .selectFrom('schedules')
+    .select('id')
+    .where('id', '=', scheduleId)
+    .where('connector_id', '=', connectorId)
+    .executeTakeFirst();
+  if (!exists) throw new NotFoundError('schedule not found');
+  await deps.db.transaction().execute(async (trx) => {
+    await deps.jobs.enqueueRuns(trx, await resumeSchedules(trx, connectorId, scheduleId));
+  });
 }
 
 /** The stored config, decrypted (the API masks secrets before answering). */

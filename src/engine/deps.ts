@@ -13,4 +13,6 @@ export interface EngineDeps {
   limits: PollingLimits;
   /** Consecutive fetched pages are committed together up to this many items (1: every page alone). */
   commitBatchItems: number;
+  /** Consecutive failed runs after which a schedule pauses. */
+  pauseAfterFailures: number;
 }

@@ -22,8 +22,6 @@ export const LEASE_MS = 5 * 60_000;
 const MAX_RUN_MS = 4 * 60_000;
 /** Fetched pages wait at most this long for more pages before they are committed together. */
 const COMMIT_INTERVAL_MS = 2000;
-/** Failed attempts of a one-shot (non-periodic) task before it is given up; the failure stays recorded. */
-const MAX_ONE_SHOT_ATTEMPTS = 5;
 
 type Fetcher = (connector: Connector, request: FetchNextRequest) => Promise<FetchNextResponse<unknown>>;
 
@@ -137,6 +135,12 @@ async function pageThrough(
   }
 }
 
+/**
+ * Records a failed run. Retryable errors (rate limits, timeouts, PSP 5xx) come back with exponential
+ * backoff and jitter, never sooner than the PSP's Retry-After and never later than the next period;
+ * others wait for the next period. After `pauseAfterFailures` failures in a row the schedule pauses, so
+ * a broken connector shows up as paused instead of failing quietly forever.
+ */
 async function recordFailure(
   deps: EngineDeps,
   leased: LeasedSchedule,
@@ -148,21 +152,26 @@ async function recordFailure(
 ): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   const attempt = leased.consecutive_failures + 1;
+  const pausedReason =
+    attempt >= deps.pauseAfterFailures
+      ? `paused after ${attempt} consecutive failed runs; last error: ${message}`
+      : null;
   let nextRunAt: Date | null = null;
-  if (isRetryable(error) && (leased.periodic || attempt < MAX_ONE_SHOT_ATTEMPTS)) {
+  if (pausedReason === null && isRetryable(error)) {
     const backoff = Math.min(1000 * 2 ** attempt, periodMs) * (0.5 + Math.random() / 2);
     const retryAfter = error instanceof UpstreamRateLimitError ? (error.retryAfterMs ?? 0) : 0;
     nextRunAt = new Date(Date.now() + Math.max(backoff, retryAfter));
-  } else if (leased.periodic && node) {
+  } else if (pausedReason === null && leased.periodic && node) {
     nextRunAt = nextPeriodicRun(periodMs);
   }
-  logger.warn({ err: error, attempt, nextRunAt }, 'run failed');
+  logger.warn({ err: error, attempt, nextRunAt, paused: pausedReason !== null }, 'run failed');
   await deps.db.transaction().execute(async (trx) => {
     const owned = await recordRunFailure(trx, {
       scheduleId: leased.id,
       instanceId,
       error: message,
       nextRunAt: nextRunAt?.toISOString() ?? null,
+      pausedReason,
     });
     if (owned && nextRunAt) await deps.jobs.enqueueRun(trx, leased.id, nextRunAt);
   });

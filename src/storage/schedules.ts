@@ -123,15 +123,26 @@ export async function savePageProgress(db: Db, p: PageProgress): Promise<boolean
   return result.rows.length === 1;
 }
 
-/** Ends a failed run: records the error on its instance, releases the lease and sets the next run. */
+/**
+ * Ends a failed run: records the error on its instance, releases the lease and sets the next run. With a
+ * `pausedReason` the schedule pauses instead (no next run) until a config update or a resume.
+ */
 export async function recordRunFailure(
   db: Db,
-  f: { scheduleId: string; instanceId: string; error: string; nextRunAt: string | null },
+  f: {
+    scheduleId: string;
+    instanceId: string;
+    error: string;
+    nextRunAt: string | null;
+    pausedReason: string | null;
+  },
 ): Promise<boolean> {
   const result = await sql<{ id: string }>`
     WITH released AS (
       UPDATE schedules SET lease_until = NULL, lease_instance_id = NULL, updated_at = now(),
-        consecutive_failures = consecutive_failures + 1, next_run_at = ${f.nextRunAt}::timestamptz
+        consecutive_failures = consecutive_failures + 1, next_run_at = ${f.nextRunAt}::timestamptz,
+        paused_at = CASE WHEN ${f.pausedReason}::text IS NULL THEN paused_at ELSE now() END,
+        paused_reason = COALESCE(${f.pausedReason}::text, paused_reason)
       WHERE id = ${f.scheduleId} AND lease_instance_id = ${f.instanceId}
       RETURNING id
     ), ended AS (
@@ -140,6 +151,17 @@ export async function recordRunFailure(
     )
     SELECT id FROM released`.execute(db);
   return result.rows.length === 1;
+}
+
+/** Unpauses schedules (all of a connector's, or one) and returns their ids, which need a run. */
+export async function resumeSchedules(db: Db, connectorId: string, scheduleId?: string): Promise<string[]> {
+  let query = db
+    .updateTable('schedules')
+    .set({ paused_at: null, paused_reason: null, consecutive_failures: 0, next_run_at: sql`now()` })
+    .where('connector_id', '=', connectorId)
+    .where('paused_at', 'is not', null);
+  if (scheduleId !== undefined) query = query.where('id', '=', scheduleId);
+  return (await query.returning('id').execute()).map((r) => r.id);
 }
 
 export function schedulesQuery(db: Db) {

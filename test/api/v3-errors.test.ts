@@ -1,5 +1,5 @@
 // Bad input gets a clear 4xx in the v3 error envelope, never a 500; config validation and catalogs.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { BaseConnector } from '../../src/connectors/sdk/base.js';
 import { registerConnector, secret } from '../../src/connectors/sdk/registry.js';
 import { connectorIdCodec } from '../../src/domain/ids.js';
 import { parseJson } from '../../src/domain/json.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { eventually, startTestService, type TestService } from '../support/service.js';
 
 // A connector that only exists to carry a secret config field; it never talks to a PSP.
 class VaultConnector extends BaseConnector {
@@ -28,7 +28,7 @@ let service: TestService;
 let dir: string;
 
 beforeAll(async () => {
-  service = await startTestService();
+  service = await startTestService({ PAYBRIDGE_PAUSE_AFTER_FAILURES: '2' });
   dir = await mkdtemp(join(tmpdir(), 'pb-api-'));
 });
 afterAll(async () => {
@@ -220,6 +220,39 @@ describe('connector config update', () => {
         )
       ).status,
     ).toBe(404);
+  });
+});
+
+describe('paused schedules', () => {
+  it('show pausedAt and pausedReason, and resume through the API', async () => {
+    const broken = await mkdtemp(join(tmpdir(), 'pb-broken-'));
+    try {
+      await writeFile(join(broken, 'payments.json'), 'not json');
+      const created = await install({ name: 'broken', directory: broken, pollingPeriod: '1s' });
+      const id = created.body?.data as string;
+      const scheduleUrl = `/v3/connectors/${id}/schedules/${encodeURIComponent(`${id}-fetch_payments`)}`;
+      const paused = await eventually(
+        async () => {
+          const res = await call('GET', scheduleUrl);
+          const data = res.body?.data as { pausedAt?: string; pausedReason?: string };
+          return data.pausedAt ? data : undefined;
+        },
+        30_000,
+        'the schedule to pause',
+      );
+      expect(paused.pausedReason).toContain('paused after 2 consecutive failed runs');
+      const runs = await call('GET', `${scheduleUrl}/instances`);
+      const failed = (runs.body?.cursor as { data: { error?: string }[] }).data;
+      expect(failed.length).toBeGreaterThanOrEqual(2);
+      expect(failed.every((run) => run.error?.includes('payments.json'))).toBe(true);
+
+      await writeFile(join(broken, 'payments.json'), '[]');
+      expect((await call('POST', `${scheduleUrl}/resume`)).status).toBe(204);
+      expect((await call('GET', scheduleUrl)).body?.data).not.toHaveProperty('pausedAt');
+      expect((await call('POST', `/v3/connectors/${id}/schedules/nope/resume`)).status).toBe(404);
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
   });
 });
 

@@ -27,6 +27,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
     // Every page commits on its own, so tests can reason page by page.
     commitBatchItems: 1,
+    pauseAfterFailures: 3,
   };
   return {
     deps,

@@ -9,6 +9,7 @@ import { configCatalogEntry, maskConfig } from '../../engine/connector-config.js
 import { decryptConfig } from '../../engine/connector-instance.js';
 import {
   installConnector,
+  resumeSchedule,
   readConnectorConfig,
   uninstallConnector,
   updateConnectorConfig,
@@ -258,6 +259,24 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
         .executeTakeFirst();
       if (!row) throw notFoundError('schedule not found');
       return { data: presentSchedule(row) };
+    },
+  );
+
+  // Not in Formance's API: resumes a schedule that paused after repeated failures (a config update
+  // resumes all of a connector's schedules).
+  server.post(
+    '/connectors/:connectorID/schedules/:scheduleID/resume',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: scheduleParams,
+        response: { 204: noContent, 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      await resumeSchedule(deps, connectorIdParam(request.params.connectorID), request.params.scheduleID);
+      return reply.status(204).send();
     },
   );
 
