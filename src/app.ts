@@ -76,6 +76,7 @@ export async function startPaybridge(
       pollingPeriodMinimumMs: settings.pollingPeriodMinimumMs,
     },
     commitBatchItems: settings.commitBatchItems,
+    leaseMs: settings.runLeaseMs,
     pauseAfterFailures: settings.pauseAfterFailures,
   };
 
@@ -85,6 +86,8 @@ export async function startPaybridge(
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueSchedules(deps);
     });
+    // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
+    await sweepOverdueSchedules(deps);
   }
 
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;

@@ -30,6 +30,7 @@ const schema = z
       .default('false')
       .transform((v) => v === 'true' || v === '1'),
     PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    PAYBRIDGE_RUN_LEASE: duration('1m'),
     PAYBRIDGE_COMMIT_BATCH_ITEMS: z.coerce.number().int().min(1).max(10_000).default(500),
     PAYBRIDGE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -53,6 +54,7 @@ export interface Settings {
   debug: boolean;
   workerConcurrency: number;
   commitBatchItems: number;
+  runLeaseMs: number;
   pauseAfterFailures: number;
   logLevel: string;
 }
@@ -77,6 +79,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     debug: s.PAYBRIDGE_DEBUG,
     workerConcurrency: s.PAYBRIDGE_WORKER_CONCURRENCY,
     commitBatchItems: s.PAYBRIDGE_COMMIT_BATCH_ITEMS,
+    runLeaseMs: s.PAYBRIDGE_RUN_LEASE,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
     logLevel: s.LOG_LEVEL,
   };

@@ -13,6 +13,11 @@ export interface EngineDeps {
   limits: PollingLimits;
   /** Consecutive fetched pages are committed together up to this many items (1: every page alone). */
   commitBatchItems: number;
+  /**
+   * How long a run holds its schedule without committing before it counts as dead and another worker
+   * may take over. Every commit renews it; it must exceed the slowest single PSP call.
+   */
+  leaseMs: number;
   /** Consecutive failed runs after which a schedule pauses. */
   pauseAfterFailures: number;
 }

@@ -16,8 +16,6 @@ import { mapPage } from './items.js';
 import { commitPage, type RunningSchedule } from './page-commit.js';
 import { findNode } from './task-tree.js';
 
-/** How long a run may hold its schedule between two commits before another worker may take over. */
-export const LEASE_MS = 5 * 60_000;
 /** A run that pages for longer than this commits and hands over to a fresh job (bounded job length). */
 const MAX_RUN_MS = 4 * 60_000;
 /** Fetched pages wait at most this long for more pages before they are committed together. */
@@ -40,7 +38,7 @@ function nextPeriodicRun(periodMs: number, now = Date.now()): Date {
 
 export async function runSchedule(deps: EngineDeps, scheduleId: string): Promise<void> {
   const instanceId = randomUUID();
-  const leased = await startRun(deps.db, scheduleId, instanceId, LEASE_MS);
+  const leased = await startRun(deps.db, scheduleId, instanceId, deps.leaseMs);
   if (!leased) return;
   const logger = deps.logger.child({ connectorId: leased.connector_id, scheduleId, instanceId });
   const periodMs = Number(leased.polling_period_ms);
@@ -122,7 +120,7 @@ async function pageThrough(
       writes,
       pages: pendingPages,
       newState: state,
-      leaseMs: LEASE_MS,
+      leaseMs: deps.leaseMs,
       finish,
     });
     if (!owned) {

@@ -225,7 +225,7 @@ describe('page commit', () => {
     expect(next - before).toBeLessThan(3_600_000 + 6 * 60_000);
   });
 
-  it('re-queues a schedule whose queued run was lost, and leaves paused or running ones alone', async () => {
+  it('re-queues a schedule whose queued run was lost or whose run died, and leaves paused or running ones alone', async () => {
     const id = await install('sweep', 25);
     const lost = scheduleId(id, 'fetch_payments', '');
     const paused = scheduleId(id, 'fetch_accounts', '');
@@ -247,6 +247,11 @@ describe('page commit', () => {
 
     await sweepOverdueSchedules(deps);
     expect((await queued([lost, paused, running])).rows.map((r) => r.key)).toEqual([lost]);
+    // A run whose lease ran out died with its worker: it is re-queued at once, overdue or not.
+    await sql`UPDATE schedules SET lease_until = now() - interval '1 second', next_run_at = now()
+      WHERE id = ${running}`.execute(deps.db);
+    await sweepOverdueSchedules(deps);
+    expect((await queued([running])).rows).toHaveLength(1);
     // Sweeping again does not queue a second run.
     await sweepOverdueSchedules(deps);
     expect((await queued([lost])).rows).toHaveLength(1);

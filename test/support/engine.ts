@@ -10,6 +10,7 @@ import { createTestDatabase } from './database.js';
 
 export interface TestEngine {
   deps: EngineDeps;
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -27,10 +28,12 @@ export async function startTestEngine(): Promise<TestEngine> {
     limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
     // Every page commits on its own, so tests can reason page by page.
     commitBatchItems: 1,
+    leaseMs: 60_000,
     pauseAfterFailures: 3,
   };
   return {
     deps,
+    databaseUrl: database.url,
     async stop() {
       await deps.jobs.stop();
       await opened.close();
