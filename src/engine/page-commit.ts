@@ -1,11 +1,13 @@
-// The atomic page commit: a page's rows, its cursor, its child schedules and their jobs in one transaction.
+// The atomic page commit: a page's rows, their events, its cursor, its child schedules and their jobs in one transaction.
 import type { TaskNode } from '../connectors/sdk/contract.js';
 import type { ConnectorId } from '../domain/ids.js';
 import { upsertAccounts } from '../storage/accounts.js';
 import { recordBalances } from '../storage/balances.js';
 import type { Db } from '../storage/db.js';
-import { upsertPayments } from '../storage/payments.js';
+import { storedPayments, upsertPayments } from '../storage/payments.js';
 import { savePageProgress, type ScheduleWrite, upsertSchedules } from '../storage/schedules.js';
+import { type OutboxEvent, savedAccount, savedBalance, savedPayment } from '../events/events.js';
+import { recordEvents } from '../events/outbox.js';
 import type { EngineDeps } from './deps.js';
 import type { PageWrites } from './items.js';
 import { childPath, scheduleId } from './task-tree.js';
@@ -61,10 +63,29 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
   }
 }
 
+/** Writes a page's rows and, in the same transaction, one outbox event per row it actually changed. */
 async function storeWrites(trx: Db, writes: PageWrites): Promise<void> {
-  await upsertAccounts(trx, writes.accounts);
-  await recordBalances(trx, writes.balances);
-  if (writes.payments.length > 0) await upsertPayments(trx, writes.payments, writes.adjustments);
+  const events: OutboxEvent[] = [];
+  for (const row of await upsertAccounts(trx, writes.accounts)) events.push(savedAccount(row));
+  for (const row of await recordBalances(trx, writes.balances)) events.push(savedBalance(row));
+  if (writes.payments.length > 0) {
+    const changes = await upsertPayments(trx, writes.payments, writes.adjustments);
+    const ids = [
+      ...new Set([...changes.changedPaymentIds, ...changes.insertedAdjustments.map((a) => a.payment_id)]),
+    ];
+    if (ids.length > 0) {
+      const stored = new Map((await storedPayments(trx, ids)).map((row) => [row.id, row]));
+      for (const adjustment of changes.insertedAdjustments) {
+        const row = stored.get(adjustment.payment_id);
+        if (row) events.push(savedPayment(row, adjustment.id, adjustment.raw));
+      }
+      for (const id of changes.changedPaymentIds) {
+        const row = stored.get(id);
+        if (row) events.push(savedPayment(row, `fields:${row.updated_at}`, {}));
+      }
+    }
+  }
+  await recordEvents(trx, events);
 }
 
 /**

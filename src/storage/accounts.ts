@@ -16,9 +16,24 @@ export interface AccountWrite {
   raw: unknown;
 }
 
-/** Inserts new accounts and updates the mutable fields of known ones; unchanged rows are not rewritten. */
-export async function upsertAccounts(db: Db, accounts: AccountWrite[]): Promise<number> {
-  if (accounts.length === 0) return 0;
+export interface SavedAccountRow {
+  id: string;
+  connector_id: string;
+  reference: string;
+  type: string;
+  created_at: string;
+  name: string | null;
+  default_asset: string | null;
+  metadata: Record<string, string>;
+  raw: unknown;
+}
+
+/**
+ * Inserts new accounts and updates the mutable fields of known ones. Unchanged rows are not rewritten;
+ * the rows that were inserted or changed are returned (they are what events describe).
+ */
+export async function upsertAccounts(db: Db, accounts: AccountWrite[]): Promise<SavedAccountRow[]> {
+  if (accounts.length === 0) return [];
   const input = unnestRows(accounts, 'i', {
     id: (a) => a.id,
     connector_id: (a) => a.connectorId,
@@ -30,7 +45,7 @@ export async function upsertAccounts(db: Db, accounts: AccountWrite[]): Promise<
     metadata: (a) => stringifyJson(a.metadata),
     raw: (a) => stringifyJson(a.raw),
   });
-  const result = await sql`
+  const result = await sql<SavedAccountRow>`
     INSERT INTO accounts (id, connector_id, reference, type, created_at, name, default_asset, metadata, raw)
     SELECT id, connector_id, reference, type, created_at::timestamptz, name, default_asset, metadata::jsonb, raw::jsonb
     FROM ${input}
@@ -38,8 +53,9 @@ export async function upsertAccounts(db: Db, accounts: AccountWrite[]): Promise<
       name = excluded.name, default_asset = excluded.default_asset, metadata = excluded.metadata,
       raw = excluded.raw, updated_at = now()
     WHERE (accounts.name, accounts.default_asset, accounts.metadata, accounts.raw)
-      IS DISTINCT FROM (excluded.name, excluded.default_asset, excluded.metadata, excluded.raw)`.execute(db);
-  return Number(result.numAffectedRows ?? 0n);
+      IS DISTINCT FROM (excluded.name, excluded.default_asset, excluded.metadata, excluded.raw)
+    RETURNING id, connector_id, reference, type, created_at, name, default_asset, metadata, raw`.execute(db);
+  return result.rows;
 }
 
 export function accountsQuery(db: Db) {

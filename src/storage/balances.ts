@@ -14,10 +14,19 @@ export interface BalanceWrite {
 /**
  * One statement per batch. For each (account, asset): an observation older than the current interval
  * is ignored; the same amount moves `last_updated_at` forward; a different amount closes the current
- * interval at the observation time and opens a new one.
+ * interval at the observation time and opens a new one. Returns the intervals it opened: a balance
+ * value seen for the first time, or changed.
  */
-export async function recordBalances(db: Db, balances: BalanceWrite[]): Promise<void> {
-  if (balances.length === 0) return;
+export interface OpenedBalanceRow {
+  account_id: string;
+  connector_id: string;
+  asset: string;
+  created_at: string;
+  balance: string;
+}
+
+export async function recordBalances(db: Db, balances: BalanceWrite[]): Promise<OpenedBalanceRow[]> {
+  if (balances.length === 0) return [];
   const input = unnestRows(balances, 'i', {
     account_id: (b) => b.accountId,
     asset: (b) => b.asset,
@@ -25,7 +34,7 @@ export async function recordBalances(db: Db, balances: BalanceWrite[]): Promise<
     balance: (b) => b.amount.toString(),
     connector_id: (b) => b.connectorId,
   });
-  await sql`
+  const result = await sql<OpenedBalanceRow>`
     WITH input AS (
       SELECT account_id, asset, created_at::timestamptz AS created_at, balance::numeric AS balance, connector_id
       FROM ${input}
@@ -44,7 +53,9 @@ export async function recordBalances(db: Db, balances: BalanceWrite[]): Promise<
     SELECT i.account_id, i.asset, i.created_at, i.created_at, i.balance, i.connector_id
     FROM input i LEFT JOIN latest l ON l.account_id = i.account_id AND l.asset = i.asset
     WHERE l.account_id IS NULL OR (l.balance <> i.balance AND i.created_at > l.created_at)
-    ON CONFLICT DO NOTHING`.execute(db);
+    ON CONFLICT DO NOTHING
+    RETURNING account_id, connector_id, asset, created_at, balance`.execute(db);
+  return result.rows;
 }
 
 export function balancesQuery(db: Db, accountId: string) {

@@ -61,6 +61,12 @@ const INSERT_PAYMENTS = sql`
   SELECT id, connector_id, reference, type, created_at::timestamptz, amount::numeric, initial_amount::numeric, asset,
     scheme, status, status_at::timestamptz, source_account_id, destination_account_id, metadata::jsonb`;
 
+/** What a batch changed: the payments whose own fields changed, and the adjustments it inserted. */
+export interface PaymentChanges {
+  changedPaymentIds: string[];
+  insertedAdjustments: { id: string; payment_id: string; raw: unknown }[];
+}
+
 /**
  * Writes a batch of payments and adjustments in two statements. Amount effects and the current status
  * are derived only from adjustments this call actually inserted, so replaying a batch changes nothing.
@@ -70,23 +76,25 @@ export async function upsertPayments(
   db: Db,
   payments: PaymentWrite[],
   adjustments: AdjustmentWrite[],
-): Promise<void> {
+): Promise<PaymentChanges> {
+  const changes: PaymentChanges = { changedPaymentIds: [], insertedAdjustments: [] };
   const own = payments.filter((p) => !p.child);
   const children = payments.filter((p) => p.child);
   if (own.length > 0) {
-    await sql`${INSERT_PAYMENTS} FROM ${paymentInput(own)}
+    // New rows come back too; their inserted adjustment already describes them.
+    const result = await sql<{ id: string; created: boolean }>`${INSERT_PAYMENTS} FROM ${paymentInput(own)}
       ON CONFLICT (id) DO UPDATE SET
         scheme = excluded.scheme, source_account_id = excluded.source_account_id,
         destination_account_id = excluded.destination_account_id, metadata = excluded.metadata, updated_at = now()
       WHERE (payments.scheme, payments.source_account_id, payments.destination_account_id, payments.metadata)
-        IS DISTINCT FROM (excluded.scheme, excluded.source_account_id, excluded.destination_account_id, excluded.metadata)`.execute(
-      db,
-    );
+        IS DISTINCT FROM (excluded.scheme, excluded.source_account_id, excluded.destination_account_id, excluded.metadata)
+      RETURNING id, (xmax = 0) AS created`.execute(db);
+    changes.changedPaymentIds = result.rows.filter((r) => !r.created).map((r) => r.id);
   }
   if (children.length > 0) {
     await sql`${INSERT_PAYMENTS} FROM ${paymentInput(children)} ON CONFLICT (id) DO NOTHING`.execute(db);
   }
-  if (adjustments.length === 0) return;
+  if (adjustments.length === 0) return changes;
   const input = unnestRows(adjustments, 'i', {
     id: (a) => a.id,
     payment_id: (a) => a.paymentId,
@@ -99,14 +107,14 @@ export async function upsertPayments(
     metadata: (a) => stringifyJson(a.metadata),
     raw: (a) => stringifyJson(a.raw),
   });
-  await sql`
+  const inserted = await sql<PaymentChanges['insertedAdjustments'][number]>`
     WITH inserted AS (
       INSERT INTO payment_adjustments (id, payment_id, connector_id, reference, created_at, status, amount, asset, metadata, raw)
       SELECT id, payment_id, connector_id, reference, created_at::timestamptz, status, amount::numeric, asset,
         metadata::jsonb, raw::jsonb
       FROM ${input}
       ON CONFLICT (id) DO NOTHING
-      RETURNING payment_id, created_at, status, amount, sort_id
+      RETURNING id, payment_id, created_at, status, amount, sort_id, raw
     ), newest AS (
       SELECT DISTINCT ON (payment_id) payment_id, created_at, status
       FROM inserted ORDER BY payment_id, created_at DESC, sort_id DESC
@@ -117,8 +125,8 @@ export async function upsertPayments(
         (array_agg(amount ORDER BY created_at DESC, sort_id DESC)
           FILTER (WHERE status = 'AMOUNT_ADJUSTEMENT' AND amount IS NOT NULL))[1] AS new_initial
       FROM inserted GROUP BY payment_id
-    )
-    UPDATE payments p SET
+    ), updated AS (
+      UPDATE payments p SET
       amount = p.amount + e.delta,
       initial_amount = COALESCE(e.new_initial, p.initial_amount),
       status = CASE WHEN n.created_at >= p.status_at THEN n.status ELSE p.status END,
@@ -128,7 +136,35 @@ export async function upsertPayments(
     WHERE p.id = n.payment_id
       -- A payment's first adjustment usually changes nothing: skip rewriting the row (and its indexes).
       AND (e.delta <> 0 OR e.new_initial IS DISTINCT FROM NULL AND e.new_initial <> p.initial_amount
-        OR n.created_at > p.status_at OR (n.created_at = p.status_at AND n.status <> p.status))`.execute(db);
+        OR n.created_at > p.status_at OR (n.created_at = p.status_at AND n.status <> p.status))
+    )
+    SELECT id, payment_id, raw FROM inserted ORDER BY sort_id`.execute(db);
+  changes.insertedAdjustments = inserted.rows;
+  return changes;
+}
+
+/** Payments as stored (after a batch derived their status and amounts), for the events that describe them. */
+export function storedPayments(db: Db, ids: string[]) {
+  return db
+    .selectFrom('payments')
+    .select([
+      'id',
+      'connector_id',
+      'reference',
+      'created_at',
+      'type',
+      'status',
+      'scheme',
+      'asset',
+      'initial_amount',
+      'amount',
+      'source_account_id',
+      'destination_account_id',
+      'metadata',
+      'updated_at',
+    ])
+    .where('id', 'in', ids)
+    .execute();
 }
 
 export function paymentsQuery(db: Db) {

@@ -128,6 +128,21 @@ export interface PaymentAdjustmentsTable {
   sort_id: Generated<string>;
 }
 
+export interface OutboxEventsTable {
+  id: string;
+  seq: Generated<string>;
+  connector_id: string | null;
+  entity_id: string;
+  type: string;
+  payload: Json;
+  created_at: TimestampDefault;
+  status: ColumnType<string, string | undefined, string>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: TimestampDefault;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+}
+
 export interface Database {
   connectors: ConnectorsTable;
   schedules: SchedulesTable;
@@ -137,4 +152,5 @@ export interface Database {
   balances: BalancesTable;
   payments: PaymentsTable;
   payment_adjustments: PaymentAdjustmentsTable;
+  outbox_events: OutboxEventsTable;
 }

@@ -1,0 +1,118 @@
+// Event types and payloads (Formance's names and fields), with deterministic ids so replays never duplicate.
+import { createHash } from 'node:crypto';
+import { canonicalJson, connectorIdCodec } from '../domain/ids.js';
+import { stringifyJson } from '../domain/json.js';
+import { toAmount } from '../domain/money.js';
+import { formatDbTime } from '../domain/time.js';
+import type { SavedAccountRow } from '../storage/accounts.js';
+import type { OpenedBalanceRow } from '../storage/balances.js';
+
+export const EVENT_TYPES = ['SAVED_ACCOUNT', 'SAVED_BALANCE', 'SAVED_PAYMENT'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface OutboxEvent {
+  /** Deterministic: the same change always yields the same id (it is the broker's de-duplication key). */
+  id: string;
+  connectorId: string | null;
+  /** Events of one entity are delivered in the order they were written. */
+  entityId: string;
+  type: EventType;
+  payload: Record<string, unknown>;
+}
+
+/** The id of one change: its type, its entity and what distinguishes this version of it. */
+function eventId(type: EventType, entityId: string, version: string): string {
+  return createHash('sha256').update(`${type}\u0000${entityId}\u0000${version}`).digest('hex');
+}
+
+const provider = (connectorId: string) => connectorIdCodec.decode(connectorId).provider;
+
+export function savedAccount(row: SavedAccountRow): OutboxEvent {
+  const payload = {
+    id: row.id,
+    provider: provider(row.connector_id),
+    connectorID: row.connector_id,
+    createdAt: formatDbTime(row.created_at),
+    reference: row.reference,
+    type: row.type,
+    defaultAsset: row.default_asset,
+    name: row.name,
+    metadata: row.metadata ?? {},
+    rawData: row.raw,
+  };
+  const version = createHash('sha256')
+    .update(canonicalJson(JSON.parse(stringifyJson(payload))))
+    .digest('hex');
+  return {
+    id: eventId('SAVED_ACCOUNT', row.id, version),
+    connectorId: row.connector_id,
+    entityId: row.id,
+    type: 'SAVED_ACCOUNT',
+    payload,
+  };
+}
+
+export function savedBalance(row: OpenedBalanceRow): OutboxEvent {
+  const createdAt = formatDbTime(row.created_at);
+  return {
+    id: eventId('SAVED_BALANCE', `${row.account_id}/${row.asset}`, createdAt),
+    connectorId: row.connector_id,
+    entityId: row.account_id,
+    type: 'SAVED_BALANCE',
+    payload: {
+      accountID: row.account_id,
+      connectorID: row.connector_id,
+      provider: provider(row.connector_id),
+      createdAt,
+      lastUpdatedAt: createdAt,
+      asset: row.asset,
+      balance: toAmount(row.balance),
+    },
+  };
+}
+
+export interface StoredPayment {
+  id: string;
+  connector_id: string;
+  reference: string;
+  created_at: string;
+  type: string;
+  status: string;
+  scheme: string;
+  asset: string;
+  initial_amount: string;
+  amount: string;
+  source_account_id: string | null;
+  destination_account_id: string | null;
+  metadata: Record<string, string>;
+}
+
+/**
+ * A payment as stored after the page (amounts and status already derived), for one change: a new
+ * adjustment (`change` is its id, `rawData` its PSP object) or an edit of the payment's own fields.
+ */
+export function savedPayment(row: StoredPayment, change: string, rawData: unknown): OutboxEvent {
+  return {
+    id: eventId('SAVED_PAYMENT', row.id, change),
+    connectorId: row.connector_id,
+    entityId: row.id,
+    type: 'SAVED_PAYMENT',
+    payload: {
+      id: row.id,
+      connectorID: row.connector_id,
+      provider: provider(row.connector_id),
+      reference: row.reference,
+      createdAt: formatDbTime(row.created_at),
+      type: row.type,
+      status: row.status,
+      scheme: row.scheme,
+      asset: row.asset,
+      rawData,
+      initialAmount: toAmount(row.initial_amount),
+      amount: toAmount(row.amount),
+      sourceAccountID: row.source_account_id,
+      destinationAccountID: row.destination_account_id,
+      metadata: row.metadata ?? {},
+    },
+  };
+}
