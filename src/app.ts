@@ -16,6 +16,8 @@ import {
   type UninstallJob,
 } from './engine/jobs.js';
 import { sweepOverdueSchedules } from './engine/sweeper.js';
+import { deleteSentEvents } from './events/outbox.js';
+import { EventPublisher } from './events/publisher.js';
 import { runSchedule } from './engine/sync-run.js';
 import { generateKeyText, Keyring, keyFromText } from './security/encryption.js';
 import type { Settings } from './settings.js';
@@ -85,10 +87,20 @@ export async function startPaybridge(
     jobs.work<UninstallJob>(UNINSTALL_QUEUE, 1, (job) => runUninstall(deps, job.connectorId, job.taskId));
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueSchedules(deps);
+      await deleteSentEvents(deps.db, settings.outboxRetentionMs);
     });
     // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
     await sweepOverdueSchedules(deps);
   }
+
+  const publisher =
+    roles.worker && settings.nats
+      ? await EventPublisher.start(database.db, logger, {
+          natsUrl: settings.nats.url,
+          stream: settings.nats.stream,
+          subject: settings.nats.subject,
+        })
+      : undefined;
 
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let url: string | undefined;
@@ -103,6 +115,7 @@ export async function startPaybridge(
     url,
     async stop() {
       await server?.close();
+      await publisher?.stop();
       await jobs.stop();
       await database.close();
     },

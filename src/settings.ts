@@ -31,6 +31,10 @@ const schema = z
       .transform((v) => v === 'true' || v === '1'),
     PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     PAYBRIDGE_RUN_LEASE: duration('1m'),
+    PAYBRIDGE_NATS_URL: z.string().optional(),
+    PAYBRIDGE_NATS_STREAM: z.string().min(1).default('PAYBRIDGE'),
+    PAYBRIDGE_NATS_SUBJECT: z.string().min(1).default('paybridge.events'),
+    PAYBRIDGE_OUTBOX_RETENTION: duration('168h'),
     PAYBRIDGE_COMMIT_BATCH_ITEMS: z.coerce.number().int().min(1).max(10_000).default(500),
     PAYBRIDGE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -55,6 +59,9 @@ export interface Settings {
   workerConcurrency: number;
   commitBatchItems: number;
   runLeaseMs: number;
+  /** Unset: events stay in the outbox (visible, undelivered). */
+  nats?: { url: string; stream: string; subject: string };
+  outboxRetentionMs: number;
   pauseAfterFailures: number;
   logLevel: string;
 }
@@ -80,6 +87,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     workerConcurrency: s.PAYBRIDGE_WORKER_CONCURRENCY,
     commitBatchItems: s.PAYBRIDGE_COMMIT_BATCH_ITEMS,
     runLeaseMs: s.PAYBRIDGE_RUN_LEASE,
+    nats: s.PAYBRIDGE_NATS_URL
+      ? { url: s.PAYBRIDGE_NATS_URL, stream: s.PAYBRIDGE_NATS_STREAM, subject: s.PAYBRIDGE_NATS_SUBJECT }
+      : undefined,
+    outboxRetentionMs: s.PAYBRIDGE_OUTBOX_RETENTION,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
     logLevel: s.LOG_LEVEL,
   };
