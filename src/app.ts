@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { buildServer } from './api/server.js';
 import { loadConnectors } from './connectors/load.js';
-import { runUninstall } from './engine/connectors.js';
+import { runRemoval } from './engine/removal.js';
 import type { EngineDeps } from './engine/deps.js';
 import {
   JobQueue,
   SWEEP_QUEUE,
   SYNC_QUEUE,
   type SyncJob,
-  UNINSTALL_QUEUE,
-  type UninstallJob,
+  REMOVAL_QUEUE,
+  type RemovalJob,
 } from './engine/jobs.js';
 import { sweepOverdueSchedules } from './engine/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
@@ -84,7 +84,7 @@ export async function startPaybridge(
 
   if (roles.worker) {
     jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) => runSchedule(deps, job.scheduleId));
-    jobs.work<UninstallJob>(UNINSTALL_QUEUE, 1, (job) => runUninstall(deps, job.connectorId, job.taskId));
+    jobs.work<RemovalJob>(REMOVAL_QUEUE, 1, (job) => runRemoval(deps, job));
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueSchedules(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);

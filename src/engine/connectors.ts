@@ -1,60 +1,81 @@
-// Connector lifecycle: install, config update and uninstall (whose data deletion runs as a background task).
+// Connector lifecycle: install, config update, resume (uninstall and reset are in removal.ts).
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { TaskNode } from '../connectors/sdk/contract.js';
-import { NotImplementedError } from '../connectors/sdk/errors.js';
-import { connectorIdCodec, taskIdCodec } from '../domain/ids.js';
+import { connectorIdCodec } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
-import { findConnectorRow, findLiveConnectorRow } from '../storage/connectors.js';
+import { findLiveConnectorRow } from '../storage/connectors.js';
 import type { Db } from '../storage/db.js';
 import { resumeSchedules, upsertSchedules } from '../storage/schedules.js';
-import { createTask, finishTask } from '../storage/tasks.js';
-import { restoreMaskedSecrets, validateConfig } from './connector-config.js';
+import { restoreMaskedSecrets, validateConfig, type ValidatedConfig } from './connector-config.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { ConflictError, isUniqueViolation, NotFoundError } from './errors.js';
 import { scheduleId, treePaths, validateTree } from './task-tree.js';
 
-/**
- * Validates the config, asks the connector for its task tree, then stores the connector (config
- * encrypted), one schedule per root node and their first runs in one transaction.
- */
-export async function installConnector(
+/** A validated connector, ready to be stored: its new id, config and task tree. */
+export interface PreparedConnector {
+  id: string;
+  reference: string;
+  provider: string;
+  config: ValidatedConfig;
+  workflow: TaskNode[];
+}
+
+/** Validates a config and asks the connector for its task tree (nothing is stored yet). */
+export async function prepareConnector(
   deps: EngineDeps,
-  providerInPath: string,
+  provider: string,
   rawConfig: unknown,
-): Promise<string> {
-  const registration = registrationOf(providerInPath);
+): Promise<PreparedConnector> {
+  const registration = registrationOf(provider);
   const config = validateConfig(registration, rawConfig, deps.limits);
   const reference = randomUUID();
   const id = connectorIdCodec.encode({ provider: registration.provider, reference });
   const connector = instantiate(registration, config.connectorConfig, id, deps.logger);
   const { workflow } = await connector.install();
   validateTree(workflow);
+  return { id, reference, provider: registration.provider, config, workflow };
+}
+
+/**
+ * Stores a prepared connector (config encrypted), one schedule per root node and their first runs, in
+ * the caller's transaction. A live connector with the same name is a ConflictError.
+ */
+export async function storeConnector(deps: EngineDeps, trx: Db, prepared: PreparedConnector): Promise<void> {
   try {
-    await deps.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('connectors')
-        .values({
-          id,
-          reference,
-          provider: registration.provider,
-          name: config.name,
-          config_encrypted: deps.keyring.encrypt(stringifyJson(config.stored)),
-          polling_period_ms: config.pollingPeriodMs,
-          page_size: config.pageSize,
-          task_tree: stringifyJson(workflow),
-        })
-        .execute();
-      await scheduleRoots(deps, trx, id, workflow);
-    });
+    await trx
+      .insertInto('connectors')
+      .values({
+        id: prepared.id,
+        reference: prepared.reference,
+        provider: prepared.provider,
+        name: prepared.config.name,
+        config_encrypted: deps.keyring.encrypt(stringifyJson(prepared.config.stored)),
+        polling_period_ms: prepared.config.pollingPeriodMs,
+        page_size: prepared.config.pageSize,
+        task_tree: stringifyJson(prepared.workflow),
+      })
+      .execute();
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw new ConflictError(`a connector named '${config.name}' already exists`);
+    if (isUniqueViolation(error)) {
+      throw new ConflictError(`a connector named '${prepared.config.name}' already exists`);
+    }
     throw error;
   }
-  deps.logger.info({ connectorId: id, provider: registration.provider }, 'connector installed');
-  return id;
+  await scheduleRoots(deps, trx, prepared.id, prepared.workflow);
+}
+
+/** Install: validate, then store the connector and start its first runs. */
+export async function installConnector(
+  deps: EngineDeps,
+  providerInPath: string,
+  rawConfig: unknown,
+): Promise<string> {
+  const prepared = await prepareConnector(deps, providerInPath, rawConfig);
+  await deps.db.transaction().execute((trx) => storeConnector(deps, trx, prepared));
+  deps.logger.info({ connectorId: prepared.id, provider: prepared.provider }, 'connector installed');
+  return prepared.id;
 }
 
 async function scheduleRoots(
@@ -167,74 +188,4 @@ export async function readConnectorConfig(deps: EngineDeps, connectorId: string)
   const row = await findLiveConnectorRow(deps.db, connectorId);
   if (!row) throw new NotFoundError('connector not found');
   return { row, config: decryptConfig(deps.keyring, row.config_encrypted) };
-}
-
-export function uninstallTaskId(connectorId: string): string {
-  const id = connectorIdCodec.decode(connectorId);
-  return taskIdCodec.encode(id, `uninstall-${id.provider}-${id.reference}`);
-}
-
-/**
- * Marks the connector for deletion (which stops every run at its next commit), records a task and queues
- * the deletion. Asking again while it is under way returns the same task.
- */
-export async function uninstallConnector(deps: EngineDeps, connectorId: string): Promise<string> {
-  const taskId = uninstallTaskId(connectorId);
-  const found = await deps.db.transaction().execute(async (trx) => {
-    const marked = await trx
-      .updateTable('connectors')
-      .set({ scheduled_for_deletion: true, updated_at: new Date().toISOString() })
-      .where('id', '=', connectorId)
-      .where('scheduled_for_deletion', '=', false)
-      .returning('id')
-      .executeTakeFirst();
-    if (!marked) return (await findConnectorRow(trx, connectorId)) !== undefined;
-    await createTask(trx, { id: taskId, connectorId });
-    await deps.jobs.enqueueUninstall(trx, { connectorId, taskId });
-    return true;
-  });
-  if (!found) throw new NotFoundError('connector not found');
-  return taskId;
-}
-
-const DELETE_BATCH = 5000;
-const DATA_TABLES = ['payment_adjustments', 'payments', 'balances', 'accounts'] as const;
-
-/** The background half of uninstall: stop schedules, let the PSP clean up, delete data in batches. */
-export async function runUninstall(deps: EngineDeps, connectorId: string, taskId: string): Promise<void> {
-  const logger = deps.logger.child({ connectorId, taskId });
-  const row = await findConnectorRow(deps.db, connectorId);
-  if (!row) {
-    await finishTask(deps.db, taskId, { status: 'SUCCEEDED', createdObjectId: connectorId });
-    return;
-  }
-  // Deleting the schedules waits for any page commit in flight; later commits find no schedule and stop.
-  await deps.db.deleteFrom('schedules').where('connector_id', '=', connectorId).execute();
-  try {
-    const registration = registrationOf(row.provider);
-    const connector = instantiate(
-      registration,
-      decryptConfig(deps.keyring, row.config_encrypted),
-      connectorId,
-      logger,
-    );
-    await connector.uninstall({ webhookConfigs: [] });
-  } catch (error) {
-    if (!(error instanceof NotImplementedError)) {
-      logger.warn({ err: error }, 'connector cleanup at the PSP failed; uninstall goes on');
-    }
-  }
-  for (const table of DATA_TABLES) {
-    for (;;) {
-      const result = await sql`
-        DELETE FROM ${sql.table(table)} WHERE ctid = ANY(ARRAY(
-          SELECT ctid FROM ${sql.table(table)} WHERE connector_id = ${connectorId} LIMIT ${DELETE_BATCH}))`.execute(
-        deps.db,
-      );
-      if (Number(result.numAffectedRows ?? 0n) < DELETE_BATCH) break;
-    }
-  }
-  await deps.db.deleteFrom('connectors').where('id', '=', connectorId).execute();
-  await finishTask(deps.db, taskId, { status: 'SUCCEEDED', createdObjectId: connectorId });
-  logger.info('connector uninstalled');
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { type Db, jobDatabase } from '../storage/db.js';
 
 export const SYNC_QUEUE = 'paybridge-sync';
-export const UNINSTALL_QUEUE = 'paybridge-uninstall';
+export const REMOVAL_QUEUE = 'paybridge-removal';
 export const SWEEP_QUEUE = 'paybridge-sweep';
 
 /** How often an idle job slot looks for work. */
@@ -15,9 +15,11 @@ const IDLE_POLL_MS = 250;
 export interface SyncJob {
   scheduleId: string;
 }
-export interface UninstallJob {
+/** Removes a connector (uninstall), or replaces it with a fresh one first (reset). */
+export interface RemovalJob {
   connectorId: string;
   taskId: string;
+  reinstall: boolean;
 }
 
 const asJobDb = (db: Db): PgBoss.Db => jobDatabase(db as Kysely<unknown>);
@@ -57,8 +59,8 @@ export class JobQueue {
       retryBackoff: true,
       expireInSeconds: 600,
     });
-    await boss.createQueue(UNINSTALL_QUEUE, {
-      name: UNINSTALL_QUEUE,
+    await boss.createQueue(REMOVAL_QUEUE, {
+      name: REMOVAL_QUEUE,
       policy: 'standard',
       retryLimit: 10,
       retryDelay: 5,
@@ -107,8 +109,8 @@ export class JobQueue {
     );
   }
 
-  async enqueueUninstall(db: Db, job: UninstallJob): Promise<void> {
-    await this.#boss.send(UNINSTALL_QUEUE, job, { db: asJobDb(db) });
+  async enqueueRemoval(db: Db, job: RemovalJob): Promise<void> {
+    await this.#boss.send(REMOVAL_QUEUE, job, { db: asJobDb(db) });
   }
 
   /**

@@ -7,7 +7,7 @@ import { formatDbTime } from '../domain/time.js';
 import type { SavedAccountRow } from '../storage/accounts.js';
 import type { OpenedBalanceRow } from '../storage/balances.js';
 
-export const EVENT_TYPES = ['SAVED_ACCOUNT', 'SAVED_BALANCE', 'SAVED_PAYMENT'] as const;
+export const EVENT_TYPES = ['SAVED_ACCOUNT', 'SAVED_BALANCE', 'SAVED_PAYMENT', 'CONNECTOR_RESET'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxEvent {
@@ -114,5 +114,16 @@ export function savedPayment(row: StoredPayment, change: string, rawData: unknow
       destinationAccountID: row.destination_account_id,
       metadata: row.metadata ?? {},
     },
+  };
+}
+
+/** A reset replaced `oldConnectorId` by `newConnectorId`; consumers should drop what they hold of the old one. */
+export function connectorReset(oldConnectorId: string, newConnectorId: string): OutboxEvent {
+  return {
+    id: eventId('CONNECTOR_RESET', oldConnectorId, newConnectorId),
+    connectorId: newConnectorId,
+    entityId: oldConnectorId,
+    type: 'CONNECTOR_RESET',
+    payload: { createdAt: new Date().toISOString(), connectorID: oldConnectorId },
   };
 }

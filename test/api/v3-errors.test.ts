@@ -223,6 +223,32 @@ describe('connector config update', () => {
   });
 });
 
+describe('connector reset', () => {
+  it('answers 202 with a bare task id and replaces the connector', async () => {
+    const created = await install({ name: 'to-reset', directory: dir, pollingPeriod: '1s' });
+    const oldId = created.body?.data as string;
+    const res = await call('POST', `/v3/connectors/${oldId}/reset`);
+    expect(res.status).toBe(202);
+    const taskId = res.body?.data as string;
+    expect(typeof taskId).toBe('string');
+    const task = await eventually(
+      async () => {
+        const t = (await call('GET', `/v3/tasks/${taskId}`)).body?.data as {
+          status: string;
+          createdObjectID?: string;
+        };
+        return t.status === 'SUCCEEDED' ? t : undefined;
+      },
+      30_000,
+      'the reset task',
+    );
+    expect(task.createdObjectID).not.toBe(oldId);
+    const config = await call('GET', `/v3/connectors/${task.createdObjectID}/config`);
+    expect(config.body?.data).toMatchObject({ name: 'to-reset', directory: dir });
+    expect((await call('GET', `/v3/connectors/${oldId}/config`)).status).toBe(404);
+  });
+});
+
 describe('paused schedules', () => {
   it('show pausedAt and pausedReason, and resume through the API', async () => {
     const broken = await mkdtemp(join(tmpdir(), 'pb-broken-'));

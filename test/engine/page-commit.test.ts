@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installConnector, runUninstall, uninstallConnector } from '../../src/engine/connectors.js';
+import { installConnector } from '../../src/engine/connectors.js';
+import { runRemoval, uninstallConnector } from '../../src/engine/removal.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { sweepOverdueSchedules } from '../../src/engine/sweeper.js';
 import { runSchedule } from '../../src/engine/sync-run.js';
@@ -264,7 +265,7 @@ describe('page commit', () => {
     // A run that starts now finds the connector marked and does not take the lease.
     await runSchedule(deps, scheduleId(id, 'fetch_payments', ''));
     expect(await countPayments(id)).toBe(0);
-    await runUninstall(deps, id, taskId);
+    await runRemoval(deps, { connectorId: id, taskId, reinstall: false });
     const leftovers = await sql<{ n: string }>`
       SELECT (SELECT count(*) FROM accounts WHERE connector_id = ${id})
            + (SELECT count(*) FROM schedules WHERE connector_id = ${id})

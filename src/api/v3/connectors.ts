@@ -11,9 +11,9 @@ import {
   installConnector,
   resumeSchedule,
   readConnectorConfig,
-  uninstallConnector,
   updateConnectorConfig,
 } from '../../engine/connectors.js';
+import { resetConnector, uninstallConnector } from '../../engine/removal.js';
 import { connectorsQuery } from '../../storage/connectors.js';
 import { instancesQuery, schedulesQuery } from '../../storage/schedules.js';
 import { invalidBodyError, notFoundError, validationError } from '../errors.js';
@@ -159,6 +159,23 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
     async (request, reply) => {
       const taskID = await uninstallConnector(deps, connectorIdParam(request.params.connectorID));
       return reply.status(202).send({ data: { taskID } });
+    },
+  );
+
+  server.post(
+    '/connectors/:connectorID/reset',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: connectorParams,
+        response: { 202: dataOf(z.string().describe('task id')), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      // A bare task id, unlike uninstall's {taskID}: that is what the SDK expects.
+      const taskId = await resetConnector(deps, connectorIdParam(request.params.connectorID));
+      return reply.status(202).send({ data: taskId });
     },
   );
 
