@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import type { EngineDeps } from '../engine/deps.js';
+import { registry, watchDatabase } from '../observability/metrics.js';
 import { invalidBodyError, toApiError } from './errors.js';
 import { v3Routes } from './v3/routes.js';
 
@@ -31,6 +32,7 @@ function sendError(reply: FastifyReply, error: unknown) {
 }
 
 export async function buildServer(deps: EngineDeps, options: ServerOptions) {
+  watchDatabase(deps.db);
   const server = Fastify({
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT,
@@ -58,7 +60,9 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
 
   // The SDK matches bodies (errors included) on this content type, even on empty answers.
   server.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('content-type', 'application/json');
+    if (!String(reply.getHeader('content-type') ?? '').startsWith('text/plain')) {
+      reply.header('content-type', 'application/json');
+    }
     return payload;
   });
 
@@ -92,6 +96,13 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     debug: options.debug,
   }));
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+  server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await registry.metrics();
+    return reply
+      .header('content-type', registry.contentType)
+      .serializer((body) => String(body))
+      .send(text);
+  });
 
   await server.register(v3Routes, { prefix: '/v3', deps, debug: options.debug, hidden: false });
   await server.register(v3Routes, { prefix: '/api/payments/v3', deps, debug: options.debug, hidden: true });

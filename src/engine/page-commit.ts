@@ -8,6 +8,7 @@ import { storedPayments, upsertPayments } from '../storage/payments.js';
 import { savePageProgress, type ScheduleWrite, upsertSchedules } from '../storage/schedules.js';
 import { type OutboxEvent, savedAccount, savedBalance, savedPayment } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
+import { rowsChanged } from '../observability/metrics.js';
 import type { EngineDeps } from './deps.js';
 import type { PageWrites } from './items.js';
 import { childPath, scheduleId } from './task-tree.js';
@@ -52,7 +53,7 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
         finish: page.finish && { nextRunAt: page.finish.nextRunAt?.toISOString() ?? null },
       });
       if (!owned) throw new LeaseLost();
-      await storeWrites(trx, page.writes);
+      await storeWrites(trx, run.connector.provider, page.writes);
       await spawnChildren(deps, trx, run, page.writes.children);
       if (page.finish?.nextRunAt) await deps.jobs.enqueueRun(trx, run.scheduleId, page.finish.nextRunAt);
     });
@@ -64,7 +65,7 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
 }
 
 /** Writes a page's rows and, in the same transaction, one outbox event per row it actually changed. */
-async function storeWrites(trx: Db, writes: PageWrites): Promise<void> {
+async function storeWrites(trx: Db, provider: string, writes: PageWrites): Promise<void> {
   const events: OutboxEvent[] = [];
   for (const row of await upsertAccounts(trx, writes.accounts)) events.push(savedAccount(row));
   for (const row of await recordBalances(trx, writes.balances)) events.push(savedBalance(row));
@@ -86,6 +87,7 @@ async function storeWrites(trx: Db, writes: PageWrites): Promise<void> {
     }
   }
   await recordEvents(trx, events);
+  for (const event of events) rowsChanged.inc({ provider: provider, kind: event.type });
 }
 
 /**

@@ -9,6 +9,13 @@ import type {
 } from '../connectors/sdk/contract.js';
 import { isRetryable, UpstreamRateLimitError } from '../connectors/sdk/errors.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
+import {
+  pagesCommitted,
+  pspCalls,
+  pspCallSeconds,
+  recordsSkipped,
+  runsFailed,
+} from '../observability/metrics.js';
 import { recordRunFailure, startRun, type LeasedSchedule } from '../storage/schedules.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
@@ -30,6 +37,21 @@ const FETCHERS: Partial<Record<TaskType, Fetcher>> = {
   FETCH_PAYMENTS: (c, r) => c.fetchNextPayments(r),
   FETCH_OTHERS: (c, r) => c.fetchNextOthers(r),
 };
+
+/** Calls the connector, counting the call and its duration by provider, method and outcome. */
+async function timed<T>(provider: string, method: string, call: () => Promise<T>): Promise<T> {
+  const stop = pspCallSeconds.startTimer({ provider, method });
+  try {
+    const result = await call();
+    pspCalls.inc({ provider, method, outcome: 'ok' });
+    return result;
+  } catch (error) {
+    pspCalls.inc({ provider, method, outcome: error instanceof Error ? error.name : 'error' });
+    throw error;
+  } finally {
+    stop();
+  }
+}
 
 /** Jitter spreads schedules of many connectors over time: up to a tenth of the period, at most 5 minutes. */
 function nextPeriodicRun(periodMs: number, now = Date.now()): Date {
@@ -90,12 +112,9 @@ async function pageThrough(
   let pendingPages = 0;
   let pendingSince = 0;
   for (;;) {
-    const response = await fetch(connector, {
-      fromPayload,
-      state,
-      pageSize: leased.page_size,
-      name: run.node.name,
-    });
+    const response = await timed(leased.provider, run.node.type, () =>
+      fetch(connector, { fromPayload, state, pageSize: leased.page_size, name: run.node.name }),
+    );
     if (pendingPages === 0) pendingSince = Date.now();
     pending = pending.concat(response.items);
     pendingPages += 1;
@@ -111,6 +130,7 @@ async function pageThrough(
 
     const writes = mapPage(run.connector, run.node.type, pending);
     for (const skipped of writes.skipped) logger.warn(skipped, 'skipped an invalid PSP record');
+    recordsSkipped.inc({ provider: leased.provider, task: run.node.type }, writes.skipped.length);
     const finish = last
       ? { nextRunAt: leased.periodic ? nextPeriodicRun(periodMs) : null }
       : handOver
@@ -127,6 +147,7 @@ async function pageThrough(
       logger.info('run stopped: the schedule is no longer ours (uninstalled, paused or taken over)');
       return;
     }
+    pagesCommitted.inc({ provider: leased.provider, task: run.node.type }, pendingPages);
     if (finish) return;
     pending = [];
     pendingPages = 0;
@@ -163,6 +184,7 @@ async function recordFailure(
     nextRunAt = nextPeriodicRun(periodMs);
   }
   logger.warn({ err: error, attempt, nextRunAt, paused: pausedReason !== null }, 'run failed');
+  runsFailed.inc({ provider: leased.provider, task: leased.task_type });
   await deps.db.transaction().execute(async (trx) => {
     const owned = await recordRunFailure(trx, {
       scheduleId: leased.id,

@@ -282,6 +282,56 @@ describe('paused schedules', () => {
   });
 });
 
+describe('metrics', () => {
+  it('count PSP calls, pages, failed runs, paused schedules and the outbox backlog', async () => {
+    const psp = await mkdtemp(join(tmpdir(), 'pb-metrics-'));
+    try {
+      await writeFile(
+        join(psp, 'accounts.json'),
+        JSON.stringify([{ id: 'm1', name: 'm', opening_date: '2024-01-01T00:00:00Z', currency: 'EUR' }]),
+      );
+      await writeFile(join(psp, 'payments.json'), '{ broken');
+      const created = await install({ name: 'metered', directory: psp, pollingPeriod: '1s' });
+      const id = created.body?.data as string;
+      await eventually(
+        async () => {
+          const res = await call(
+            'GET',
+            `/v3/connectors/${id}/schedules/${encodeURIComponent(`${id}-fetch_payments`)}`,
+          );
+          return (res.body?.data as { pausedAt?: string }).pausedAt ? true : undefined;
+        },
+        30_000,
+        'the payments schedule to pause',
+      );
+
+      const response = await fetch(`${service.url}/metrics`);
+      expect(response.headers.get('content-type')).toContain('text/plain');
+      const text = await response.text();
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+      expect(
+        value(/paybridge_psp_calls_total\{provider="dummypay",method="FETCH_ACCOUNTS",outcome="ok"\} (\d+)/),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        value(
+          /paybridge_psp_calls_total\{provider="dummypay",method="FETCH_PAYMENTS",outcome="InvalidRequestError"\} (\d+)/,
+        ),
+      ).toBeGreaterThanOrEqual(2);
+      expect(
+        value(/paybridge_runs_failed_total\{provider="dummypay",task="FETCH_PAYMENTS"\} (\d+)/),
+      ).toBeGreaterThanOrEqual(2);
+      expect(
+        value(/paybridge_pages_committed_total\{provider="dummypay",task="FETCH_ACCOUNTS"\} (\d+)/),
+      ).toBeGreaterThanOrEqual(1);
+      expect(value(/paybridge_schedules_paused (\d+)/)).toBeGreaterThanOrEqual(1);
+      expect(value(/paybridge_outbox_events\{status="PENDING"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+      expect(text).toContain('paybridge_psp_call_duration_seconds_bucket');
+    } finally {
+      await rm(psp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('connector catalogs and secrets', () => {
   it('serve the capabilities catalog with an ETag and answer 304 when it matches', async () => {
     const first = await call('GET', '/v3/connectors/capabilities');
