@@ -1,0 +1,40 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { InvalidRequestError, UpstreamError, UpstreamRateLimitError } from './errors.js';
+import { parseRetryAfter, pspRequest } from './http.js';
+
+describe('Retry-After', () => {
+  it('reads delay-seconds and HTTP dates, and ignores garbage', () => {
+    expect(parseRetryAfter('120')).toBe(120_000);
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('PSP requests', () => {
+  it('turn statuses into typed errors and bodies into exact JSON', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/missing') res.writeHead(404).end('{"error":"no such thing"}');
+      else if (req.url === '/busy') res.writeHead(429, { 'retry-after': '7' }).end();
+      else res.end('{"amount":18446744073709551615}');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await expect(pspRequest(`${base}/ok`)).resolves.toEqual({ amount: 18446744073709551615n });
+      await expect(pspRequest(`${base}/missing`)).rejects.toBeInstanceOf(InvalidRequestError);
+      const limited = await pspRequest(`${base}/busy`).catch((error: unknown) => error);
+      expect(limited).toBeInstanceOf(UpstreamRateLimitError);
+      expect((limited as UpstreamRateLimitError).retryAfterMs).toBe(7000);
+    } finally {
+      server.close();
+    }
+    // Nothing listens there any more: a connection failure is retryable, not a client error.
+    await expect(pspRequest(`${base}/ok`)).rejects.toBeInstanceOf(UpstreamError);
+  });
+});

@@ -1,0 +1,73 @@
+// The PSP HTTP client every connector shares: timeouts, and HTTP outcomes turned into typed errors.
+import { parseJson } from '../../domain/json.js';
+import {
+  InvalidRequestError,
+  UpstreamError,
+  UpstreamRateLimitError,
+  UpstreamTimeoutError,
+} from './errors.js';
+
+export interface PspRequestOptions extends Omit<RequestInit, 'signal'> {
+  /** Abort after this long (default 30 s); the call then fails with UpstreamTimeoutError. */
+  timeoutMs?: number;
+}
+
+/** `Retry-After` as milliseconds: either delay-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * Calls a PSP and returns its JSON body (bigint-exact). Failures map to the engine's error classes:
+ * 429 → UpstreamRateLimitError (with Retry-After); 408, 504 and timeouts → UpstreamTimeoutError; other
+ * 5xx, connection failures and unreadable bodies → UpstreamError (retried for reads; for writes the
+ * caller must treat them as an unknown outcome); other 4xx → InvalidRequestError (not retried).
+ */
+export async function pspRequest(url: string | URL, options: PspRequestOptions = {}): Promise<unknown> {
+  const { timeoutMs = 30_000, ...init } = options;
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      throw new UpstreamTimeoutError(`no answer from ${new URL(url).host} within ${timeoutMs} ms`);
+    }
+    throw new UpstreamError(
+      `cannot reach ${new URL(url).host}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw new UpstreamError(
+      `connection lost while reading ${new URL(url).host}: ${String(error)}`,
+      response.status,
+    );
+  }
+  if (response.status === 429) {
+    throw new UpstreamRateLimitError(
+      `rate limited by ${new URL(url).host}`,
+      parseRetryAfter(response.headers.get('retry-after')),
+    );
+  }
+  if (response.status === 408 || response.status === 504) {
+    throw new UpstreamTimeoutError(`${new URL(url).host} answered ${response.status}`);
+  }
+  if (response.status >= 500)
+    throw new UpstreamError(`${new URL(url).host} answered ${response.status}`, response.status);
+  if (response.status >= 400) {
+    throw new InvalidRequestError(
+      `${new URL(url).host} refused the request (${response.status}): ${text.slice(0, 500)}`,
+    );
+  }
+  if (text.trim() === '') return undefined;
+  try {
+    return parseJson(text);
+  } catch {
+    throw new UpstreamError(`${new URL(url).host} answered with malformed JSON`, response.status);
+  }
+}
