@@ -9,6 +9,8 @@ export const SYNC_QUEUE = 'paybridge-sync';
 export const REMOVAL_QUEUE = 'paybridge-removal';
 export const SWEEP_QUEUE = 'paybridge-sweep';
 
+const BOSS_START_LOCK = 0x70626273; // "pbbs"
+
 /** How often an idle job slot looks for work. */
 const IDLE_POLL_MS = 250;
 
@@ -23,6 +25,33 @@ export interface RemovalJob {
 }
 
 const asJobDb = (db: Db): PgBoss.Db => jobDatabase(db as Kysely<unknown>);
+
+async function createQueues(boss: PgBoss): Promise<void> {
+  // "short": at most one queued run per schedule, so a slow schedule never piles up runs. Overlap is
+  // prevented by the schedule lease, not by the queue.
+  await boss.createQueue(SYNC_QUEUE, {
+    name: SYNC_QUEUE,
+    policy: 'short',
+    retryLimit: 5,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 600,
+  });
+  await boss.createQueue(REMOVAL_QUEUE, {
+    name: REMOVAL_QUEUE,
+    policy: 'standard',
+    retryLimit: 10,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 3600,
+  });
+  await boss.createQueue(SWEEP_QUEUE, {
+    name: SWEEP_QUEUE,
+    policy: 'short',
+    retryLimit: 0,
+    expireInSeconds: 300,
+  });
+}
 
 /**
  * Wraps pg-boss. Every enqueue takes the database handle to run on, so jobs created by a page commit
@@ -48,33 +77,19 @@ export class JobQueue {
       migrate: true,
     });
     boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
-    await boss.start();
-    // "short": at most one queued run per schedule, so a slow schedule never piles up runs. Overlap is
-    // prevented by the schedule lease, not by the queue.
-    await boss.createQueue(SYNC_QUEUE, {
-      name: SYNC_QUEUE,
-      policy: 'short',
-      retryLimit: 5,
-      retryDelay: 5,
-      retryBackoff: true,
-      expireInSeconds: 600,
+    // pg-boss installs its schema and queue tables on first start (DDL), and processes starting together
+    // on a fresh database collide or deadlock while doing so: set up one process at a time.
+    await db.connection().execute(async (connection) => {
+      await sql`SELECT pg_advisory_lock(${BOSS_START_LOCK})`.execute(connection);
+      try {
+        await boss.start();
+        await createQueues(boss);
+        // pg-boss evaluates the cron once across all processes and queues one sweep a minute.
+        if (options.supervise) await boss.schedule(SWEEP_QUEUE, '* * * * *');
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${BOSS_START_LOCK})`.execute(connection);
+      }
     });
-    await boss.createQueue(REMOVAL_QUEUE, {
-      name: REMOVAL_QUEUE,
-      policy: 'standard',
-      retryLimit: 10,
-      retryDelay: 5,
-      retryBackoff: true,
-      expireInSeconds: 3600,
-    });
-    await boss.createQueue(SWEEP_QUEUE, {
-      name: SWEEP_QUEUE,
-      policy: 'short',
-      retryLimit: 0,
-      expireInSeconds: 300,
-    });
-    // pg-boss evaluates the cron once across all processes and queues one sweep a minute.
-    if (options.supervise) await boss.schedule(SWEEP_QUEUE, '* * * * *');
     return new JobQueue(boss, logger);
   }
 
