@@ -13,13 +13,23 @@ export interface ValidatedConfig {
   name: string;
   pollingPeriodMs: number;
   pageSize: number;
+  /** Limits that hold across all worker processes; null: none. */
+  maxConcurrentRuns: number | null;
+  callsPerSecond: number | null;
   /** The connector's own fields, parsed by its schema: what `create` receives. */
   connectorConfig: Record<string, unknown>;
   /** What is stored (encrypted) and returned, masked, by GET config. */
   stored: Record<string, unknown>;
 }
 
-const ENGINE_FIELDS = ['name', 'pollingPeriod', 'pageSize', 'provider'] as const;
+const ENGINE_FIELDS = [
+  'name',
+  'pollingPeriod',
+  'pageSize',
+  'provider',
+  'maxConcurrentRuns',
+  'callsPerSecond',
+] as const;
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -45,20 +55,22 @@ export function validateConfig(
       pollingPeriod: z.string().optional(),
       pageSize: z.number().int().min(0).optional(),
       provider: z.string().optional(),
+      maxConcurrentRuns: z.number().int().min(1).optional(),
+      callsPerSecond: z.number().positive().optional(),
     })
     .strict();
   const parsed = schema.safeParse(raw);
   if (!parsed.success)
     throw new InvalidConfigError(`invalid connector config: ${describeIssues(parsed.error)}`);
-  const { name, pollingPeriod, pageSize, provider, ...connectorConfig } = parsed.data as Record<
-    string,
-    unknown
-  > & {
-    name: string;
-    pollingPeriod?: string;
-    pageSize?: number;
-    provider?: string;
-  };
+  const { name, pollingPeriod, pageSize, provider, maxConcurrentRuns, callsPerSecond, ...connectorConfig } =
+    parsed.data as Record<string, unknown> & {
+      name: string;
+      pollingPeriod?: string;
+      pageSize?: number;
+      provider?: string;
+      maxConcurrentRuns?: number;
+      callsPerSecond?: number;
+    };
   if (provider !== undefined && provider.toLowerCase() !== registration.provider) {
     throw new InvalidConfigError(
       `provider '${provider}' does not match connector '${registration.provider}'`,
@@ -79,16 +91,23 @@ export function validateConfig(
     pageSize === undefined || pageSize === 0
       ? registration.pageSize
       : Math.min(pageSize, registration.pageSize);
+  const connectorLimits = {
+    ...(maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns }),
+    ...(callsPerSecond === undefined ? {} : { callsPerSecond }),
+  };
   return {
     name,
     pollingPeriodMs,
     pageSize: effectivePageSize,
+    maxConcurrentRuns: maxConcurrentRuns ?? null,
+    callsPerSecond: callsPerSecond ?? null,
     connectorConfig,
     stored: {
       ...connectorConfig,
       name,
       pollingPeriod: formatDuration(pollingPeriodMs),
       pageSize: effectivePageSize,
+      ...connectorLimits,
     },
   };
 }
@@ -135,7 +154,7 @@ export function restoreMaskedSecrets(
 }
 
 export interface ConfigEntry {
-  dataType: 'string' | 'long string' | 'duration ns' | 'unsigned integer' | 'boolean';
+  dataType: 'string' | 'long string' | 'duration ns' | 'unsigned integer' | 'number' | 'boolean';
   required: boolean;
   defaultValue: string;
 }
@@ -175,6 +194,8 @@ export function configCatalogEntry(
       defaultValue: formatDuration(limits.pollingPeriodDefaultMs),
     },
     pageSize: { dataType: 'unsigned integer', required: false, defaultValue: String(registration.pageSize) },
+    maxConcurrentRuns: { dataType: 'unsigned integer', required: false, defaultValue: '' },
+    callsPerSecond: { dataType: 'number', required: false, defaultValue: '' },
   };
   for (const [key, fieldSchema] of Object.entries(registration.config.shape as Record<string, z.ZodType>)) {
     if ((ENGINE_FIELDS as readonly string[]).includes(key)) continue;

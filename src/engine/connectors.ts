@@ -54,6 +54,8 @@ export async function storeConnector(deps: EngineDeps, trx: Db, prepared: Prepar
         config_encrypted: deps.keyring.encrypt(stringifyJson(prepared.config.stored)),
         polling_period_ms: prepared.config.pollingPeriodMs,
         page_size: prepared.config.pageSize,
+        max_concurrent_runs: prepared.config.maxConcurrentRuns,
+        calls_per_second: prepared.config.callsPerSecond,
         task_tree: stringifyJson(prepared.workflow),
       })
       .execute();
@@ -132,6 +134,8 @@ export async function updateConnectorConfig(
           config_encrypted: deps.keyring.encrypt(stringifyJson(config.stored)),
           polling_period_ms: config.pollingPeriodMs,
           page_size: config.pageSize,
+          max_concurrent_runs: config.maxConcurrentRuns,
+          calls_per_second: config.callsPerSecond,
           task_tree: stringifyJson(workflow),
           updated_at: new Date().toISOString(),
         })

@@ -16,7 +16,13 @@ import {
   recordsSkipped,
   runsFailed,
 } from '../observability/metrics.js';
-import { recordRunFailure, startRun, type LeasedSchedule } from '../storage/schedules.js';
+import {
+  keepLeaseWithinLimit,
+  recordRunFailure,
+  startRun,
+  type LeasedSchedule,
+} from '../storage/schedules.js';
+import { takeCall } from './call-budget.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { mapPage } from './items.js';
@@ -37,6 +43,27 @@ const FETCHERS: Partial<Record<TaskType, Fetcher>> = {
   FETCH_PAYMENTS: (c, r) => c.fetchNextPayments(r),
   FETCH_OTHERS: (c, r) => c.fetchNextOthers(r),
 };
+
+/**
+ * A connector limited to N concurrent runs: when this run would be the N+1th, it gives its lease back and
+ * comes again shortly (with jitter, so contenders spread out).
+ */
+async function withinConcurrencyLimit(
+  deps: EngineDeps,
+  leased: LeasedSchedule,
+  instanceId: string,
+): Promise<boolean> {
+  const max = leased.max_concurrent_runs ?? Number.POSITIVE_INFINITY;
+  const kept = await keepLeaseWithinLimit(deps.db, {
+    scheduleId: leased.id,
+    instanceId,
+    connectorId: leased.connector_id,
+    max,
+  });
+  if (!kept)
+    await deps.jobs.enqueueRun(deps.db, leased.id, new Date(Date.now() + 500 + Math.random() * 1000));
+  return kept;
+}
 
 /** Calls the connector, counting the call and its duration by provider, method and outcome. */
 async function timed<T>(provider: string, method: string, call: () => Promise<T>): Promise<T> {
@@ -62,6 +89,8 @@ export async function runSchedule(deps: EngineDeps, scheduleId: string): Promise
   const instanceId = randomUUID();
   const leased = await startRun(deps.db, scheduleId, instanceId, deps.leaseMs);
   if (!leased) return;
+  if (leased.max_concurrent_runs !== null && !(await withinConcurrencyLimit(deps, leased, instanceId)))
+    return;
   const logger = deps.logger.child({ connectorId: leased.connector_id, scheduleId, instanceId });
   const periodMs = Number(leased.polling_period_ms);
   let node: TaskNode | undefined;
@@ -112,6 +141,8 @@ async function pageThrough(
   let pendingPages = 0;
   let pendingSince = 0;
   for (;;) {
+    if (leased.calls_per_second !== null)
+      await takeCall(deps.db, leased.connector_id, leased.calls_per_second);
     const response = await timed(leased.provider, run.node.type, () =>
       fetch(connector, { fromPayload, state, pageSize: leased.page_size, name: run.node.name }),
     );

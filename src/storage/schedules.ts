@@ -55,6 +55,8 @@ export interface LeasedSchedule {
   page_size: number;
   polling_period_ms: string;
   task_tree: unknown;
+  max_concurrent_runs: number | null;
+  calls_per_second: number | null;
 }
 
 /**
@@ -75,7 +77,8 @@ export async function startRun(
       WHERE s.id = ${scheduleId} AND c.id = s.connector_id AND NOT c.scheduled_for_deletion
         AND s.paused_at IS NULL AND (s.lease_until IS NULL OR s.lease_until < now())
       RETURNING s.id, s.connector_id, s.node_path, s.parent_id, s.task_type, s.periodic, s.from_payload, s.state,
-        s.consecutive_failures, c.provider, c.config_encrypted, c.page_size, c.polling_period_ms, c.task_tree
+        s.consecutive_failures, c.provider, c.config_encrypted, c.page_size, c.polling_period_ms, c.task_tree,
+        c.max_concurrent_runs, c.calls_per_second
     ), opened AS (
       INSERT INTO schedule_instances (id, schedule_id, connector_id)
       SELECT ${instanceId}, id, connector_id FROM leased
@@ -121,6 +124,29 @@ export async function savePageProgress(db: Db, p: PageProgress): Promise<boolean
     )
     SELECT id FROM saved`.execute(db);
   return result.rows.length === 1;
+}
+
+/**
+ * For a connector limited to `max` concurrent runs: keeps this run's lease only while no more than
+ * `max` runs hold one. Every contender checks after taking its lease, so the limit is never exceeded
+ * (when several take a lease at the same instant, all of them may back off and retry).
+ */
+export async function keepLeaseWithinLimit(
+  db: Db,
+  f: { scheduleId: string; instanceId: string; connectorId: string; max: number },
+): Promise<boolean> {
+  const held = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM schedules WHERE connector_id = ${f.connectorId} AND lease_until > now()`.execute(
+    db,
+  );
+  if ((held.rows[0]?.n ?? 0) <= f.max) return true;
+  await sql`
+    WITH released AS (
+      UPDATE schedules SET lease_until = NULL, lease_instance_id = NULL
+      WHERE id = ${f.scheduleId} AND lease_instance_id = ${f.instanceId}
+    )
+    DELETE FROM schedule_instances WHERE id = ${f.instanceId}`.execute(db);
+  return false;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface ConnectorsTable {
   page_size: number;
   task_tree: Json;
   scheduled_for_deletion: ColumnType<boolean, boolean | undefined, boolean>;
+  max_concurrent_runs: number | null;
+  calls_per_second: number | null;
   sort_id: Generated<string>;
 }
 

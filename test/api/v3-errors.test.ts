@@ -350,6 +350,8 @@ describe('connector catalogs and secrets', () => {
       name: { dataType: 'string', required: true, defaultValue: '' },
       pollingPeriod: { dataType: 'duration ns', required: false, defaultValue: '2s' },
       pageSize: { dataType: 'unsigned integer', required: false, defaultValue: '25' },
+      maxConcurrentRuns: { dataType: 'unsigned integer', required: false, defaultValue: '' },
+      callsPerSecond: { dataType: 'number', required: false, defaultValue: '' },
       directory: { dataType: 'string', required: true, defaultValue: '' },
     });
   });

@@ -77,7 +77,7 @@ export const connector = connectorBase.extend({
 });
 
 export const configEntry = z.object({
-  dataType: z.enum(['string', 'long string', 'duration ns', 'unsigned integer', 'boolean']),
+  dataType: z.enum(['string', 'long string', 'duration ns', 'unsigned integer', 'number', 'boolean']),
   required: z.boolean(),
   defaultValue: z.string(),
 });

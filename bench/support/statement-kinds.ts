@@ -1,0 +1,74 @@
+// Names every statement a Paybridge process sends by the SQL it carries, finely enough to tell the job
+// queue's share (pg-boss) from the engine's and to see which step of a run each statement belongs to.
+import type { StatementStats } from './query-counter.js';
+
+export const QUEUE_PREFIX = 'pg-boss: ';
+/** A job slot asking for its next job (an idle slot asks every 250 ms, on every queue). */
+const FETCH_JOB = 'fetch next job (all queues, idle polls too)';
+export const FETCH_JOB_KIND = QUEUE_PREFIX + FETCH_JOB;
+
+/** [pattern, kind], first match wins. Patterns see the SQL with whitespace collapsed. */
+const QUEUE_KINDS: [RegExp, string][] = [
+  [/^WITH next as \( SELECT id, singleton_key, policy FROM pgboss\.job/i, FETCH_JOB],
+  [/^WITH results AS \( UPDATE pgboss\.job SET completed_on/i, 'complete job'],
+  [/^INSERT INTO pgboss\.job .* FROM \( SELECT COALESCE\(\$1::uuid/i, 'send one job (next run)'],
+  [/^WITH defaults as .* INSERT INTO pgboss\.job/i, 'insert many jobs (child first runs, sweeper)'],
+  [/^WITH deleted_jobs AS \( DELETE FROM pgboss\.job WHERE name = \$1/i, 'fail job (retry)'],
+  [/^WITH deleted_jobs AS \( DELETE FROM pgboss\.job/i, 'expire timed-out jobs (supervisor)'],
+];
+
+const ENGINE_KINDS: [RegExp, string][] = [
+  [/^WITH leased AS/i, 'start run (lease + open instance)'],
+  [/^WITH saved AS \( UPDATE schedules/i, 'save page progress (cursor, lease, instance)'],
+  [/^WITH released AS/i, 'record run failure'],
+  [/^INSERT INTO schedules/i, 'upsert child schedules'],
+  [/^INSERT INTO accounts/i, 'upsert accounts'],
+  [/INSERT INTO balances/i, 'record balances'],
+  [/^INSERT INTO payments \(/i, 'upsert payments'],
+  [/INSERT INTO payment_adjustments/i, 'insert adjustments + update payments'],
+  [/^select .* from "payments"/i, 'read changed payments (for events)'],
+  [/^INSERT INTO outbox_events/i, 'outbox events'],
+  [/^SELECT s\.id FROM schedules s JOIN connectors/i, 'sweeper (overdue schedules)'],
+  [/^DELETE FROM outbox_events/i, 'outbox retention'],
+];
+
+/** The statement's kind: `pg-boss: …` for the job queue, the engine step otherwise. */
+export function classifyStatement(text: string): string {
+  const sql = text.replace(/\s+/g, ' ').trim();
+  const head = sql.slice(0, 20).toLowerCase();
+  if (head.startsWith('begin') || head.startsWith('start transaction')) return 'BEGIN';
+  if (head.startsWith('commit')) return 'COMMIT';
+  if (head.startsWith('rollback')) return 'ROLLBACK';
+  if (/pgboss\./i.test(sql)) {
+    const match = QUEUE_KINDS.find(([pattern]) => pattern.test(sql));
+    return QUEUE_PREFIX + (match ? match[1] : 'other (maintenance, cron, start-up)');
+  }
+  const match = ENGINE_KINDS.find(([pattern]) => pattern.test(sql));
+  return match ? match[1] : 'other (install, API, start-up)';
+}
+
+export const isQueueKind = (kind: string) => kind.startsWith(QUEUE_PREFIX);
+
+export function totalCount(stats: Map<string, StatementStats>, keep: (kind: string) => boolean = () => true) {
+  let count = 0;
+  for (const [kind, v] of stats) if (keep(kind)) count += v.count;
+  return count;
+}
+
+export function totalMs(stats: Map<string, StatementStats>, keep: (kind: string) => boolean = () => true) {
+  let ms = 0;
+  for (const [kind, v] of stats) if (keep(kind)) ms += v.ms;
+  return ms;
+}
+
+/** Adds the statements of several processes (or phases) together. */
+export function mergeStats(...all: Map<string, StatementStats>[]): Map<string, StatementStats> {
+  const merged = new Map<string, StatementStats>();
+  for (const stats of all) {
+    for (const [kind, v] of stats) {
+      const sum = merged.get(kind) ?? { count: 0, ms: 0 };
+      merged.set(kind, { count: sum.count + v.count, ms: sum.ms + v.ms });
+    }
+  }
+  return merged;
+}

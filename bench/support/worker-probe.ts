@@ -1,0 +1,56 @@
+// Preloaded (`node --import`) into the worker processes a benchmark spawns, never into production: counts
+// every statement the process sends and its PSP calls, and answers the parent over the IPC channel, so a
+// measurement over several processes sees as much as the in-process one does.
+//
+// parent → child: { type: 'reset' } | { type: 'report' }
+// child → parent: { type: 'ready' } once the job slots poll, then one reply per request (ProbeReply).
+import { pspCalls } from '../../src/observability/metrics.js';
+import { QueryCounter, type StatementStats } from './query-counter.js';
+import { classifyStatement, FETCH_JOB_KIND } from './statement-kinds.js';
+
+export type ProbeRequest = { type: 'reset' } | { type: 'report' };
+export type ProbeReply =
+  | { type: 'ready' }
+  | { type: 'reset' }
+  | { type: 'report'; statements: [string, StatementStats][]; pspCalls: Record<string, number> };
+
+const send = (reply: ProbeReply) => process.send?.(reply);
+
+// The job slots start polling only once the queue is set up and the worker role is wired, so the first
+// job fetch is the moment this process can take work: the parent waits for it before it starts a clock.
+let ready = false;
+const counter = new QueryCounter((text) => {
+  const kind = classifyStatement(text);
+  if (!ready && kind === FETCH_JOB_KIND) {
+    ready = true;
+    send({ type: 'ready' });
+  }
+  return kind;
+});
+counter.install();
+
+/** Successful PSP calls by method (FETCH_BALANCES, …), from this process's own metrics registry. */
+async function pspCallsByMethod(): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const { labels, value } of (await pspCalls.get()).values) {
+    if (labels.outcome !== 'ok') continue;
+    const method = String(labels.method);
+    calls[method] = (calls[method] ?? 0) + value;
+  }
+  return calls;
+}
+
+process.on('message', (message: ProbeRequest) => {
+  if (message.type === 'reset') {
+    counter.reset();
+    pspCalls.reset();
+    send({ type: 'reset' });
+  } else if (message.type === 'report') {
+    void pspCallsByMethod().then((calls) =>
+      send({ type: 'report', statements: [...counter.snapshot()], pspCalls: calls }),
+    );
+  }
+});
+
+// A benchmark that died without stopping its workers must not leave them running: stop like on Ctrl-C.
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
