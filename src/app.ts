@@ -18,6 +18,7 @@ import {
 import { sweepOverdueSchedules } from './engine/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
 import { EventPublisher } from './events/publisher.js';
+import { type EventSink, HttpSink, NatsSink } from './events/sinks.js';
 import { runSchedule } from './engine/sync-run.js';
 import { generateKeyText, Keyring, keyFromText } from './security/encryption.js';
 import type { Settings } from './settings.js';
@@ -54,6 +55,14 @@ async function embeddedKey(dataDir: string, logger: Logger): Promise<string> {
     'generated an encryption key for the embedded database; back it up with the data directory',
   );
   return key;
+}
+
+/** The event destinations the settings name; none means events stay in the outbox. */
+async function eventSinks(settings: Settings): Promise<EventSink[]> {
+  const sinks: EventSink[] = [];
+  if (settings.nats) sinks.push(await NatsSink.connect(settings.nats));
+  if (settings.eventsHttp) sinks.push(new HttpSink(settings.eventsHttp.url, settings.eventsHttp.secret));
+  return sinks;
 }
 
 export async function startPaybridge(
@@ -93,14 +102,8 @@ export async function startPaybridge(
     await sweepOverdueSchedules(deps);
   }
 
-  const publisher =
-    roles.worker && settings.nats
-      ? await EventPublisher.start(database.db, logger, {
-          natsUrl: settings.nats.url,
-          stream: settings.nats.stream,
-          subject: settings.nats.subject,
-        })
-      : undefined;
+  const sinks = roles.worker ? await eventSinks(settings) : [];
+  const publisher = sinks.length > 0 ? EventPublisher.start(database.db, logger, sinks) : undefined;
 
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let url: string | undefined;

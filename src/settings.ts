@@ -35,12 +35,17 @@ const schema = z
     PAYBRIDGE_NATS_STREAM: z.string().min(1).default('PAYBRIDGE'),
     PAYBRIDGE_NATS_SUBJECT: z.string().min(1).default('paybridge.events'),
     PAYBRIDGE_OUTBOX_RETENTION: duration('168h'),
+    PAYBRIDGE_EVENTS_HTTP_URL: z.string().url().optional(),
+    PAYBRIDGE_EVENTS_HTTP_SECRET: z.string().min(1).optional(),
     PAYBRIDGE_COMMIT_BATCH_ITEMS: z.coerce.number().int().min(1).max(10_000).default(500),
     PAYBRIDGE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((s) => s.PAYBRIDGE_POLLING_PERIOD_DEFAULT >= s.PAYBRIDGE_POLLING_PERIOD_MINIMUM, {
     message: 'PAYBRIDGE_POLLING_PERIOD_DEFAULT must not be lower than PAYBRIDGE_POLLING_PERIOD_MINIMUM',
+  })
+  .refine((s) => !s.PAYBRIDGE_EVENTS_HTTP_URL || s.PAYBRIDGE_EVENTS_HTTP_SECRET, {
+    message: 'PAYBRIDGE_EVENTS_HTTP_SECRET is required with PAYBRIDGE_EVENTS_HTTP_URL',
   })
   .refine((s) => !s.DATABASE_URL || s.PAYBRIDGE_ENCRYPTION_KEY, {
     message: 'PAYBRIDGE_ENCRYPTION_KEY is required when DATABASE_URL is set',
@@ -62,6 +67,8 @@ export interface Settings {
   /** Unset: events stay in the outbox (visible, undelivered). */
   nats?: { url: string; stream: string; subject: string };
   outboxRetentionMs: number;
+  /** An HTTP endpoint that receives every event, signed the Standard Webhooks way. */
+  eventsHttp?: { url: string; secret: string };
   pauseAfterFailures: number;
   logLevel: string;
 }
@@ -91,6 +98,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ? { url: s.PAYBRIDGE_NATS_URL, stream: s.PAYBRIDGE_NATS_STREAM, subject: s.PAYBRIDGE_NATS_SUBJECT }
       : undefined,
     outboxRetentionMs: s.PAYBRIDGE_OUTBOX_RETENTION,
+    eventsHttp:
+      s.PAYBRIDGE_EVENTS_HTTP_URL && s.PAYBRIDGE_EVENTS_HTTP_SECRET
+        ? { url: s.PAYBRIDGE_EVENTS_HTTP_URL, secret: s.PAYBRIDGE_EVENTS_HTTP_SECRET }
+        : undefined,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
     logLevel: s.LOG_LEVEL,
   };

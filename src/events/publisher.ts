@@ -1,33 +1,14 @@
-// Publishes outbox events to NATS JetStream in batches; the message id is the event id, so the broker drops repeats.
+// Publishes outbox events in batches to every configured sink, in order per entity.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { stringifyJson } from '../domain/json.js';
-import { formatDbTime } from '../domain/time.js';
 import type { Db } from '../storage/db.js';
-import { type ClaimedEvent, claimEvents, markFailed, markSent } from './outbox.js';
+import { claimEvents, markFailed, markSent } from './outbox.js';
+import type { EventSink } from './sinks.js';
 
 export interface PublisherSettings {
-  natsUrl: string;
-  stream: string;
-  /** Events go to `<subject>.<EVENT_TYPE>`. */
-  subject: string;
   batchSize?: number;
   maxAttempts?: number;
   idleMs?: number;
-}
-
-/** The message body, in Formance's envelope. */
-export function envelope(event: ClaimedEvent): string {
-  return stringifyJson({
-    idempotency_key: event.id,
-    date: formatDbTime(event.created_at),
-    app: 'payments',
-    version: 'v3',
-    type: event.type,
-    payload: event.payload,
-  });
 }
 
 export class EventPublisher {
@@ -37,22 +18,12 @@ export class EventPublisher {
   private constructor(
     private readonly db: Db,
     private readonly logger: Logger,
-    private readonly nc: NatsConnection,
-    private readonly js: JetStreamClient,
+    private readonly sinks: EventSink[],
     private readonly settings: Required<PublisherSettings>,
   ) {}
 
-  /** Connects, makes sure the stream exists (with a de-duplication window), and starts publishing. */
-  static async start(db: Db, logger: Logger, settings: PublisherSettings): Promise<EventPublisher> {
-    const nc = await connect({ servers: settings.natsUrl, name: 'paybridge' });
-    const jsm = await jetstreamManager(nc);
-    const subjects = [`${settings.subject}.>`];
-    try {
-      await jsm.streams.info(settings.stream);
-    } catch {
-      await jsm.streams.add({ name: settings.stream, subjects, duplicate_window: nanos(10 * 60_000) });
-    }
-    const publisher = new EventPublisher(db, logger, nc, jetstream(nc), {
+  static start(db: Db, logger: Logger, sinks: EventSink[], settings: PublisherSettings = {}): EventPublisher {
+    const publisher = new EventPublisher(db, logger, sinks, {
       batchSize: 100,
       maxAttempts: 10,
       idleMs: 250,
@@ -89,9 +60,7 @@ export class EventPublisher {
       const sent: string[] = [];
       for (const event of claimed) {
         try {
-          await this.js.publish(`${this.settings.subject}.${event.type}`, envelope(event), {
-            msgID: event.id,
-          });
+          for (const sink of this.sinks) await sink.deliver(event);
           sent.push(event.id);
         } catch (error) {
           const backoffMs = Math.min(1000 * 2 ** event.attempts, 5 * 60_000);
@@ -111,6 +80,6 @@ export class EventPublisher {
   async stop(): Promise<void> {
     this.#stopping.abort();
     await this.#loop;
-    await this.nc.drain();
+    for (const sink of this.sinks) await sink.close();
   }
 }

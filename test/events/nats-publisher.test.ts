@@ -12,6 +12,7 @@ import { installConnector } from '../../src/engine/connectors.js';
 import { runSchedule } from '../../src/engine/sync-run.js';
 import { scheduleId } from '../../src/engine/task-tree.js';
 import { EventPublisher } from '../../src/events/publisher.js';
+import { NatsSink } from '../../src/events/sinks.js';
 import {
   updatePaymentStatus,
   writeDummyPayDirectory,
@@ -35,12 +36,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pb-nats-'));
   data = await writeDummyPayDirectory(dir, { accounts: 3, payments: 40, seed: 9 });
   nc = await connect({ servers: NATS_URL });
-  publisher = await EventPublisher.start(engine.deps.db, engine.deps.logger, {
-    natsUrl: NATS_URL,
-    stream: STREAM,
-    subject: SUBJECT,
-    idleMs: 50,
-  });
+  publisher = EventPublisher.start(
+    engine.deps.db,
+    engine.deps.logger,
+    [await NatsSink.connect({ url: NATS_URL, stream: STREAM, subject: SUBJECT })],
+    { idleMs: 50 },
+  );
 });
 afterAll(async () => {
   await publisher?.stop();
