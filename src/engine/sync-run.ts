@@ -65,15 +65,20 @@ async function withinConcurrencyLimit(
   return kept;
 }
 
-/** Calls the connector, counting the call and its duration by provider, method and outcome. */
-async function timed<T>(provider: string, method: string, call: () => Promise<T>): Promise<T> {
-  const stop = pspCallSeconds.startTimer({ provider, method });
+/** Calls the connector, counting the call and its duration by connector, method and outcome. */
+async function timed<T>(
+  provider: string,
+  connector: string,
+  method: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const stop = pspCallSeconds.startTimer({ provider, connector, method });
   try {
     const result = await call();
-    pspCalls.inc({ provider, method, outcome: 'ok' });
+    pspCalls.inc({ provider, connector, method, outcome: 'ok' });
     return result;
   } catch (error) {
-    pspCalls.inc({ provider, method, outcome: error instanceof Error ? error.name : 'error' });
+    pspCalls.inc({ provider, connector, method, outcome: error instanceof Error ? error.name : 'error' });
     throw error;
   } finally {
     stop();
@@ -143,7 +148,7 @@ async function pageThrough(
   for (;;) {
     if (leased.calls_per_second !== null)
       await takeCall(deps.db, leased.connector_id, leased.calls_per_second);
-    const response = await timed(leased.provider, run.node.type, () =>
+    const response = await timed(leased.provider, leased.connector_id, run.node.type, () =>
       fetch(connector, { fromPayload, state, pageSize: leased.page_size, name: run.node.name }),
     );
     if (pendingPages === 0) pendingSince = Date.now();

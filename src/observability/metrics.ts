@@ -8,14 +8,14 @@ export const registry = new Registry();
 export const pspCalls = new Counter({
   name: 'paybridge_psp_calls_total',
   help: 'Calls to a connector (and so to its PSP), by outcome',
-  labelNames: ['provider', 'method', 'outcome'] as const,
+  labelNames: ['provider', 'connector', 'method', 'outcome'] as const,
   registers: [registry],
 });
 
 export const pspCallSeconds = new Histogram({
   name: 'paybridge_psp_call_duration_seconds',
   help: 'Duration of calls to a connector (and so to its PSP)',
-  labelNames: ['provider', 'method'] as const,
+  labelNames: ['provider', 'connector', 'method'] as const,
   buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   registers: [registry],
 });

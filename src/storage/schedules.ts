@@ -209,6 +209,9 @@ export function instancesQuery(db: Db) {
       'terminated',
       'terminated_at',
       'error',
+      'pages',
+      'items',
+      'skipped',
       'sort_id',
     ]);
 }

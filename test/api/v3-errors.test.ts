@@ -310,11 +310,13 @@ describe('metrics', () => {
       const text = await response.text();
       const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
       expect(
-        value(/paybridge_psp_calls_total\{provider="dummypay",method="FETCH_ACCOUNTS",outcome="ok"\} (\d+)/),
+        value(
+          /paybridge_psp_calls_total\{provider="dummypay",connector="[^"]+",method="FETCH_ACCOUNTS",outcome="ok"\} (\d+)/,
+        ),
       ).toBeGreaterThanOrEqual(1);
       expect(
         value(
-          /paybridge_psp_calls_total\{provider="dummypay",method="FETCH_PAYMENTS",outcome="InvalidRequestError"\} (\d+)/,
+          /paybridge_psp_calls_total\{provider="dummypay",connector="[^"]+",method="FETCH_PAYMENTS",outcome="InvalidRequestError"\} (\d+)/,
         ),
       ).toBeGreaterThanOrEqual(2);
       expect(

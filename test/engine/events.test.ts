@@ -7,6 +7,7 @@ import { installConnector } from '../../src/engine/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { runSchedule } from '../../src/engine/sync-run.js';
 import { scheduleId } from '../../src/engine/task-tree.js';
+import { deleteSentEvents } from '../../src/events/outbox.js';
 import { parseJson, stringifyJson } from '../../src/domain/json.js';
 import {
   type DummyPayData,
@@ -123,5 +124,25 @@ describe('outbox events', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await run('fetch_accounts.fetch_balances', account);
     expect((await balances()).length).toBe(initial + 1);
+  });
+
+  it('are deleted once delivered and older than the retention period, and kept otherwise', async () => {
+    const all = await deps.db.selectFrom('outbox_events').select('id').execute();
+    const [old, recent] = all;
+    await deps.db
+      .updateTable('outbox_events')
+      .set({ status: 'SENT', sent_at: '2020-01-01T00:00:00Z' })
+      .where('id', '=', old?.id as string)
+      .execute();
+    await deps.db
+      .updateTable('outbox_events')
+      .set({ status: 'SENT', sent_at: new Date().toISOString() })
+      .where('id', '=', recent?.id as string)
+      .execute();
+    expect(await deleteSentEvents(deps.db, 24 * 3_600_000)).toBe(1);
+    const left = new Set((await deps.db.selectFrom('outbox_events').select('id').execute()).map((e) => e.id));
+    expect(left.has(old?.id as string)).toBe(false);
+    expect(left.has(recent?.id as string)).toBe(true);
+    expect(left.size).toBe(all.length - 1); // pending events are never deleted
   });
 });

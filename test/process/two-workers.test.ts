@@ -60,7 +60,7 @@ async function pspCalls(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const calls: Record<string, number> = {};
   for (const match of text.matchAll(
-    /paybridge_psp_calls_total\{provider="dummypay",method="(\w+)",outcome="ok"\} (\d+)/g,
+    /paybridge_psp_calls_total\{provider="dummypay",connector="[^"]+",method="(\w+)",outcome="ok"\} (\d+)/g,
   )) {
     calls[match[1] as string] = Number(match[2]);
   }

@@ -132,6 +132,10 @@ export function presentInstance(row: InstanceRow): z.input<typeof S.instance> {
     terminated: row.terminated,
     ...(row.terminated_at ? { terminatedAt: time(row.terminated_at) } : {}),
     ...(row.error ? { error: row.error } : {}),
+    // Not in Formance's model (the SDK ignores them): what the run did, and the invalid records it skipped.
+    pages: row.pages,
+    items: row.items,
+    skippedRecords: row.skipped,
   };
 }
 

@@ -99,6 +99,9 @@ export const instance = z.object({
   terminated: z.boolean(),
   terminatedAt: time.optional(),
   error: z.string().optional(),
+  pages: z.number().int().describe('Fetched pages committed by this run'),
+  items: z.number().int().describe('PSP items stored by this run'),
+  skippedRecords: z.number().int().describe('PSP records skipped by this run because they failed validation'),
 });
 
 export const task = z.object({
