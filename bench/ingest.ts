@@ -7,34 +7,44 @@
 //   is reported as incomplete, with the rate it reached (the rate is steady: every page costs the same).
 //   --poll progress|count (BENCH_POLL): watch the payments run's progress row every 100 ms and confirm
 //   the end with count(*) (default), or run SELECT count(*) FROM payments on every poll (costly at 100k).
+//   --workers N (BENCH_WORKERS, default 2; 0 to skip): the worker processes of measurement [2].
 //
-// Measurements: [1] the service with DummyPay; [2] and [3] the ceiling: upsertPayments on the same
-// rows, 25 and 1000 payments per transaction, nothing else.
+// Measurements, each on a fresh database: [1] the service with DummyPay in one process (API + worker);
+// [2] the same with N spawned `paybridge worker` processes, installed through an API-only service in this
+// process; [3] and [4] the ceiling: upsertPayments on the same rows, 25 and 1000 payments per
+// transaction, nothing else. Every statement of every process of [1] and [2] is counted (the workers
+// carry bench/support/worker-probe.ts).
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { pino } from 'pino';
-import { type Paybridge, startPaybridge } from '../src/app.js';
 import { DummyPayConnector } from '../src/connectors/dummypay/connector.js';
 import { PAGE_SIZE } from '../src/connectors/dummypay/paging.js';
 import type { PspPayment } from '../src/connectors/sdk/contract.js';
 import { connectorIdCodec, type ConnectorId } from '../src/domain/ids.js';
 import { stringifyJson } from '../src/domain/json.js';
 import { mapPayments, type PageWrites } from '../src/engine/items.js';
-import { readSettings } from '../src/settings.js';
 import { openDatabase } from '../src/storage/db.js';
 import { migrate } from '../src/storage/migrate.js';
 import { upsertPayments } from '../src/storage/payments.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { writeDummyPayDirectory } from '../test/support/dummypay-fixtures.js';
+import { type Counted, installDummyPay, startProcesses, type Topology } from './support/bench-service.js';
 import {
-  classifyEngineStatement,
-  QUEUE_KIND,
-  QueryCounter,
-  type StatementStats,
-} from './support/query-counter.js';
+  type Cleanup,
+  fixed,
+  flag,
+  int,
+  once,
+  perSecond,
+  positiveInt,
+  runBenchmark,
+  sleep,
+  table,
+} from './support/harness.js';
+import { QueryCounter, type StatementStats } from './support/query-counter.js';
+import { classifyStatement, isQueueKind, totalCount, totalMs } from './support/statement-kinds.js';
 
 const LARGE_BATCH = 1000;
 const POLL_MS = 100;
@@ -44,60 +54,33 @@ interface Options {
   serviceTimeoutMs: number;
   /** How the service's progress is watched: `progress` (default) or `count` (count(*) on every poll). */
   poll: 'progress' | 'count';
+  /** Worker processes of measurement [2]; 0 skips it. */
+  workers: number;
 }
 
 function readOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flag = (name: string): string | undefined => {
-    for (let i = 0; i < argv.length; i++) {
-      const arg = argv[i] as string;
-      if (arg === `--${name}`) return argv[i + 1];
-      if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
-    }
-    return undefined;
-  };
-  const positive = (text: string | undefined, fallback: number, what: string): number => {
-    if (text === undefined || text === '') return fallback;
-    const value = Number(text.replace(/_/g, ''));
-    if (!Number.isInteger(value) || value < 1)
-      throw new Error(`${what} must be a positive integer, not "${text}"`);
-    return value;
-  };
-  const poll = flag('poll') ?? env.BENCH_POLL ?? 'progress';
+  const poll = flag(argv, 'poll') ?? env.BENCH_POLL ?? 'progress';
   if (poll !== 'progress' && poll !== 'count')
     throw new Error(`poll must be progress or count, not "${poll}"`);
+  const workers = flag(argv, 'workers') ?? env.BENCH_WORKERS;
   return {
     poll,
-    payments: positive(flag('payments') ?? env.BENCH_PAYMENTS, 100_000, 'payments'),
+    payments: positiveInt(flag(argv, 'payments') ?? env.BENCH_PAYMENTS, 100_000, 'payments'),
     serviceTimeoutMs:
-      positive(flag('service-timeout') ?? env.BENCH_SERVICE_TIMEOUT, 120, 'service timeout (seconds)') * 1000,
+      positiveInt(
+        flag(argv, 'service-timeout') ?? env.BENCH_SERVICE_TIMEOUT,
+        120,
+        'service timeout (seconds)',
+      ) * 1000,
+    workers: workers === '0' ? 0 : positiveInt(workers, 2, 'workers'),
   };
-}
-
-/** Cleanup steps, run newest first, each at most once, whatever failed before. */
-class Cleanup {
-  #steps: { what: string; run: () => Promise<unknown> }[] = [];
-
-  add(what: string, run: () => Promise<unknown>): void {
-    this.#steps.push({ what, run });
-  }
-
-  async runAll(): Promise<void> {
-    while (this.#steps.length > 0) {
-      const step = this.#steps.pop();
-      if (!step) break;
-      try {
-        await step.run();
-      } catch (error) {
-        console.error(
-          `cleanup: ${step.what} failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-    }
-  }
 }
 
 interface ServiceResult {
-  provider: string;
+  /** Short, for table rows. */
+  name: string;
+  /** Long, for headings. */
+  label: string;
   target: number;
   rows: number;
   complete: boolean;
@@ -106,7 +89,7 @@ interface ServiceResult {
   /** Install request sent → first payment row seen (job pickup, accounts, first page). */
   firstRowMs: number | undefined;
   pages: number;
-  statements: Map<string, StatementStats>;
+  counted: Counted;
 }
 
 interface CeilingResult {
@@ -118,54 +101,17 @@ interface CeilingResult {
   statements: Map<string, StatementStats>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const perSecond = (count: number, ms: number) => (ms > 0 ? (count * 1000) / ms : 0);
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const fixed = (n: number, digits = 1) => n.toFixed(digits);
-
+/** One service measurement on a fresh database: install through the API, wait for N payment rows. */
 async function measureService(
-  provider: string,
+  topology: Topology,
   options: Options,
   directory: string,
   dataDir: string,
   counter: QueryCounter,
   cleanup: Cleanup,
 ): Promise<ServiceResult> {
-  const database = await createTestDatabase();
-  cleanup.add(`drop the ${provider} database`, () => database.drop());
-  const settings = readSettings({
-    DATABASE_URL: database.url,
-    PAYBRIDGE_ENCRYPTION_KEY: 'bench-key-not-for-production',
-    PAYBRIDGE_DATA_DIR: dataDir,
-    // One long period: the initial run is the only one during the measurement.
-    PAYBRIDGE_POLLING_PERIOD_DEFAULT: '1h',
-    PAYBRIDGE_POLLING_PERIOD_MINIMUM: '1s',
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    HOST: '127.0.0.1',
-  });
-  let paybridge: Paybridge | undefined = await startPaybridge(
-    settings,
-    { api: true, worker: true },
-    pino({ level: 'silent' }),
-  );
-  const stopService = async () => {
-    const running = paybridge;
-    paybridge = undefined;
-    await running?.stop();
-  };
-  cleanup.add('stop the service', stopService);
-
-  const observer = new pg.Client({ connectionString: database.url });
-  counter.ignore(observer);
-  await observer.connect();
-  let observing = true;
-  const closeObserver = async () => {
-    if (!observing) return;
-    observing = false;
-    await observer.end();
-  };
-  cleanup.add('close the observer connection', closeObserver);
+  const processes = await startProcesses(topology, dataDir, counter, cleanup);
+  const { observer } = processes;
   const countPayments = async () =>
     Number((await observer.query<{ n: string }>('SELECT count(*) AS n FROM payments')).rows[0]?.n ?? 0);
   // The payments run's item and page counts, committed in the same transaction as each page's rows.
@@ -187,16 +133,9 @@ async function measureService(
     return items >= options.payments ? countPayments() : items;
   };
 
-  counter.reset();
+  await processes.resetCounters();
   const started = performance.now();
-  const response = await fetch(`${paybridge.url}/v3/connectors/install/${provider}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench-dummypay', directory, pollingPeriod: '1h' }),
-  });
-  const body = await response.text();
-  if (response.status !== 202) throw new Error(`install answered ${response.status}: ${body}`);
-  const connectorId = (JSON.parse(body) as { data: string }).data;
+  const connectorId = await installDummyPay(processes.url, directory, 'bench-dummypay');
 
   let rows = 0;
   let firstRowMs: number | undefined;
@@ -208,7 +147,7 @@ async function measureService(
     if (rows >= options.payments || elapsed >= options.serviceTimeoutMs) break;
     await sleep(POLL_MS);
   }
-  const statements = counter.snapshot();
+  const counted = await processes.collect();
   if (rows < options.payments) rows = await countPayments();
   const { pages } = await progress();
   const complete = rows >= options.payments;
@@ -216,18 +155,17 @@ async function measureService(
     // Make the running page's commit find the connector gone, so the run stops at its next page.
     await observer.query('UPDATE connectors SET scheduled_for_deletion = true WHERE id = $1', [connectorId]);
   }
-  await closeObserver();
-  await stopService();
-  await database.drop();
+  await processes.stop();
   return {
-    provider,
+    name: processes.name,
+    label: processes.describe,
     target: options.payments,
     rows,
     complete,
     totalMs: elapsed,
     firstRowMs,
     pages,
-    statements,
+    counted,
   };
 }
 
@@ -239,14 +177,10 @@ async function measureCeiling(
   cleanup: Cleanup,
 ): Promise<CeilingResult> {
   const database = await createTestDatabase();
-  cleanup.add(`drop the ceiling database (${batchSize}/tx)`, () => database.drop());
+  const drop = once(() => database.drop());
+  cleanup.add(`drop the ceiling database (${batchSize}/tx)`, drop);
   const opened = await openDatabase({ url: database.url, dataDir });
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await opened.close();
-  };
+  const close = once(() => opened.close());
   cleanup.add('close the ceiling pool', close);
   const db = opened.db;
   await migrate(db);
@@ -291,11 +225,10 @@ async function measureCeiling(
     throw new Error(`ceiling (${batchSize}/tx) stored ${stored.n} payments, expected ${psp.length}`);
   }
   await close();
-  await database.drop();
+  await drop();
   return { batchSize, payments: psp.length, adjustments, batches: batches.length, ms, statements };
 }
 
-/** What one DummyPay page costs the connector: it reads, parses and checks the whole payments.json. */
 /** Every payment of the directory as the connector itself maps it, for the ceiling measurement. */
 async function fetchAllPayments(directory: string): Promise<PspPayment[]> {
   const connector = new DummyPayConnector(
@@ -312,24 +245,9 @@ async function fetchAllPayments(directory: string): Promise<PspPayment[]> {
   }
 }
 
-function table(rows: string[][], rightAligned: boolean[]): string {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => (rightAligned[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 function statementTable(stats: Map<string, StatementStats>, per: number, perLabel: string): string {
   const rows = [...stats].sort((a, b) => b[1].count - a[1].count);
-  const total = rows.reduce((s, [, v]) => ({ count: s.count + v.count, ms: s.ms + v.ms }), {
-    count: 0,
-    ms: 0,
-  });
+  const total = { count: totalCount(stats), ms: totalMs(stats) };
   return table(
     [
       ['statement', 'count', perLabel, 'ms waited', 'ms/stmt'],
@@ -356,22 +274,14 @@ interface PageProfile {
 /** Per payments page: wall time from the first row on, and the engine's statements and their wait. */
 function pageProfile(service: ServiceResult): PageProfile {
   const pages = Math.max(service.pages, 1);
-  let dbMs = 0;
-  let statements = 0;
-  let queueStatements = 0;
-  for (const [kind, v] of service.statements) {
-    if (kind === QUEUE_KIND) queueStatements += v.count;
-    else {
-      dbMs += v.ms;
-      statements += v.count;
-    }
-  }
+  const engine = (kind: string) => !isQueueKind(kind);
+  const { statements } = service.counted;
   return {
     pages: service.pages,
     wallMs: (service.totalMs - (service.firstRowMs ?? 0)) / pages,
-    dbMs: dbMs / pages,
-    statements: statements / pages,
-    queueStatements: queueStatements / pages,
+    dbMs: totalMs(statements, engine) / pages,
+    statements: totalCount(statements, engine) / pages,
+    queueStatements: totalCount(statements, isQueueKind) / pages,
   };
 }
 
@@ -384,161 +294,184 @@ function describeService(service: ServiceResult): string {
         `window; the full run would take ~${int(service.target / Math.max(rate, 1e-9) / 60)} min.`;
 }
 
-async function main(): Promise<void> {
+/** Which process made the payments calls: a payments schedule is one cursor, so one run does them all. */
+function describeSplit(service: ServiceResult): string {
+  const per = (method: string) =>
+    service.counted.pspCallsByProcess.map((calls) => int(calls[method] ?? 0)).join(' + ');
+  return (
+    `      PSP calls per worker process: FETCH_PAYMENTS ${per('FETCH_PAYMENTS')}, ` +
+    `FETCH_ACCOUNTS ${per('FETCH_ACCOUNTS')}, FETCH_BALANCES ${per('FETCH_BALANCES')}`
+  );
+}
+
+function pageTable(services: ServiceResult[], small: CeilingResult): string {
+  const profiles = services.map(pageProfile);
+  const ms = (n: number) => `${fixed(n, 2)} ms`;
+  const row = (label: string, pick: (p: PageProfile, s: ServiceResult) => string, ceiling = '') => [
+    `  ${label}`,
+    ...profiles.map((p, i) => pick(p, services[i] as ServiceResult)),
+    ceiling,
+  ];
+  return table(
+    [
+      ['', ...services.map((s) => `service, ${s.name}`), `ceiling ${PAGE_SIZE}/tx`],
+      row('pages (batches) committed', (p) => int(p.pages), int(small.batches)),
+      row('wall time per page, first row → end', (p) => ms(p.wallMs), ms(small.ms / small.batches)),
+      row(
+        'engine statements per page (excl. pg-boss)',
+        (p) => fixed(p.statements, 2),
+        fixed(totalCount(small.statements) / small.batches, 2),
+      ),
+      row(
+        'time waiting on those statements per page',
+        (p) => ms(p.dbMs),
+        ms(totalMs(small.statements) / small.batches),
+      ),
+      row('the rest: connector fetch, mapping, event loop', (p) => ms(p.wallMs - p.dbMs)),
+      row('pg-boss statements per page (polling)', (p) => fixed(p.queueStatements, 2)),
+      row('install request → first payment row', (_, s) => ms(s.firstRowMs ?? NaN)),
+    ],
+    [false, ...services.map(() => true), true],
+  );
+}
+
+function resultsTable(services: ServiceResult[], small: CeilingResult, large: CeilingResult): string {
+  const rowsPerPayment = (small.payments + small.adjustments) / small.payments;
+  const smallRate = perSecond(small.payments, small.ms);
+  const largeRate = perSecond(large.payments, large.ms);
+  const incomplete = (r: ServiceResult) => (r.complete ? '' : ' [INCOMPLETE, see above]');
+  const serviceRow = (s: ServiceResult) => {
+    const rate = perSecond(s.rows, s.totalMs);
+    return [
+      `service, ${s.name}${incomplete(s)}`,
+      int(s.rows),
+      fixed(s.totalMs / 1000, 2),
+      int(rate),
+      int(rate * rowsPerPayment),
+      fixed(rate / smallRate, 4),
+      fixed(rate / largeRate, 4),
+    ];
+  };
+  const ceilingRow = (c: CeilingResult) => {
+    const rate = perSecond(c.payments, c.ms);
+    return [
+      `ceiling: upsertPayments, ${c.batchSize} per tx`,
+      int(c.payments),
+      fixed(c.ms / 1000, 2),
+      int(rate),
+      int(rate * rowsPerPayment),
+      '',
+      '',
+    ];
+  };
+  return table(
+    [
+      [
+        'measurement',
+        'payments',
+        'seconds',
+        'payments/s',
+        'rows/s',
+        `÷ ceiling ${PAGE_SIZE}/tx`,
+        `÷ ceiling ${LARGE_BATCH}/tx`,
+      ],
+      ...services.map(serviceRow),
+      ceilingRow(small),
+      ceilingRow(large),
+    ],
+    [false, true, true, true, true, true, true],
+  );
+}
+
+await runBenchmark(async (cleanup, interrupted) => {
   const options = readOptions(process.argv.slice(2), process.env);
-  const cleanup = new Cleanup();
-  let interrupted = false;
-  process.once('SIGINT', () => {
-    interrupted = true;
-    console.error('\ninterrupted: stopping the service and dropping the databases…');
-    void cleanup.runAll().finally(() => process.exit(130));
-  });
-  const counter = new QueryCounter(classifyEngineStatement);
+  const counter = new QueryCounter(classifyStatement);
   counter.install();
   cleanup.add('unwrap pg', async () => counter.uninstall());
 
-  try {
-    const root = await mkdtemp(join(tmpdir(), 'paybridge-bench-'));
-    cleanup.add(`remove ${root}`, () => rm(root, { recursive: true, force: true }));
-    const directory = join(root, 'dummypay');
-    const dataDir = join(root, 'data');
-    const budget = `${int(options.serviceTimeoutMs / 1000)} s budget`;
+  const root = await mkdtemp(join(tmpdir(), 'paybridge-bench-'));
+  cleanup.add(`remove ${root}`, () => rm(root, { recursive: true, force: true }));
+  const directory = join(root, 'dummypay');
+  const dataDir = join(root, 'data');
+  const budget = `${int(options.serviceTimeoutMs / 1000)} s budget`;
+  const steps = options.workers > 0 ? 4 : 3;
+  let step = 0;
+  const next = () => `[${++step}/${steps}]`;
 
-    let t = performance.now();
-    await writeDummyPayDirectory(directory, { accounts: 5, externalAccounts: 3, payments: options.payments });
-    const fixture = { bytes: (await stat(join(directory, 'payments.json'))).size };
-    console.log(
-      `Paybridge ingest benchmark: ${int(options.payments)} DummyPay payments ` +
-        `(payments.json ${fixed(fixture.bytes / 1e6)} MB, written in ${int(performance.now() - t)} ms), ` +
-        `5 accounts, 3 external accounts; DummyPay page size ${PAGE_SIZE}; node ${process.version}; ` +
-        `${availableParallelism()} CPUs; progress polled by ${options.poll === 'count' ? 'count(*)' : 'progress row + count(*) at the end'}`,
-    );
+  let t = performance.now();
+  await writeDummyPayDirectory(directory, { accounts: 5, externalAccounts: 3, payments: options.payments });
+  const fixture = { bytes: (await stat(join(directory, 'payments.json'))).size };
+  console.log(
+    `Paybridge ingest benchmark: ${int(options.payments)} DummyPay payments ` +
+      `(payments.json ${fixed(fixture.bytes / 1e6)} MB, written in ${int(performance.now() - t)} ms), ` +
+      `5 accounts, 3 external accounts; DummyPay page size ${PAGE_SIZE}; node ${process.version}; ` +
+      `${availableParallelism()} CPUs; progress polled by ${options.poll === 'count' ? 'count(*)' : 'progress row + count(*) at the end'}`,
+  );
 
-    console.log(
-      `\n[1/3] service + DummyPay: install through the API, wait for the payment rows (${budget})…`,
-    );
-    const service = await measureService('dummypay', options, directory, dataDir, counter, cleanup);
-    console.log(describeService(service));
-    if (interrupted) return;
+  const services: ServiceResult[] = [];
+  console.log(
+    `\n${next()} service + DummyPay, one process (API + worker): install through the API, wait for the ` +
+      `payment rows (${budget})…`,
+  );
+  services.push(await measureService('in-process', options, directory, dataDir, counter, cleanup));
+  console.log(describeService(services[0] as ServiceResult));
+  if (interrupted()) return;
 
-    t = performance.now();
-    const psp = await fetchAllPayments(directory);
-    const prepMs = performance.now() - t;
+  if (options.workers > 0) {
     console.log(
-      `[2/3] ceiling: upsertPayments, ${PAGE_SIZE} payments per transaction, fresh database ` +
-        `(payments read through DummyPay beforehand in ${int(prepMs)} ms)…`,
+      `${next()} service + DummyPay, ${options.workers} worker processes on a fresh database, installed ` +
+        `through an API-only service in this process (${budget})…`,
     );
-    const small = await measureCeiling(psp, PAGE_SIZE, dataDir, counter, cleanup);
-    console.log(`      ${int(small.payments)} payments in ${fixed(small.ms / 1000, 2)} s`);
-    if (interrupted) return;
-    console.log(`[3/3] ceiling: upsertPayments, ${LARGE_BATCH} payments per transaction, fresh database…`);
-    const large = await measureCeiling(psp, LARGE_BATCH, dataDir, counter, cleanup);
-    console.log(`      ${int(large.payments)} payments in ${fixed(large.ms / 1000, 2)} s`);
-    if (interrupted) return;
-
-    // ---- report ---------------------------------------------------------------------------------
-    const rowsPerPayment = (small.payments + small.adjustments) / small.payments;
-    const serviceRate = perSecond(service.rows, service.totalMs);
-    const smallRate = perSecond(small.payments, small.ms);
-    const largeRate = perSecond(large.payments, large.ms);
-
-    console.log(
-      `\nStatements per payments page, service + DummyPay (the whole process: pg-boss polling and the ` +
-        `accounts/balances runs are included, spread over the pages):`,
-    );
-    console.log(statementTable(service.statements, service.pages, 'per page'));
-    console.log(`\nStatements per batch, ceiling at ${PAGE_SIZE}/tx:`);
-    console.log(statementTable(small.statements, small.batches, 'per batch'));
-
-    const a = pageProfile(service);
-    const ms = (n: number) => `${fixed(n, 2)} ms`;
-    console.log('\nWhere a payments page (25 payments) goes:');
-    console.log(
-      table(
-        [
-          ['', 'service + dummypay', `ceiling ${PAGE_SIZE}/tx`],
-          ['  pages (batches) committed', int(a.pages), int(small.batches)],
-          ['  wall time per page, first row → end', ms(a.wallMs), ms(small.ms / small.batches)],
-          [
-            '  engine statements per page (excl. pg-boss)',
-            fixed(a.statements, 2),
-            fixed(totalCount(small.statements) / small.batches, 2),
-          ],
-          [
-            '  time waiting on those statements per page',
-            ms(a.dbMs),
-            ms(totalMs(small.statements) / small.batches),
-          ],
-          ['  the rest: connector fetch, mapping, event loop', ms(a.wallMs - a.dbMs), ''],
-          ['  pg-boss statements per page (polling)', fixed(a.queueStatements, 2), ''],
-          ['  install request → first payment row', ms(service.firstRowMs ?? NaN), ''],
-        ],
-        [false, true, true],
-      ),
-    );
-
-    console.log(
-      `\nResults (N = ${int(options.payments)}; each payment writes ${fixed(rowsPerPayment, 0)} rows: ` +
-        `the payment and its adjustment; ratios are service payments/s over ceiling payments/s)`,
-    );
-    const incomplete = (r: ServiceResult) => (r.complete ? '' : ' [INCOMPLETE, see above]');
-    console.log(
-      table(
-        [
-          [
-            'measurement',
-            'payments',
-            'seconds',
-            'payments/s',
-            'rows/s',
-            `÷ ceiling ${PAGE_SIZE}/tx`,
-            `÷ ceiling ${LARGE_BATCH}/tx`,
-          ],
-          [
-            `service + DummyPay (API install → rows)${incomplete(service)}`,
-            int(service.rows),
-            fixed(service.totalMs / 1000, 2),
-            int(serviceRate),
-            int(serviceRate * rowsPerPayment),
-            fixed(serviceRate / smallRate, 4),
-            fixed(serviceRate / largeRate, 4),
-          ],
-          [
-            `ceiling: upsertPayments, ${PAGE_SIZE} per tx`,
-            int(small.payments),
-            fixed(small.ms / 1000, 2),
-            int(smallRate),
-            int(smallRate * rowsPerPayment),
-            '',
-            '',
-          ],
-          [
-            `ceiling: upsertPayments, ${LARGE_BATCH} per tx`,
-            int(large.payments),
-            fixed(large.ms / 1000, 2),
-            int(largeRate),
-            int(largeRate * rowsPerPayment),
-            '',
-            '',
-          ],
-        ],
-        [false, true, true, true, true, true, true],
-      ),
-    );
-  } finally {
-    if (!interrupted) await cleanup.runAll();
+    const split = await measureService(options.workers, options, directory, dataDir, counter, cleanup);
+    services.push(split);
+    console.log(describeService(split));
+    console.log(describeSplit(split));
+    if (interrupted()) return;
   }
-}
 
-function totalCount(stats: Map<string, StatementStats>): number {
-  return [...stats.values()].reduce((sum, v) => sum + v.count, 0);
-}
+  t = performance.now();
+  const psp = await fetchAllPayments(directory);
+  const prepMs = performance.now() - t;
+  console.log(
+    `${next()} ceiling: upsertPayments, ${PAGE_SIZE} payments per transaction, fresh database ` +
+      `(payments read through DummyPay beforehand in ${int(prepMs)} ms)…`,
+  );
+  const small = await measureCeiling(psp, PAGE_SIZE, dataDir, counter, cleanup);
+  console.log(`      ${int(small.payments)} payments in ${fixed(small.ms / 1000, 2)} s`);
+  if (interrupted()) return;
+  console.log(`${next()} ceiling: upsertPayments, ${LARGE_BATCH} payments per transaction, fresh database…`);
+  const large = await measureCeiling(psp, LARGE_BATCH, dataDir, counter, cleanup);
+  console.log(`      ${int(large.payments)} payments in ${fixed(large.ms / 1000, 2)} s`);
+  if (interrupted()) return;
 
-function totalMs(stats: Map<string, StatementStats>): number {
-  return [...stats.values()].reduce((sum, v) => sum + v.ms, 0);
-}
+  // ---- report ---------------------------------------------------------------------------------
+  for (const service of services) {
+    console.log(
+      `\nStatements per payments page, service (${service.label}; every process of the measurement: ` +
+        `pg-boss polling and the accounts/balances runs are included, spread over the pages):`,
+    );
+    console.log(statementTable(service.counted.statements, service.pages, 'per page'));
+  }
+  console.log(`\nStatements per batch, ceiling at ${PAGE_SIZE}/tx:`);
+  console.log(statementTable(small.statements, small.batches, 'per batch'));
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
+  console.log(`\nWhere a payments page (${PAGE_SIZE} payments) goes:`);
+  console.log(pageTable(services, small));
+
+  const rowsPerPayment = (small.payments + small.adjustments) / small.payments;
+  console.log(
+    `\nResults (N = ${int(options.payments)}; each payment writes ${fixed(rowsPerPayment, 0)} rows: ` +
+      `the payment and its adjustment; ratios are service payments/s over ceiling payments/s)`,
+  );
+  console.log(resultsTable(services, small, large));
+  if (options.workers > 0) {
+    console.log(
+      `\nNote on the ${options.workers}-worker row: DummyPay's payments are ONE schedule with one sequential ` +
+        `cursor, paged by one run from start to end, so only one worker can work on them (see the PSP ` +
+        `calls per worker above); the other workers run the few accounts and balances schedules, then ` +
+        `poll for jobs. The row measures what several worker processes cost on such a workload, not a ` +
+        `speed-up. For many schedules spread over several workers: npm run bench:fanout -- --workers ` +
+        `${options.workers}.`,
+    );
+  }
 });

@@ -30,6 +30,9 @@ export interface BenchProcesses {
   databaseUrl: string;
   /** A connection for the benchmark's own queries; its statements are not counted. */
   observer: pg.Client;
+  /** Short, for table rows: `1 process (API + worker)`, `2 worker processes`. */
+  name: string;
+  /** The long form, for headings. */
   describe: string;
   /** Zeroes every process's statement and PSP-call counters. */
   resetCounters(): Promise<void>;
@@ -63,7 +66,8 @@ async function pspCallsInProcess(): Promise<Record<string, number>> {
 
 function sumCalls(all: Record<string, number>[]): Record<string, number> {
   const sum: Record<string, number> = {};
-  for (const calls of all) for (const [method, n] of Object.entries(calls)) sum[method] = (sum[method] ?? 0) + n;
+  for (const calls of all)
+    for (const [method, n] of Object.entries(calls)) sum[method] = (sum[method] ?? 0) + n;
   return sum;
 }
 
@@ -104,6 +108,7 @@ export async function startProcesses(
     url: paybridge.url ?? '',
     databaseUrl: database.url,
     observer,
+    name: inProcessWorker ? '1 process (API + worker)' : `${topology} worker processes`,
     describe: inProcessWorker
       ? `1 process (API + worker, in the benchmark process), ${settings.workerConcurrency} job slots`
       : `${topology} worker processes × ${settings.workerConcurrency} job slots, installed through an ` +

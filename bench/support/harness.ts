@@ -15,7 +15,8 @@ export function flag(argv: readonly string[], name: string): string | undefined 
 export function positiveInt(text: string | undefined, fallback: number, what: string): number {
   if (text === undefined || text === '') return fallback;
   const value = Number(text.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${what} must be a positive integer, not "${text}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${what} must be a positive integer, not "${text}"`);
   return value;
 }
 
@@ -34,7 +35,9 @@ export class Cleanup {
       try {
         await step.run();
       } catch (error) {
-        console.error(`cleanup: ${step.what} failed: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(
+          `cleanup: ${step.what} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

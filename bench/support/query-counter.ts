@@ -68,22 +68,3 @@ export class QueryCounter {
     this.#stats.set(kind, stats);
   }
 }
-
-export const QUEUE_KIND = 'pg-boss (queue)';
-
-/** Names the statements the engine sends while ingesting, by the SQL they carry. */
-export function classifyEngineStatement(text: string): string {
-  const sql = text.replace(/\s+/g, ' ').trim();
-  const head = sql.slice(0, 40).toLowerCase();
-  if (head.startsWith('begin') || head.startsWith('start transaction')) return 'BEGIN';
-  if (head.startsWith('commit')) return 'COMMIT';
-  if (head.startsWith('rollback')) return 'ROLLBACK';
-  if (/pgboss\./i.test(sql)) return QUEUE_KIND;
-  if (/^INSERT INTO payments \(/i.test(sql)) return 'upsert payments';
-  if (/INSERT INTO payment_adjustments/i.test(sql)) return 'insert adjustments + update payments';
-  if (/WITH saved AS \( UPDATE schedules/i.test(sql)) return 'save page progress (cursor, lease)';
-  if (/WITH leased AS/i.test(sql)) return 'start run (lease)';
-  if (/INSERT INTO schedules/i.test(sql)) return 'upsert schedules';
-  if (/INSERT INTO accounts|INSERT INTO balances|balances/i.test(sql)) return 'accounts/balances';
-  return 'other';
-}
