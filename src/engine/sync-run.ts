@@ -149,7 +149,13 @@ async function pageThrough(
     if (leased.calls_per_second !== null)
       await takeCall(deps.db, leased.connector_id, leased.calls_per_second);
     const response = await timed(leased.provider, leased.connector_id, run.node.type, () =>
-      fetch(connector, { fromPayload, state, pageSize: leased.page_size, name: run.node.name }),
+      fetch(connector, {
+        fromPayload,
+        state,
+        pageSize: leased.page_size,
+        name: run.node.name,
+        periodic: leased.periodic,
+      }),
     );
     if (pendingPages === 0) pendingSince = Date.now();
     pending = pending.concat(response.items);

@@ -101,6 +101,11 @@ export interface FetchNextRequest {
   pageSize: number;
   /** The node's name (lets one FETCH_OTHERS implementation serve several nodes). */
   name: string;
+  /**
+   * Whether this task polls on a period (true) or runs once per parent item (false); a connector may,
+   * for example, fetch only recent history on a one-shot run. The engine always sets it.
+   */
+  periodic?: boolean;
 }
 
 export interface FetchNextResponse<T> {
