@@ -3,7 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BaseConnector } from '../../src/connectors/sdk/base.js';
-import type { FetchNextResponse, PspOther, PspPayment } from '../../src/connectors/sdk/contract.js';
+import type {
+  FetchNextRequest,
+  FetchNextResponse,
+  PspOther,
+  PspPayment,
+} from '../../src/connectors/sdk/contract.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { tryTakeCall } from '../../src/engine/call-budget.js';
 import { installConnector } from '../../src/engine/connectors.js';
@@ -14,6 +19,7 @@ import { startTestEngine, type TestEngine } from '../support/engine.js';
 
 const USERS = 8;
 let inFlight = 0;
+let usersRequestedPeriodic: boolean | undefined;
 let maxInFlight = 0;
 
 // Eight "users", each with a payments task that takes a while: enough runs to contend for slots.
@@ -30,7 +36,8 @@ class BusyPsp extends BaseConnector {
       ],
     };
   }
-  override async fetchNextOthers(): Promise<FetchNextResponse<PspOther>> {
+  override async fetchNextOthers(request: FetchNextRequest): Promise<FetchNextResponse<PspOther>> {
+    usersRequestedPeriodic = request.periodic;
     const items = Array.from({ length: USERS }, (_, i) => ({ id: `user-${i}`, other: { i } }));
     return { items, newState: null, hasMore: false };
   }
@@ -69,6 +76,7 @@ describe('per-connector limits', () => {
       maxConcurrentRuns: 2,
     });
     await runSchedule(deps, scheduleId(id, 'users', ''));
+    expect(usersRequestedPeriodic).toBe(true); // the engine tells the connector how the task runs
     const children = Array.from({ length: USERS }, (_, i) => scheduleId(id, 'users.payments', `user-${i}`));
     const done = async (schedule: string) =>
       (
