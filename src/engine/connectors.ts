@@ -93,6 +93,7 @@ async function scheduleRoots(
       connectorId,
       nodePath: node.name,
       parentId: '',
+      parentScheduleId: null,
       taskType: node.type,
       periodic: node.periodic,
       fromPayload: undefined,

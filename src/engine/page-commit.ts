@@ -5,7 +5,12 @@ import { upsertAccounts } from '../storage/accounts.js';
 import { recordBalances } from '../storage/balances.js';
 import type { Db } from '../storage/db.js';
 import { storedPayments, upsertPayments } from '../storage/payments.js';
-import { savePageProgress, type ScheduleWrite, upsertSchedules } from '../storage/schedules.js';
+import {
+  dropChildrenNotIn,
+  savePageProgress,
+  type ScheduleWrite,
+  upsertSchedules,
+} from '../storage/schedules.js';
 import { type OutboxEvent, savedAccount, savedBalance, savedPayment } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
 import { rowsChanged } from '../observability/metrics.js';
@@ -30,6 +35,8 @@ export interface PageCommit {
   leaseMs: number;
   /** On the run's last page: when to run next (null: not again). */
   finish?: { nextRunAt: Date | null };
+  /** After a full listing: the parent items it returned; child schedules of any other item are dropped. */
+  fullListing?: string[];
 }
 
 class LeaseLost extends Error {}
@@ -55,6 +62,9 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
       if (!owned) throw new LeaseLost();
       await storeWrites(trx, run.connector.provider, page.writes);
       await spawnChildren(deps, trx, run, page.writes.children);
+      if (page.fullListing && run.node.children.length > 0) {
+        await dropChildrenNotIn(trx, run.scheduleId, page.fullListing);
+      }
       if (page.finish?.nextRunAt) await deps.jobs.enqueueRun(trx, run.scheduleId, page.finish.nextRunAt);
     });
     return true;
@@ -113,6 +123,7 @@ async function spawnChildren(
         connectorId: run.connectorId,
         nodePath: path,
         parentId: item.id,
+        parentScheduleId: run.scheduleId,
         taskType: child.type,
         periodic: child.periodic,
         fromPayload: item,

@@ -142,6 +142,9 @@ async function pageThrough(
   const fromPayload = (leased.from_payload ?? undefined) as FetchNextRequest['fromPayload'];
   const started = Date.now();
   let state: unknown = leased.state ?? undefined;
+  // A run that starts from an empty cursor and reaches the end without handing over has seen every item:
+  // the parent items it did not see are gone at the PSP, and so are their child tasks.
+  const seen = state === undefined && run.node.children.length > 0 ? new Set<string>() : undefined;
   let pending: unknown[] = [];
   let pendingPages = 0;
   let pendingSince = 0;
@@ -173,6 +176,7 @@ async function pageThrough(
     const writes = mapPage(run.connector, run.node.type, pending);
     for (const skipped of writes.skipped) logger.warn(skipped, 'skipped an invalid PSP record');
     recordsSkipped.inc({ provider: leased.provider, task: run.node.type }, writes.skipped.length);
+    for (const child of writes.children) seen?.add(child.id);
     const finish = last
       ? { nextRunAt: leased.periodic ? nextPeriodicRun(periodMs) : null }
       : handOver
@@ -184,6 +188,7 @@ async function pageThrough(
       newState: state,
       leaseMs: deps.leaseMs,
       finish,
+      fullListing: last && seen ? [...seen] : undefined,
     });
     if (!owned) {
       logger.info('run stopped: the schedule is no longer ours (uninstalled, paused or taken over)');

@@ -9,6 +9,8 @@ export interface ScheduleWrite {
   connectorId: string;
   nodePath: string;
   parentId: string;
+  /** The schedule whose run spawned this one (null for roots). */
+  parentScheduleId: string | null;
   taskType: string;
   periodic: boolean;
   fromPayload: unknown;
@@ -25,13 +27,16 @@ export async function upsertSchedules(db: Db, schedules: ScheduleWrite[]): Promi
     connector_id: (s) => s.connectorId,
     node_path: (s) => s.nodePath,
     parent_id: (s) => s.parentId,
+    parent_schedule_id: (s) => s.parentScheduleId,
     task_type: (s) => s.taskType,
     periodic: (s) => String(s.periodic),
     from_payload: (s) => (s.fromPayload === undefined ? null : stringifyJson(s.fromPayload)),
   });
   const result = await sql<{ id: string; created: boolean }>`
-    INSERT INTO schedules (id, connector_id, node_path, parent_id, task_type, periodic, from_payload, next_run_at)
-    SELECT id, connector_id, node_path, parent_id, task_type, periodic::boolean, from_payload::jsonb, now()
+    INSERT INTO schedules (id, connector_id, node_path, parent_id, parent_schedule_id, task_type, periodic,
+      from_payload, next_run_at)
+    SELECT id, connector_id, node_path, parent_id, parent_schedule_id, task_type, periodic::boolean,
+      from_payload::jsonb, now()
     FROM ${input}
     ON CONFLICT (connector_id, node_path, parent_id) DO UPDATE SET
       from_payload = excluded.from_payload, updated_at = now()
@@ -124,6 +129,22 @@ export async function savePageProgress(db: Db, p: PageProgress): Promise<boolean
     )
     SELECT id FROM saved`.execute(db);
   return result.rows.length === 1;
+}
+
+/**
+ * After a full listing by `parentScheduleId`, drops its child schedules whose parent item was not in
+ * it (the account left the PSP); their own children go with them (foreign key cascade).
+ */
+export async function dropChildrenNotIn(
+  db: Db,
+  parentScheduleId: string,
+  seenParentIds: string[],
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM schedules WHERE parent_schedule_id = ${parentScheduleId} AND parent_id <> ALL(${seenParentIds}::text[])`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 /**

@@ -32,6 +32,7 @@ export interface SchedulesTable {
   connector_id: string;
   node_path: string;
   parent_id: ColumnType<string, string | undefined, string>;
+  parent_schedule_id: ColumnType<string | null, string | null | undefined, string | null>;
   task_type: string;
   periodic: boolean;
   from_payload: Json | null;

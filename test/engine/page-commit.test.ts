@@ -1,8 +1,9 @@
 // The atomic page commit, driven through real runs of DummyPay against a real PostgreSQL database.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { stringifyJson } from '../../src/domain/json.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installConnector } from '../../src/engine/connectors.js';
 import { runRemoval, uninstallConnector } from '../../src/engine/removal.js';
@@ -191,6 +192,40 @@ describe('page commit', () => {
       .where('connector_id', '=', id)
       .execute();
     expect(balances.length).toBeGreaterThan(0);
+  });
+
+  it('drops the child schedules of an account that left the PSP after a full listing', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'pb-prune-'));
+    try {
+      const written = await writeDummyPayDirectory(own, { accounts: 4, payments: 0, seed: 8 });
+      const id = await installConnector(deps, 'dummypay', {
+        name: 'pruned',
+        directory: own,
+        pollingPeriod: '1m',
+      });
+      const accounts = scheduleId(id, 'fetch_accounts', '');
+      const balanceParents = async () =>
+        (
+          await deps.db
+            .selectFrom('schedules')
+            .select('parent_id')
+            .where('connector_id', '=', id)
+            .where('node_path', '=', 'fetch_accounts.fetch_balances')
+            .execute()
+        )
+          .map((r) => r.parent_id)
+          .sort();
+      await runSchedule(deps, accounts);
+      expect(await balanceParents()).toEqual(written.accounts.map((a) => a.id).sort());
+
+      const gone = written.accounts[1]?.id as string;
+      const remaining = written.accounts.filter((a) => a.id !== gone);
+      await writeFile(join(own, 'accounts.json'), stringifyJson(remaining));
+      await runSchedule(deps, accounts);
+      expect(await balanceParents()).toEqual(remaining.map((a) => a.id).sort());
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 
   it('never runs one schedule twice at once', async () => {

@@ -48,7 +48,7 @@ describe('fetchNextAccounts', () => {
       states.push(state);
     }
     expect(seen).toEqual(accountRecords(23).map((record) => record.id));
-    expect(states).toEqual([{ next: 5 }, { next: 10 }, { next: 15 }, { next: 20 }, { next: 0 }]);
+    expect(states).toEqual([{ next: 5 }, { next: 10 }, { next: 15 }, { next: 20 }, null]);
 
     const nextPoll = await fetchAccounts(state, 5);
     expect(nextPoll.items.map((account) => account.reference)).toEqual([
@@ -66,7 +66,7 @@ describe('fetchNextAccounts', () => {
     expect(first).toMatchObject({ hasMore: true, newState: { next: 5 } });
     const second = await fetchAccounts(first.newState, 5);
     expect(second.items).toHaveLength(5);
-    expect(second).toMatchObject({ hasMore: false, newState: { next: 0 } });
+    expect(second).toMatchObject({ hasMore: false, newState: null });
   });
 
   it('sees an account appended after a pass on the very next poll', async () => {
@@ -88,7 +88,7 @@ describe('fetchNextAccounts', () => {
   it('ends the pass with an empty page when the file shrank below the saved cursor', async () => {
     await writeFile(join(dir, 'accounts.json'), JSON.stringify(accountRecords(2)));
     const page = await fetchAccounts({ next: 20 }, 5);
-    expect(page).toEqual({ items: [], hasMore: false, newState: { next: 0 } });
+    expect(page).toEqual({ items: [], hasMore: false, newState: null });
   });
 
   it('maps a record to a PspAccount and keeps the record itself as raw', async () => {
@@ -136,7 +136,7 @@ describe('fetchNextAccounts', () => {
   });
 
   it('treats a missing accounts.json as no accounts', async () => {
-    expect(await fetchAccounts(undefined, 25)).toEqual({ items: [], hasMore: false, newState: { next: 0 } });
+    expect(await fetchAccounts(undefined, 25)).toEqual({ items: [], hasMore: false, newState: null });
   });
 
   it('rejects malformed JSON with an InvalidRequestError naming the file', async () => {

@@ -54,7 +54,7 @@ describe('fetchNextExternalAccounts', () => {
       records.map((record) => record.id),
     );
     expect(first.hasMore).toBe(true);
-    expect(second).toMatchObject({ hasMore: false, newState: { next: 0 } });
+    expect(second).toMatchObject({ hasMore: false, newState: null });
   });
 
   it('does not read accounts.json', async () => {

@@ -8,15 +8,16 @@ export const PAGE_SIZE = 25;
 /**
  * `next` is the index of the first record the next call returns. A page ends at index `end`, and the
  * state handed back is `{ next: end }`, so every index is returned by exactly one page of a pass. Once a
- * pass reaches the end of the file the state goes back to `{ next: 0 }`: the next poll rereads the file
- * from the top and sees edited and appended records.
+ * pass reaches the end of the file the state goes back to empty (null): the next poll rereads the file
+ * from the top and sees edited and appended records, and the engine knows each pass is a full listing
+ * (so it can drop the child tasks of accounts that left the file).
  */
 const pagingState = z.object({ next: z.number().int().nonnegative() });
 export type PagingState = z.infer<typeof pagingState>;
 
 export interface Page<T> {
   entries: T[];
-  newState: PagingState;
+  newState: PagingState | null;
   hasMore: boolean;
 }
 
@@ -26,7 +27,7 @@ export function takePage<T>(all: readonly T[], state: unknown, requestedPageSize
   // A cursor past the end (the file shrank since the last call) yields an empty page that ends the pass.
   const entries = all.slice(start, end);
   const hasMore = end < all.length;
-  return { entries, newState: { next: hasMore ? end : 0 }, hasMore };
+  return { entries, newState: hasMore ? { next: end } : null, hasMore };
 }
 
 function startIndex(state: unknown): number {
