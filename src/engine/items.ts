@@ -23,6 +23,8 @@ export interface PageWrites {
   /** One entry per valid item: what its child tasks receive as `fromPayload`. */
   children: { id: string; payload: unknown }[];
   skipped: { reference: string; reason: string }[];
+  /** References of payments the PSP deleted. */
+  paymentsToDelete: string[];
 }
 
 const validDate = (d: unknown): d is Date => d instanceof Date && !Number.isNaN(d.getTime());
@@ -71,7 +73,15 @@ function accountPayload(a: PspAccount) {
 }
 
 function emptyWrites(): PageWrites {
-  return { accounts: [], balances: [], payments: [], adjustments: [], children: [], skipped: [] };
+  return {
+    accounts: [],
+    balances: [],
+    payments: [],
+    adjustments: [],
+    children: [],
+    skipped: [],
+    paymentsToDelete: [],
+  };
 }
 
 /** Keeps the last write per key: a PSP page may repeat an object, and one statement may touch a row once. */

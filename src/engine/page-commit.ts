@@ -1,17 +1,23 @@
 // The atomic page commit: a page's rows, their events, its cursor, its child schedules and their jobs in one transaction.
 import type { TaskNode } from '../connectors/sdk/contract.js';
-import type { ConnectorId } from '../domain/ids.js';
+import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { upsertAccounts } from '../storage/accounts.js';
 import { recordBalances } from '../storage/balances.js';
 import type { Db } from '../storage/db.js';
-import { storedPayments, upsertPayments } from '../storage/payments.js';
+import { deletePaymentsByReference, storedPayments, upsertPayments } from '../storage/payments.js';
 import {
   dropChildrenNotIn,
   savePageProgress,
   type ScheduleWrite,
   upsertSchedules,
 } from '../storage/schedules.js';
-import { type OutboxEvent, savedAccount, savedBalance, savedPayment } from '../events/events.js';
+import {
+  deletedPayment,
+  type OutboxEvent,
+  savedAccount,
+  savedBalance,
+  savedPayment,
+} from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
 import { rowsChanged } from '../observability/metrics.js';
 import type { EngineDeps } from './deps.js';
@@ -60,7 +66,7 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
         finish: page.finish && { nextRunAt: page.finish.nextRunAt?.toISOString() ?? null },
       });
       if (!owned) throw new LeaseLost();
-      await storeWrites(trx, run.connector.provider, page.writes);
+      await storeWrites(trx, run.connector, page.writes);
       await spawnChildren(deps, trx, run, page.writes.children);
       if (page.fullListing && run.node.children.length > 0) {
         await dropChildrenNotIn(trx, run.scheduleId, page.fullListing);
@@ -75,7 +81,8 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
 }
 
 /** Writes a page's rows and, in the same transaction, one outbox event per row it actually changed. */
-async function storeWrites(trx: Db, provider: string, writes: PageWrites): Promise<void> {
+async function storeWrites(trx: Db, connector: ConnectorId, writes: PageWrites): Promise<void> {
+  const provider = connector.provider;
   const events: OutboxEvent[] = [];
   for (const row of await upsertAccounts(trx, writes.accounts)) events.push(savedAccount(row));
   for (const row of await recordBalances(trx, writes.balances)) events.push(savedBalance(row));
@@ -94,6 +101,12 @@ async function storeWrites(trx: Db, provider: string, writes: PageWrites): Promi
         const row = stored.get(id);
         if (row) events.push(savedPayment(row, `fields:${row.updated_at}`, {}));
       }
+    }
+  }
+  if (writes.paymentsToDelete.length > 0) {
+    const connectorId = connectorIdCodec.encode(connector);
+    for (const id of await deletePaymentsByReference(trx, connectorId, writes.paymentsToDelete)) {
+      events.push(deletedPayment(id, connectorId));
     }
   }
   await recordEvents(trx, events);

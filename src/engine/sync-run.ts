@@ -146,6 +146,7 @@ async function pageThrough(
   // the parent items it did not see are gone at the PSP, and so are their child tasks.
   const seen = state === undefined && run.node.children.length > 0 ? new Set<string>() : undefined;
   let pending: unknown[] = [];
+  let pendingDeletes: string[] = [];
   let pendingPages = 0;
   let pendingSince = 0;
   for (;;) {
@@ -162,6 +163,7 @@ async function pageThrough(
     );
     if (pendingPages === 0) pendingSince = Date.now();
     pending = pending.concat(response.items);
+    if (response.paymentsToDelete) pendingDeletes = pendingDeletes.concat(response.paymentsToDelete);
     pendingPages += 1;
     state = response.newState;
     const last = !response.hasMore;
@@ -173,7 +175,7 @@ async function pageThrough(
       Date.now() - pendingSince >= COMMIT_INTERVAL_MS;
     if (!due) continue;
 
-    const writes = mapPage(run.connector, run.node.type, pending);
+    const writes = { ...mapPage(run.connector, run.node.type, pending), paymentsToDelete: pendingDeletes };
     for (const skipped of writes.skipped) logger.warn(skipped, 'skipped an invalid PSP record');
     recordsSkipped.inc({ provider: leased.provider, task: run.node.type }, writes.skipped.length);
     for (const child of writes.children) seen?.add(child.id);
@@ -197,6 +199,7 @@ async function pageThrough(
     pagesCommitted.inc({ provider: leased.provider, task: run.node.type }, pendingPages);
     if (finish) return;
     pending = [];
+    pendingDeletes = [];
     pendingPages = 0;
   }
 }

@@ -7,7 +7,13 @@ import { formatDbTime } from '../domain/time.js';
 import type { SavedAccountRow } from '../storage/accounts.js';
 import type { OpenedBalanceRow } from '../storage/balances.js';
 
-export const EVENT_TYPES = ['SAVED_ACCOUNT', 'SAVED_BALANCE', 'SAVED_PAYMENT', 'CONNECTOR_RESET'] as const;
+export const EVENT_TYPES = [
+  'SAVED_ACCOUNT',
+  'SAVED_BALANCE',
+  'SAVED_PAYMENT',
+  'DELETED_PAYMENT',
+  'CONNECTOR_RESET',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxEvent {
@@ -125,5 +131,16 @@ export function connectorReset(oldConnectorId: string, newConnectorId: string): 
     entityId: oldConnectorId,
     type: 'CONNECTOR_RESET',
     payload: { createdAt: new Date().toISOString(), connectorID: oldConnectorId },
+  };
+}
+
+/** The PSP deleted a payment; it is gone from Paybridge too. */
+export function deletedPayment(paymentId: string, connectorId: string): OutboxEvent {
+  return {
+    id: eventId('DELETED_PAYMENT', paymentId, ''),
+    connectorId,
+    entityId: paymentId,
+    type: 'DELETED_PAYMENT',
+    payload: { id: paymentId },
   };
 }

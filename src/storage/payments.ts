@@ -143,6 +143,22 @@ export async function upsertPayments(
   return changes;
 }
 
+/** Deletes a connector's payments (and their adjustments) by PSP reference; returns the deleted ids. */
+export async function deletePaymentsByReference(
+  db: Db,
+  connectorId: string,
+  references: string[],
+): Promise<string[]> {
+  if (references.length === 0) return [];
+  const deleted = await db
+    .deleteFrom('payments')
+    .where('connector_id', '=', connectorId)
+    .where('reference', 'in', references)
+    .returning('id')
+    .execute();
+  return deleted.map((row) => row.id);
+}
+
 /** Payments as stored (after a batch derived their status and amounts), for the events that describe them. */
 export function storedPayments(db: Db, ids: string[]) {
   return db

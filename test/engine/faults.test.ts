@@ -22,6 +22,7 @@ const pageSchema = z.object({
     z.object({ id: z.string(), amount: z.union([z.number(), z.bigint()]), currency: z.string() }),
   ),
   hasMore: z.boolean(),
+  deleted: z.array(z.string()).optional(),
 });
 class HttpPsp extends BaseConnector {
   constructor(private readonly baseUrl: string) {
@@ -50,6 +51,7 @@ class HttpPsp extends BaseConnector {
       })),
       newState: { offset: offset + body.data.length },
       hasMore: body.hasMore,
+      paymentsToDelete: body.deleted,
     };
   }
 }
@@ -202,5 +204,42 @@ describe('a failing PSP', () => {
       .where('connector_id', '=', id)
       .execute();
     expect(stored.map((p) => p.reference)).toEqual(['p1']);
+  });
+
+  it('removes a payment the PSP deleted, with a DELETED_PAYMENT event', async () => {
+    const id = await install();
+    script = [
+      page([
+        { id: 'keep', amount: 1, currency: 'EUR/2' },
+        { id: 'drop', amount: 2, currency: 'EUR/2' },
+      ]),
+    ];
+    await runSchedule(deps, scheduleId(id, 'payments', ''));
+    script = [
+      (_req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ data: [], hasMore: false, deleted: ['drop'] }));
+      },
+    ];
+    await runSchedule(deps, scheduleId(id, 'payments', ''));
+    const left = await deps.db
+      .selectFrom('payments')
+      .select('reference')
+      .where('connector_id', '=', id)
+      .execute();
+    expect(left.map((p) => p.reference)).toEqual(['keep']);
+    const deleted = await deps.db
+      .selectFrom('outbox_events')
+      .select(['payload'])
+      .where('connector_id', '=', id)
+      .where('type', '=', 'DELETED_PAYMENT')
+      .execute();
+    expect(deleted).toHaveLength(1);
+    const adjustments = await deps.db
+      .selectFrom('payment_adjustments')
+      .select('reference')
+      .where('connector_id', '=', id)
+      .execute();
+    expect(adjustments.map((a) => a.reference)).toEqual(['keep']);
   });
 });

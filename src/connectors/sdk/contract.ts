@@ -112,6 +112,8 @@ export interface FetchNextResponse<T> {
   items: T[];
   newState: unknown;
   hasMore: boolean;
+  /** FETCH_PAYMENTS only: references of payments the PSP deleted; they are removed (DELETED_PAYMENT). */
+  paymentsToDelete?: string[];
 }
 
 export interface InstallResponse {
