@@ -54,7 +54,7 @@ class LeaseLost extends Error {}
  */
 export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: PageCommit): Promise<boolean> {
   try {
-    await deps.db.transaction().execute(async (trx) => {
+    const events = await deps.db.transaction().execute(async (trx) => {
       const owned = await savePageProgress(trx, {
         scheduleId: run.scheduleId,
         instanceId: run.instanceId,
@@ -66,13 +66,15 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
         finish: page.finish && { nextRunAt: page.finish.nextRunAt?.toISOString() ?? null },
       });
       if (!owned) throw new LeaseLost();
-      await storeWrites(trx, run.connector, page.writes);
+      const written = await storeWrites(trx, run.connector, page.writes);
       await spawnChildren(deps, trx, run, page.writes.children);
       if (page.fullListing && run.node.children.length > 0) {
         await dropChildrenNotIn(trx, run.scheduleId, page.fullListing);
       }
       if (page.finish?.nextRunAt) await deps.jobs.enqueueRun(trx, run.scheduleId, page.finish.nextRunAt);
+      return written;
     });
+    for (const event of events) rowsChanged.inc({ provider: run.connector.provider, kind: event.type });
     return true;
   } catch (error) {
     if (error instanceof LeaseLost) return false;
@@ -80,9 +82,11 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
   }
 }
 
-/** Writes a page's rows and, in the same transaction, one outbox event per row it actually changed. */
-async function storeWrites(trx: Db, connector: ConnectorId, writes: PageWrites): Promise<void> {
-  const provider = connector.provider;
+/**
+ * Writes a page's rows and, in the same transaction, one outbox event per row it actually changed.
+ * Returns those events.
+ */
+async function storeWrites(trx: Db, connector: ConnectorId, writes: PageWrites): Promise<OutboxEvent[]> {
   const events: OutboxEvent[] = [];
   for (const row of await upsertAccounts(trx, writes.accounts)) events.push(savedAccount(row));
   for (const row of await recordBalances(trx, writes.balances)) events.push(savedBalance(row));
@@ -110,7 +114,7 @@ async function storeWrites(trx: Db, connector: ConnectorId, writes: PageWrites):
     }
   }
   await recordEvents(trx, events);
-  for (const event of events) rowsChanged.inc({ provider: provider, kind: event.type });
+  return events;
 }
 
 /**

@@ -137,7 +137,8 @@ export function connectorReset(oldConnectorId: string, newConnectorId: string): 
 /** The PSP deleted a payment; it is gone from Paybridge too. */
 export function deletedPayment(paymentId: string, connectorId: string): OutboxEvent {
   return {
-    id: eventId('DELETED_PAYMENT', paymentId, ''),
+    // A deleted payment can come back and be deleted again: each deletion is its own event.
+    id: eventId('DELETED_PAYMENT', paymentId, new Date().toISOString()),
     connectorId,
     entityId: paymentId,
     type: 'DELETED_PAYMENT',
