@@ -1,7 +1,7 @@
 // Uninstall and reset: mark the connector (runs stop at their next commit), then delete it in a background task.
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { NotImplementedError } from '../connectors/sdk/errors.js';
+import { InvalidConfigError, NotImplementedError } from '../connectors/sdk/errors.js';
 import { connectorIdCodec, taskIdCodec } from '../domain/ids.js';
 import { connectorReset } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
@@ -10,7 +10,7 @@ import { createTask, findTask, finishTask } from '../storage/tasks.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import { prepareConnector, storeConnector } from './connectors.js';
 import type { EngineDeps } from './deps.js';
-import { NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from './errors.js';
 import type { RemovalJob } from './jobs.js';
 
 type RemovalKind = 'uninstall' | 'reset';
@@ -69,9 +69,22 @@ export async function runRemoval(deps: EngineDeps, job: RemovalJob): Promise<voi
   const row = await findConnectorRow(deps.db, job.connectorId);
   let outcome = job.connectorId;
   if (job.reinstall) {
-    const replacement =
-      (await findTask(deps.db, job.taskId))?.created_object_id ??
-      (row && (await reinstall(deps, row, job.taskId)));
+    let replacement: string | null | undefined;
+    try {
+      replacement =
+        (await findTask(deps.db, job.taskId))?.created_object_id ??
+        (row && (await reinstall(deps, row, job.taskId)));
+    } catch (error) {
+      if (!(error instanceof InvalidConfigError || error instanceof ConflictError) || !row) throw error;
+      // The stored config no longer installs (say its directory is gone): keep the old connector as it was.
+      await deps.db
+        .updateTable('connectors')
+        .set({ scheduled_for_deletion: false })
+        .where('id', '=', row.id)
+        .execute();
+      await finishTask(deps.db, job.taskId, { status: 'FAILED', error: `reset failed: ${error.message}` });
+      return;
+    }
     if (!replacement) {
       await finishTask(deps.db, job.taskId, {
         status: 'FAILED',

@@ -104,3 +104,24 @@ it('completes an uninstall whose PSP cleanup fails, and records a warning on the
   expect(done.error).toContain('API key revoked');
   expect((await connectors()).map((c) => c.id)).not.toContain(id);
 });
+
+it('keeps the old connector, and fails the task, when its config no longer installs', async () => {
+  const gone = await mkdtemp(join(tmpdir(), 'pb-reset-gone-'));
+  const id = await installConnector(deps, 'dummypay', {
+    name: 'unresettable',
+    directory: gone,
+    pollingPeriod: '1m',
+  });
+  await rm(gone, { recursive: true, force: true });
+  const taskId = await resetConnector(deps, id);
+  await runRemoval(deps, { connectorId: id, taskId, reinstall: true });
+  const done = await task(taskId);
+  expect(done.status).toBe('FAILED');
+  expect(done.error).toContain('does not exist');
+  const row = await deps.db
+    .selectFrom('connectors')
+    .select('scheduled_for_deletion')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  expect(row.scheduled_for_deletion).toBe(false);
+});
