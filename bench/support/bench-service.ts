@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { pino } from 'pino';
 import { startPaybridge } from '../../src/app.js';
-import { pspCalls } from '../../src/observability/metrics.js';
+import { pspCallsByMethod, resetPspCalls } from './psp-calls.js';
 import { readSettings } from '../../src/settings.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import { type Cleanup, once } from './harness.js';
@@ -52,16 +52,6 @@ function benchEnv(databaseUrl: string, dataDir: string): Record<string, string> 
     PAYBRIDGE_POLLING_PERIOD_DEFAULT: '1h',
     PAYBRIDGE_POLLING_PERIOD_MINIMUM: '1s',
   };
-}
-
-async function pspCallsInProcess(): Promise<Record<string, number>> {
-  const calls: Record<string, number> = {};
-  for (const { labels, value } of (await pspCalls.get()).values) {
-    if (labels.outcome !== 'ok') continue;
-    const method = String(labels.method);
-    calls[method] = (calls[method] ?? 0) + value;
-  }
-  return calls;
 }
 
 function sumCalls(all: Record<string, number>[]): Record<string, number> {
@@ -115,11 +105,11 @@ export async function startProcesses(
         `API-only service in the benchmark process`,
     async resetCounters() {
       counter.reset();
-      pspCalls.reset();
+      resetPspCalls();
       await Promise.all(workers.map((worker) => worker.reset()));
     },
     async collect() {
-      const local = { statements: counter.snapshot(), pspCalls: await pspCallsInProcess() };
+      const local = { statements: counter.snapshot(), pspCalls: await pspCallsByMethod() };
       const reports = await Promise.all(workers.map((worker) => worker.report()));
       const byProcess = inProcessWorker ? [local.pspCalls] : reports.map((r) => r.pspCalls);
       return {

@@ -4,7 +4,7 @@
 //
 // parent → child: { type: 'reset' } | { type: 'report' }
 // child → parent: { type: 'ready' } once the job slots poll, then one reply per request (ProbeReply).
-import { pspCalls } from '../../src/observability/metrics.js';
+import { pspCallsByMethod, resetPspCalls } from './psp-calls.js';
 import { QueryCounter, type StatementStats } from './query-counter.js';
 import { classifyStatement, FETCH_JOB_KIND } from './statement-kinds.js';
 
@@ -29,21 +29,10 @@ const counter = new QueryCounter((text) => {
 });
 counter.install();
 
-/** Successful PSP calls by method (FETCH_BALANCES, …), from this process's own metrics registry. */
-async function pspCallsByMethod(): Promise<Record<string, number>> {
-  const calls: Record<string, number> = {};
-  for (const { labels, value } of (await pspCalls.get()).values) {
-    if (labels.outcome !== 'ok') continue;
-    const method = String(labels.method);
-    calls[method] = (calls[method] ?? 0) + value;
-  }
-  return calls;
-}
-
 process.on('message', (message: ProbeRequest) => {
   if (message.type === 'reset') {
     counter.reset();
-    pspCalls.reset();
+    resetPspCalls();
     send({ type: 'reset' });
   } else if (message.type === 'report') {
     void pspCallsByMethod().then((calls) =>
