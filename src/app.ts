@@ -24,6 +24,7 @@ import { generateKeyText, Keyring, keyFromText } from './security/encryption.js'
 import type { Settings } from './settings.js';
 import { openDatabase } from './storage/db.js';
 import { migrate } from './storage/migrate.js';
+import { deleteOldRuns } from './storage/schedules.js';
 import { VERSION } from './version.js';
 
 export interface Roles {
@@ -97,6 +98,7 @@ export async function startPaybridge(
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueSchedules(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
+      await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
     });
     // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
     await sweepOverdueSchedules(deps);

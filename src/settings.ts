@@ -35,6 +35,7 @@ const schema = z
     PAYBRIDGE_NATS_STREAM: z.string().min(1).default('PAYBRIDGE'),
     PAYBRIDGE_NATS_SUBJECT: z.string().min(1).default('paybridge.events'),
     PAYBRIDGE_OUTBOX_RETENTION: duration('168h'),
+    PAYBRIDGE_RUN_HISTORY_RETENTION: duration('168h'),
     PAYBRIDGE_EVENTS_HTTP_URL: z.string().url().optional(),
     PAYBRIDGE_EVENTS_HTTP_SECRET: z.string().min(1).optional(),
     PAYBRIDGE_COMMIT_BATCH_ITEMS: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -67,6 +68,7 @@ export interface Settings {
   /** Unset: events stay in the outbox (visible, undelivered). */
   nats?: { url: string; stream: string; subject: string };
   outboxRetentionMs: number;
+  runHistoryRetentionMs: number;
   /** An HTTP endpoint that receives every event, signed the Standard Webhooks way. */
   eventsHttp?: { url: string; secret: string };
   pauseAfterFailures: number;
@@ -98,6 +100,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ? { url: s.PAYBRIDGE_NATS_URL, stream: s.PAYBRIDGE_NATS_STREAM, subject: s.PAYBRIDGE_NATS_SUBJECT }
       : undefined,
     outboxRetentionMs: s.PAYBRIDGE_OUTBOX_RETENTION,
+    runHistoryRetentionMs: s.PAYBRIDGE_RUN_HISTORY_RETENTION,
     eventsHttp:
       s.PAYBRIDGE_EVENTS_HTTP_URL && s.PAYBRIDGE_EVENTS_HTTP_SECRET
         ? { url: s.PAYBRIDGE_EVENTS_HTTP_URL, secret: s.PAYBRIDGE_EVENTS_HTTP_SECRET }

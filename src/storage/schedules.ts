@@ -211,6 +211,13 @@ export async function resumeSchedules(db: Db, connectorId: string, scheduleId?: 
   return (await query.returning('id').execute()).map((r) => r.id);
 }
 
+/** Deletes finished runs older than the retention period (runs in progress are kept, whatever their age). */
+export async function deleteOldRuns(db: Db, retentionMs: number): Promise<number> {
+  const result = await sql`DELETE FROM schedule_instances
+    WHERE terminated AND terminated_at < now() - ${retentionMs} * interval '1 millisecond'`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
 export function schedulesQuery(db: Db) {
   return db
     .selectFrom('schedules')

@@ -11,6 +11,7 @@ import type { EngineDeps } from '../../src/engine/deps.js';
 import { sweepOverdueSchedules } from '../../src/engine/sweeper.js';
 import { runSchedule } from '../../src/engine/sync-run.js';
 import { scheduleId } from '../../src/engine/task-tree.js';
+import { deleteOldRuns } from '../../src/storage/schedules.js';
 import { type DummyPayData, writeDummyPayDirectory } from '../support/dummypay-fixtures.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 
@@ -291,6 +292,35 @@ describe('page commit', () => {
     // Sweeping again does not queue a second run.
     await sweepOverdueSchedules(deps);
     expect((await queued([lost])).rows).toHaveLength(1);
+  });
+
+  it('forgets finished runs after the retention period, and keeps runs in progress', async () => {
+    const id = await install('history', 25);
+    const run = scheduleId(id, 'fetch_payments', '');
+    await runSchedule(deps, run);
+    await runSchedule(deps, run);
+    const runs = await deps.db
+      .selectFrom('schedule_instances')
+      .select('id')
+      .where('schedule_id', '=', run)
+      .execute();
+    expect(runs).toHaveLength(2);
+    await deps.db
+      .updateTable('schedule_instances')
+      .set({ terminated_at: '2020-01-01T00:00:00Z' })
+      .where('id', '=', runs[0]?.id as string)
+      .execute();
+    await deps.db
+      .insertInto('schedule_instances')
+      .values({ id: 'in-progress', schedule_id: run, connector_id: id, created_at: '2020-01-01T00:00:00Z' })
+      .execute();
+    await deleteOldRuns(deps.db, 24 * 3_600_000);
+    const left = await deps.db
+      .selectFrom('schedule_instances')
+      .select('id')
+      .where('schedule_id', '=', run)
+      .execute();
+    expect(left.map((r) => r.id).sort()).toEqual([runs[1]?.id as string, 'in-progress'].sort());
   });
 
   it('stops a run at its next commit once the connector is uninstalled, then deletes everything', async () => {
