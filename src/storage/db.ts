@@ -33,6 +33,9 @@ export async function openDatabase(options: { url?: string; dataDir: string }): 
         }) as typeof pg.types.getTypeParser,
       },
     });
+    // The server may drop an idle connection (a restart, a failover, an administrator): the pool discards
+    // it and the next query opens a new one. Without a listener, that event would crash the process.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, embedded: false, close: () => db.destroy() };
   }
