@@ -14,8 +14,8 @@
 // The connector polls every hour, so each schedule should run exactly once per cycle; a cycle ends when
 // every balances schedule and every root schedule has finished one more run. Runs beyond one per schedule
 // are counted and shown ("ran twice"): the engine's sweeper can cause them when a cycle lasts over a minute.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { SYNC_QUEUE } from '../src/engine/jobs.js';
@@ -38,8 +38,9 @@ import {
   sleep,
   table,
 } from './support/harness.js';
-import { QueryCounter, type StatementStats } from './support/query-counter.js';
-import { classifyStatement, isQueueKind, totalCount } from './support/statement-kinds.js';
+import { type QueryCounter, type StatementStats } from './support/query-counter.js';
+import { benchWorkspace } from './support/workspace.js';
+import { isQueueKind, totalCount } from './support/statement-kinds.js';
 
 const BALANCES_PATH = 'fetch_accounts.fetch_balances';
 const ROOT_PATHS = ['fetch_accounts', 'fetch_external_accounts', 'fetch_payments'];
@@ -354,12 +355,7 @@ function spreadLine(label: string, c: CycleResult): string {
 
 await runBenchmark(async (cleanup, interrupted) => {
   const options = readOptions(process.argv.slice(2), process.env);
-  const counter = new QueryCounter(classifyStatement);
-  counter.install();
-  cleanup.add('unwrap pg', async () => counter.uninstall());
-
-  const root = await mkdtemp(join(tmpdir(), 'paybridge-fanout-'));
-  cleanup.add(`remove ${root}`, () => rm(root, { recursive: true, force: true }));
+  const { counter, root } = await benchWorkspace(cleanup, 'paybridge-fanout-');
   const directory = join(root, 'dummypay');
   const fixture = await writeDummyPayDirectory(directory, {
     accounts: options.accounts,

@@ -15,8 +15,8 @@
 // transaction, nothing else. Every statement of every process of [1] and [2] is counted (the workers
 // carry bench/support/worker-probe.ts).
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { DummyPayConnector } from '../src/connectors/dummypay/connector.js';
@@ -43,8 +43,9 @@ import {
   sleep,
   table,
 } from './support/harness.js';
-import { QueryCounter, type StatementStats } from './support/query-counter.js';
-import { classifyStatement, isQueueKind, totalCount, totalMs } from './support/statement-kinds.js';
+import { type QueryCounter, type StatementStats } from './support/query-counter.js';
+import { benchWorkspace } from './support/workspace.js';
+import { isQueueKind, totalCount, totalMs } from './support/statement-kinds.js';
 
 const LARGE_BATCH = 1000;
 const POLL_MS = 100;
@@ -385,12 +386,7 @@ function resultsTable(services: ServiceResult[], small: CeilingResult, large: Ce
 
 await runBenchmark(async (cleanup, interrupted) => {
   const options = readOptions(process.argv.slice(2), process.env);
-  const counter = new QueryCounter(classifyStatement);
-  counter.install();
-  cleanup.add('unwrap pg', async () => counter.uninstall());
-
-  const root = await mkdtemp(join(tmpdir(), 'paybridge-bench-'));
-  cleanup.add(`remove ${root}`, () => rm(root, { recursive: true, force: true }));
+  const { counter, root } = await benchWorkspace(cleanup, 'paybridge-bench-');
   const directory = join(root, 'dummypay');
   const dataDir = join(root, 'data');
   const budget = `${int(options.serviceTimeoutMs / 1000)} s budget`;
