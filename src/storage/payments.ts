@@ -42,8 +42,8 @@ function paymentInput(payments: PaymentWrite[]) {
     reference: (p) => p.reference,
     type: (p) => p.type,
     created_at: (p) => p.createdAt,
-    // An authorisation holds no money yet: captures add to it later.
-    amount: (p) => (p.status === 'AUTHORISATION' ? '0' : p.amount.toString()),
+    // An authorisation holds no money yet, and a capture's money arrives through its adjustment's effect.
+    amount: (p) => (p.status === 'AUTHORISATION' || p.status === 'CAPTURE' ? '0' : p.amount.toString()),
     initial_amount: (p) => p.amount.toString(),
     asset: (p) => p.asset,
     scheme: (p) => p.scheme,
@@ -114,17 +114,25 @@ export async function upsertPayments(
         metadata::jsonb, raw::jsonb
       FROM ${input}
       ON CONFLICT (id) DO NOTHING
-      RETURNING id, payment_id, created_at, status, amount, sort_id, raw
+      RETURNING id, payment_id, reference, created_at, status, amount, sort_id, raw
     ), newest AS (
       SELECT DISTINCT ON (payment_id) payment_id, created_at, status
       FROM inserted ORDER BY payment_id, created_at DESC, sort_id DESC
+    ), moves_money AS (
+      -- A PSP that reports state (not events) shows a refund again whenever it touches the record: only
+      -- the first observation of a (record, status) moves money.
+      SELECT DISTINCT ON (i.payment_id, i.reference, i.status) i.id FROM inserted i
+      WHERE NOT EXISTS (SELECT 1 FROM payment_adjustments pa
+        WHERE pa.payment_id = i.payment_id AND pa.reference = i.reference AND pa.status = i.status)
+      ORDER BY i.payment_id, i.reference, i.status, i.created_at, i.sort_id
     ), effect AS (
-      SELECT payment_id,
-        COALESCE(SUM(CASE WHEN status = 'REFUNDED' THEN -amount
-                          WHEN status IN ('CAPTURE', 'REFUND_REVERSED') THEN amount ELSE 0 END), 0) AS delta,
-        (array_agg(amount ORDER BY created_at DESC, sort_id DESC)
-          FILTER (WHERE status = 'AMOUNT_ADJUSTEMENT' AND amount IS NOT NULL))[1] AS new_initial
-      FROM inserted GROUP BY payment_id
+      SELECT i.payment_id,
+        COALESCE(SUM(CASE WHEN m.id IS NULL THEN 0
+                          WHEN i.status = 'REFUNDED' THEN -i.amount
+                          WHEN i.status IN ('CAPTURE', 'REFUND_REVERSED') THEN i.amount ELSE 0 END), 0) AS delta,
+        (array_agg(i.amount ORDER BY i.created_at DESC, i.sort_id DESC)
+          FILTER (WHERE i.status = 'AMOUNT_ADJUSTEMENT' AND i.amount IS NOT NULL))[1] AS new_initial
+      FROM inserted i LEFT JOIN moves_money m ON m.id = i.id GROUP BY i.payment_id
     ), updated AS (
       UPDATE payments p SET
       amount = p.amount + e.delta,

@@ -98,6 +98,44 @@ describe('payment writes', () => {
     expect(await payment('pay-3')).toEqual({ status: 'REFUNDED', amount: '1285', initial_amount: '1340' });
   });
 
+  it('subtract a refund once when the PSP reports the same refund again with a newer updatedAt', async () => {
+    const refund = psp({
+      reference: 'refund-5',
+      parentReference: 'pay-5',
+      status: 'REFUNDED',
+      amount: 300n,
+      createdAt: new Date('2024-05-02T00:00:00Z'),
+    });
+    await ingest([psp({ reference: 'pay-5', amount: 1000n, status: 'SUCCEEDED' }), refund]);
+    await ingest([{ ...refund, updatedAt: new Date('2024-05-03T00:00:00Z'), metadata: { note: 'edited' } }]);
+    await ingest([
+      { ...refund, updatedAt: new Date('2024-05-04T00:00:00Z') },
+      { ...refund, updatedAt: new Date('2024-05-05T00:00:00Z') },
+    ]);
+    expect(await payment('pay-5')).toMatchObject({ amount: '700' });
+    const adjustments = await opened.db
+      .selectFrom('payment_adjustments')
+      .select('id')
+      .where('reference', '=', 'refund-5')
+      .execute();
+    expect(adjustments).toHaveLength(4);
+  });
+
+  it('count a capture once, whether or not the authorisation was seen first', async () => {
+    await ingest([psp({ reference: 'pay-6', amount: 900n, status: 'CAPTURE' })]);
+    await ingest([
+      psp({ reference: 'pay-6', amount: 900n, status: 'CAPTURE', updatedAt: new Date('2024-06-01') }),
+    ]);
+    expect(await payment('pay-6')).toMatchObject({ status: 'CAPTURE', amount: '900' });
+
+    await ingest([psp({ reference: 'pay-7', amount: 500n, status: 'AUTHORISATION' })]);
+    expect(await payment('pay-7')).toMatchObject({ amount: '0' });
+    await ingest([
+      psp({ reference: 'pay-7', amount: 500n, status: 'CAPTURE', updatedAt: new Date('2024-06-01') }),
+    ]);
+    expect(await payment('pay-7')).toMatchObject({ status: 'CAPTURE', amount: '500' });
+  });
+
   it('keep amounts above 2^64 exact', async () => {
     await ingest([psp({ reference: 'pay-4', amount: 18446744073709551615n })]);
     expect((await payment('pay-4')).amount).toBe('18446744073709551615');
