@@ -118,7 +118,8 @@ export async function savePageProgress(db: Db, p: PageProgress): Promise<boolean
         lease_until = CASE WHEN ${finishing} THEN NULL ELSE now() + ${p.leaseMs} * interval '1 millisecond' END,
         lease_instance_id = CASE WHEN ${finishing} THEN NULL ELSE s.lease_instance_id END,
         next_run_at = CASE WHEN ${finishing} THEN ${p.finish?.nextRunAt ?? null}::timestamptz ELSE s.next_run_at END,
-        consecutive_failures = CASE WHEN ${finishing} THEN 0 ELSE s.consecutive_failures END
+        -- Committing a page is progress: only runs that fail without moving the cursor count towards a pause.
+        consecutive_failures = 0
       WHERE s.id = ${p.scheduleId} AND s.lease_instance_id = ${p.instanceId}
         AND EXISTS (SELECT 1 FROM connectors c WHERE c.id = s.connector_id AND NOT c.scheduled_for_deletion)
       RETURNING s.id

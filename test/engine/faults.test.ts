@@ -186,6 +186,34 @@ describe('a failing PSP', () => {
     expect(schedule.paused_reason).toContain('answered 503');
   });
 
+  it('does not pause a schedule whose failing runs still move its cursor forward', async () => {
+    const id = await install();
+    for (let i = 1; i <= 4; i++) {
+      script = [
+        page([{ id: `progress-${i}`, amount: i, currency: 'EUR/2' }], true),
+        (_req, res) => res.writeHead(503).end(),
+      ];
+      await runSchedule(deps, scheduleId(id, 'payments', ''));
+    }
+    const schedule = await deps.db
+      .selectFrom('schedules')
+      .select(['paused_at', 'consecutive_failures'])
+      .where('id', '=', `${id}-payments`)
+      .executeTakeFirstOrThrow();
+    expect(schedule).toEqual({ paused_at: null, consecutive_failures: 1 });
+    const stored = await deps.db
+      .selectFrom('payments')
+      .select('reference')
+      .where('connector_id', '=', id)
+      .execute();
+    expect(stored.map((p) => p.reference).sort()).toEqual([
+      'progress-1',
+      'progress-2',
+      'progress-3',
+      'progress-4',
+    ]);
+  });
+
   it('stops a run at its next commit when the connector is uninstalled mid-run', async () => {
     const id = await install();
     script = [

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, UpstreamError, UpstreamRateLimitError } from './errors.js';
@@ -36,5 +36,54 @@ describe('PSP requests', () => {
     }
     // Nothing listens there any more: a connection failure is retryable, not a client error.
     await expect(pspRequest(`${base}/ok`)).rejects.toBeInstanceOf(UpstreamError);
+  });
+});
+
+describe('PSP requests with retries', () => {
+  it('ride out transient failures and honour a short Retry-After, but not a 4xx', async () => {
+    const answers = [
+      (res: ServerResponse) => res.writeHead(503).end(),
+      (res: ServerResponse) => res.writeHead(429, { 'retry-after': '0' }).end(),
+      (res: ServerResponse) => res.end('{"ok":true}'),
+    ];
+    let calls = 0;
+    const server = createServer((req, res) => {
+      calls += 1;
+      if (req.url === '/bad') res.writeHead(400).end('{"Title":"BAD"}');
+      else (answers.shift() ?? ((r: ServerResponse) => r.writeHead(500).end()))(res);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const retry = { attempts: 3, baseDelayMs: 1 };
+    try {
+      await expect(pspRequest(`${base}/flaky`, { retry })).resolves.toEqual({ ok: true });
+      expect(calls).toBe(3);
+      await expect(pspRequest(`${base}/bad`, { retry })).rejects.toBeInstanceOf(InvalidRequestError);
+      expect(calls).toBe(4);
+      // The queue is empty now: every answer is a 500, and the last one reaches the caller.
+      await expect(pspRequest(`${base}/down`, { retry })).rejects.toBeInstanceOf(UpstreamError);
+      expect(calls).toBe(8);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('leave a long Retry-After to the schedule instead of blocking the run', async () => {
+    let calls = 0;
+    const server = createServer((_req, res) => {
+      calls += 1;
+      res.writeHead(429, { 'retry-after': '60' }).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const error = await pspRequest(`${base}/x`, { retry: { attempts: 3 } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UpstreamRateLimitError);
+      expect(calls).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 import { parseJson } from '../../domain/json.js';
 import {
   InvalidRequestError,
+  isRetryable,
   UpstreamError,
   UpstreamRateLimitError,
   UpstreamTimeoutError,
@@ -10,6 +11,14 @@ import {
 export interface PspRequestOptions extends Omit<RequestInit, 'signal'> {
   /** Abort after this long (default 30 s); the call then fails with UpstreamTimeoutError. */
   timeoutMs?: number;
+  /**
+   * Retries of a transient failure (rate limit, timeout, 5xx, lost connection) within this call, with
+   * exponential backoff and full jitter, never sooner than the PSP's Retry-After. Only for requests
+   * that are safe to repeat (reads, or writes the PSP de-duplicates by idempotency key). A Retry-After
+   * longer than `maxRetryAfterMs` (default 10 s) is not waited out here: the error goes to the caller,
+   * whose schedule comes back later. Default: no retries.
+   */
+  retry?: { attempts: number; baseDelayMs?: number; maxRetryAfterMs?: number };
 }
 
 /** `Retry-After` as milliseconds: either delay-seconds or an HTTP date. */
@@ -27,6 +36,22 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * caller must treat them as an unknown outcome); other 4xx → InvalidRequestError (not retried).
  */
 export async function pspRequest(url: string | URL, options: PspRequestOptions = {}): Promise<unknown> {
+  const { retry, ...once } = options;
+  const attempts = retry?.attempts ?? 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requestOnce(url, once);
+    } catch (error) {
+      if (attempt >= attempts || !isRetryable(error)) throw error;
+      const retryAfter = error instanceof UpstreamRateLimitError ? (error.retryAfterMs ?? 0) : 0;
+      if (retryAfter > (retry?.maxRetryAfterMs ?? 10_000)) throw error;
+      const backoff = (retry?.baseDelayMs ?? 100) * 2 ** attempt * Math.random();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(backoff, retryAfter)));
+    }
+  }
+}
+
+async function requestOnce(url: string | URL, options: PspRequestOptions): Promise<unknown> {
   const { timeoutMs = 30_000, ...init } = options;
   let response: Response;
   try {
