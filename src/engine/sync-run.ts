@@ -4,6 +4,7 @@ import type {
   Connector,
   FetchNextRequest,
   FetchNextResponse,
+  SkippedRecord,
   TaskNode,
   TaskType,
 } from '../connectors/sdk/contract.js';
@@ -147,6 +148,7 @@ async function pageThrough(
   const seen = state === undefined && run.node.children.length > 0 ? new Set<string>() : undefined;
   let pending: unknown[] = [];
   let pendingDeletes: string[] = [];
+  let pendingSkipped: SkippedRecord[] = [];
   let pendingPages = 0;
   let pendingSince = 0;
   for (;;) {
@@ -164,6 +166,7 @@ async function pageThrough(
     if (pendingPages === 0) pendingSince = Date.now();
     pending = pending.concat(response.items);
     if (response.paymentsToDelete) pendingDeletes = pendingDeletes.concat(response.paymentsToDelete);
+    if (response.skipped) pendingSkipped = pendingSkipped.concat(response.skipped);
     pendingPages += 1;
     state = response.newState;
     const last = !response.hasMore;
@@ -175,7 +178,12 @@ async function pageThrough(
       Date.now() - pendingSince >= COMMIT_INTERVAL_MS;
     if (!due) continue;
 
-    const writes = { ...mapPage(run.connector, run.node.type, pending), paymentsToDelete: pendingDeletes };
+    const mapped = mapPage(run.connector, run.node.type, pending);
+    const writes = {
+      ...mapped,
+      paymentsToDelete: pendingDeletes,
+      skipped: pendingSkipped.concat(mapped.skipped),
+    };
     for (const skipped of writes.skipped) logger.warn(skipped, 'skipped an invalid PSP record');
     recordsSkipped.inc({ provider: leased.provider, task: run.node.type }, writes.skipped.length);
     for (const child of writes.children) seen?.add(child.id);
@@ -200,6 +208,7 @@ async function pageThrough(
     if (finish) return;
     pending = [];
     pendingDeletes = [];
+    pendingSkipped = [];
     pendingPages = 0;
   }
 }

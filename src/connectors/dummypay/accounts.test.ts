@@ -88,7 +88,7 @@ describe('fetchNextAccounts', () => {
   it('ends the pass with an empty page when the file shrank below the saved cursor', async () => {
     await writeFile(join(dir, 'accounts.json'), JSON.stringify(accountRecords(2)));
     const page = await fetchAccounts({ next: 20 }, 5);
-    expect(page).toEqual({ items: [], hasMore: false, newState: null });
+    expect(page).toEqual({ items: [], skipped: [], hasMore: false, newState: null });
   });
 
   it('maps a record to a PspAccount and keeps the record itself as raw', async () => {
@@ -124,6 +124,7 @@ describe('fetchNextAccounts', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ record: { id: 'acc-1' }, file: 'accounts.json' });
     expect(String(warnings[0]?.reason)).toContain('NOTACURRENCY');
+    expect(page.skipped).toEqual([{ reference: 'acc-1', reason: 'unknown currency "NOTACURRENCY"' }]);
   });
 
   it('leaves out an account whose opening date is not an RFC 3339 timestamp', async () => {
@@ -136,7 +137,12 @@ describe('fetchNextAccounts', () => {
   });
 
   it('treats a missing accounts.json as no accounts', async () => {
-    expect(await fetchAccounts(undefined, 25)).toEqual({ items: [], hasMore: false, newState: null });
+    expect(await fetchAccounts(undefined, 25)).toEqual({
+      items: [],
+      skipped: [],
+      hasMore: false,
+      newState: null,
+    });
   });
 
   it('rejects malformed JSON with an InvalidRequestError naming the file', async () => {

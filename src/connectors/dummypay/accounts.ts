@@ -12,13 +12,13 @@ export async function fetchNextAccounts(
   request: FetchNextRequest,
 ): Promise<FetchNextResponse<PspAccount>> {
   const page = takePage(await client.listAccounts(), request.state, request.pageSize);
-  const items = mapEntries(
+  const { items, skipped } = mapEntries(
     page.entries,
     (record, raw) => toPspAccount({ ...record, createdAt: record.opening_date }, raw),
     logger,
     ACCOUNTS_FILE,
   );
-  return { items, newState: page.newState, hasMore: page.hasMore };
+  return { items, skipped, newState: page.newState, hasMore: page.hasMore };
 }
 
 /** Accounts and external accounts share one shape; only the name of their date field differs. */

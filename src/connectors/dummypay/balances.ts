@@ -25,9 +25,14 @@ export async function fetchNextBalances(
   const entries = (await client.listBalances()).filter(
     (entry) => entry.record.account_id === accountReference,
   );
-  const items = mapEntries(entries, (record) => toPspBalance(record, createdAt), logger, BALANCES_FILE);
+  const { items, skipped } = mapEntries(
+    entries,
+    (record) => toPspBalance(record, createdAt),
+    logger,
+    BALANCES_FILE,
+  );
   // The whole list for one account fits in a single answer, so there is nothing to page and no state.
-  return { items, newState: {}, hasMore: false };
+  return { items, skipped, newState: {}, hasMore: false };
 }
 
 function parentAccountReference(fromPayload: FromPayload): string {

@@ -12,11 +12,11 @@ export async function fetchNextExternalAccounts(
   request: FetchNextRequest,
 ): Promise<FetchNextResponse<PspAccount>> {
   const page = takePage(await client.listExternalAccounts(), request.state, request.pageSize);
-  const items = mapEntries(
+  const { items, skipped } = mapEntries(
     page.entries,
     (record, raw) => toPspAccount({ ...record, createdAt: record.created_at }, raw),
     logger,
     EXTERNAL_ACCOUNTS_FILE,
   );
-  return { items, newState: page.newState, hasMore: page.hasMore };
+  return { items, skipped, newState: page.newState, hasMore: page.hasMore };
 }

@@ -2,6 +2,7 @@
 // and left out so that the rest of its page still goes through.
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { SkippedRecord } from '../sdk/contract.js';
 import type { FileEntry } from './client.js';
 
 export type Mapped<T> = { item: T } | { skip: string };
@@ -11,14 +12,22 @@ export function mapEntries<R, T>(
   map: (record: R, raw: unknown) => Mapped<T>,
   logger: Logger,
   file: string,
-): T[] {
+): { items: T[]; skipped: SkippedRecord[] } {
   const items: T[] = [];
-  for (const { record, raw } of entries) {
+  const skipped: SkippedRecord[] = [];
+  entries.forEach(({ record, raw }, index) => {
     const mapped = map(record, raw);
-    if ('item' in mapped) items.push(mapped.item);
-    else logger.warn({ record: raw, file, reason: mapped.skip }, 'dummypay: skipping a record it cannot map');
-  }
-  return items;
+    if ('item' in mapped) {
+      items.push(mapped.item);
+      return;
+    }
+    logger.warn({ record: raw, file, reason: mapped.skip }, 'dummypay: skipping a record it cannot map');
+    const id =
+      (raw as { id?: unknown; reference?: unknown } | null)?.id ??
+      (raw as { reference?: unknown })?.reference;
+    skipped.push({ reference: typeof id === 'string' ? id : `${file}[${index}]`, reason: mapped.skip });
+  });
+  return { items, skipped };
 }
 
 const rfc3339 = z.iso.datetime({ offset: true });

@@ -140,7 +140,12 @@ describe('fetchNextPayments', () => {
   });
 
   it('treats a missing payments.json as no payments', async () => {
-    expect(await fetchPayments(undefined)).toEqual({ items: [], hasMore: false, newState: null });
+    expect(await fetchPayments(undefined)).toEqual({
+      items: [],
+      skipped: [],
+      hasMore: false,
+      newState: null,
+    });
   });
 
   it('rejects a payments.json that is not an array with an InvalidRequestError naming it', async () => {

@@ -16,8 +16,8 @@ export async function fetchNextPayments(
   request: FetchNextRequest,
 ): Promise<FetchNextResponse<PspPayment>> {
   const page = takePage(await client.listPayments(), request.state, request.pageSize);
-  const items = mapEntries(page.entries, toPspPayment, logger, PAYMENTS_FILE);
-  return { items, newState: page.newState, hasMore: page.hasMore };
+  const { items, skipped } = mapEntries(page.entries, toPspPayment, logger, PAYMENTS_FILE);
+  return { items, skipped, newState: page.newState, hasMore: page.hasMore };
 }
 
 function toPspPayment(record: PaymentRecord, raw: unknown): Mapped<PspPayment> {

@@ -114,6 +114,18 @@ export interface FetchNextResponse<T> {
   hasMore: boolean;
   /** FETCH_PAYMENTS only: references of payments the PSP deleted; they are removed (DELETED_PAYMENT). */
   paymentsToDelete?: string[];
+  /**
+   * Records of this page the connector could not map (a missing required field, say). They are left
+   * out, and the engine reports them on the run and in a metric, as it does for items that fail its
+   * own validation; the cursor still moves past them.
+   */
+  skipped?: SkippedRecord[];
+}
+
+export interface SkippedRecord {
+  /** The PSP's id of the record, or a position when it has none. */
+  reference: string;
+  reason: string;
 }
 
 export interface InstallResponse {
