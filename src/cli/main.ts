@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `paybridge` command: start (API and worker), serve (API only), worker (jobs only) and migrate.
+// The `paybridge` command: start (API and worker), serve (API only), worker (jobs only), migrate and the mock-psp simulator.
 import { Command } from 'commander';
 import { createLogger, type Roles, startPaybridge } from '../app.js';
+import { startMockPsp } from '../mock-psp/server.js';
 import { readSettings } from '../settings.js';
 import { openDatabase } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
@@ -46,6 +47,29 @@ program
     const applied = await migrate(database.db);
     await database.close();
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+  });
+
+program
+  .command('mock-psp')
+  .description('run the Generic PSP simulator (contract, admin API and browser panel)')
+  .option('--port <port>', 'port to listen on (0 picks a free one)', '8090')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--data-file <path>', 'JSON file to load the data from and save it to')
+  .action(async (options: { port: string; host: string; dataFile?: string }) => {
+    const port = Number(options.port);
+    if (!/^\d+$/.test(options.port) || port > 65535) throw new Error(`invalid --port: ${options.port}`);
+    const logger = createLogger({ logLevel: process.env.LOG_LEVEL ?? 'warn' });
+    const psp = await startMockPsp({ port, host: options.host, dataFile: options.dataFile, logger });
+    console.log(`mock PSP listening on ${psp.url}`);
+    let stopping = false;
+    const shutdown = async () => {
+      if (stopping) return;
+      stopping = true;
+      await psp.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown());
+    process.on('SIGTERM', () => void shutdown());
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
