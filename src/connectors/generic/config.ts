@@ -1,0 +1,13 @@
+// Install-time config of the Generic connector: where the integration service lives and its API key.
+import { z } from 'zod';
+import { secret } from '../sdk/registry.js';
+
+export const genericConfig = z.object({
+  apiKey: secret(z.string({ error: 'apiKey is required' }).min(1, { error: 'apiKey is required' })),
+  endpoint: z.url({
+    protocol: /^https?$/,
+    error: 'endpoint must be an http:// or https:// URL',
+  }),
+});
+
+export type GenericConfig = z.infer<typeof genericConfig>;

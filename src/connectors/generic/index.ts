@@ -1,0 +1,22 @@
+// Registers the Generic connector: any PSP, through an integration service that speaks the Generic contract.
+import { registerConnector } from '../sdk/registry.js';
+import { genericConfig } from './config.js';
+import { GenericConnector } from './connector.js';
+
+registerConnector({
+  provider: 'generic',
+  capabilities: [
+    'FETCH_ACCOUNTS',
+    'FETCH_BALANCES',
+    'FETCH_EXTERNAL_ACCOUNTS',
+    'FETCH_PAYMENTS',
+    'CREATE_TRANSFER',
+    'CREATE_PAYOUT',
+    'ALLOW_FORMANCE_ACCOUNT_CREATION',
+    'ALLOW_FORMANCE_PAYMENT_CREATION',
+  ],
+  config: genericConfig,
+  // The contract's own default; services may answer with smaller pages, which the listing tolerates.
+  pageSize: 100,
+  create: (config) => new GenericConnector(config),
+});
