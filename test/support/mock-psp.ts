@@ -3,22 +3,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseJson, stringifyJson } from '../../src/domain/json.js';
+import type { AdminTransaction } from '../../src/mock-psp/harness.js';
 
-export interface SimTransaction {
-  id: string;
-  relatedTransactionID?: string;
-  createdAt: string;
-  updatedAt: string;
-  currency: string;
-  scheme?: string;
-  type: string;
-  status: string;
-  amount: string;
-  sourceAccountID?: string;
-  destinationAccountID?: string;
-  metadata: Record<string, string>;
-  actions: string[];
-}
+/** A transaction as the admin API lists it: the contract's shape plus the lifecycle steps allowed now. */
+export type SimTransaction = AdminTransaction;
 
 export interface SimAccount {
   id: string;

@@ -36,15 +36,10 @@ const optionalText = z
   .nullish()
   .transform((v) => (v === null || v === undefined || v === '' ? undefined : v));
 
+// Accounts and beneficiaries differ only in the field that names them (`accountName`, `ownerName`).
 const accountRecord = z.object({
   id: z.string().min(1),
   accountName: z.string().nullish(),
-  createdAt: timestamp,
-  metadata,
-});
-
-const beneficiaryRecord = z.object({
-  id: z.string().min(1),
   ownerName: z.string().nullish(),
   createdAt: timestamp,
   metadata,
@@ -84,7 +79,8 @@ export const movementResponse = z.object({
   metadata,
 });
 
-function problem(error: z.ZodError): string {
+/** A zod error as one line naming each field: what a skipped record is reported with. */
+export function describeProblem(error: z.ZodError): string {
   return error.issues
     .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
     .join('; ');
@@ -112,9 +108,9 @@ function toScheme(scheme: string | undefined): PaymentScheme {
   return PAYMENT_SCHEMES.find((s) => s === scheme) ?? 'OTHER';
 }
 
-export function toAccount(raw: unknown): Mapped<PspAccount> {
+function toPspAccount(raw: unknown, nameField: 'accountName' | 'ownerName'): Mapped<PspAccount> {
   const parsed = accountRecord.safeParse(raw);
-  if (!parsed.success) return { skip: problem(parsed.error) };
+  if (!parsed.success) return { skip: describeProblem(parsed.error) };
   const r = parsed.data;
   const account: PspAccount = {
     reference: r.id,
@@ -122,27 +118,20 @@ export function toAccount(raw: unknown): Mapped<PspAccount> {
     metadata: r.metadata,
     raw,
   };
-  if (r.accountName) account.name = r.accountName;
+  const name = r[nameField];
+  if (name) account.name = name;
   return { item: account };
 }
 
-export function toBeneficiary(raw: unknown): Mapped<PspAccount> {
-  const parsed = beneficiaryRecord.safeParse(raw);
-  if (!parsed.success) return { skip: problem(parsed.error) };
-  const r = parsed.data;
-  const account: PspAccount = {
-    reference: r.id,
-    createdAt: new Date(r.createdAt),
-    metadata: r.metadata,
-    raw,
-  };
-  if (r.ownerName) account.name = r.ownerName;
-  return { item: account };
-}
+/** An account (`GET /accounts`): an internal account. */
+export const toAccount = (raw: unknown) => toPspAccount(raw, 'accountName');
+
+/** A beneficiary (`GET /beneficiaries`): an external account. */
+export const toBeneficiary = (raw: unknown) => toPspAccount(raw, 'ownerName');
 
 export function toPayment(raw: unknown): Mapped<PspPayment> {
   const parsed = transactionRecord.safeParse(raw);
-  if (!parsed.success) return { skip: problem(parsed.error) };
+  if (!parsed.success) return { skip: describeProblem(parsed.error) };
   const r = parsed.data;
   const amount = BigInt(r.amount);
   if (amount < 0n) return { skip: `amount: ${amount} is negative` };
@@ -168,12 +157,8 @@ export function toPayment(raw: unknown): Mapped<PspPayment> {
 
 export function toBalance(raw: unknown, accountReference: string, at: Date): Mapped<PspBalance> {
   const parsed = balanceEntry.safeParse(raw);
-  if (!parsed.success) return { skip: problem(parsed.error) };
+  if (!parsed.success) return { skip: describeProblem(parsed.error) };
   const asset = toAsset(parsed.data.currency);
   if (!asset) return { skip: `currency: "${parsed.data.currency}" is not an asset` };
   return { item: { accountReference, createdAt: at, amount: BigInt(parsed.data.amount), asset } };
-}
-
-export function describeProblem(error: z.ZodError): string {
-  return problem(error);
 }
