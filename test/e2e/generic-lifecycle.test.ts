@@ -7,7 +7,7 @@ import { paymentIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { type MockPsp, startMockPsp } from '../../src/mock-psp/server.js';
 import { MockPspTenant, type SimTransaction } from '../support/mock-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
-import { present } from './sdk-helpers.js';
+import { present, rawGet } from './sdk-helpers.js';
 
 let psp: MockPsp;
 let service: TestService;
@@ -166,5 +166,38 @@ describe('lifecycle steps in the simulator', () => {
       20_000,
       'balances to match the simulator',
     );
+  });
+});
+
+describe('installing the Generic connector', () => {
+  // The SDK checks required fields itself, so a config it would refuse is sent over plain HTTP.
+  const install = async (config: Record<string, unknown>) => {
+    const response = await fetch(`${service.url}/api/payments/v3/connectors/install/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'broken', ...config }),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { errorCode: string; errorMessage: string },
+    };
+  };
+
+  it('refuses a config without an API key or with an endpoint that is not an http(s) URL, naming the field', async () => {
+    const noKey = await install({ endpoint: psp.url });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.errorMessage).toContain('apiKey is required');
+    const ftp = await install({ apiKey: 'k', endpoint: 'ftp://psp.example' });
+    expect(ftp.status).toBe(400);
+    expect(ftp.body.errorMessage).toContain('endpoint must be an http:// or https:// URL');
+    expect([noKey.body.errorCode, ftp.body.errorCode]).toEqual(['VALIDATION', 'VALIDATION']);
+  });
+
+  it('never returns the API key: the config comes back masked', async () => {
+    const { status, body } = await rawGet(service.url, `/connectors/${connectorID}/config`);
+    expect(status).toBe(200);
+    const config = (body as { data: Record<string, unknown> }).data;
+    expect(config.endpoint).toBe(psp.url);
+    expect(config.apiKey).toBe('********');
   });
 });
