@@ -96,7 +96,11 @@ export interface FromPayload {
 export interface FetchNextRequest {
   /** The parent item, for child tasks; undefined for root tasks. */
   fromPayload?: FromPayload;
-  /** The `newState` this task returned last time; undefined on the first call. */
+  /**
+   * The `newState` this task returned last time; undefined on the first call. Within one run it is the
+   * very object the previous call returned (a run never goes back to an older state), so a connector may
+   * update a large state in place; at the start of a run it is read from the database.
+   */
   state: unknown;
   pageSize: number;
   /** The node's name (lets one FETCH_OTHERS implementation serve several nodes). */
