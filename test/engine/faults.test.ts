@@ -24,6 +24,9 @@ const pageSchema = z.object({
   hasMore: z.boolean(),
   deleted: z.array(z.string()).optional(),
 });
+/** Every newState HttpPsp returned, and every state it was handed: to check what the engine passes back. */
+const returnedStates = new WeakSet<object>();
+const receivedStates: unknown[] = [];
 class HttpPsp extends BaseConnector {
   constructor(private readonly baseUrl: string) {
     super();
@@ -34,6 +37,7 @@ class HttpPsp extends BaseConnector {
     };
   }
   override async fetchNextPayments(request: FetchNextRequest): Promise<FetchNextResponse<PspPayment>> {
+    receivedStates.push(request.state);
     const offset = (request.state as { offset?: number } | undefined)?.offset ?? 0;
     const body = pageSchema.parse(
       await pspRequest(`${this.baseUrl}/payments?offset=${offset}`, { timeoutMs: 300 }),
@@ -49,7 +53,11 @@ class HttpPsp extends BaseConnector {
         status: 'SUCCEEDED',
         raw: p,
       })),
-      newState: { offset: offset + body.data.length },
+      newState: (() => {
+        const state = { offset: offset + body.data.length };
+        returnedStates.add(state);
+        return state;
+      })(),
       hasMore: body.hasMore,
       paymentsToDelete: body.deleted,
     };
@@ -184,6 +192,20 @@ describe('a failing PSP', () => {
       .executeTakeFirstOrThrow();
     expect(schedule.paused_at).not.toBeNull();
     expect(schedule.paused_reason).toContain('answered 503');
+  });
+
+  it('hands each newState back to the connector as the very object it returned, within a run', async () => {
+    const id = await install();
+    script = [
+      page([{ id: 'same-1', amount: 1, currency: 'EUR/2' }], true),
+      page([{ id: 'same-2', amount: 2, currency: 'EUR/2' }], true),
+      page([], false),
+    ];
+    receivedStates.length = 0;
+    await runSchedule(deps, scheduleId(id, 'payments', ''));
+    expect(receivedStates).toHaveLength(3);
+    expect(receivedStates[0]).toBeUndefined();
+    expect(receivedStates.slice(1).every((state) => returnedStates.has(state as object))).toBe(true);
   });
 
   it('does not pause a schedule whose failing runs still move its cursor forward', async () => {
