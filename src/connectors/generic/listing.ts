@@ -216,7 +216,7 @@ export async function fetchIncremental<T>(
   rows.forEach((raw, index) => {
     const placed = positionOf(raw, sortKey);
     if (typeof placed !== 'string') positioned.push(placed);
-    else if (cursor.step === 'read') {
+    else if (cursor.step !== 'check') {
       skipped.push({ reference: referenceOf(raw, listing, cursor.page, index), reason: placed });
     }
   });
