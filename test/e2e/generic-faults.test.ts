@@ -1,9 +1,11 @@
 // End to end through the official Formance SDK: the Generic connector ingests 10 000 transactions (many
-// sharing one timestamp) from the simulator at page sizes 1, 7 and 100, with every one of the
-// simulator's fault modes on at once, and what the v3 API lists equals the simulator's data exactly,
-// without duplicates. (Each fault mode on its own is covered at the connector level, in
-// src/connectors/generic/connector.test.ts; together they also interact: a server that ignores filters
-// AND answers short pages AND fails 5% of requests.)
+// sharing one timestamp) from the simulator, and what the v3 API lists equals the simulator's data
+// exactly, without duplicates:
+// - with every fault mode on at once (a service that ignores filters AND rounds them AND answers short
+//   pages AND fails 3% of requests, slowly, under a rate limit) at page sizes 1, 7 and 100;
+// - with each fault mode on its own at page size 100. (Each alone at page sizes 1, 7 and 100 runs at the
+//   connector level, in src/connectors/generic/connector.test.ts: 10 000 requests per connector is what
+//   page size 1 costs, and six of those here would double this suite's time.)
 import { SDK } from '@formance/formance-sdk';
 import type { V3Account, V3Payment } from '@formance/formance-sdk/sdk/models/payments/index.js';
 import { sql } from 'kysely';
@@ -13,7 +15,6 @@ import { eventually, startTestService, type TestService } from '../support/servi
 import { collectPages, present } from './sdk-helpers.js';
 
 const TRANSACTIONS = 10_000;
-const PAGE_SIZES = [1, 7, 100];
 const ALL_FAULTS: SimFaults = {
   latencyMs: 1,
   errorRate: 0.03,
@@ -23,35 +24,51 @@ const ALL_FAULTS: SimFaults = {
   secondPrecisionFilters: true,
   maxPageSize: 5,
 };
+const TENANTS: { name: string; faults: SimFaults; pageSizes: number[] }[] = [
+  { name: 'all-faults', faults: ALL_FAULTS, pageSizes: [1, 7, 100] },
+  { name: 'latency', faults: { latencyMs: 5 }, pageSizes: [100] },
+  { name: 'errors', faults: { errorRate: 0.2 }, pageSizes: [100] },
+  {
+    name: 'rate-limit',
+    faults: { rateLimit: { requestsPerSecond: 3, retryAfterSeconds: 1 } },
+    pageSizes: [100],
+  },
+  { name: 'ignore-filters', faults: { ignoreFilters: true }, pageSizes: [100] },
+  { name: 'second-precision', faults: { secondPrecisionFilters: true }, pageSizes: [100] },
+  { name: 'short-pages', faults: { maxPageSize: 30 }, pageSizes: [100] },
+];
 const TYPES: Record<string, string> = { PAYIN: 'PAY-IN', PAYOUT: 'PAYOUT', TRANSFER: 'TRANSFER' };
 
 let psp: { url: string; stop(): Promise<void> };
 let service: TestService;
 let sdk: SDK;
-const connectors: { pageSize: number; id: string; tenant: MockPspTenant }[] = [];
+const connectors: { fault: string; pageSize: number; id: string; tenant: MockPspTenant }[] = [];
 
 beforeAll(async () => {
   // Its own process: one event loop for the simulator and Paybridge would measure neither.
   psp = await spawnMockPsp();
   service = await startTestService();
   sdk = new SDK({ serverURL: service.url });
-  const tenant = new MockPspTenant(psp.url, 'e2e-all-faults');
-  await tenant.generate(TRANSACTIONS, { clusterSize: 25 });
-  await tenant.setFaults(ALL_FAULTS);
-  for (const pageSize of PAGE_SIZES) {
-    const installed = await sdk.payments.v3.installConnector({
-      connector: 'generic',
-      v3ConnectorConfig: {
-        provider: 'Generic',
-        name: `generic-faults-${pageSize}`,
-        apiKey: tenant.apiKey,
-        endpoint: psp.url,
-        pageSize,
-        // Long enough that a service ignoring filters is not re-read end to end while the test waits.
-        pollingPeriod: '10m',
-      },
-    });
-    connectors.push({ pageSize, id: present(installed.v3InstallConnectorResponse, 'install').data, tenant });
+  for (const { name: fault, faults, pageSizes } of TENANTS) {
+    const tenant = new MockPspTenant(psp.url, `e2e-${fault}`);
+    await tenant.generate(TRANSACTIONS, { clusterSize: 25 });
+    await tenant.setFaults(faults);
+    for (const pageSize of pageSizes) {
+      const installed = await sdk.payments.v3.installConnector({
+        connector: 'generic',
+        v3ConnectorConfig: {
+          provider: 'Generic',
+          name: `generic-${fault}-${pageSize}`,
+          apiKey: tenant.apiKey,
+          endpoint: psp.url,
+          pageSize,
+          // Long enough that a service ignoring filters is not re-read end to end while the test waits.
+          pollingPeriod: '10m',
+        },
+      });
+      const id = present(installed.v3InstallConnectorResponse, 'install').data;
+      connectors.push({ fault, pageSize, id, tenant });
+    }
   }
 }, 120_000);
 
@@ -103,7 +120,7 @@ const listAccounts = (connectorID: string) =>
   );
 
 describe('the Generic connector under service faults', () => {
-  it('ingests every transaction exactly once at page sizes 1, 7 and 100', async () => {
+  it('ingests every transaction exactly once, with all faults at page sizes 1, 7 and 100 and each alone', async () => {
     await eventually(
       async () => {
         const counts = await Promise.all(connectors.map((c) => paymentCount(c.id)));
@@ -113,16 +130,16 @@ describe('the Generic connector under service faults', () => {
       'every connector to hold all transactions',
     );
 
-    for (const { pageSize, id, tenant } of connectors) {
+    for (const { fault, pageSize, id, tenant } of connectors) {
       const expected = (await tenant.transactions())
         .map((t) => `${t.id} ${TYPES[t.type]} ${t.status} ${t.amount} ${t.currency}`)
         .sort();
       const listed = (await listPayments(id))
         .map((p) => `${p.reference} ${p.type} ${p.status} ${p.initialAmount} ${p.asset}`)
         .sort();
-      expect(listed.length, `page size ${pageSize}`).toBe(TRANSACTIONS);
+      expect(listed.length, `${fault} at page size ${pageSize}`).toBe(TRANSACTIONS);
       expect(new Set(listed).size).toBe(TRANSACTIONS);
-      expect(listed, `page size ${pageSize}`).toEqual(expected);
+      expect(listed, `${fault} at page size ${pageSize}`).toEqual(expected);
 
       const accounts = (await listAccounts(id)).map((a) => `${a.reference} ${a.type} ${a.name}`).sort();
       const simAccounts = [
@@ -144,8 +161,16 @@ describe('the Generic connector under service faults', () => {
       }
     }
 
-    const stats = await connectors[0]?.tenant.stats();
-    // The faults really happened: errors were injected and filters were ignored (pages from the start).
-    expect(stats?.injectedErrors).toBeGreaterThan(100);
+    const stats = Object.fromEntries(
+      await Promise.all(
+        TENANTS.map(
+          async ({ name }) => [name, await new MockPspTenant(psp.url, `e2e-${name}`).stats()] as const,
+        ),
+      ),
+    );
+    // The faults really happened: errors were injected and requests turned away.
+    expect(stats['all-faults']?.injectedErrors).toBeGreaterThan(100);
+    expect(stats.errors?.injectedErrors).toBeGreaterThan(0);
+    expect(stats['rate-limit']?.rateLimited).toBeGreaterThan(0);
   }, 600_000);
 });
