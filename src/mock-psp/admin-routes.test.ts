@@ -11,7 +11,7 @@ import {
   pspClient,
   type StatsBody,
   type StepResponse,
-} from './harness.js';
+} from '../../test/support/mock-psp-harness.js';
 import { type MockPsp, startMockPsp } from './server.js';
 
 let psp: MockPsp;

@@ -14,7 +14,7 @@ import {
   type InitiationObject,
   type PspClient,
   pspClient,
-} from './harness.js';
+} from '../../test/support/mock-psp-harness.js';
 import { type MockPsp, startMockPsp } from './server.js';
 
 let psp: MockPsp;

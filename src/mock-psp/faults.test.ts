@@ -8,7 +8,7 @@ import {
   type PspClient,
   pspClient,
   type StatsBody,
-} from './harness.js';
+} from '../../test/support/mock-psp-harness.js';
 import { type MockPsp, startMockPsp } from './server.js';
 
 let psp: MockPsp;

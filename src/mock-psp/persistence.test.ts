@@ -11,7 +11,7 @@ import {
   type ContractBeneficiary,
   type InitiationObject,
   pspClient,
-} from './harness.js';
+} from '../../test/support/mock-psp-harness.js';
 import { startMockPsp } from './server.js';
 
 let dir: string;

@@ -3,7 +3,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminAccount, type ContractAccount, type ErrorBody, pspClient } from './harness.js';
+import {
+  type AdminAccount,
+  type ContractAccount,
+  type ErrorBody,
+  pspClient,
+} from '../../test/support/mock-psp-harness.js';
 import { type MockPsp, startMockPsp } from './server.js';
 
 let psp: MockPsp;

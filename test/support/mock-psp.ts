@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseJson, stringifyJson } from '../../src/domain/json.js';
-import type { AdminTransaction } from '../../src/mock-psp/harness.js';
+import type { AdminTransaction } from './mock-psp-harness.js';
 
 /** A transaction as the admin API lists it: the contract's shape plus the lifecycle steps allowed now. */
 export type SimTransaction = AdminTransaction;
