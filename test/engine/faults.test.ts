@@ -43,16 +43,22 @@ class HttpPsp extends BaseConnector {
       await pspRequest(`${this.baseUrl}/payments?offset=${offset}`, { timeoutMs: 300 }),
     );
     return {
-      items: body.data.map((p) => ({
-        reference: p.id,
-        createdAt: new Date('2024-01-01T00:00:00Z'),
-        type: 'PAY-IN',
-        amount: BigInt(p.amount),
-        asset: p.currency,
-        scheme: 'OTHER',
-        status: 'SUCCEEDED',
-        raw: p,
-      })),
+      // The connector itself leaves out records it cannot map (here: no currency) and reports them.
+      skipped: body.data
+        .filter((p) => p.currency === '')
+        .map((p) => ({ reference: p.id, reason: 'no currency' })),
+      items: body.data
+        .filter((p) => p.currency !== '')
+        .map((p) => ({
+          reference: p.id,
+          createdAt: new Date('2024-01-01T00:00:00Z'),
+          type: 'PAY-IN',
+          amount: BigInt(p.amount),
+          asset: p.currency,
+          scheme: 'OTHER',
+          status: 'SUCCEEDED',
+          raw: p,
+        })),
       newState: (() => {
         const state = { offset: offset + body.data.length };
         returnedStates.add(state);
@@ -177,6 +183,19 @@ describe('a failing PSP', () => {
       { reference: 'good-1', amount: '100' },
       { reference: 'good-2', amount: '18446744073709551615' },
     ]);
+  });
+
+  it('counts the records a connector leaves out on the run, beside those the engine refuses', async () => {
+    const id = await install();
+    script = [
+      page([
+        { id: 'kept', amount: 1, currency: 'EUR/2' },
+        { id: 'unmappable', amount: 2, currency: '' },
+        { id: 'invalid', amount: 3, currency: 'not a currency' },
+      ]),
+    ];
+    await runSchedule(deps, scheduleId(id, 'payments', ''));
+    expect(await lastRun(id)).toEqual({ error: null, items: 1, skipped: 2 });
   });
 
   it('pauses the schedule after three failures in a row', async () => {
