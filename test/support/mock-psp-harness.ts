@@ -1,4 +1,4 @@
-// A small JSON client for a running simulator (one API key per client) and the response shapes it reads: for the simulator's own tests.
+// A small JSON client for a running simulator (one API key per client) and the response shapes it reads.
 
 export interface PspResponse<T = unknown> {
   status: number;

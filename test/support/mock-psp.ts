@@ -2,8 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { parseJson, stringifyJson } from '../../src/domain/json.js';
-import type { AdminTransaction } from './mock-psp-harness.js';
+import { type AdminTransaction, type PspClient, pspClient } from './mock-psp-harness.js';
 
 /** A transaction as the admin API lists it: the contract's shape plus the lifecycle steps allowed now. */
 export type SimTransaction = AdminTransaction;
@@ -40,24 +39,23 @@ export interface SimStats {
   rateLimited: number;
 }
 
+/** The admin API of one tenant, typed; any answer that is not a success throws. */
 export class MockPspTenant {
+  private readonly client: PspClient;
+
   constructor(
     readonly url: string,
     readonly apiKey: string,
-  ) {}
+  ) {
+    this.client = pspClient(url, apiKey);
+  }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.apiKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: stringifyJson(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return (text === '' ? undefined : parseJson(text)) as T;
+    const response = await this.client.request<T>(method, path, body);
+    if (response.status >= 400) {
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    }
+    return response.body;
   }
 
   createAccount(input: {
