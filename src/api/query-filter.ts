@@ -17,6 +17,8 @@ export interface FilterKey {
   value?: 'text' | 'numeric' | 'boolean';
   /** Rewrites a checked value before it is bound (e.g. lower-casing a provider). */
   transform?: (value: FilterValue) => FilterValue;
+  /** For a key that is not a column of the row (a membership, say): the condition `$match` becomes. */
+  matches?: (value: FilterValue) => RawBuilder<SqlBool>;
 }
 
 export type FilterKeys = Record<string, FilterKey>;
@@ -137,6 +139,7 @@ function compileLeaf(
   let value = checkValue(key, raw, definition.value ?? 'text');
   if (definition.transform) value = definition.transform(value);
 
+  if (definition.matches) return definition.matches(value);
   const column = sql.ref(definition.column);
   const bound = definition.value === 'numeric' ? sql`${String(value)}::numeric` : sql`${value}`;
   const comparator = operator === '$match' ? '=' : COMPARISONS[operator];
@@ -205,6 +208,20 @@ export const connectorFilterSpec: FilterSpec = {
     provider: { column: 'connectors.provider', ops: 'compare', transform: lowerCase },
     name: compareText('connectors.name'),
     id: compareText('connectors.id'),
+  },
+};
+
+/** GET /v3/pools. `account_id` finds the pools an account belongs to (static pools). */
+export const poolFilterSpec: FilterSpec = {
+  keys: {
+    name: matchText('pools.name'),
+    id: matchText('pools.id'),
+    account_id: {
+      column: 'pools.id',
+      ops: 'match',
+      matches: (accountId) =>
+        sql<SqlBool>`pools.id IN (SELECT pool_id FROM pool_accounts WHERE account_id = ${accountId})`,
+    },
   },
 };
 

@@ -1,5 +1,5 @@
 // Event types and payloads (Formance's names and fields), with deterministic ids so replays never duplicate.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { canonicalJson, connectorIdCodec } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
 import { toAmount } from '../domain/money.js';
@@ -13,6 +13,8 @@ export const EVENT_TYPES = [
   'SAVED_PAYMENT',
   'DELETED_PAYMENT',
   'CONNECTOR_RESET',
+  'SAVED_POOL',
+  'DELETED_POOL',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -143,5 +145,37 @@ export function deletedPayment(paymentId: string, connectorId: string): OutboxEv
     entityId: paymentId,
     type: 'DELETED_PAYMENT',
     payload: { id: paymentId },
+  };
+}
+
+/**
+ * A pool was created or changed (its query, or its accounts). Each change is a user's request, never a
+ * replay, so each gets its own id: adding an account, removing it and adding it again is three events.
+ */
+export function savedPool(pool: {
+  id: string;
+  name: string;
+  createdAt: string;
+  type: string;
+  query: unknown;
+  accountIDs: string[];
+}): OutboxEvent {
+  const payload = { ...pool, query: pool.query ?? undefined };
+  return {
+    id: eventId('SAVED_POOL', pool.id, randomUUID()),
+    connectorId: null,
+    entityId: pool.id,
+    type: 'SAVED_POOL',
+    payload,
+  };
+}
+
+export function deletedPool(poolId: string): OutboxEvent {
+  return {
+    id: eventId('DELETED_POOL', poolId, ''),
+    connectorId: null,
+    entityId: poolId,
+    type: 'DELETED_POOL',
+    payload: { createdAt: new Date().toISOString(), id: poolId },
   };
 }

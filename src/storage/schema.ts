@@ -146,6 +146,20 @@ export interface OutboxEventsTable {
   sent_at: Timestamp | null;
 }
 
+export interface PoolsTable {
+  id: string;
+  name: string;
+  created_at: TimestampDefault;
+  type: string;
+  query: Json | null;
+  sort_id: Generated<string>;
+}
+
+export interface PoolAccountsTable {
+  pool_id: string;
+  account_id: string;
+}
+
 export interface Database {
   connectors: ConnectorsTable;
   schedules: SchedulesTable;
@@ -156,4 +170,6 @@ export interface Database {
   payments: PaymentsTable;
   payment_adjustments: PaymentAdjustmentsTable;
   outbox_events: OutboxEventsTable;
+  pools: PoolsTable;
+  pool_accounts: PoolAccountsTable;
 }

@@ -4,6 +4,7 @@ import { accountRoutes } from './accounts.js';
 import type { V3Options } from './common.js';
 import { connectorRoutes } from './connectors.js';
 import { paymentRoutes } from './payments.js';
+import { poolRoutes } from './pools.js';
 import { taskRoutes } from './tasks.js';
 
 export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug, hidden }) => {
@@ -13,4 +14,5 @@ export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug
   await app.register(accountRoutes, options);
   await app.register(paymentRoutes, options);
   await app.register(taskRoutes, options);
+  await app.register(poolRoutes, options);
 };
