@@ -72,7 +72,7 @@ function accountPayload(a: PspAccount) {
   };
 }
 
-function emptyWrites(): PageWrites {
+export function emptyWrites(): PageWrites {
   return {
     accounts: [],
     balances: [],

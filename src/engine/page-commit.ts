@@ -86,7 +86,11 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
  * Writes a page's rows and, in the same transaction, one outbox event per row it actually changed.
  * Returns those events.
  */
-async function storeWrites(trx: Db, connector: ConnectorId, writes: PageWrites): Promise<OutboxEvent[]> {
+export async function storeWrites(
+  trx: Db,
+  connector: ConnectorId,
+  writes: PageWrites,
+): Promise<OutboxEvent[]> {
   const events: OutboxEvent[] = [];
   for (const row of await upsertAccounts(trx, writes.accounts)) events.push(savedAccount(row));
   for (const row of await recordBalances(trx, writes.balances)) events.push(savedBalance(row));

@@ -414,6 +414,8 @@ describe('OpenAPI document', () => {
         '/v3/payments/{paymentID}',
         '/v3/connectors/install/{connector}',
         '/v3/tasks/{taskID}',
+        '/v3/pools/{poolID}/balances/latest',
+        '/v3/payments/{paymentID}/metadata',
       ]),
     );
     expect(paths.some((p) => p.startsWith('/api/payments'))).toBe(false);

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accountIdCodec, InvalidIdError } from '../../domain/ids.js';
+import { createAccount } from '../../engine/direct-entries.js';
 import { accountsQuery } from '../../storage/accounts.js';
 import { balancesQuery } from '../../storage/balances.js';
 import { notFoundError, validationError } from '../errors.js';
@@ -14,6 +15,7 @@ import {
   dataOf,
   errorResponse,
   listQuerystring,
+  notInFuture,
   type V3Options,
 } from './common.js';
 import { presentAccount, presentBalance } from './presenters.js';
@@ -38,6 +40,34 @@ function timeParam(name: string, value: string | undefined): string | undefined 
 export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
   const server = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['accounts'];
+
+  server.post(
+    '/accounts',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        body: S.createAccountBody,
+        response: { 201: dataOf(S.account), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      notInFuture('createdAt', body.createdAt);
+      const id = await createAccount(deps, {
+        reference: body.reference,
+        connectorID: body.connectorID,
+        createdAt: body.createdAt,
+        accountName: body.accountName,
+        type: body.type,
+        ...(body.defaultAsset ? { defaultAsset: body.defaultAsset } : {}),
+        metadata: body.metadata ?? {},
+        raw: { ...body, createdAt: body.createdAt.toISOString() },
+      });
+      const row = await accountsQuery(deps.db).where('accounts.id', '=', id).executeTakeFirstOrThrow();
+      return reply.status(201).send({ data: presentAccount(row) });
+    },
+  );
 
   server.get(
     '/accounts',

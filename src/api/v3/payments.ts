@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { paymentIdCodec } from '../../domain/ids.js';
+import { createPayment, updatePaymentMetadata } from '../../engine/direct-entries.js';
 import { adjustmentsOf, paymentsQuery } from '../../storage/payments.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
@@ -13,6 +14,8 @@ import {
   dataOf,
   errorResponse,
   listQuerystring,
+  noContent,
+  notInFuture,
   type V3Options,
 } from './common.js';
 import { presentPayment } from './presenters.js';
@@ -21,6 +24,69 @@ import * as S from './schemas.js';
 export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
   const server = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['payments'];
+
+  server.post(
+    '/payments',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        body: S.createPaymentBody,
+        response: { 201: dataOf(S.payment), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      notInFuture('createdAt', body.createdAt);
+      body.adjustments.forEach((a, i) => notInFuture(`adjustments.${i}.createdAt`, a.createdAt));
+      const id = await createPayment(deps, {
+        reference: body.reference,
+        connectorID: body.connectorID,
+        createdAt: body.createdAt,
+        type: body.type,
+        ...(body.initialAmount === null || body.initialAmount === undefined
+          ? {}
+          : { initialAmount: body.initialAmount }),
+        amount: body.amount,
+        asset: body.asset,
+        scheme: body.scheme,
+        ...(body.sourceAccountID ? { sourceAccountID: body.sourceAccountID } : {}),
+        ...(body.destinationAccountID ? { destinationAccountID: body.destinationAccountID } : {}),
+        metadata: body.metadata ?? {},
+        adjustments: body.adjustments.map((a) => ({
+          reference: a.reference,
+          createdAt: a.createdAt,
+          status: a.status,
+          amount: a.amount,
+          asset: a.asset,
+          metadata: a.metadata ?? {},
+        })),
+      });
+      // The stored payment, with the status and amount its adjustments give it (Formance echoes the
+      // request with status UNKNOWN instead).
+      const row = await paymentsQuery(deps.db).where('payments.id', '=', id).executeTakeFirstOrThrow();
+      return reply.status(201).send({ data: presentPayment(row, await adjustmentsOf(deps.db, id)) });
+    },
+  );
+
+  server.patch(
+    '/payments/:paymentID/metadata',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: z.object({ paymentID: z.string() }),
+        body: S.paymentMetadataBody,
+        response: { 204: noContent, 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const metadata = 'metadata' in body && typeof body.metadata === 'object' ? body.metadata : body;
+      await updatePaymentMetadata(deps, request.params.paymentID, metadata as Record<string, string>);
+      return reply.status(204).send();
+    },
+  );
 
   server.get(
     '/payments',

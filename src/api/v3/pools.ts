@@ -21,7 +21,7 @@ import {
   staticPoolMembers,
 } from '../../storage/pools.js';
 import type { Db } from '../../storage/db.js';
-import { invalidBodyError, invalidIdError, validationError } from '../errors.js';
+import { invalidIdError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { poolFilterSpec } from '../query-filter.js';
 import {
@@ -32,6 +32,7 @@ import {
   errorResponse,
   listQuerystring,
   noContent,
+  requestBody,
   type V3Options,
 } from './common.js';
 
@@ -59,18 +60,6 @@ const createBody = z.object({
   accountIDs: z.array(z.string()).nullish(),
 });
 const queryBody = z.object({ query: z.record(z.string(), z.unknown()) });
-
-/** A JSON object body, parsed by `schema`: no body is MISSING_OR_INVALID_BODY, a bad field VALIDATION. */
-function bodyOf<T>(schema: z.ZodType<T>, body: unknown): T {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw invalidBodyError('body must be a JSON object');
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  }
-  return parsed.data;
-}
 
 function presentPool(row: PoolRow, members: string[]): z.input<typeof pool> {
   return {
@@ -111,7 +100,7 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
       },
     },
     async (request, reply) => {
-      const body = bodyOf(createBody, request.body);
+      const body = requestBody(createBody, request.body);
       const id = await createPool(db, {
         name: body.name,
         ...(body.query ? { query: body.query } : {}),
@@ -179,7 +168,7 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
       },
     },
     async (request, reply) => {
-      const { query } = bodyOf(queryBody, request.body);
+      const { query } = requestBody(queryBody, request.body);
       await updatePoolQuery(db, poolId(request.params.poolID), query);
       return reply.status(204).send();
     },

@@ -1,7 +1,15 @@
 // Response models of the v3 API, for the OpenAPI document.
 import { z } from 'zod';
 import { CAPABILITIES } from '../../connectors/sdk/capabilities.js';
-import { ACCOUNT_TYPES, PAYMENT_STATUSES, PAYMENT_TYPES, TASK_STATUSES } from '../../domain/enums.js';
+import { isValidAsset } from '../../domain/assets.js';
+import {
+  ACCOUNT_TYPES,
+  PAYMENT_SCHEMES,
+  PAYMENT_STATUSES,
+  PAYMENT_TYPES,
+  TASK_STATUSES,
+} from '../../domain/enums.js';
+import { accountIdCodec, connectorIdCodec } from '../../domain/ids.js';
 import { amount } from './common.js';
 
 const metadata = z.record(z.string(), z.string());
@@ -113,3 +121,60 @@ export const task = z.object({
   createdObjectID: z.string().optional(),
   error: z.string().optional(),
 });
+
+// Request bodies. Integers arrive exact (a number when safe, a bigint beyond 2^53).
+const integer = z.union([z.bigint(), z.number().int()]).transform((value) => BigInt(value));
+const instant = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
+const reference = z.string().min(3).max(1000);
+const asset = z.string().refine(isValidAsset, { error: 'must be an asset such as USD/2' });
+const decodes = (codec: { decode(text: string): unknown }, what: string) =>
+  z.string().refine(
+    (text) => {
+      try {
+        codec.decode(text);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be a ${what} id` },
+  );
+
+export const createAccountBody = z.object({
+  reference,
+  connectorID: decodes(connectorIdCodec, 'connector'),
+  createdAt: instant,
+  accountName: z.string().min(1).max(1000),
+  type: z.enum(['INTERNAL', 'EXTERNAL']),
+  defaultAsset: z.union([z.literal(''), asset]).nullish(),
+  metadata: metadata.nullish(),
+});
+
+export const createPaymentBody = z.object({
+  reference,
+  connectorID: decodes(connectorIdCodec, 'connector'),
+  createdAt: instant,
+  type: z.enum(PAYMENT_TYPES),
+  initialAmount: integer.nullish(),
+  amount: integer,
+  asset,
+  scheme: z.enum(PAYMENT_SCHEMES),
+  sourceAccountID: decodes(accountIdCodec, 'account').nullish(),
+  destinationAccountID: decodes(accountIdCodec, 'account').nullish(),
+  metadata: metadata.nullish(),
+  adjustments: z
+    .array(
+      z.object({
+        reference,
+        createdAt: instant,
+        status: z.enum(PAYMENT_STATUSES),
+        amount: integer,
+        asset,
+        metadata: metadata.nullish(),
+      }),
+    )
+    .min(1, { error: 'a payment needs at least one adjustment' }),
+});
+
+/** The SDK sends `{metadata: {...}}`; Formance's server reads a flat map. Both are accepted. */
+export const paymentMetadataBody = z.union([z.object({ metadata }).strict(), metadata]);
