@@ -211,6 +211,16 @@ export const connectorFilterSpec: FilterSpec = {
   },
 };
 
+/** GET /v3/bank-accounts. */
+export const bankAccountFilterSpec: FilterSpec = {
+  keys: {
+    name: matchText('bank_accounts.name'),
+    country: matchText('bank_accounts.country'),
+    id: matchText('bank_accounts.id'),
+  },
+  metadataColumn: 'bank_accounts.metadata',
+};
+
 /** GET /v3/pools. `account_id` finds the pools an account belongs to (static pools). */
 export const poolFilterSpec: FilterSpec = {
   keys: {

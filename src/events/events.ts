@@ -6,6 +6,7 @@ import { toAmount } from '../domain/money.js';
 import { formatDbTime } from '../domain/time.js';
 import type { SavedAccountRow } from '../storage/accounts.js';
 import type { OpenedBalanceRow } from '../storage/balances.js';
+import type { BankAccountRow } from '../storage/bank-accounts.js';
 
 export const EVENT_TYPES = [
   'SAVED_ACCOUNT',
@@ -15,6 +16,7 @@ export const EVENT_TYPES = [
   'CONNECTOR_RESET',
   'SAVED_POOL',
   'DELETED_POOL',
+  'SAVED_BANK_ACCOUNT',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -177,5 +179,33 @@ export function deletedPool(poolId: string): OutboxEvent {
     entityId: poolId,
     type: 'DELETED_POOL',
     payload: { createdAt: new Date().toISOString(), id: poolId },
+  };
+}
+
+/** A bank account was created or changed; its details appear masked, as the API shows them. */
+export function savedBankAccount(
+  row: BankAccountRow,
+  related: { accountID: string; connectorID: string; createdAt: string }[],
+): OutboxEvent {
+  const payload = {
+    id: row.id,
+    createdAt: formatDbTime(row.created_at),
+    name: row.name,
+    accountNumber: row.account_number_masked,
+    iban: row.iban_masked,
+    swiftBicCode: row.swift_bic_code_masked,
+    country: row.country,
+    metadata: row.metadata ?? {},
+    relatedAccounts: related.map((r) => ({ ...r, provider: provider(r.connectorID) })),
+  };
+  const version = createHash('sha256')
+    .update(canonicalJson(JSON.parse(stringifyJson(payload))))
+    .digest('hex');
+  return {
+    id: eventId('SAVED_BANK_ACCOUNT', row.id, version),
+    connectorId: null,
+    entityId: row.id,
+    type: 'SAVED_BANK_ACCOUNT',
+    payload,
   };
 }

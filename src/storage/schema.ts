@@ -160,6 +160,28 @@ export interface PoolAccountsTable {
   account_id: string;
 }
 
+export interface BankAccountsTable {
+  id: string;
+  created_at: TimestampDefault;
+  name: string;
+  account_number_sealed: string | null;
+  account_number_masked: string | null;
+  iban_sealed: string | null;
+  iban_masked: string | null;
+  swift_bic_code_sealed: string | null;
+  swift_bic_code_masked: string | null;
+  country: string | null;
+  metadata: JsonDefault<Record<string, string>>;
+  sort_id: Generated<string>;
+}
+
+export interface BankAccountRelatedAccountsTable {
+  bank_account_id: string;
+  account_id: string;
+  connector_id: string;
+  created_at: TimestampDefault;
+}
+
 export interface Database {
   connectors: ConnectorsTable;
   schedules: SchedulesTable;
@@ -172,4 +194,6 @@ export interface Database {
   outbox_events: OutboxEventsTable;
   pools: PoolsTable;
   pool_accounts: PoolAccountsTable;
+  bank_accounts: BankAccountsTable;
+  bank_account_related_accounts: BankAccountRelatedAccountsTable;
 }

@@ -1,6 +1,7 @@
 // The v3 API: every resource module, mounted once per prefix.
 import type { FastifyPluginAsync } from 'fastify';
 import { accountRoutes } from './accounts.js';
+import { bankAccountRoutes } from './bank-accounts.js';
 import type { V3Options } from './common.js';
 import { connectorRoutes } from './connectors.js';
 import { paymentRoutes } from './payments.js';
@@ -15,4 +16,5 @@ export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug
   await app.register(paymentRoutes, options);
   await app.register(taskRoutes, options);
   await app.register(poolRoutes, options);
+  await app.register(bankAccountRoutes, options);
 };

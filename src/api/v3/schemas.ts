@@ -178,3 +178,41 @@ export const createPaymentBody = z.object({
 
 /** The SDK sends `{metadata: {...}}`; Formance's server reads a flat map. Both are accepted. */
 export const paymentMetadataBody = z.union([z.object({ metadata }).strict(), metadata]);
+
+const alphanumeric = /^[A-Za-z0-9]+$/;
+export const createBankAccountBody = z
+  .object({
+    name: z.string().min(1).max(1000),
+    accountNumber: z.string().regex(alphanumeric, { error: 'must be letters and digits' }).nullish(),
+    iban: z.string().regex(alphanumeric, { error: 'must be letters and digits' }).min(15).max(31).nullish(),
+    swiftBicCode: z
+      .string()
+      .regex(alphanumeric, { error: 'must be letters and digits' })
+      .min(8)
+      .max(11)
+      .nullish(),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, { error: 'must be an ISO 3166-1 alpha-2 code' })
+      .nullish(),
+    metadata: metadata.nullish(),
+  })
+  .refine((b) => Boolean(b.accountNumber) || Boolean(b.iban), {
+    error: 'an accountNumber or an iban is required',
+  });
+
+export const bankAccount = z.object({
+  id: z.string(),
+  createdAt: time,
+  name: z.string(),
+  accountNumber: z.string().nullable().describe('Masked: first 2 and last 3 characters'),
+  iban: z.string().nullable().describe('Masked: first 4 and last 4 characters'),
+  swiftBicCode: z.string().nullable().describe('Masked: the first 4 characters (the bank)'),
+  country: z.string().nullable(),
+  metadata,
+  relatedAccounts: z.array(z.object({ accountID: z.string(), createdAt: time })),
+});
+
+export const metadataBody = z.object({
+  metadata: metadata.refine((m) => Object.keys(m).length > 0, { error: 'metadata must not be empty' }),
+});
