@@ -1,7 +1,7 @@
 // Shared pieces of v3 route modules: options, list query parameters and envelopes.
 import { z } from 'zod';
 import type { EngineDeps } from '../../engine/deps.js';
-import { invalidBodyError, validationError } from '../errors.js';
+import { validationError } from '../errors.js';
 import type { CursorPage } from '../pagination.js';
 
 export interface V3Options {
@@ -51,22 +51,6 @@ export const cursorOf = <T extends z.ZodType>(schema: T) =>
       data: z.array(schema),
     }),
   });
-
-/** A JSON object body parsed by `schema`: no object is MISSING_OR_INVALID_BODY, a bad field VALIDATION. */
-export function requestBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw invalidBodyError('body must be a JSON object');
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    throw validationError(
-      parsed.error.issues
-        .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-        .join('; '),
-    );
-  }
-  return parsed.data;
-}
 
 /** Entries describe the past: a timestamp after now is refused. */
 export function notInFuture(field: string, date: Date): void {

@@ -32,7 +32,6 @@ import {
   errorResponse,
   listQuerystring,
   noContent,
-  requestBody,
   type V3Options,
 } from './common.js';
 
@@ -95,12 +94,12 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
       schema: {
         hide: hidden,
         tags,
-        body: createBody.nullish().describe('A query (dynamic pool) or accountIDs (static pool)'),
+        body: createBody.describe('A query (dynamic pool) or accountIDs (static pool)'),
         response: { 201: dataOf(z.string()), 400: errorResponse, 404: errorResponse },
       },
     },
     async (request, reply) => {
-      const body = requestBody(createBody, request.body);
+      const body = request.body;
       const id = await createPool(db, {
         name: body.name,
         ...(body.query ? { query: body.query } : {}),
@@ -163,12 +162,12 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
         hide: hidden,
         tags,
         params: poolParams,
-        body: queryBody.nullish(),
+        body: queryBody,
         response: { 204: noContent, 400: errorResponse, 404: errorResponse },
       },
     },
     async (request, reply) => {
-      const { query } = requestBody(queryBody, request.body);
+      const { query } = request.body;
       await updatePoolQuery(db, poolId(request.params.poolID), query);
       return reply.status(204).send();
     },
