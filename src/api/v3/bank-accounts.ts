@@ -10,7 +10,7 @@ import {
   type RelatedAccountRow,
   relatedAccountsOf,
 } from '../../storage/bank-accounts.js';
-import { invalidIdError, notFoundError } from '../errors.js';
+import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { bankAccountFilterSpec } from '../query-filter.js';
 import {
@@ -21,14 +21,11 @@ import {
   listQuerystring,
   noContent,
   type V3Options,
+  uuidParam,
 } from './common.js';
 import * as S from './schemas.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const bankAccountId = (text: string) => {
-  if (!UUID.test(text)) throw invalidIdError(`'${text}' is not a bank account id`);
-  return text.toLowerCase();
-};
+const bankAccountId = (text: string) => uuidParam(text, 'bank account');
 const params = z.object({ bankAccountID: z.string() });
 
 function present(row: BankAccountRow, related: RelatedAccountRow[]): z.input<typeof S.bankAccount> {

@@ -1,7 +1,7 @@
 // Shared pieces of v3 route modules: options, list query parameters and envelopes.
 import { z } from 'zod';
 import type { EngineDeps } from '../../engine/deps.js';
-import { validationError } from '../errors.js';
+import { invalidIdError, validationError } from '../errors.js';
 import type { CursorPage } from '../pagination.js';
 
 export interface V3Options {
@@ -55,4 +55,12 @@ export const cursorOf = <T extends z.ZodType>(schema: T) =>
 /** Entries describe the past: a timestamp after now is refused. */
 export function notInFuture(field: string, date: Date): void {
   if (date.getTime() > Date.now()) throw validationError(`${field} must not be in the future`);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path id of a resource Paybridge names with a UUID (pool, bank account): 400 INVALID_ID otherwise. */
+export function uuidParam(text: string, what: string): string {
+  if (!UUID.test(text)) throw invalidIdError(`'${text}' is not a ${what} id`);
+  return text.toLowerCase();
 }

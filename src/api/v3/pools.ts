@@ -21,7 +21,7 @@ import {
   staticPoolMembers,
 } from '../../storage/pools.js';
 import type { Db } from '../../storage/db.js';
-import { invalidIdError, validationError } from '../errors.js';
+import { validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { poolFilterSpec } from '../query-filter.js';
 import {
@@ -33,13 +33,10 @@ import {
   listQuerystring,
   noContent,
   type V3Options,
+  uuidParam,
 } from './common.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const poolId = (text: string) => {
-  if (!UUID.test(text)) throw invalidIdError(`'${text}' is not a pool id`);
-  return text.toLowerCase();
-};
+const poolId = (text: string) => uuidParam(text, 'pool');
 const poolParams = z.object({ poolID: z.string() });
 const poolAccountParams = z.object({ poolID: z.string(), accountID: z.string() });
 
