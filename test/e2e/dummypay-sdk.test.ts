@@ -50,7 +50,7 @@ const PAYMENTS = 2500;
 const EXTERNAL_ACCOUNTS = Math.ceil(ACCOUNTS / 2); // the fixture default
 const CONNECTOR_NAME = 'dummypay-sdk-e2e';
 const PROVIDER = 'dummypay';
-/** Documented in src/connectors/dummypay/MAPPING.md: the fetches plus the two ALLOW_FORMANCE_* ones. */
+/** Documented in src/connectors/dummypay/MAPPING.md: the fetches, the two ALLOW_FORMANCE_* ones and the writes. */
 const DUMMYPAY_CAPABILITIES = [
   'FETCH_ACCOUNTS',
   'FETCH_BALANCES',
@@ -58,6 +58,9 @@ const DUMMYPAY_CAPABILITIES = [
   'FETCH_PAYMENTS',
   'ALLOW_FORMANCE_ACCOUNT_CREATION',
   'ALLOW_FORMANCE_PAYMENT_CREATION',
+  'CREATE_TRANSFER',
+  'CREATE_PAYOUT',
+  'CREATE_BANK_ACCOUNT',
 ];
 /** The fixture's currencies as assets: ISO 4217 minor units, `BTC/8` passed through. */
 const ASSET: Record<string, string> = { EUR: 'EUR/2', USD: 'USD/2', JPY: 'JPY/0', 'BTC/8': 'BTC/8' };

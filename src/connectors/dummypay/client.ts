@@ -1,14 +1,18 @@
-// The only module that touches the file system: reads DummyPay's JSON files and checks their shape.
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// The only module that touches the file system: reads and writes DummyPay's files and checks their shape.
+import { appendFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseJson } from '../../domain/json.js';
+import { parseJson, stringifyJson } from '../../domain/json.js';
 import { InvalidConfigError, InvalidRequestError, UpstreamError } from '../sdk/errors.js';
 
 export const ACCOUNTS_FILE = 'accounts.json';
 export const BALANCES_FILE = 'balances.json';
 export const EXTERNAL_ACCOUNTS_FILE = 'external_accounts.json';
 export const PAYMENTS_FILE = 'payments.json';
+/** The write side: the ledger of writes by idempotency key, the call log, and the behaviour knobs. */
+export const MOVEMENTS_FILE = 'movements.json';
+export const REQUESTS_FILE = 'requests.jsonl';
+export const BEHAVIOUR_FILE = 'behaviour.json';
 
 // parseJson yields a number for safe integers and a bigint beyond 2^53; `z.number().int()` only accepts
 // safe integers, so a float or an imprecise double such as 1e20 is refused rather than rounded.
@@ -51,12 +55,74 @@ const paymentRecord = z.object({
   updated_at: optionalString,
   source_account_id: optionalString,
   destination_account_id: optionalString,
+  /** Set on a refund or reversal: the reference of the payment it adjusts. */
+  parent_reference: optionalString,
+});
+
+/** The writes DummyPay performs; each one is stored in movements.json under its idempotency key. */
+export const WRITE_KINDS = [
+  'transfer',
+  'payout',
+  'reverse-transfer',
+  'reverse-payout',
+  'bank-account',
+] as const;
+export type WriteKind = (typeof WRITE_KINDS)[number];
+/** Every call that appends a line to requests.jsonl: the writes and the status polls. */
+export const CALL_KINDS = [...WRITE_KINDS, 'poll-transfer', 'poll-payout'] as const;
+export type CallKind = (typeof CALL_KINDS)[number];
+
+// movements.json is written only by DummyPay itself, so its optional fields are simply left out.
+const movementRecord = z.object({
+  idempotencyKey: z.string().min(1),
+  kind: z.enum(WRITE_KINDS),
+  at: z.string(),
+  /** What the request asked for; a second request with the same key must ask for exactly this. */
+  fingerprint: z.record(z.string(), z.string()),
+  /** The request's own reference: the payment initiation's, the reversal's, or the bank account's id. */
+  reference: z.string(),
+  /** Reversals: the reference of the payment initiation they reverse. */
+  relatedReference: z.string().optional(),
+  /** Money movements: the payment this write appended to payments.json. */
+  paymentReference: z.string().optional(),
+  amount: integer.optional(),
+  asset: z.string().optional(),
+  sourceAccountId: z.string().optional(),
+  destinationAccountId: z.string().optional(),
+  /** Transfers: whether the destination's balance was credited (so a reversal knows to debit it). */
+  destinationCredited: z.boolean().optional(),
+  /** Transfers and payouts: the total reversed so far. */
+  reversed: integer.optional(),
+  /** The answer, stored so that a replay returns exactly what the first call returned. */
+  result: z.object({
+    payment: paymentRecord.optional(),
+    pollingId: z.string().optional(),
+    relatedAccount: z.object({ reference: z.string(), name: z.string(), createdAt: z.string() }).optional(),
+  }),
+});
+
+// Strict, so that a misspelt knob is an error rather than silently ignored.
+const behaviourRecord = z.strictObject({
+  settlement: z.enum(['immediate', 'polling']).default('immediate'),
+  loseAnswers: z.number().int().nonnegative().default(0),
+});
+
+const requestLine = z.object({
+  kind: z.enum(CALL_KINDS),
+  idempotencyKey: z.string().nullable(),
+  at: z.string(),
+  outcome: z.string(),
+  pollingId: z.string().optional(),
+  reason: z.string().optional(),
 });
 
 export type AccountRecord = z.output<typeof accountRecord>;
 export type ExternalAccountRecord = z.output<typeof externalAccountRecord>;
 export type BalanceRecord = z.output<typeof balanceRecord>;
 export type PaymentRecord = z.output<typeof paymentRecord>;
+export type MovementRecord = z.output<typeof movementRecord>;
+export type Behaviour = z.output<typeof behaviourRecord>;
+export type RequestLine = z.output<typeof requestLine>;
 
 /** One validated record, next to the JSON it was read from (kept verbatim as the PSP object's `raw`). */
 export interface FileEntry<T> {
@@ -88,12 +154,98 @@ export class DummyPayClient {
     return this.readRecords(EXTERNAL_ACCOUNTS_FILE, externalAccountRecord);
   }
 
-  listBalances(): Promise<FileEntry<BalanceRecord>[]> {
-    return this.readRecords(BALANCES_FILE, balanceRecord);
+  /** `fresh` skips the parse cache: a write must decide on exactly what is on disk now. */
+  listBalances(options: ReadOptions = {}): Promise<FileEntry<BalanceRecord>[]> {
+    return this.readRecords(BALANCES_FILE, balanceRecord, options);
   }
 
-  listPayments(): Promise<FileEntry<PaymentRecord>[]> {
-    return this.readRecords(PAYMENTS_FILE, paymentRecord);
+  listPayments(options: ReadOptions = {}): Promise<FileEntry<PaymentRecord>[]> {
+    return this.readRecords(PAYMENTS_FILE, paymentRecord, options);
+  }
+
+  async listMovements(): Promise<MovementRecord[]> {
+    const entries = await this.readRecords(MOVEMENTS_FILE, movementRecord, { fresh: true });
+    return entries.map((entry) => entry.record);
+  }
+
+  /** A missing behaviour.json means the defaults: immediate settlement, no lost answers. */
+  async readBehaviour(): Promise<Behaviour> {
+    const path = join(this.directory, BEHAVIOUR_FILE);
+    const text = await readText(path);
+    return checkShape(path, behaviourRecord, text === undefined ? {} : parseText(path, text));
+  }
+
+  async listRequests(): Promise<RequestLine[]> {
+    const path = join(this.directory, REQUESTS_FILE);
+    const text = (await readText(path)) ?? '';
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    return lines.map((line, index) =>
+      checkShape(`${path} line ${index + 1}`, requestLine, parseText(path, line)),
+    );
+  }
+
+  /** Validates one payment record as payments.json would hold it, with the JSON that file would hold. */
+  paymentEntry(record: unknown): FileEntry<PaymentRecord> {
+    // Round-tripping through the file's JSON makes `raw` exactly what a later read of the file returns.
+    const raw = parseJson(stringifyJson(record));
+    return { record: checkShape(PAYMENTS_FILE, paymentRecord, raw), raw };
+  }
+
+  writeBalances(raws: readonly unknown[]): Promise<void> {
+    return this.replaceFile(BALANCES_FILE, raws);
+  }
+
+  writePayments(raws: readonly unknown[]): Promise<void> {
+    return this.replaceFile(PAYMENTS_FILE, raws);
+  }
+
+  writeMovements(records: readonly MovementRecord[]): Promise<void> {
+    return this.replaceFile(MOVEMENTS_FILE, records);
+  }
+
+  writeBehaviour(behaviour: Behaviour): Promise<void> {
+    return this.replaceFile(BEHAVIOUR_FILE, behaviour);
+  }
+
+  async appendRequest(line: RequestLine): Promise<void> {
+    const path = join(this.directory, REQUESTS_FILE);
+    try {
+      // One short append per call: O_APPEND keeps concurrent lines whole.
+      await appendFile(path, stringifyJson(line) + '\n');
+    } catch (error) {
+      throw new UpstreamError(`dummypay cannot write ${path}: ${describe(error)}`);
+    }
+  }
+
+  /**
+   * Runs `work` after every earlier call on the same directory has finished, within this process: a
+   * write reads several files, decides, then replaces them, and two writes must not interleave.
+   */
+  serialise<T>(work: () => Promise<T>): Promise<T> {
+    const key = resolve(this.directory);
+    const run = (queues.get(key) ?? Promise.resolve()).then(work);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(key, tail);
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
+    return run;
+  }
+
+  /** Replaces a whole file atomically: written aside in the same directory, then renamed over it. */
+  private async replaceFile(file: string, value: unknown): Promise<void> {
+    const path = join(this.directory, file);
+    const temporary = `${path}.${process.pid}.${++temporaryFiles}.tmp`;
+    try {
+      await writeFile(temporary, stringifyJson(value));
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw new UpstreamError(`dummypay cannot write ${path}: ${describe(error)}`);
+    }
   }
 
   /**
@@ -101,46 +253,71 @@ export class DummyPayClient {
    * unchanged: a poll pages through the same file many times, and re-parsing it per page would make a
    * pass cost O(records × pages).
    */
-  private async readRecords<S extends z.ZodType>(file: string, schema: S): Promise<FileEntry<z.output<S>>[]> {
+  private async readRecords<S extends z.ZodType>(
+    file: string,
+    schema: S,
+    options: ReadOptions = {},
+  ): Promise<FileEntry<z.output<S>>[]> {
     const path = join(this.directory, file);
-    let version: string;
-    try {
-      const info = await stat(path);
-      version = `${info.ino}:${info.size}:${info.mtimeMs}`;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return [];
-      throw new UpstreamError(`dummypay cannot read ${path}: ${describe(error)}`);
-    }
-    const cached = parsedFiles.get(path);
-    if (cached?.version === version) return cached.entries as FileEntry<z.output<S>>[];
-
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return [];
-      throw new UpstreamError(`dummypay cannot read ${path}: ${describe(error)}`);
+    let version = '';
+    if (!options.fresh) {
+      try {
+        const info = await stat(path);
+        version = `${info.ino}:${info.size}:${info.mtimeMs}`;
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return [];
+        throw new UpstreamError(`dummypay cannot read ${path}: ${describe(error)}`);
+      }
+      const cached = parsedFiles.get(path);
+      if (cached?.version === version) return cached.entries as FileEntry<z.output<S>>[];
     }
 
-    let json: unknown;
-    try {
-      json = parseJson(text);
-    } catch (error) {
-      throw new InvalidRequestError(`dummypay file ${path} is not valid JSON: ${describe(error)}`);
-    }
-
-    const parsed = z.array(schema).safeParse(json);
-    if (!parsed.success) {
-      throw new InvalidRequestError(
-        `dummypay file ${path} has an unexpected shape: ${summarise(parsed.error)}`,
-      );
-    }
+    const text = await readText(path);
+    if (text === undefined) return [];
+    const json = parseText(path, text);
+    const records = checkShape(path, z.array(schema), json);
     // The array check above passed, so `json` is an array of the same length as the parsed records.
     const raws = json as unknown[];
-    const entries = parsed.data.map((record, index) => ({ record, raw: raws[index] }));
-    remember(path, { version, entries });
+    const entries = records.map((record, index) => ({ record, raw: raws[index] }));
+    if (!options.fresh) remember(path, { version, entries });
     return entries;
   }
+}
+
+export interface ReadOptions {
+  fresh?: boolean;
+}
+
+/** The pending work per directory (resolved path), so that writes to one directory run one at a time. */
+const queues = new Map<string, Promise<void>>();
+let temporaryFiles = 0;
+
+/** The file's text, or undefined when it does not exist. */
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw new UpstreamError(`dummypay cannot read ${path}: ${describe(error)}`);
+  }
+}
+
+function parseText(path: string, text: string): unknown {
+  try {
+    return parseJson(text);
+  } catch (error) {
+    throw new InvalidRequestError(`dummypay file ${path} is not valid JSON: ${describe(error)}`);
+  }
+}
+
+function checkShape<S extends z.ZodType>(path: string, schema: S, json: unknown): z.output<S> {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new InvalidRequestError(
+      `dummypay file ${path} has an unexpected shape: ${summarise(parsed.error)}`,
+    );
+  }
+  return parsed.data;
 }
 
 /** Parsed files by path, oldest first; bounded so that many directories cannot grow it without limit. */

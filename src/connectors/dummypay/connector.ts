@@ -1,26 +1,36 @@
-// The DummyPay connector: wires the file client to the fetchers and answers install and uninstall.
+// The DummyPay connector: wires the file client to the fetchers and the writes, and answers install.
 import type { Logger } from 'pino';
 import { BaseConnector } from '../sdk/base.js';
 import type {
+  CreateBankAccountRequest,
+  CreateBankAccountResponse,
+  CreateTransferRequest,
+  CreateTransferResponse,
   FetchNextRequest,
   FetchNextResponse,
   InstallResponse,
   PspAccount,
   PspBalance,
+  PollTransferStatusRequest,
+  PollTransferStatusResponse,
   PspPayment,
+  ReverseTransferRequest,
+  ReverseTransferResponse,
   UninstallRequest,
 } from '../sdk/contract.js';
 import type { ConnectorContext } from '../sdk/registry.js';
 import { fetchNextAccounts } from './accounts.js';
+import { createBankAccount } from './bank-accounts.js';
 import { fetchNextBalances } from './balances.js';
 import { DummyPayClient } from './client.js';
 import type { DummyPayConfig } from './config.js';
 import { fetchNextExternalAccounts } from './external-accounts.js';
+import { createMovement, pollMovement, reverseMovement } from './movements.js';
 import { fetchNextPayments } from './payments.js';
 import { dummyPayWorkflow } from './workflow.js';
 
 export interface DummyPayOptions {
-  /** The clock used to stamp balances; tests pin it. */
+  /** The clock used to stamp balances, written payments and the call log; tests pin it. */
   now?: () => Date;
 }
 
@@ -58,5 +68,33 @@ export class DummyPayConnector extends BaseConnector {
 
   override fetchNextPayments(request: FetchNextRequest): Promise<FetchNextResponse<PspPayment>> {
     return fetchNextPayments(this.client, this.logger, request);
+  }
+
+  override createTransfer(request: CreateTransferRequest): Promise<CreateTransferResponse> {
+    return createMovement(this.client, this.now, 'transfer', request);
+  }
+
+  override createPayout(request: CreateTransferRequest): Promise<CreateTransferResponse> {
+    return createMovement(this.client, this.now, 'payout', request);
+  }
+
+  override reverseTransfer(request: ReverseTransferRequest): Promise<ReverseTransferResponse> {
+    return reverseMovement(this.client, this.now, 'reverse-transfer', request);
+  }
+
+  override reversePayout(request: ReverseTransferRequest): Promise<ReverseTransferResponse> {
+    return reverseMovement(this.client, this.now, 'reverse-payout', request);
+  }
+
+  override pollTransferStatus(request: PollTransferStatusRequest): Promise<PollTransferStatusResponse> {
+    return pollMovement(this.client, this.now, 'transfer', request);
+  }
+
+  override pollPayoutStatus(request: PollTransferStatusRequest): Promise<PollTransferStatusResponse> {
+    return pollMovement(this.client, this.now, 'payout', request);
+  }
+
+  override createBankAccount(request: CreateBankAccountRequest): Promise<CreateBankAccountResponse> {
+    return createBankAccount(this.client, this.now, request);
   }
 }

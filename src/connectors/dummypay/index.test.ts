@@ -14,11 +14,14 @@ describe('DummyPay registration', () => {
     expect(registration?.hidden).toBe(true);
   });
 
-  it('advertises exactly the fetch and Formance-creation capabilities', () => {
+  it('advertises exactly the fetch, Formance-creation and write capabilities', () => {
     expect([...(registration?.capabilities ?? [])].sort()).toEqual(
       [
         'ALLOW_FORMANCE_ACCOUNT_CREATION',
         'ALLOW_FORMANCE_PAYMENT_CREATION',
+        'CREATE_BANK_ACCOUNT',
+        'CREATE_PAYOUT',
+        'CREATE_TRANSFER',
         'FETCH_ACCOUNTS',
         'FETCH_BALANCES',
         'FETCH_EXTERNAL_ACCOUNTS',

@@ -79,6 +79,22 @@ describe('fetchNextPayments', () => {
     expect(payment).not.toHaveProperty('destinationAccountReference');
   });
 
+  it('maps parent_reference to parentReference, making the record an adjustment of that payment', async () => {
+    const refund = { ...basePayment, reference: 'refund-1', status: 'REFUNDED', parent_reference: 'pay-1' };
+    await writeFile(
+      join(dir, 'payments.json'),
+      JSON.stringify([basePayment, refund, { ...basePayment, reference: 'pay-2', parent_reference: null }]),
+    );
+    const { items } = await fetchPayments(undefined);
+    expect(items.map((payment) => [payment.reference, payment.parentReference])).toEqual([
+      ['pay-1', undefined],
+      ['refund-1', 'pay-1'],
+      ['pay-2', undefined],
+    ]);
+    expect(items[0]).not.toHaveProperty('parentReference');
+    expect(items[1]).toMatchObject({ status: 'REFUNDED', raw: refund });
+  });
+
   it('keeps amounts above 2^53 exact', async () => {
     await writeFile(
       join(dir, 'payments.json'),

@@ -20,7 +20,8 @@ export async function fetchNextPayments(
   return { items, skipped, newState: page.newState, hasMore: page.hasMore };
 }
 
-function toPspPayment(record: PaymentRecord, raw: unknown): Mapped<PspPayment> {
+/** The one mapping of a payments.json record, shared by the fetch path and the write answers. */
+export function toPspPayment(record: PaymentRecord, raw: unknown): Mapped<PspPayment> {
   const type = FILE_PAYMENT_TYPES.find((known) => known === record.type);
   if (!type) return { skip: `unknown payment type "${record.type}"` };
   const status = PAYMENT_STATUSES.find((known): known is PaymentStatus => known === record.status);
@@ -49,6 +50,7 @@ function toPspPayment(record: PaymentRecord, raw: unknown): Mapped<PspPayment> {
     metadata: {},
     raw,
   };
+  if (record.parent_reference !== undefined) payment.parentReference = record.parent_reference;
   if (record.source_account_id !== undefined) payment.sourceAccountReference = record.source_account_id;
   if (record.destination_account_id !== undefined) {
     payment.destinationAccountReference = record.destination_account_id;
