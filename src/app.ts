@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { buildServer } from './api/server.js';
 import { loadConnectors } from './connectors/load.js';
 import { runRemoval } from './engine/removal.js';
+import { runBankAccountForward } from './engine/bank-accounts.js';
 import type { EngineDeps } from './engine/deps.js';
 import {
   JobQueue,
@@ -14,7 +15,10 @@ import {
   type SyncJob,
   REMOVAL_QUEUE,
   type RemovalJob,
+  MOVEMENT_QUEUE,
+  type MovementJob,
 } from './engine/jobs.js';
+import { advanceInitiation, sweepOverdueInitiations } from './engine/initiation-runner.js';
 import { sweepOverdueSchedules } from './engine/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
 import { EventPublisher } from './events/publisher.js';
@@ -26,6 +30,17 @@ import { openDatabase } from './storage/db.js';
 import { migrate } from './storage/migrate.js';
 import { deleteOldRuns } from './storage/schedules.js';
 import { VERSION } from './version.js';
+
+function runMovement(deps: EngineDeps, job: MovementJob): Promise<void> {
+  switch (job.kind) {
+    case 'initiation':
+      return advanceInitiation(deps, job.id);
+    case 'bank-account-forward':
+      return runBankAccountForward(deps, job);
+    default:
+      throw new Error(`unknown movement job ${JSON.stringify(job)}`);
+  }
+}
 
 export interface Roles {
   api: boolean;
@@ -90,18 +105,22 @@ export async function startPaybridge(
     commitBatchItems: settings.commitBatchItems,
     leaseMs: settings.runLeaseMs,
     pauseAfterFailures: settings.pauseAfterFailures,
+    initiations: settings.initiations,
   };
 
   if (roles.worker) {
     jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) => runSchedule(deps, job.scheduleId));
     jobs.work<RemovalJob>(REMOVAL_QUEUE, 1, (job) => runRemoval(deps, job));
+    jobs.work<MovementJob>(MOVEMENT_QUEUE, settings.workerConcurrency, (job) => runMovement(deps, job));
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueSchedules(deps);
+      await sweepOverdueInitiations(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
       await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
     });
     // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
     await sweepOverdueSchedules(deps);
+    await sweepOverdueInitiations(deps);
   }
 
   const sinks = roles.worker ? await eventSinks(settings) : [];

@@ -39,6 +39,9 @@ const schema = z
     PAYBRIDGE_EVENTS_HTTP_URL: z.string().url().optional(),
     PAYBRIDGE_EVENTS_HTTP_SECRET: z.string().min(1).optional(),
     PAYBRIDGE_COMMIT_BATCH_ITEMS: z.coerce.number().int().min(1).max(10_000).default(500),
+    PAYBRIDGE_INITIATION_RETRY_MIN: duration('1s'),
+    PAYBRIDGE_INITIATION_RETRY_MAX: duration('1m'),
+    PAYBRIDGE_INITIATION_DEADLINE: duration('24h'),
     PAYBRIDGE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -72,6 +75,7 @@ export interface Settings {
   /** An HTTP endpoint that receives every event, signed the Standard Webhooks way. */
   eventsHttp?: { url: string; secret: string };
   pauseAfterFailures: number;
+  initiations: { retryMinMs: number; retryMaxMs: number; deadlineMs: number };
   logLevel: string;
 }
 
@@ -106,6 +110,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         ? { url: s.PAYBRIDGE_EVENTS_HTTP_URL, secret: s.PAYBRIDGE_EVENTS_HTTP_SECRET }
         : undefined,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
+    initiations: {
+      retryMinMs: s.PAYBRIDGE_INITIATION_RETRY_MIN,
+      retryMaxMs: s.PAYBRIDGE_INITIATION_RETRY_MAX,
+      deadlineMs: s.PAYBRIDGE_INITIATION_DEADLINE,
+    },
     logLevel: s.LOG_LEVEL,
   };
 }

@@ -5,7 +5,7 @@ import {
   MissingFromPayloadError,
 } from '../connectors/sdk/errors.js';
 import { InvalidIdError } from '../domain/ids.js';
-import { ConflictError, NotFoundError } from '../engine/errors.js';
+import { CapabilityError, ConflictError, NotFoundError, ValidationError } from '../engine/errors.js';
 export const ERROR_CODES = [
   'INTERNAL',
   'VALIDATION',
@@ -57,6 +57,8 @@ export function toApiError(error: unknown): ApiError {
   }
   if (error instanceof NotFoundError) return notFoundError(error.message);
   if (error instanceof ConflictError) return conflictError(error.message);
+  if (error instanceof ValidationError) return validationError(error.message);
+  if (error instanceof CapabilityError) return capabilityError(error.message);
   if (error instanceof Error) {
     const framework = error as FrameworkError;
     if (framework.validation) return validationError(error.message);

@@ -202,6 +202,22 @@ export const paymentFilterSpec: FilterSpec = {
   metadataColumn: 'payments.metadata',
 };
 
+/** GET /v3/payment-initiations. `status` is the initiation's current status. */
+export const paymentInitiationFilterSpec: FilterSpec = {
+  keys: {
+    reference: matchText('payment_initiations.reference'),
+    id: matchText('payment_initiations.id'),
+    connector_id: matchText('payment_initiations.connector_id'),
+    type: matchText('payment_initiations.type'),
+    asset: matchText('payment_initiations.asset'),
+    status: matchText('payment_initiations.status'),
+    source_account_id: matchText('payment_initiations.source_account_id'),
+    destination_account_id: matchText('payment_initiations.destination_account_id'),
+    amount: { column: 'payment_initiations.amount', ops: 'compare', value: 'numeric' },
+  },
+  metadataColumn: 'payment_initiations.metadata',
+};
+
 /** GET /v3/connectors. Providers are stored lower-case; `STRIPE` finds `stripe`. */
 export const connectorFilterSpec: FilterSpec = {
   keys: {
@@ -219,6 +235,15 @@ export const bankAccountFilterSpec: FilterSpec = {
     id: matchText('bank_accounts.id'),
   },
   metadataColumn: 'bank_accounts.metadata',
+};
+
+/** GET /v3/payment-service-users. Formance allows `id` and metadata; `name` is ours (it is not sealed). */
+export const psuFilterSpec: FilterSpec = {
+  keys: {
+    id: matchText('payment_service_users.id'),
+    name: matchText('payment_service_users.name'),
+  },
+  metadataColumn: 'payment_service_users.metadata',
 };
 
 /** GET /v3/pools. `account_id` finds the pools an account belongs to (static pools). */

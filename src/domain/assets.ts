@@ -8,6 +8,15 @@ export function isValidAsset(asset: string): boolean {
   return PSP_ASSET.test(asset);
 }
 
+/**
+ * An asset as the API accepts it from users: an ISO 4217 code (any case), one slash, and a precision
+ * (`EUR/2`). PSP data may carry wider forms (`BTC/8`, `USDC_ETH/6`); money movement requests may not.
+ */
+export function isIsoAsset(asset: string): boolean {
+  const match = /^([A-Za-z]{3})\/(\d{1,6})$/.exec(asset);
+  return match !== null && ISO_CODES.has((match[1] as string).toUpperCase());
+}
+
 /** The number of minor-unit digits of an ISO 4217 currency, or undefined when the code is unknown. */
 export function currencyPrecision(code: string): number | undefined {
   const upper = code.toUpperCase();

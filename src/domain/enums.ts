@@ -57,3 +57,20 @@ export type PaymentScheme = (typeof PAYMENT_SCHEMES)[number];
 
 export const TASK_STATUSES = ['PROCESSING', 'SUCCEEDED', 'FAILED'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const PAYMENT_INITIATION_TYPES = ['UNKNOWN', 'TRANSFER', 'PAYOUT'] as const;
+export type PaymentInitiationType = (typeof PAYMENT_INITIATION_TYPES)[number];
+
+export const PAYMENT_INITIATION_STATUSES = [
+  'UNKNOWN',
+  'WAITING_FOR_VALIDATION',
+  'SCHEDULED_FOR_PROCESSING',
+  'PROCESSING',
+  'PROCESSED',
+  'FAILED',
+  'REJECTED',
+  'REVERSE_PROCESSING',
+  'REVERSE_FAILED',
+  'REVERSED',
+] as const;
+export type PaymentInitiationStatus = (typeof PAYMENT_INITIATION_STATUSES)[number];

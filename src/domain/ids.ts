@@ -142,3 +142,24 @@ export const taskIdCodec = {
     return { connectorId: nestedConnector(obj), reference: stringField(obj, 'Reference') };
   },
 };
+
+/** Payment initiations and their reversals: a reference unique per connector. */
+export const paymentInitiationIdCodec = {
+  encode: (connectorId: ConnectorId, reference: string) =>
+    encode({ ConnectorID: connectorWire(connectorId), Reference: reference }),
+  decode: (text: string): { connectorId: ConnectorId; reference: string } => {
+    const obj = decode(text);
+    return { connectorId: nestedConnector(obj), reference: stringField(obj, 'Reference') };
+  },
+};
+
+export const paymentInitiationAdjustmentIdCodec = {
+  encode: (paymentInitiationId: string, createdAt: string, status: string) => {
+    const pi = paymentInitiationIdCodec.decode(paymentInitiationId);
+    return encode({
+      CreatedAt: createdAt,
+      PaymentInitiationID: { ConnectorID: connectorWire(pi.connectorId), Reference: pi.reference },
+      Status: status,
+    });
+  },
+};

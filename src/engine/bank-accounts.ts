@@ -4,15 +4,25 @@ import { maskAccountNumber, maskBic, maskIban } from '../domain/masking.js';
 import { formatDbTime } from '../domain/time.js';
 import { savedBankAccount } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
-import { notFoundError } from '../api/errors.js';
+import type { BankAccountDetails, PspAccount } from '../connectors/sdk/contract.js';
+import { findConnector } from '../connectors/sdk/registry.js';
+import { accountIdCodec, connectorIdCodec, taskIdCodec } from '../domain/ids.js';
 import {
   type BankAccountRow,
+  bankAccountsQuery,
   insertBankAccount,
   mergeBankAccountMetadata,
   relatedAccountsOf,
 } from '../storage/bank-accounts.js';
 import type { Db } from '../storage/db.js';
+import { createTask, finishTask } from '../storage/tasks.js';
+import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
+import { CapabilityError, NotFoundError, ValidationError } from './errors.js';
+import { idempotencyKey, isRefusal } from './initiation-runner.js';
+import { mapAccounts } from './items.js';
+import type { MovementJob } from './jobs.js';
+import { storeWrites } from './page-commit.js';
 
 export interface BankAccountEntry {
   name: string;
@@ -65,8 +75,152 @@ export async function updateBankAccountMetadata(
 ): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const exists = await trx.selectFrom('bank_accounts').select('id').where('id', '=', id).executeTakeFirst();
-    if (!exists) throw notFoundError('bank account not found');
+    if (!exists) throw new NotFoundError('bank account not found');
     const row = await mergeBankAccountMetadata(trx, id, metadata);
     if (row) await emitSaved(trx, row);
+  });
+}
+
+/**
+ * Sends a bank account to a connector, which creates it at the PSP: a task and a job holding only ids,
+ * in one transaction. The details are decrypted by the worker, just before the call. Returns the task.
+ */
+export async function forwardBankAccount(
+  deps: EngineDeps,
+  bankAccountId: string,
+  connectorId: string,
+): Promise<string> {
+  const exists = await deps.db
+    .selectFrom('bank_accounts')
+    .select('id')
+    .where('id', '=', bankAccountId)
+    .executeTakeFirst();
+  if (!exists) throw new NotFoundError('bank account not found');
+  const connector = await deps.db
+    .selectFrom('connectors')
+    .select(['provider', 'scheduled_for_deletion'])
+    .where('id', '=', connectorId)
+    .executeTakeFirst();
+  if (!connector || connector.scheduled_for_deletion) throw new ValidationError('connector not found');
+  if (!findConnector(connector.provider)?.capabilities.includes('CREATE_BANK_ACCOUNT')) {
+    throw new CapabilityError(`connector ${connector.provider} does not support CREATE_BANK_ACCOUNT`);
+  }
+  const id = connectorIdCodec.decode(connectorId);
+  const taskId = taskIdCodec.encode(
+    id,
+    `create-bank-account-${id.provider}-${id.reference}-${bankAccountId}`,
+  );
+  await deps.db.transaction().execute(async (trx) => {
+    await createTask(trx, { id: taskId, connectorId });
+    await deps.jobs.enqueueMovement(trx, {
+      kind: 'bank-account-forward',
+      id: taskId,
+      bankAccountId,
+      connectorId,
+      tries: 0,
+      firstTryAt: new Date().toISOString(),
+    });
+  });
+  return taskId;
+}
+
+type ForwardJob = Extract<MovementJob, { kind: 'bank-account-forward' }>;
+
+/**
+ * The worker side of a forward. The connector creates the account at the PSP under an idempotency key
+ * derived from the bank account and the connector, so a retry (or a second forward) never creates two.
+ * The account it returns is stored as an EXTERNAL account and linked, and the task records it. A
+ * refusal fails the task; an unknown outcome is retried with backoff until the deadline.
+ */
+export async function runBankAccountForward(deps: EngineDeps, job: ForwardJob): Promise<void> {
+  const connectorRow = await deps.db
+    .selectFrom('connectors')
+    .select(['provider', 'config_encrypted', 'scheduled_for_deletion'])
+    .where('id', '=', job.connectorId)
+    .executeTakeFirst();
+  const bank = await deps.db
+    .selectFrom('bank_accounts')
+    .selectAll()
+    .where('id', '=', job.bankAccountId)
+    .executeTakeFirst();
+  if (!connectorRow || connectorRow.scheduled_for_deletion || !bank) {
+    await finishTask(deps.db, job.id, {
+      status: 'FAILED',
+      error: !bank ? 'the bank account was deleted' : 'the connector was uninstalled',
+    });
+    return;
+  }
+  const open = (sealed: string | null) => (sealed ? deps.keyring.decrypt(sealed) : undefined);
+  const details: BankAccountDetails = {
+    id: bank.id,
+    createdAt: new Date(bank.created_at),
+    name: bank.name,
+    metadata: bank.metadata ?? {},
+  };
+  const accountNumber = open(bank.account_number_sealed);
+  const iban = open(bank.iban_sealed);
+  const swiftBicCode = open(bank.swift_bic_code_sealed);
+  if (accountNumber) details.accountNumber = accountNumber;
+  if (iban) details.iban = iban;
+  if (swiftBicCode) details.swiftBicCode = swiftBicCode;
+  if (bank.country) details.country = bank.country;
+
+  const connector = instantiate(
+    registrationOf(connectorRow.provider),
+    decryptConfig(deps.keyring, connectorRow.config_encrypted),
+    job.connectorId,
+    deps.logger,
+  );
+  let related: PspAccount;
+  try {
+    related = (
+      await connector.createBankAccount({
+        bankAccount: details,
+        idempotencyKey: idempotencyKey(job.bankAccountId, job.connectorId, 'bank-account'),
+      })
+    ).relatedAccount;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (isRefusal(error)) {
+      await finishTask(deps.db, job.id, { status: 'FAILED', error: reason });
+      return;
+    }
+    const { retryMinMs, retryMaxMs, deadlineMs } = deps.initiations;
+    if (Date.now() - new Date(job.firstTryAt).getTime() >= deadlineMs) {
+      await finishTask(deps.db, job.id, {
+        status: 'FAILED',
+        error: `outcome unknown: ${reason}; gave up after ${job.tries + 1} tries`,
+      });
+      return;
+    }
+    const delay = Math.min(retryMaxMs, retryMinMs * 2 ** job.tries);
+    deps.logger.warn({ err: error, taskId: job.id }, 'bank account forward outcome unknown; retrying');
+    await deps.jobs.enqueueMovement(deps.db, { ...job, tries: job.tries + 1 }, new Date(Date.now() + delay));
+    return;
+  }
+  const connectorKey = connectorIdCodec.decode(job.connectorId);
+  const writes = mapAccounts(connectorKey, 'EXTERNAL', [related]);
+  const problem = writes.skipped[0];
+  if (problem) {
+    await finishTask(deps.db, job.id, {
+      status: 'FAILED',
+      error: `the connector returned an invalid account: ${problem.reason}`,
+    });
+    return;
+  }
+  const accountId = accountIdCodec.encode({ connectorId: connectorKey, reference: related.reference });
+  await deps.db.transaction().execute(async (trx) => {
+    await storeWrites(trx, connectorKey, writes);
+    const linked = await trx
+      .insertInto('bank_account_related_accounts')
+      .values({ bank_account_id: bank.id, account_id: accountId, connector_id: job.connectorId })
+      .onConflict((oc) => oc.doNothing())
+      .returning('account_id')
+      .executeTakeFirst();
+    if (linked) {
+      const row = await bankAccountsQuery(trx).where('id', '=', bank.id).executeTakeFirstOrThrow();
+      await emitSaved(trx, row);
+    }
+    await finishTask(trx, job.id, { status: 'SUCCEEDED', createdObjectId: accountId });
   });
 }

@@ -20,4 +20,18 @@ export interface EngineDeps {
   leaseMs: number;
   /** Consecutive failed runs after which a schedule pauses. */
   pauseAfterFailures: number;
+  initiations: InitiationTimings;
+}
+
+/** How the worker paces the PSP calls of payment initiations, reversals and bank-account forwards. */
+export interface InitiationTimings {
+  /** First delay before polling a status, or retrying a call whose outcome is unknown; it doubles. */
+  retryMinMs: number;
+  /** The longest delay between two tries. */
+  retryMaxMs: number;
+  /**
+   * How long an unknown outcome (or a status that never becomes final) is chased before the step gives
+   * up visibly: the task fails with the reason, the initiation keeps its status (never FAILED on a guess).
+   */
+  deadlineMs: number;
 }

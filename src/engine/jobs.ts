@@ -8,6 +8,8 @@ import { type Db, jobDatabase } from '../storage/db.js';
 export const SYNC_QUEUE = 'paybridge-sync';
 export const REMOVAL_QUEUE = 'paybridge-removal';
 export const SWEEP_QUEUE = 'paybridge-sweep';
+/** Money movement: one job wakes the worker for one payment initiation (or bank-account forward). */
+export const MOVEMENT_QUEUE = 'paybridge-movement';
 
 const BOSS_START_LOCK = 0x70626273; // "pbbs"
 
@@ -17,6 +19,20 @@ const IDLE_POLL_MS = 250;
 export interface SyncJob {
   scheduleId: string;
 }
+/**
+ * Only ids (and a try count): what to do is read from the rows, so no secret or stale copy ever sits
+ * in a job. `id` is the singleton key: one queued wake-up per initiation, or per forward task.
+ */
+export type MovementJob =
+  | { kind: 'initiation'; id: string }
+  | {
+      kind: 'bank-account-forward';
+      id: string;
+      bankAccountId: string;
+      connectorId: string;
+      tries: number;
+      firstTryAt: string;
+    };
 /** Removes a connector (uninstall), or replaces it with a fresh one first (reset). */
 export interface RemovalJob {
   connectorId: string;
@@ -44,6 +60,15 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryDelay: 5,
     retryBackoff: true,
     expireInSeconds: 3600,
+  });
+  // At most one queued wake-up per initiation; the row's lease keeps two workers off one PSP call.
+  await boss.createQueue(MOVEMENT_QUEUE, {
+    name: MOVEMENT_QUEUE,
+    policy: 'short',
+    retryLimit: 10,
+    retryDelay: 2,
+    retryBackoff: true,
+    expireInSeconds: 900,
   });
   await boss.createQueue(SWEEP_QUEUE, {
     name: SWEEP_QUEUE,
@@ -122,6 +147,15 @@ export class JobQueue {
         AND singleton_key IN (SELECT id FROM schedules WHERE connector_id = ${connectorId} AND periodic)`.execute(
       db,
     );
+  }
+
+  /** Wakes the worker for one money movement at `at` (now when omitted); a queued wake-up makes it a no-op. */
+  async enqueueMovement(db: Db, job: MovementJob, at?: Date): Promise<void> {
+    await this.#boss.send(MOVEMENT_QUEUE, job, {
+      singletonKey: `${job.kind}:${job.id}`,
+      ...(at ? { startAfter: at } : {}),
+      db: asJobDb(db),
+    });
   }
 
   async enqueueRemoval(db: Db, job: RemovalJob): Promise<void> {

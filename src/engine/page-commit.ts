@@ -21,6 +21,7 @@ import {
 import { recordEvents } from '../events/outbox.js';
 import { rowsChanged } from '../observability/metrics.js';
 import type { EngineDeps } from './deps.js';
+import { followPayments, Transition } from './initiations.js';
 import type { PageWrites } from './items.js';
 import { childPath, scheduleId } from './task-tree.js';
 
@@ -110,6 +111,11 @@ export async function storeWrites(
         if (row) events.push(savedPayment(row, `fields:${row.updated_at}`, {}));
       }
     }
+    // A new status of a payment some initiation produced moves that initiation too, in this transaction.
+    const statusChanged = [...new Set(changes.insertedAdjustments.map((a) => a.payment_id))];
+    const follow = new Transition(trx);
+    await followPayments(follow, statusChanged);
+    events.push(...follow.events);
   }
   if (writes.paymentsToDelete.length > 0) {
     const connectorId = connectorIdCodec.encode(connector);

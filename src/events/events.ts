@@ -7,6 +7,7 @@ import { formatDbTime } from '../domain/time.js';
 import type { SavedAccountRow } from '../storage/accounts.js';
 import type { OpenedBalanceRow } from '../storage/balances.js';
 import type { BankAccountRow } from '../storage/bank-accounts.js';
+import type { InitiationAdjustmentRow, InitiationRow } from '../storage/payment-initiations.js';
 
 export const EVENT_TYPES = [
   'SAVED_ACCOUNT',
@@ -17,6 +18,9 @@ export const EVENT_TYPES = [
   'SAVED_POOL',
   'DELETED_POOL',
   'SAVED_BANK_ACCOUNT',
+  'SAVED_PAYMENT_INITIATION',
+  'SAVED_PAYMENT_INITIATION_ADJUSTMENT',
+  'SAVED_PAYMENT_INITIATION_RELATED_PAYMENT',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -207,5 +211,69 @@ export function savedBankAccount(
     entityId: row.id,
     type: 'SAVED_BANK_ACCOUNT',
     payload,
+  };
+}
+
+/** The zero time Formance sends for "not scheduled". */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** A payment initiation was created (its fields never change afterwards; its status lives in adjustments). */
+export function savedPaymentInitiation(row: InitiationRow): OutboxEvent {
+  return {
+    id: eventId('SAVED_PAYMENT_INITIATION', row.id, ''),
+    connectorId: row.connector_id,
+    entityId: row.id,
+    type: 'SAVED_PAYMENT_INITIATION',
+    payload: {
+      id: row.id,
+      connectorId: row.connector_id,
+      provider: provider(row.connector_id),
+      reference: row.reference,
+      createdAt: formatDbTime(row.created_at),
+      scheduledAt: row.scheduled_at ? formatDbTime(row.scheduled_at) : ZERO_TIME,
+      description: row.description,
+      type: row.type,
+      ...(row.source_account_id ? { sourceAccountId: row.source_account_id } : {}),
+      ...(row.destination_account_id ? { destinationAccountId: row.destination_account_id } : {}),
+      amount: toAmount(row.amount),
+      asset: row.asset,
+      metadata: row.metadata ?? {},
+    },
+  };
+}
+
+export function savedPaymentInitiationAdjustment(
+  row: InitiationAdjustmentRow,
+  connectorId: string,
+): OutboxEvent {
+  return {
+    id: eventId('SAVED_PAYMENT_INITIATION_ADJUSTMENT', row.id, ''),
+    connectorId,
+    // Ordered with the initiation's own events.
+    entityId: row.payment_initiation_id,
+    type: 'SAVED_PAYMENT_INITIATION_ADJUSTMENT',
+    payload: {
+      id: row.id,
+      paymentInitiationId: row.payment_initiation_id,
+      status: row.status,
+      ...(row.amount !== null ? { amount: toAmount(row.amount) } : {}),
+      ...(row.asset !== null ? { asset: row.asset } : {}),
+      ...(row.error !== null ? { error: row.error } : {}),
+      metadata: row.metadata ?? {},
+    },
+  };
+}
+
+export function savedPaymentInitiationRelatedPayment(
+  initiationId: string,
+  paymentId: string,
+  connectorId: string,
+): OutboxEvent {
+  return {
+    id: eventId('SAVED_PAYMENT_INITIATION_RELATED_PAYMENT', initiationId, paymentId),
+    connectorId,
+    entityId: initiationId,
+    type: 'SAVED_PAYMENT_INITIATION_RELATED_PAYMENT',
+    payload: { paymentInitiationId: initiationId, paymentId },
   };
 }

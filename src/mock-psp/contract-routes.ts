@@ -148,6 +148,14 @@ export async function contractRoutes(app: FastifyInstance, options: ContractRout
     if (refusal) throw refusal;
   });
 
+  // After the endpoint did its work (an unauthenticated request has no tenant, and no delay).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 401) return payload;
+    const delay = tenantOf(request, registry).traffic.faults.answerDelayMs ?? 0;
+    if (delay > 0) await sleep(delay);
+    return payload;
+  });
+
   app.get('/accounts', async (request, reply) => {
     const tenant = tenantOf(request, registry);
     const query = parseOrThrow(createdListQuery, request.query, 'query');

@@ -77,6 +77,39 @@ describe('fault modes', () => {
     expect(adminMs).toBeLessThan(900);
   });
 
+  it('holds the answer after doing the work when answerDelayMs is set: a client that gives up misses the outcome', async () => {
+    const client = newTenant();
+    const a = (
+      await client.post<AdminAccount>('/admin/accounts', {
+        accountName: 'A',
+        currency: 'EUR',
+        initialBalance: 500,
+      })
+    ).body;
+    const b = (await client.post<AdminAccount>('/admin/accounts', { accountName: 'B', currency: 'EUR' }))
+      .body;
+    await setFaults(client, { answerDelayMs: 1500 });
+    const gaveUp = await fetch(`${psp.url}/transfers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${client.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        idempotencyKey: 'slow-1',
+        amount: '200',
+        currency: 'EUR/2',
+        sourceAccountId: a.id,
+        destinationAccountId: b.id,
+      }),
+      signal: AbortSignal.timeout(300),
+    }).then(
+      () => 'answered',
+      () => 'timed out',
+    );
+    expect(gaveUp).toBe('timed out');
+    // The transfer exists all the same: the work came before the delay.
+    const made = (await client.get<{ type: string }[]>('/admin/transactions')).body;
+    expect(made.filter((t) => t.type === 'TRANSFER')).toHaveLength(1);
+  });
+
   it('fails every contract request with a 500, 502 or 503 error body at error rate 1, before doing anything', async () => {
     const client = newTenant();
     const a = (

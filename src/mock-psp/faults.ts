@@ -4,6 +4,9 @@ import { MockPspError } from './errors.js';
 
 export const faultSettingsSchema = z.strictObject({
   latencyMs: z.number().min(0).max(60_000).optional(),
+  // The endpoint does its work first (a payout is created and moves money), then the answer waits this
+  // long: a client that times out, or dies, meanwhile does not know the outcome.
+  answerDelayMs: z.number().min(0).max(600_000).optional(),
   errorRate: z.number().min(0).max(1).optional(),
   rateLimit: z
     .strictObject({

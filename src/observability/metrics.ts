@@ -106,3 +106,10 @@ function registerDatabaseGauges(): void {
     },
   });
 }
+
+export const initiationSteps = new Counter({
+  name: 'paybridge_initiation_steps_total',
+  help: 'Steps of payment initiations (create, poll, reverse) by outcome: settled, failed, rescheduled, abandoned',
+  labelNames: ['provider', 'step', 'outcome'] as const,
+  registers: [registry],
+});

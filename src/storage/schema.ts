@@ -172,6 +172,8 @@ export interface BankAccountsTable {
   swift_bic_code_masked: string | null;
   country: string | null;
   metadata: JsonDefault<Record<string, string>>;
+  /** The payment service user the bank account belongs to, if any. */
+  psu_id: ColumnType<string | null, string | null | undefined, string | null>;
   sort_id: Generated<string>;
 }
 
@@ -180,6 +182,81 @@ export interface BankAccountRelatedAccountsTable {
   account_id: string;
   connector_id: string;
   created_at: TimestampDefault;
+}
+
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
+export interface PaymentInitiationsTable {
+  id: string;
+  connector_id: string;
+  reference: string;
+  created_at: TimestampDefault;
+  scheduled_at: Nullable<string>;
+  description: ColumnType<string, string | undefined, string>;
+  type: string;
+  source_account_id: string | null;
+  destination_account_id: string | null;
+  amount: Numeric;
+  asset: string;
+  metadata: JsonDefault<Record<string, string>>;
+  status: string;
+  error: Nullable<string>;
+  attempt: ColumnType<number, number | undefined, number>;
+  task_id: Nullable<string>;
+  polling_id: Nullable<string>;
+  tries: ColumnType<number, number | undefined, number>;
+  deadline_at: Nullable<string>;
+  next_run_at: Nullable<string>;
+  lease_until: Nullable<string>;
+  lease_token: Nullable<string>;
+  reversal_id: Nullable<string>;
+  reversed_amount: ColumnType<string, bigint | string | undefined, bigint | string>;
+  updated_at: TimestampDefault;
+  sort_id: Generated<string>;
+}
+
+export interface PaymentInitiationAdjustmentsTable {
+  id: string;
+  payment_initiation_id: string;
+  created_at: TimestampDefault;
+  status: string;
+  amount: ColumnType<string | null, bigint | string | null | undefined, bigint | string | null>;
+  asset: Nullable<string>;
+  error: Nullable<string>;
+  metadata: JsonDefault<Record<string, string>>;
+  sort_id: Generated<string>;
+}
+
+export interface PaymentInitiationRelatedPaymentsTable {
+  payment_initiation_id: string;
+  payment_id: string;
+  created_at: TimestampDefault;
+  sort_id: Generated<string>;
+}
+
+export interface PaymentInitiationReversalsTable {
+  id: string;
+  payment_initiation_id: string;
+  reference: string;
+  created_at: TimestampDefault;
+  description: ColumnType<string, string | undefined, string>;
+  amount: Numeric;
+  asset: string;
+  metadata: JsonDefault<Record<string, string>>;
+  status: string;
+  error: Nullable<string>;
+  task_id: string;
+  updated_at: TimestampDefault;
+}
+
+export interface PaymentServiceUsersTable {
+  id: string;
+  created_at: TimestampDefault;
+  name: string;
+  /** Contact details and address, sealed together with the keyring; null when neither was given. */
+  details_sealed: string | null;
+  metadata: JsonDefault<Record<string, string>>;
+  sort_id: Generated<string>;
 }
 
 export interface Database {
@@ -196,4 +273,9 @@ export interface Database {
   pool_accounts: PoolAccountsTable;
   bank_accounts: BankAccountsTable;
   bank_account_related_accounts: BankAccountRelatedAccountsTable;
+  payment_service_users: PaymentServiceUsersTable;
+  payment_initiations: PaymentInitiationsTable;
+  payment_initiation_adjustments: PaymentInitiationAdjustmentsTable;
+  payment_initiation_related_payments: PaymentInitiationRelatedPaymentsTable;
+  payment_initiation_reversals: PaymentInitiationReversalsTable;
 }

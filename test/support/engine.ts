@@ -30,6 +30,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     commitBatchItems: 1,
     leaseMs: 60_000,
     pauseAfterFailures: 3,
+    initiations: { retryMinMs: 200, retryMaxMs: 2000, deadlineMs: 60_000 },
   };
   return {
     deps,

@@ -25,6 +25,7 @@ export interface SimBeneficiary {
 
 export interface SimFaults {
   latencyMs?: number;
+  answerDelayMs?: number;
   errorRate?: number;
   rateLimit?: { requestsPerSecond: number; retryAfterSeconds?: number };
   ignoreFilters?: boolean;

@@ -3,7 +3,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatDbTime } from '../../domain/time.js';
-import { createBankAccount, updateBankAccountMetadata } from '../../engine/bank-accounts.js';
+import {
+  createBankAccount,
+  forwardBankAccount,
+  updateBankAccountMetadata,
+} from '../../engine/bank-accounts.js';
 import {
   type BankAccountRow,
   bankAccountsQuery,
@@ -130,6 +134,27 @@ export const bankAccountRoutes: FastifyPluginAsync<V3Options> = async (app, { de
         request.body.metadata,
       );
       return reply.status(204).send();
+    },
+  );
+
+  server.post(
+    '/bank-accounts/:bankAccountID/forward',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params,
+        body: S.forwardBankAccountBody,
+        response: { 202: dataOf(z.object({ taskID: z.string() })), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const taskID = await forwardBankAccount(
+        deps,
+        bankAccountId(request.params.bankAccountID),
+        request.body.connectorID,
+      );
+      return reply.status(202).send({ data: { taskID } });
     },
   );
 };

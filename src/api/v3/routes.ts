@@ -4,6 +4,8 @@ import { accountRoutes } from './accounts.js';
 import { bankAccountRoutes } from './bank-accounts.js';
 import type { V3Options } from './common.js';
 import { connectorRoutes } from './connectors.js';
+import { paymentServiceUserRoutes } from './payment-service-users.js';
+import { paymentInitiationRoutes } from './payment-initiations.js';
 import { paymentRoutes } from './payments.js';
 import { poolRoutes } from './pools.js';
 import { taskRoutes } from './tasks.js';
@@ -17,4 +19,6 @@ export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug
   await app.register(taskRoutes, options);
   await app.register(poolRoutes, options);
   await app.register(bankAccountRoutes, options);
+  await app.register(paymentInitiationRoutes, options);
+  await app.register(paymentServiceUserRoutes, options);
 };

@@ -1,9 +1,11 @@
 // Response models of the v3 API, for the OpenAPI document.
 import { z } from 'zod';
 import { CAPABILITIES } from '../../connectors/sdk/capabilities.js';
-import { isValidAsset } from '../../domain/assets.js';
+import { isIsoAsset, isValidAsset } from '../../domain/assets.js';
 import {
   ACCOUNT_TYPES,
+  PAYMENT_INITIATION_STATUSES,
+  PAYMENT_INITIATION_TYPES,
   PAYMENT_SCHEMES,
   PAYMENT_STATUSES,
   PAYMENT_TYPES,
@@ -127,6 +129,7 @@ const integer = z.union([z.bigint(), z.number().int()]).transform((value) => Big
 const instant = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
 const reference = z.string().min(3).max(1000);
 const asset = z.string().refine(isValidAsset, { error: 'must be an asset such as USD/2' });
+const isoAsset = z.string().refine(isIsoAsset, { error: 'must be an ISO 4217 asset such as USD/2' });
 const decodes = (codec: { decode(text: string): unknown }, what: string) =>
   z.string().refine(
     (text) => {
@@ -180,6 +183,8 @@ export const createPaymentBody = z.object({
 export const paymentMetadataBody = z.union([z.object({ metadata }).strict(), metadata]);
 
 const alphanumeric = /^[A-Za-z0-9]+$/;
+/** ISO 3166-1 alpha-2, as bank accounts and PSU addresses check it. */
+const COUNTRY_CODE = /^[A-Z]{2}$/;
 export const createBankAccountBody = z
   .object({
     name: z.string().min(1).max(1000),
@@ -191,10 +196,7 @@ export const createBankAccountBody = z
       .min(8)
       .max(11)
       .nullish(),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, { error: 'must be an ISO 3166-1 alpha-2 code' })
-      .nullish(),
+    country: z.string().regex(COUNTRY_CODE, { error: 'must be an ISO 3166-1 alpha-2 code' }).nullish(),
     metadata: metadata.nullish(),
   })
   .refine((b) => Boolean(b.accountNumber) || Boolean(b.iban), {
@@ -216,3 +218,132 @@ export const bankAccount = z.object({
 export const metadataBody = z.object({
   metadata: metadata.refine((m) => Object.keys(m).length > 0, { error: 'metadata must not be empty' }),
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Payment service users (PSUs)
+// ---------------------------------------------------------------------------------------------------------
+
+// Formance's rules (internal/api/validation): its e-mail and phone patterns, a BCP 47 locale, and an
+// alphanumeric street number. Like Go's `omitempty`, an empty string counts as absent and is not checked.
+const email = /^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$/;
+const phoneNumber = /^\+?\d{1,4}?[-.\s]?\(?\d{1,3}?\)?[-.\s]?\d{1,4}[-.\s]?\d{1,4}[-.\s]?\d{1,9}$/;
+const isLocale = (text: string) => {
+  try {
+    return Intl.getCanonicalLocales(text).length === 1;
+  } catch {
+    return false;
+  }
+};
+const optionalText = z.string().nullish();
+const checkedText = (valid: (text: string) => boolean, error: string) =>
+  z
+    .string()
+    .refine((text) => text === '' || valid(text), { error })
+    .nullish();
+const matches = (pattern: RegExp) => (text: string) => pattern.test(text);
+
+export const createPaymentServiceUserBody = z.object({
+  name: z.string().min(1).max(1000),
+  contactDetails: z
+    .object({
+      email: checkedText(matches(email), 'must be an e-mail address'),
+      phoneNumber: checkedText(matches(phoneNumber), 'must be a phone number'),
+      locale: checkedText(isLocale, 'must be a BCP 47 language tag'),
+    })
+    .nullish(),
+  address: z
+    .object({
+      streetName: optionalText,
+      streetNumber: checkedText(matches(alphanumeric), 'must be letters and digits'),
+      city: optionalText,
+      region: optionalText,
+      postalCode: optionalText,
+      country: checkedText(matches(COUNTRY_CODE), 'must be an ISO 3166-1 alpha-2 code'),
+    })
+    .nullish(),
+  bankAccountIDs: z.array(z.guid({ error: 'must be a bank account id (a UUID)' })).nullish(),
+  metadata: metadata.nullish(),
+});
+
+/** Absent parts and fields are left out, never null: the SDK refuses null there. */
+export const paymentServiceUser = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: time,
+  contactDetails: z
+    .object({
+      email: z.string().optional(),
+      phoneNumber: z.string().optional(),
+      locale: z.string().optional(),
+    })
+    .optional(),
+  address: z
+    .object({
+      streetName: z.string().optional(),
+      streetNumber: z.string().optional(),
+      city: z.string().optional(),
+      region: z.string().optional(),
+      postalCode: z.string().optional(),
+      country: z.string().optional(),
+    })
+    .optional(),
+  bankAccountIDs: z.array(z.string()).nullable().describe('null when the PSU has no bank account'),
+  metadata,
+});
+
+// --- Payment initiations ---------------------------------------------------------------------------
+
+export const paymentInitiation = z.object({
+  id: z.string(),
+  connectorID: z.string(),
+  provider: z.string(),
+  reference: z.string(),
+  createdAt: time,
+  scheduledAt: time.describe('RFC 3339 timestamp; 0001-01-01T00:00:00Z when not scheduled'),
+  description: z.string(),
+  type: z.enum(PAYMENT_INITIATION_TYPES),
+  sourceAccountID: z.string().optional(),
+  destinationAccountID: z.string().optional(),
+  amount,
+  asset: z.string(),
+  metadata,
+  status: z.enum(PAYMENT_INITIATION_STATUSES),
+  error: z.string().optional(),
+});
+
+export const paymentInitiationAdjustment = z.object({
+  id: z.string(),
+  createdAt: time,
+  status: z.enum(PAYMENT_INITIATION_STATUSES),
+  amount: amount.optional(),
+  asset: z.string().optional(),
+  error: z.string().optional(),
+  metadata,
+});
+
+export const initiatePaymentBody = z.object({
+  reference,
+  connectorID: decodes(connectorIdCodec, 'connector'),
+  type: z.enum(PAYMENT_INITIATION_TYPES),
+  amount: integer.refine((v) => v > 0n, { error: 'must be greater than 0' }),
+  asset: isoAsset,
+  description: z.string().max(10_000).nullish(),
+  sourceAccountID: decodes(accountIdCodec, 'account').nullish(),
+  destinationAccountID: decodes(accountIdCodec, 'account'),
+  scheduledAt: instant.nullish(),
+  metadata: metadata.nullish(),
+});
+
+export const initiatePaymentQuery = z.object({
+  noValidation: z.string().optional().describe('"true" approves the initiation at once'),
+});
+
+export const reversePaymentInitiationBody = z.object({
+  reference,
+  amount: integer.refine((v) => v > 0n, { error: 'must be greater than 0' }),
+  asset: isoAsset,
+  description: z.string().max(10_000).nullish(),
+  metadata: metadata.nullish(),
+});
+
+export const forwardBankAccountBody = z.object({ connectorID: decodes(connectorIdCodec, 'connector') });

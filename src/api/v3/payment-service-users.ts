@@ -1,0 +1,190 @@
+// v3 payment service user routes: create, list, get, delete, and linking a bank account.
+import type { FastifyPluginAsync } from 'fastify';
+import { forwardBankAccount } from '../../engine/bank-accounts.js';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { formatDbTime } from '../../domain/time.js';
+import {
+  addBankAccountToPaymentServiceUser,
+  createPaymentServiceUser,
+  deletePaymentServiceUser,
+  openDetails,
+} from '../../engine/payment-service-users.js';
+import type { Keyring } from '../../security/encryption.js';
+import {
+  bankAccountIdsOf,
+  type PaymentServiceUserRow,
+  paymentServiceUsersQuery,
+} from '../../storage/payment-service-users.js';
+import { notFoundError, validationError } from '../errors.js';
+import { paginate, readPageRequest } from '../pagination.js';
+import { psuFilterSpec } from '../query-filter.js';
+import {
+  cursorEnvelope,
+  cursorOf,
+  dataOf,
+  errorResponse,
+  listQuerystring,
+  noContent,
+  type V3Options,
+  uuidParam,
+} from './common.js';
+import * as S from './schemas.js';
+
+const psuId = (text: string) => uuidParam(text, 'payment service user');
+const params = z.object({ psuID: z.string() });
+
+function present(
+  keyring: Keyring,
+  row: PaymentServiceUserRow,
+  bankAccountIds: string[],
+): z.input<typeof S.paymentServiceUser> {
+  const { contactDetails, address } = openDetails(keyring, row.details_sealed);
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: formatDbTime(row.created_at),
+    ...(contactDetails ? { contactDetails } : {}),
+    ...(address ? { address } : {}),
+    bankAccountIDs: bankAccountIds.length > 0 ? bankAccountIds : null,
+    metadata: row.metadata ?? {},
+  };
+}
+
+export const paymentServiceUserRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
+  const server = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['payment service users'];
+
+  server.post(
+    '/payment-service-users',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        body: S.createPaymentServiceUserBody,
+        response: { 201: dataOf(z.string()), 400: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { name, contactDetails, address, bankAccountIDs, metadata } = request.body;
+      const id = await createPaymentServiceUser(deps, {
+        name,
+        contactDetails,
+        address,
+        bankAccountIds: bankAccountIDs ?? [],
+        metadata: metadata ?? {},
+      });
+      return reply.status(201).send({ data: id });
+    },
+  );
+
+  server.get(
+    '/payment-service-users',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        querystring: listQuerystring,
+        response: { 200: cursorOf(S.paymentServiceUser), 400: errorResponse },
+      },
+    },
+    async (request) => {
+      const page = await paginate(
+        paymentServiceUsersQuery(deps.db),
+        readPageRequest(request.query, request.body),
+        {
+          createdAt: 'payment_service_users.created_at',
+          sortId: 'payment_service_users.sort_id',
+          filter: psuFilterSpec,
+        },
+      );
+      const linked = await bankAccountIdsOf(
+        deps.db,
+        page.data.map((row) => row.id),
+      );
+      return cursorEnvelope(page, (row) => present(deps.keyring, row, linked.get(row.id) ?? []));
+    },
+  );
+
+  server.get(
+    '/payment-service-users/:psuID',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params,
+        response: { 200: dataOf(S.paymentServiceUser), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request) => {
+      const id = psuId(request.params.psuID);
+      const row = await paymentServiceUsersQuery(deps.db).where('id', '=', id).executeTakeFirst();
+      if (!row) throw notFoundError('payment service user not found');
+      const linked = await bankAccountIdsOf(deps.db, [id]);
+      return { data: present(deps.keyring, row, linked.get(id) ?? []) };
+    },
+  );
+
+  server.delete(
+    '/payment-service-users/:psuID',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params,
+        response: { 202: dataOf(z.object({ taskID: z.string() })), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const taskID = await deletePaymentServiceUser(deps, psuId(request.params.psuID));
+      return reply.status(202).send({ data: { taskID } });
+    },
+  );
+
+  server.post(
+    '/payment-service-users/:psuID/bank-accounts/:bankAccountID',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: z.object({ psuID: z.string(), bankAccountID: z.string() }),
+        response: { 204: noContent, 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      await addBankAccountToPaymentServiceUser(
+        deps,
+        psuId(request.params.psuID),
+        uuidParam(request.params.bankAccountID, 'bank account'),
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  server.post(
+    '/payment-service-users/:psuID/bank-accounts/:bankAccountID/forward',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: z.object({ psuID: z.string(), bankAccountID: z.string() }),
+        body: S.forwardBankAccountBody,
+        response: { 202: dataOf(z.object({ taskID: z.string() })), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const psu = psuId(request.params.psuID);
+      const bankAccountId = uuidParam(request.params.bankAccountID, 'bank account');
+      const owned = await deps.db
+        .selectFrom('bank_accounts')
+        .select('psu_id')
+        .where('id', '=', bankAccountId)
+        .executeTakeFirst();
+      if (!owned) throw notFoundError('bank account not found');
+      if (owned.psu_id !== psu)
+        throw validationError('the bank account does not belong to this payment service user');
+      const taskID = await forwardBankAccount(deps, bankAccountId, request.body.connectorID);
+      return reply.status(202).send({ data: { taskID } });
+    },
+  );
+};
