@@ -5,7 +5,6 @@ import { formatDbTime } from '../domain/time.js';
 import { savedBankAccount } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
 import type { BankAccountDetails, PspAccount } from '../connectors/sdk/contract.js';
-import { findConnector } from '../connectors/sdk/registry.js';
 import { accountIdCodec, connectorIdCodec, taskIdCodec } from '../domain/ids.js';
 import {
   type BankAccountRow,
@@ -18,7 +17,8 @@ import type { Db } from '../storage/db.js';
 import { createTask, finishTask } from '../storage/tasks.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
-import { CapabilityError, NotFoundError, ValidationError } from './errors.js';
+import { requireCapability } from './connectors.js';
+import { NotFoundError } from './errors.js';
 import { idempotencyKey, isRefusal } from './initiation-runner.js';
 import { mapAccounts } from './items.js';
 import type { MovementJob } from './jobs.js';
@@ -96,16 +96,7 @@ export async function forwardBankAccount(
     .where('id', '=', bankAccountId)
     .executeTakeFirst();
   if (!exists) throw new NotFoundError('bank account not found');
-  const connector = await deps.db
-    .selectFrom('connectors')
-    .select(['provider', 'scheduled_for_deletion'])
-    .where('id', '=', connectorId)
-    .executeTakeFirst();
-  if (!connector || connector.scheduled_for_deletion) throw new ValidationError('connector not found');
-  if (!findConnector(connector.provider)?.capabilities.includes('CREATE_BANK_ACCOUNT')) {
-    throw new CapabilityError(`connector ${connector.provider} does not support CREATE_BANK_ACCOUNT`);
-  }
-  const id = connectorIdCodec.decode(connectorId);
+  const id = await requireCapability(deps.db, connectorId, 'CREATE_BANK_ACCOUNT');
   const taskId = taskIdCodec.encode(
     id,
     `create-bank-account-${id.provider}-${id.reference}-${bankAccountId}`,

@@ -1,8 +1,10 @@
 // Connector lifecycle: install, config update, resume (uninstall and reset are in removal.ts).
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import type { Capability } from '../connectors/sdk/capabilities.js';
 import type { TaskNode } from '../connectors/sdk/contract.js';
-import { connectorIdCodec } from '../domain/ids.js';
+import { findConnector } from '../connectors/sdk/registry.js';
+import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
 import { findLiveConnectorRow } from '../storage/connectors.js';
 import type { Db } from '../storage/db.js';
@@ -10,7 +12,7 @@ import { resumeSchedules, upsertSchedules } from '../storage/schedules.js';
 import { restoreMaskedSecrets, validateConfig, type ValidatedConfig } from './connector-config.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
-import { ConflictError, isUniqueViolation, NotFoundError } from './errors.js';
+import { CapabilityError, ConflictError, isUniqueViolation, NotFoundError } from './errors.js';
 import { scheduleId, treePaths, validateTree } from './task-tree.js';
 
 /** A validated connector, ready to be stored: its new id, config and task tree. */
@@ -193,4 +195,25 @@ export async function readConnectorConfig(deps: EngineDeps, connectorId: string)
   const row = await findLiveConnectorRow(deps.db, connectorId);
   if (!row) throw new NotFoundError('connector not found');
   return { row, config: decryptConfig(deps.keyring, row.config_encrypted) };
+}
+
+/**
+ * The connector a request names: it must exist, not be on its way out, and its provider must have
+ * `capability`. Returns its decoded id.
+ */
+export async function requireCapability(
+  db: Db,
+  connectorId: string,
+  capability: Capability,
+): Promise<ConnectorId> {
+  const row = await db
+    .selectFrom('connectors')
+    .select(['provider', 'scheduled_for_deletion'])
+    .where('id', '=', connectorId)
+    .executeTakeFirst();
+  if (!row || row.scheduled_for_deletion) throw new NotFoundError('connector not found');
+  if (!findConnector(row.provider)?.capabilities.includes(capability)) {
+    throw new CapabilityError(`connector ${row.provider} does not support ${capability}`);
+  }
+  return connectorIdCodec.decode(connectorId);
 }

@@ -1,40 +1,17 @@
 // Accounts and payments created through the API rather than fetched from a PSP (ALLOW_FORMANCE_* connectors), and payment metadata updates.
 import { sql } from 'kysely';
-import type { Capability } from '../connectors/sdk/capabilities.js';
-import { findConnector } from '../connectors/sdk/registry.js';
 import type { PaymentScheme, PaymentStatus, PaymentType } from '../domain/enums.js';
-import {
-  accountIdCodec,
-  connectorIdCodec,
-  type ConnectorId,
-  paymentAdjustmentIdCodec,
-  paymentIdCodec,
-} from '../domain/ids.js';
+import { accountIdCodec, paymentAdjustmentIdCodec, paymentIdCodec } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
 import { formatTime } from '../domain/time.js';
 import { savedPayment } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
-import { capabilityError, notFoundError } from '../api/errors.js';
-import type { Db } from '../storage/db.js';
 import { storedPayments } from '../storage/payments.js';
+import { requireCapability } from './connectors.js';
 import type { EngineDeps } from './deps.js';
+import { NotFoundError } from './errors.js';
 import { emptyWrites } from './items.js';
 import { storeWrites } from './page-commit.js';
-
-/** The connector an entry is for: it must exist, not be going away, and allow entries of this kind. */
-async function connectorFor(db: Db, connectorID: string, capability: Capability): Promise<ConnectorId> {
-  const connector = connectorIdCodec.decode(connectorID);
-  const row = await db
-    .selectFrom('connectors')
-    .select(['provider', 'scheduled_for_deletion'])
-    .where('id', '=', connectorID)
-    .executeTakeFirst();
-  if (!row || row.scheduled_for_deletion) throw notFoundError('connector not found');
-  if (!findConnector(row.provider)?.capabilities.includes(capability)) {
-    throw capabilityError(`connector ${row.provider} does not allow ${capability}`);
-  }
-  return connector;
-}
 
 export interface AccountEntry {
   reference: string;
@@ -50,7 +27,7 @@ export interface AccountEntry {
 
 /** Creates the account, or changes nothing when it exists already; returns its id. */
 export async function createAccount(deps: EngineDeps, entry: AccountEntry): Promise<string> {
-  const connector = await connectorFor(deps.db, entry.connectorID, 'ALLOW_FORMANCE_ACCOUNT_CREATION');
+  const connector = await requireCapability(deps.db, entry.connectorID, 'ALLOW_FORMANCE_ACCOUNT_CREATION');
   const id = accountIdCodec.encode({ connectorId: connector, reference: entry.reference });
   const writes = emptyWrites();
   writes.accounts.push({
@@ -99,7 +76,7 @@ export interface PaymentEntry {
  * and SAVED_PAYMENT events go out as for fetched payments. Returns the payment's id.
  */
 export async function createPayment(deps: EngineDeps, entry: PaymentEntry): Promise<string> {
-  const connector = await connectorFor(deps.db, entry.connectorID, 'ALLOW_FORMANCE_PAYMENT_CREATION');
+  const connector = await requireCapability(deps.db, entry.connectorID, 'ALLOW_FORMANCE_PAYMENT_CREATION');
   const paymentId = { connectorId: connector, reference: entry.reference, type: entry.type };
   const id = paymentIdCodec.encode(paymentId);
   const history = [...entry.adjustments].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -159,7 +136,7 @@ export async function updatePaymentMetadata(
       .select('id')
       .where('id', '=', paymentId)
       .executeTakeFirst();
-    if (!exists) throw notFoundError('payment not found');
+    if (!exists) throw new NotFoundError('payment not found');
     const json = stringifyJson(metadata);
     const changed = await sql`
       UPDATE payments SET metadata = metadata || ${json}::jsonb, updated_at = now()

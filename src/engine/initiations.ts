@@ -10,7 +10,6 @@ import {
   savedPaymentInitiationRelatedPayment,
 } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
-import { findConnector } from '../connectors/sdk/registry.js';
 import type { Db } from '../storage/db.js';
 import {
   type AdjustmentInsert,
@@ -23,9 +22,9 @@ import {
   linkedInitiations,
 } from '../storage/payment-initiations.js';
 import { createTask, finishTask } from '../storage/tasks.js';
+import { requireCapability } from './connectors.js';
 import type { EngineDeps } from './deps.js';
 import {
-  CapabilityError,
   ConflictError,
   InvalidTransitionError,
   isUniqueViolation,
@@ -155,19 +154,10 @@ export async function initiatePayment(
   options: { noValidation: boolean },
 ): Promise<{ id: string; taskId: string }> {
   if (entry.type === 'UNKNOWN') throw new ValidationError('type must be TRANSFER or PAYOUT');
-  const connector = await deps.db
-    .selectFrom('connectors')
-    .select(['provider', 'scheduled_for_deletion'])
-    .where('id', '=', entry.connectorID)
-    .executeTakeFirst();
-  if (!connector || connector.scheduled_for_deletion) throw new NotFoundError('connector not found');
-  const capability = CAPABILITY[entry.type];
-  if (!findConnector(connector.provider)?.capabilities.includes(capability)) {
-    throw new CapabilityError(`connector ${connector.provider} does not support ${capability}`);
-  }
+  const connector = await requireCapability(deps.db, entry.connectorID, CAPABILITY[entry.type]);
   await checkAccount(deps.db, entry.sourceAccountID, entry.connectorID, 'sourceAccountID');
   await checkAccount(deps.db, entry.destinationAccountID, entry.connectorID, 'destinationAccountID');
-  const id = paymentInitiationIdCodec.encode(connectorIdCodec.decode(entry.connectorID), entry.reference);
+  const id = paymentInitiationIdCodec.encode(connector, entry.reference);
   try {
     return await inTransition(deps.db, async (t) => {
       const row = await insertInitiation(t.trx, {

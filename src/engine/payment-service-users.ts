@@ -2,7 +2,6 @@
 // at most one PSU, and deletion recorded as a task.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type ApiError, notFoundError, validationError } from '../api/errors.js';
 import { type ConnectorId, taskIdCodec } from '../domain/ids.js';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import type { Keyring } from '../security/encryption.js';
@@ -16,13 +15,15 @@ import {
 } from '../storage/payment-service-users.js';
 import { createTask, finishTask } from '../storage/tasks.js';
 import type { EngineDeps } from './deps.js';
+import { NotFoundError, ValidationError } from './errors.js';
 
-const contactDetailsShape = z.object({
+/** The sealed personal details, as stored and as the API shows them. */
+export const contactDetailsShape = z.object({
   email: z.string().optional(),
   phoneNumber: z.string().optional(),
   locale: z.string().optional(),
 });
-const addressShape = z.object({
+export const addressShape = z.object({
   streetName: z.string().optional(),
   streetNumber: z.string().optional(),
   city: z.string().optional(),
@@ -92,7 +93,7 @@ async function linkOrRefuse(
   db: Db,
   psuId: string,
   bankAccountIds: string[],
-  unknown: (id: string) => ApiError,
+  unknown: (id: string) => Error,
 ): Promise<void> {
   const linked = await linkBankAccounts(db, psuId, bankAccountIds);
   const refused = bankAccountIds.filter((id) => !linked.has(id));
@@ -100,7 +101,9 @@ async function linkOrRefuse(
   const owners = await bankAccountOwners(db, refused);
   const missing = refused.find((id) => !owners.has(id));
   if (missing !== undefined) throw unknown(missing);
-  throw validationError(`bank account ${refused[0] ?? ''} already belongs to another payment service user`);
+  throw new ValidationError(
+    `bank account ${refused[0] ?? ''} already belongs to another payment service user`,
+  );
 }
 
 /** Stores a PSU and links its bank accounts in one transaction; the plaintext details go no further. */
@@ -118,8 +121,11 @@ export async function createPaymentServiceUser(
       metadata: entry.metadata,
     });
     // Formance answers an unknown bank account here with 400 VALIDATION (a missing reference), not 404.
-    await linkOrRefuse(trx, id, bankAccountIds, (missing) =>
-      validationError(`bank account ${missing} not found`),
+    await linkOrRefuse(
+      trx,
+      id,
+      bankAccountIds,
+      (missing) => new ValidationError(`bank account ${missing} not found`),
     );
   });
   return id;
@@ -132,8 +138,9 @@ export async function addBankAccountToPaymentServiceUser(
   bankAccountId: string,
 ): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
-    if (!(await lockPaymentServiceUser(trx, psuId))) throw notFoundError('payment service user not found');
-    await linkOrRefuse(trx, psuId, [bankAccountId], () => notFoundError('bank account not found'));
+    if (!(await lockPaymentServiceUser(trx, psuId)))
+      throw new NotFoundError('payment service user not found');
+    await linkOrRefuse(trx, psuId, [bankAccountId], () => new NotFoundError('bank account not found'));
   });
 }
 
@@ -145,7 +152,7 @@ export async function deletePaymentServiceUser(deps: EngineDeps, psuId: string):
   const taskId = deleteUserTaskId(psuId);
   await deps.db.transaction().execute(async (trx) => {
     if (!(await deletePaymentServiceUserRow(trx, psuId))) {
-      throw notFoundError('payment service user not found');
+      throw new NotFoundError('payment service user not found');
     }
     await createTask(trx, { id: taskId, connectorId: null });
     await finishTask(trx, taskId, { status: 'SUCCEEDED', createdObjectId: psuId });

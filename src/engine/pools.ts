@@ -5,7 +5,6 @@ import { formatDbTime } from '../domain/time.js';
 import { deletedPool, savedPool } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
 import { accountFilterSpec, buildFilter, isEmptyFilter } from '../api/query-filter.js';
-import { conflictError, notFoundError, validationError } from '../api/errors.js';
 import type { Db } from '../storage/db.js';
 import {
   addPoolAccounts,
@@ -18,6 +17,7 @@ import {
   removePoolAccount,
   setPoolQuery,
 } from '../storage/pools.js';
+import { ConflictError, isUniqueViolation, NotFoundError, ValidationError } from './errors.js';
 
 /** Who is in the pool: its listed accounts, or the accounts its query selects right now. */
 export function membershipOf(pool: Pick<PoolRow, 'id' | 'type' | 'query'>): Membership {
@@ -27,7 +27,7 @@ export function membershipOf(pool: Pick<PoolRow, 'id' | 'type' | 'query'>): Memb
 
 export async function findPool(db: Db, poolId: string): Promise<PoolRow> {
   const pool = await poolsQuery(db).where('id', '=', poolId).executeTakeFirst();
-  if (!pool) throw notFoundError('pool not found');
+  if (!pool) throw new NotFoundError('pool not found');
   return pool;
 }
 
@@ -43,9 +43,9 @@ async function checkAccounts(db: Db, accountIds: string[]): Promise<void> {
   const types = new Map(found.map((a) => [a.id, a.type]));
   for (const id of accountIds) {
     const type = types.get(id);
-    if (type === undefined) throw notFoundError(`account ${id} not found`);
+    if (type === undefined) throw new NotFoundError(`account ${id} not found`);
     if (type !== 'INTERNAL')
-      throw validationError(`account ${id} is ${type}: pools hold internal accounts only`);
+      throw new ValidationError(`account ${id} is ${type}: pools hold internal accounts only`);
   }
 }
 
@@ -62,8 +62,6 @@ async function emitSaved(db: Db, pool: PoolRow): Promise<void> {
   ]);
 }
 
-const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';
-
 export async function createPool(
   db: Db,
   input: { name: string; query?: Record<string, unknown>; accountIDs?: string[] },
@@ -71,7 +69,8 @@ export async function createPool(
   const dynamic = input.query !== undefined && !isEmptyFilter(input.query);
   if (dynamic)
     buildFilter(input.query, accountFilterSpec); // refuses an invalid query before anything is stored
-  else if (input.accountIDs === undefined) throw validationError('a pool needs either a query or accountIDs');
+  else if (input.accountIDs === undefined)
+    throw new ValidationError('a pool needs either a query or accountIDs');
   const accountIds = dynamic ? [] : [...new Set(input.accountIDs)];
   try {
     return await db.transaction().execute(async (trx) => {
@@ -87,17 +86,17 @@ export async function createPool(
       return pool.id;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw conflictError(`a pool named '${input.name}' already exists`);
+    if (isUniqueViolation(error)) throw new ConflictError(`a pool named '${input.name}' already exists`);
     throw error;
   }
 }
 
 export async function updatePoolQuery(db: Db, poolId: string, query: Record<string, unknown>): Promise<void> {
-  if (isEmptyFilter(query)) throw validationError('query must not be empty');
+  if (isEmptyFilter(query)) throw new ValidationError('query must not be empty');
   buildFilter(query, accountFilterSpec);
   await db.transaction().execute(async (trx) => {
     const pool = await findPool(trx, poolId);
-    if (pool.type !== 'DYNAMIC') throw validationError('only a dynamic pool has a query');
+    if (pool.type !== 'DYNAMIC') throw new ValidationError('only a dynamic pool has a query');
     await setPoolQuery(trx, poolId, query);
     await emitSaved(trx, { ...pool, query });
   });
@@ -106,7 +105,7 @@ export async function updatePoolQuery(db: Db, poolId: string, query: Record<stri
 export async function addAccountToPool(db: Db, poolId: string, accountId: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const pool = await findPool(trx, poolId);
-    if (pool.type !== 'STATIC') throw validationError('a dynamic pool takes its accounts from its query');
+    if (pool.type !== 'STATIC') throw new ValidationError('a dynamic pool takes its accounts from its query');
     await checkAccounts(trx, [accountId]);
     await addPoolAccounts(trx, poolId, [accountId]);
     await emitSaved(trx, pool);
@@ -117,7 +116,7 @@ export async function removeAccountFromPool(db: Db, poolId: string, accountId: s
   accountIdCodec.decode(accountId);
   await db.transaction().execute(async (trx) => {
     const pool = await findPool(trx, poolId);
-    if (pool.type !== 'STATIC') throw validationError('a dynamic pool takes its accounts from its query');
+    if (pool.type !== 'STATIC') throw new ValidationError('a dynamic pool takes its accounts from its query');
     if (await removePoolAccount(trx, poolId, accountId)) await emitSaved(trx, pool);
   });
 }

@@ -234,6 +234,33 @@ describe('reject and delete', () => {
   });
 });
 
+describe('racing actions', () => {
+  it('lets exactly one of an approval, a rejection and a deletion sent together win', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { id } = await initiate({ reference: `race-${round}` });
+      const outcomes = await Promise.allSettled([
+        sdk.payments.v3.approvePaymentInitiation({ paymentInitiationID: id }),
+        sdk.payments.v3.rejectPaymentInitiation({ paymentInitiationID: id }),
+        sdk.payments.v3.deletePaymentInitiation({ paymentInitiationID: id }),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const [approved, rejected, deleted] = outcomes.map((o) => o.status === 'fulfilled');
+      if (deleted) {
+        await expectV3Error(
+          sdk.payments.v3.getPaymentInitiation({ paymentInitiationID: id }),
+          404,
+          'NOT_FOUND',
+        );
+        continue;
+      }
+      const final = approved ? await statusOnce(id, 'PROCESSED') : await get(id);
+      expect(final.status).toBe(approved ? 'PROCESSED' : 'REJECTED');
+      expect(rejected).toBe(!approved);
+      expect((await callsFor(`race-${round}`)).movements).toHaveLength(approved ? 1 : 0);
+    }
+  });
+});
+
 describe('scheduled initiations', () => {
   it('waits durably until scheduledAt, then processes', async () => {
     const scheduledAt = new Date(Date.now() + 3000);
@@ -358,6 +385,14 @@ describe('reversals', () => {
       'PROCESSING',
       'WAITING_FOR_VALIDATION',
     ]);
+    // Every adjustment's id names the status the adjustment holds (Formance's initial reversal
+    // adjustment says PROCESSING in its id and PROCESSED in its status).
+    for (const adjustment of await history(id)) {
+      const decoded = JSON.parse(Buffer.from(adjustment.id, 'base64url').toString('utf8')) as {
+        Status: string;
+      };
+      expect(decoded.Status).toBe(adjustment.status);
+    }
     // The PSP moved the money back once per reversal.
     const reversals = (await readDummyPayMovements(dir)).filter((m) => m.kind === 'reverse-transfer');
     expect(reversals.map((m) => m.amount?.toString()).sort()).toEqual(['4000', '6000']);

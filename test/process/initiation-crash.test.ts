@@ -1,8 +1,7 @@
 // A worker process killed after the PSP made a transfer but before Paybridge committed the outcome, then
 // a fresh worker: the transfer is asked for again with the same idempotency key, the PSP answers with the
 // transfer it already made, money moves exactly once, and the initiation ends PROCESSED.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { installConnector } from '../../src/engine/connectors.js';
@@ -12,27 +11,14 @@ import { type MockPsp, startMockPsp } from '../../src/mock-psp/server.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { MockPspTenant } from '../support/mock-psp.js';
 import { eventually } from '../support/service.js';
-
-const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+import { spawnWorker } from '../support/worker-process.js';
 
 let engine: TestEngine;
 let psp: MockPsp;
 const children: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: engine.databaseUrl,
-      PAYBRIDGE_ENCRYPTION_KEY: 'test', // the key the test engine encrypted the config with
-      PAYBRIDGE_POLLING_PERIOD_DEFAULT: '1h',
-      PAYBRIDGE_POLLING_PERIOD_MINIMUM: '1s',
-      PAYBRIDGE_RUN_LEASE: '2s',
-      PAYBRIDGE_INITIATION_RETRY_MIN: '200ms',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawnWorker(engine.databaseUrl, { PAYBRIDGE_INITIATION_RETRY_MIN: '200ms' });
   children.push(child);
   return child;
 }

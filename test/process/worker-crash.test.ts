@@ -1,10 +1,9 @@
 // A worker process killed with SIGKILL in the middle of a multi-page ingestion, then restarted: the final
 // rows equal those of a clean run, with nothing lost and nothing duplicated.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { installConnector } from '../../src/engine/connectors.js';
@@ -13,8 +12,8 @@ import { assetFromCurrency } from '../../src/domain/assets.js';
 import { type DummyPayData, writeDummyPayDirectory } from '../support/dummypay-fixtures.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { eventually } from '../support/service.js';
+import { spawnWorker } from '../support/worker-process.js';
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const PAYMENTS = 20_000;
 
 let engine: TestEngine;
@@ -23,19 +22,8 @@ let data: DummyPayData;
 const children: ChildProcess[] = [];
 
 function startWorker(databaseUrl: string): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PAYBRIDGE_ENCRYPTION_KEY: 'test', // the key the test engine encrypted the config with
-      PAYBRIDGE_POLLING_PERIOD_DEFAULT: '1h',
-      PAYBRIDGE_POLLING_PERIOD_MINIMUM: '1s',
-      PAYBRIDGE_COMMIT_BATCH_ITEMS: '25', // one commit per DummyPay page: many commits to die between
-      PAYBRIDGE_RUN_LEASE: '2s',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  // One commit per DummyPay page: many commits to die between.
+  const child = spawnWorker(databaseUrl, { PAYBRIDGE_COMMIT_BATCH_ITEMS: '25' });
   children.push(child);
   return child;
 }

@@ -12,6 +12,7 @@ import {
   TASK_STATUSES,
 } from '../../domain/enums.js';
 import { accountIdCodec, connectorIdCodec } from '../../domain/ids.js';
+import { addressShape, contactDetailsShape } from '../../engine/payment-service-users.js';
 import { amount } from './common.js';
 
 const metadata = z.record(z.string(), z.string());
@@ -270,23 +271,8 @@ export const paymentServiceUser = z.object({
   id: z.string(),
   name: z.string(),
   createdAt: time,
-  contactDetails: z
-    .object({
-      email: z.string().optional(),
-      phoneNumber: z.string().optional(),
-      locale: z.string().optional(),
-    })
-    .optional(),
-  address: z
-    .object({
-      streetName: z.string().optional(),
-      streetNumber: z.string().optional(),
-      city: z.string().optional(),
-      region: z.string().optional(),
-      postalCode: z.string().optional(),
-      country: z.string().optional(),
-    })
-    .optional(),
+  contactDetails: contactDetailsShape.optional(),
+  address: addressShape.optional(),
   bankAccountIDs: z.array(z.string()).nullable().describe('null when the PSU has no bank account'),
   metadata,
 });
