@@ -104,13 +104,18 @@ export async function advanceInitiation(deps: EngineDeps, id: string): Promise<v
     return;
   }
   const step = new Step(deps, claimed);
-  await step.run();
+  try {
+    await step.run();
+  } catch (error) {
+    // Not an answer of the PSP (a database error, a connector that no longer instantiates, a payment it
+    // answered that fails validation): the step is tried again later, visibly, up to its deadline.
+    await step.unexpected(error);
+  }
 }
 
 class Step {
   private row: InitiationRow;
   private readonly token: string;
-  private readonly connector: Connector;
   private readonly logger;
 
   constructor(
@@ -120,12 +125,20 @@ class Step {
     this.row = claimed.row;
     this.token = claimed.token;
     this.logger = deps.logger.child({ paymentInitiationId: this.row.id, connectorId: this.row.connector_id });
-    this.connector = instantiate(
-      registrationOf(claimed.provider),
-      decryptConfig(deps.keyring, claimed.config_encrypted),
+  }
+
+  private get connector(): Connector {
+    return instantiate(
+      registrationOf(this.claimed.provider),
+      decryptConfig(this.deps.keyring, this.claimed.config_encrypted),
       this.row.connector_id,
-      deps.logger,
+      this.deps.logger,
     );
+  }
+
+  async unexpected(error: unknown): Promise<void> {
+    this.logger.error({ err: error }, 'payment initiation step failed unexpectedly; it will be tried again');
+    await this.retryLater('step', `unexpected error: ${message(error)}`, { tries: this.row.tries + 1 });
   }
 
   private get guard() {
@@ -340,13 +353,16 @@ class Step {
 
   // --- outcomes -------------------------------------------------------------------------------------
 
-  /** Stores the PSP's payment through the ingestion write path, links it, and returns its id. */
+  /**
+   * Stores the PSP's payment through the ingestion write path, links it, and returns its id. A payment
+   * that fails validation throws (before anything is written): the PSP acted, so the step is retried
+   * (see `unexpected`) rather than failed.
+   */
   private async storePayment(t: Transition, payment: PspPayment): Promise<string> {
     const connector = connectorIdCodec.decode(this.row.connector_id);
     const writes = mapPayments(connector, [payment]);
     const problem = writes.skipped[0];
-    if (problem)
-      throw new InvalidRequestError(`the connector returned an invalid payment: ${problem.reason}`);
+    if (problem) throw new Error(`the connector answered an invalid payment: ${problem.reason}`);
     t.events.push(...(await storeWrites(t.trx, connector, writes)));
     const paymentId = paymentIdCodec.encode({
       connectorId: connector,

@@ -6,6 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SDK } from '@formance/formance-sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BaseConnector } from '../../src/connectors/sdk/base.js';
+import type { CreateTransferRequest } from '../../src/connectors/sdk/contract.js';
+import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import {
   readDummyPayMovements,
   readDummyPayRequests,
@@ -16,6 +20,37 @@ import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { stringifyJson } from '../../src/domain/json.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
 import { present } from './sdk-helpers.js';
+
+// A connector whose PSP acts but answers a payment Paybridge cannot store (an invalid asset).
+let garbledCalls = 0;
+class GarbledPsp extends BaseConnector {
+  async install() {
+    return { workflow: [] };
+  }
+  override async createTransfer(request: CreateTransferRequest) {
+    garbledCalls += 1;
+    const pi = request.paymentInitiation;
+    return {
+      payment: {
+        reference: `garbled-${request.idempotencyKey}`,
+        createdAt: new Date(),
+        type: 'TRANSFER' as const,
+        amount: pi.amount,
+        asset: 'not an asset',
+        scheme: 'OTHER' as const,
+        status: 'SUCCEEDED' as const,
+        raw: {},
+      },
+    };
+  }
+}
+registerConnector({
+  provider: 'garbledpsp',
+  capabilities: ['CREATE_TRANSFER'],
+  config: z.object({}),
+  pageSize: 10,
+  create: () => new GarbledPsp(),
+});
 
 let service: TestService;
 let sdk: SDK;
@@ -127,4 +162,65 @@ it('gives up polling visibly at the deadline without failing the payout, and a r
     'adjustments',
   ).cursor.data;
   expect(history.map((a) => a.status)).toEqual(['PROCESSED', 'PROCESSING', 'WAITING_FOR_VALIDATION']);
+});
+
+it('retries a payment answer it cannot store, and gives up visibly at the deadline without FAILED', async () => {
+  const db = service.paybridge.deps.db;
+  const installed = await fetch(`${service.url}/v3/connectors/install/garbledpsp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'garbled' }),
+  });
+  const garbledId = ((await installed.json()) as { data: string }).data;
+  const account = (reference: string) =>
+    accountIdCodec.encode({ connectorId: connectorIdCodec.decode(garbledId), reference });
+  for (const reference of ['a', 'b']) {
+    await db
+      .insertInto('accounts')
+      .values({
+        id: account(reference),
+        connector_id: garbledId,
+        reference,
+        type: 'INTERNAL',
+        created_at: new Date().toISOString(),
+        raw: '{}',
+      })
+      .execute();
+  }
+  const data = present(
+    (
+      await sdk.payments.v3.initiatePayment({
+        noValidation: true,
+        v3InitiatePaymentRequest: {
+          reference: 'garbled-1',
+          connectorID: garbledId,
+          type: 'TRANSFER',
+          amount: 5n,
+          asset: 'EUR/2',
+          description: '',
+          sourceAccountID: account('a'),
+          destinationAccountID: account('b'),
+          scheduledAt: new Date('0001-01-01T00:00:00Z'),
+        },
+      })
+    ).v3InitiatePaymentResponse,
+    'initiate',
+  ).data;
+  const taskID = present(data.taskID, 'task');
+  const task = await eventually(async () => {
+    const t = present((await sdk.payments.v3.getTask({ taskID })).v3GetTaskResponse, 'task').data;
+    return t.status === 'FAILED' ? t : undefined;
+  }, 20_000);
+  expect(task.error).toContain('invalid payment');
+  const pi = present(
+    (
+      await sdk.payments.v3.getPaymentInitiation({
+        paymentInitiationID: present(data.paymentInitiationID, 'id'),
+      })
+    ).v3GetPaymentInitiationResponse,
+    'get',
+  ).data;
+  expect(pi.status).toBe('PROCESSING');
+  expect(pi.error).toContain('invalid payment');
+  expect(garbledCalls).toBeGreaterThan(1); // asked again with the same key, not failed on the first answer
 });
