@@ -28,6 +28,8 @@ const ENGINE_KINDS: [RegExp, string][] = [
   [/INSERT INTO payment_adjustments/i, 'insert adjustments + update payments'],
   [/^select .* from "payments"/i, 'read changed payments (for events)'],
   [/^INSERT INTO outbox_events/i, 'outbox events'],
+  [/^WITH touched AS \( SELECT .* FROM payments/i, 'follow payment initiations (of changed payments)'],
+  [/^SELECT id FROM payment_initiations/i, 'sweeper (overdue initiations)'],
   [/^SELECT s\.id FROM schedules s JOIN connectors/i, 'sweeper (overdue schedules)'],
   [/^DELETE FROM outbox_events/i, 'outbox retention'],
 ];
