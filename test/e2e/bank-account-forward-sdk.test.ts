@@ -8,6 +8,15 @@ import { join } from 'node:path';
 import { SDK } from '@formance/formance-sdk';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BaseConnector } from '../../src/connectors/sdk/base.js';
+import type {
+  CreateBankAccountRequest,
+  CreateTransferRequest,
+  PspPaymentInitiation,
+} from '../../src/connectors/sdk/contract.js';
+import { registerConnector } from '../../src/connectors/sdk/registry.js';
+import { BANK_DETAIL } from '../../src/engine/initiation-runner.js';
 import { readDummyPayMovements, readDummyPayRequests } from '../../src/connectors/dummypay/psp-files.js';
 import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
@@ -16,6 +25,48 @@ import { expectV3Error, present } from './sdk-helpers.js';
 const IBAN = 'FR7630006000011234567890189';
 const ACCOUNT_NUMBER = '1234567890189';
 const BIC = 'AGRIFRPPXXX';
+
+// A PSP that keeps what it is sent, to check what a payout to a forwarded bank account carries.
+const received: PspPaymentInitiation[] = [];
+class CapturePsp extends BaseConnector {
+  async install() {
+    return { workflow: [] };
+  }
+  override async createBankAccount(request: CreateBankAccountRequest) {
+    return {
+      relatedAccount: {
+        reference: `capture-${request.bankAccount.id}`,
+        createdAt: request.bankAccount.createdAt,
+        name: request.bankAccount.name,
+        raw: {},
+      },
+    };
+  }
+  override async createPayout(request: CreateTransferRequest) {
+    received.push(request.paymentInitiation);
+    const pi = request.paymentInitiation;
+    return {
+      payment: {
+        reference: `capture-payout-${request.idempotencyKey}`,
+        createdAt: new Date(),
+        type: 'PAYOUT' as const,
+        amount: pi.amount,
+        asset: pi.asset,
+        scheme: 'OTHER' as const,
+        status: 'SUCCEEDED' as const,
+        ...(pi.destinationAccount ? { destinationAccountReference: pi.destinationAccount.reference } : {}),
+        raw: {},
+      },
+    };
+  }
+}
+registerConnector({
+  provider: 'capturepsp',
+  capabilities: ['CREATE_BANK_ACCOUNT', 'CREATE_PAYOUT'],
+  config: z.object({}),
+  pageSize: 10,
+  create: () => new CapturePsp(),
+});
 
 let service: TestService;
 let sdk: SDK;
@@ -208,5 +259,64 @@ describe('forwarding the bank account of a payment service user', () => {
       400,
       'VALIDATION',
     );
+  });
+});
+
+describe('a payout to a forwarded bank account', () => {
+  it('hands the connector the decrypted details, and stores them nowhere on the way', async () => {
+    const installed = await fetch(`${service.url}/v3/connectors/install/capturepsp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'capture' }),
+    });
+    const captureID = ((await installed.json()) as { data: string }).data;
+    const bankAccountID = await createBankAccount('Payee Ltd');
+    const forwarded = present(
+      (
+        await sdk.payments.v3.forwardBankAccount({
+          bankAccountID,
+          v3ForwardBankAccountRequest: { connectorID: captureID },
+        })
+      ).v3ForwardBankAccountResponse,
+      'forward',
+    ).data.taskID;
+    const destination = present((await taskOnce(forwarded, 'SUCCEEDED')).createdObjectID, 'account');
+    const initiated = present(
+      (
+        await sdk.payments.v3.initiatePayment({
+          noValidation: true,
+          v3InitiatePaymentRequest: {
+            reference: 'payout-to-bank-account',
+            connectorID: captureID,
+            type: 'PAYOUT',
+            amount: 4_200n,
+            asset: 'EUR/2',
+            description: 'supplier invoice',
+            destinationAccountID: destination,
+            scheduledAt: new Date('0001-01-01T00:00:00Z'),
+          },
+        })
+      ).v3InitiatePaymentResponse,
+      'initiate',
+    ).data;
+    await taskOnce(present(initiated.taskID, 'task'), 'SUCCEEDED');
+    expect(received).toHaveLength(1);
+    expect(received[0]?.destinationAccount?.metadata).toMatchObject({
+      [BANK_DETAIL.iban]: IBAN,
+      [BANK_DETAIL.accountNumber]: ACCOUNT_NUMBER,
+      [BANK_DETAIL.swiftBicCode]: BIC,
+      [BANK_DETAIL.country]: 'FR',
+      [BANK_DETAIL.name]: 'Payee Ltd',
+    });
+    const db = service.paybridge.deps.db;
+    const stored = JSON.stringify([
+      (await sql`SELECT * FROM payment_initiations`.execute(db)).rows,
+      (await sql`SELECT * FROM payment_initiation_adjustments`.execute(db)).rows,
+      (await sql`SELECT * FROM payments`.execute(db)).rows,
+      (await sql`SELECT * FROM accounts`.execute(db)).rows,
+      (await sql`SELECT payload FROM outbox_events`.execute(db)).rows,
+      (await sql`SELECT data FROM pgboss.job`.execute(db)).rows,
+    ]);
+    for (const needle of [IBAN, ACCOUNT_NUMBER, BIC]) expect(stored).not.toContain(needle);
   });
 });

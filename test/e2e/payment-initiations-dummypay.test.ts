@@ -211,6 +211,12 @@ describe('reject and delete', () => {
       'VALIDATION',
     );
     expect((await callsFor('reject-1')).movements).toHaveLength(0);
+    const listed = present(
+      (await sdk.payments.v3.listPaymentInitiations({ query: { $match: { status: 'REJECTED' } } }))
+        .v3PaymentInitiationsCursorResponse,
+      'list',
+    ).cursor.data;
+    expect(listed.map((pi) => [pi.id, pi.status])).toEqual([[id, 'REJECTED']]);
   });
 
   it('deletes a waiting initiation, and refuses to delete one that was approved', async () => {
