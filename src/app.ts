@@ -7,6 +7,10 @@ import { buildServer } from './api/server.js';
 import { loadConnectors } from './connectors/load.js';
 import { runRemoval } from './engine/removal.js';
 import { runBankAccountForward } from './engine/bank-accounts.js';
+import {
+  runPaymentServiceUserConnectorDeletion,
+  runPaymentServiceUserDeletion,
+} from './engine/payment-service-user-connectors.js';
 import type { EngineDeps } from './engine/deps.js';
 import {
   JobQueue,
@@ -37,6 +41,10 @@ function runMovement(deps: EngineDeps, job: MovementJob): Promise<void> {
       return advanceInitiation(deps, job.id);
     case 'bank-account-forward':
       return runBankAccountForward(deps, job);
+    case 'psu-connector-deletion':
+      return runPaymentServiceUserConnectorDeletion(deps, job);
+    case 'psu-deletion':
+      return runPaymentServiceUserDeletion(deps, job);
     default:
       throw new Error(`unknown movement job ${JSON.stringify(job)}`);
   }

@@ -3,6 +3,7 @@ import {
   InvalidConfigError,
   InvalidRequestError,
   MissingFromPayloadError,
+  NotImplementedError,
 } from '../connectors/sdk/errors.js';
 import { InvalidIdError } from '../domain/ids.js';
 import { CapabilityError, ConflictError, NotFoundError, ValidationError } from '../engine/errors.js';
@@ -59,6 +60,8 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ConflictError) return conflictError(error.message);
   if (error instanceof ValidationError) return validationError(error.message);
   if (error instanceof CapabilityError) return capabilityError(error.message);
+  // An operation no capability announces (a PSU's user calls): the connector answers for itself.
+  if (error instanceof NotImplementedError) return capabilityError(error.message);
   if (error instanceof Error) {
     const framework = error as FrameworkError;
     if (framework.validation) return validationError(error.message);

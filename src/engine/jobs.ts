@@ -8,7 +8,10 @@ import { type Db, jobDatabase } from '../storage/db.js';
 export const SYNC_QUEUE = 'paybridge-sync';
 export const REMOVAL_QUEUE = 'paybridge-removal';
 export const SWEEP_QUEUE = 'paybridge-sweep';
-/** Money movement: one job wakes the worker for one payment initiation (or bank-account forward). */
+/**
+ * Money movement and other PSP writes: one job wakes the worker for one payment initiation, bank-account
+ * forward, or deletion of a payment service user at its connectors.
+ */
 export const MOVEMENT_QUEUE = 'paybridge-movement';
 
 const BOSS_START_LOCK = 0x70626273; // "pbbs"
@@ -21,7 +24,7 @@ export interface SyncJob {
 }
 /**
  * Only ids (and a try count): what to do is read from the rows, so no secret or stale copy ever sits
- * in a job. `id` is the singleton key: one queued wake-up per initiation, or per forward task.
+ * in a job. `id` is the singleton key: one queued wake-up per initiation, or per task.
  */
 export type MovementJob =
   | { kind: 'initiation'; id: string }
@@ -30,6 +33,23 @@ export type MovementJob =
       id: string;
       bankAccountId: string;
       connectorId: string;
+      tries: number;
+      firstTryAt: string;
+    }
+  | {
+      /** Deletes the user at one connector it was forwarded to, then the link. */
+      kind: 'psu-connector-deletion';
+      id: string;
+      psuId: string;
+      connectorId: string;
+      tries: number;
+      firstTryAt: string;
+    }
+  | {
+      /** Deletes the user at every connector it was forwarded to, then the payment service user. */
+      kind: 'psu-deletion';
+      id: string;
+      psuId: string;
       tries: number;
       firstTryAt: string;
     };

@@ -1,19 +1,16 @@
-// Payment service users: personal details sealed with the keyring as they arrive, bank accounts linked to
-// at most one PSU, and deletion recorded as a task.
+// Payment service users: personal details sealed with the keyring as they arrive, and bank accounts linked
+// to at most one PSU (forwarding to connectors and deletion are in payment-service-user-connectors.ts).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type ConnectorId, taskIdCodec } from '../domain/ids.js';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import type { Keyring } from '../security/encryption.js';
 import type { Db } from '../storage/db.js';
 import {
   bankAccountOwners,
-  deletePaymentServiceUser as deletePaymentServiceUserRow,
   insertPaymentServiceUser,
   linkBankAccounts,
   lockPaymentServiceUser,
 } from '../storage/payment-service-users.js';
-import { createTask, finishTask } from '../storage/tasks.js';
 import type { EngineDeps } from './deps.js';
 import { NotFoundError, ValidationError } from './errors.js';
 
@@ -50,16 +47,6 @@ export interface PaymentServiceUserEntry {
   address?: Given<Address> | null | undefined;
   bankAccountIds: string[];
   metadata: Record<string, string>;
-}
-
-/**
- * Formance's task ids need a connector; PSU work that concerns no connector uses its zero connector id
- * (empty provider, nil UUID), so `delete-user-…` tasks decode like any other.
- */
-const NO_CONNECTOR: ConnectorId = { provider: '', reference: '00000000-0000-0000-0000-000000000000' };
-
-export function deleteUserTaskId(psuId: string): string {
-  return taskIdCodec.encode(NO_CONNECTOR, `delete-user-${psuId}`);
 }
 
 /** Keeps the fields given, then drops a part left empty: a PSU given `contactDetails: {}` has none. */
@@ -142,20 +129,4 @@ export async function addBankAccountToPaymentServiceUser(
       throw new NotFoundError('payment service user not found');
     await linkOrRefuse(trx, psuId, [bankAccountId], () => new NotFoundError('bank account not found'));
   });
-}
-
-/**
- * Deletes the PSU (its bank accounts stay, unlinked) and records the task as already SUCCEEDED, in one
- * transaction: no connector holds a copy of the user yet, so there is nothing left to do in the background.
- */
-export async function deletePaymentServiceUser(deps: EngineDeps, psuId: string): Promise<string> {
-  const taskId = deleteUserTaskId(psuId);
-  await deps.db.transaction().execute(async (trx) => {
-    if (!(await deletePaymentServiceUserRow(trx, psuId))) {
-      throw new NotFoundError('payment service user not found');
-    }
-    await createTask(trx, { id: taskId, connectorId: null });
-    await finishTask(trx, taskId, { status: 'SUCCEEDED', createdObjectId: psuId });
-  });
-  return taskId;
 }

@@ -1,4 +1,5 @@
-// Payment service users: their rows (details sealed), and the bank accounts linked to them.
+// Payment service users: their rows (details sealed), the bank accounts linked to them, and the connectors
+// they were forwarded to.
 import { stringifyJson } from '../domain/json.js';
 import type { Db } from './db.js';
 
@@ -31,14 +32,17 @@ export async function insertPaymentServiceUser(db: Db, psu: PaymentServiceUserWr
     .execute();
 }
 
-/** Whether the PSU exists; the row stays locked against deletion until the transaction ends. */
-export async function lockPaymentServiceUser(db: Db, id: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('payment_service_users')
-    .select('id')
-    .where('id', '=', id)
-    .forShare()
-    .executeTakeFirst();
+/**
+ * Whether the PSU exists; the row stays locked until the transaction ends: against deletion (`share`), or
+ * also against new rows that reference it, such as a forward being recorded (`update`).
+ */
+export async function lockPaymentServiceUser(
+  db: Db,
+  id: string,
+  mode: 'share' | 'update' = 'share',
+): Promise<boolean> {
+  const query = db.selectFrom('payment_service_users').select('id').where('id', '=', id);
+  const row = await (mode === 'share' ? query.forShare() : query.forUpdate()).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -95,4 +99,46 @@ export async function bankAccountIdsOf(db: Db, psuIds: string[]): Promise<Map<st
     .execute();
   for (const row of rows) if (row.psu_id !== null) linked.get(row.psu_id)?.push(row.id);
   return linked;
+}
+
+export interface PaymentServiceUserConnectorWrite {
+  psuId: string;
+  connectorId: string;
+  /** The connector's answer, already sealed by the engine; null when it answered nothing. */
+  metadataSealed: string | null;
+}
+
+/** Records that a PSU was forwarded to a connector; recording the same pair again changes nothing. */
+export async function insertPaymentServiceUserConnector(
+  db: Db,
+  link: PaymentServiceUserConnectorWrite,
+): Promise<void> {
+  await db
+    .insertInto('payment_service_user_connectors')
+    .values({ psu_id: link.psuId, connector_id: link.connectorId, metadata_sealed: link.metadataSealed })
+    .onConflict((oc) => oc.columns(['psu_id', 'connector_id']).doNothing())
+    .execute();
+}
+
+/** The connectors a PSU was forwarded to (one of them when `connectorId` is given), oldest first. */
+export function paymentServiceUserConnectors(db: Db, psuId: string, connectorId?: string) {
+  let query = db
+    .selectFrom('payment_service_user_connectors')
+    .select(['connector_id', 'metadata_sealed'])
+    .where('psu_id', '=', psuId);
+  if (connectorId !== undefined) query = query.where('connector_id', '=', connectorId);
+  return query.orderBy('created_at').orderBy('connector_id').execute();
+}
+export type PaymentServiceUserConnectorRow = Awaited<ReturnType<typeof paymentServiceUserConnectors>>[number];
+
+export async function deletePaymentServiceUserConnector(
+  db: Db,
+  psuId: string,
+  connectorId: string,
+): Promise<void> {
+  await db
+    .deleteFrom('payment_service_user_connectors')
+    .where('psu_id', '=', psuId)
+    .where('connector_id', '=', connectorId)
+    .execute();
 }

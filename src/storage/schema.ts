@@ -259,6 +259,14 @@ export interface PaymentServiceUsersTable {
   sort_id: Generated<string>;
 }
 
+export interface PaymentServiceUserConnectorsTable {
+  psu_id: string;
+  connector_id: string;
+  created_at: TimestampDefault;
+  /** The connector's answer to createUser (a JSON object), sealed with the keyring; null when empty. */
+  metadata_sealed: string | null;
+}
+
 export interface Database {
   connectors: ConnectorsTable;
   schedules: SchedulesTable;
@@ -274,6 +282,7 @@ export interface Database {
   bank_accounts: BankAccountsTable;
   bank_account_related_accounts: BankAccountRelatedAccountsTable;
   payment_service_users: PaymentServiceUsersTable;
+  payment_service_user_connectors: PaymentServiceUserConnectorsTable;
   payment_initiations: PaymentInitiationsTable;
   payment_initiation_adjustments: PaymentInitiationAdjustmentsTable;
   payment_initiation_related_payments: PaymentInitiationRelatedPaymentsTable;

@@ -1,13 +1,19 @@
-// v3 payment service user routes: create, list, get, delete, and linking a bank account.
+// v3 payment service user routes: create, list, get, delete, linking and forwarding a bank account, and
+// forwarding the user to a connector (and deleting it there).
 import type { FastifyPluginAsync } from 'fastify';
-import { forwardBankAccount } from '../../engine/bank-accounts.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { connectorIdCodec } from '../../domain/ids.js';
+import { forwardBankAccount } from '../../engine/bank-accounts.js';
 import { formatDbTime } from '../../domain/time.js';
+import {
+  deletePaymentServiceUser,
+  deletePaymentServiceUserConnector,
+  forwardPaymentServiceUser,
+} from '../../engine/payment-service-user-connectors.js';
 import {
   addBankAccountToPaymentServiceUser,
   createPaymentServiceUser,
-  deletePaymentServiceUser,
   openDetails,
 } from '../../engine/payment-service-users.js';
 import type { Keyring } from '../../security/encryption.js';
@@ -33,6 +39,13 @@ import * as S from './schemas.js';
 
 const psuId = (text: string) => uuidParam(text, 'payment service user');
 const params = z.object({ psuID: z.string() });
+const connectorParams = z.object({ psuID: z.string(), connectorID: z.string() });
+
+/** A path connector id; an undecodable one is 400 INVALID_ID. */
+function connectorId(text: string): string {
+  connectorIdCodec.decode(text);
+  return text;
+}
 
 function present(
   keyring: Keyring,
@@ -184,6 +197,46 @@ export const paymentServiceUserRoutes: FastifyPluginAsync<V3Options> = async (ap
       if (owned.psu_id !== psu)
         throw validationError('the bank account does not belong to this payment service user');
       const taskID = await forwardBankAccount(deps, bankAccountId, request.body.connectorID);
+      return reply.status(202).send({ data: { taskID } });
+    },
+  );
+
+  server.post(
+    '/payment-service-users/:psuID/connectors/:connectorID/forward',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: connectorParams,
+        response: { 204: noContent, 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      await forwardPaymentServiceUser(
+        deps,
+        psuId(request.params.psuID),
+        connectorId(request.params.connectorID),
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  server.delete(
+    '/payment-service-users/:psuID/connectors/:connectorID',
+    {
+      schema: {
+        hide: hidden,
+        tags,
+        params: connectorParams,
+        response: { 202: dataOf(z.object({ taskID: z.string() })), 400: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const taskID = await deletePaymentServiceUserConnector(
+        deps,
+        psuId(request.params.psuID),
+        connectorId(request.params.connectorID),
+      );
       return reply.status(202).send({ data: { taskID } });
     },
   );

@@ -68,8 +68,14 @@ export const WRITE_KINDS = [
   'bank-account',
 ] as const;
 export type WriteKind = (typeof WRITE_KINDS)[number];
-/** Every call that appends a line to requests.jsonl: the writes and the status polls. */
-export const CALL_KINDS = [...WRITE_KINDS, 'poll-transfer', 'poll-payout'] as const;
+/** Every call that appends a line to requests.jsonl: the writes, the status polls and the user calls. */
+export const CALL_KINDS = [
+  ...WRITE_KINDS,
+  'poll-transfer',
+  'poll-payout',
+  'create-user',
+  'delete-user',
+] as const;
 export type CallKind = (typeof CALL_KINDS)[number];
 
 // movements.json is written only by DummyPay itself, so its optional fields are simply left out.
@@ -113,8 +119,15 @@ const requestLine = z.object({
   at: z.string(),
   outcome: z.string(),
   pollingId: z.string().optional(),
+  /** User calls: the payment service user's id. */
+  userId: z.string().optional(),
   reason: z.string().optional(),
 });
+
+/** `user-<id>.json`: a forwarded payment service user as DummyPay keeps it (no contact details). */
+const userRecord = z.strictObject({ id: z.string(), name: z.string(), createdAt: z.string() });
+// A user id becomes part of a file name, so it may not name anything outside the directory.
+const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export type AccountRecord = z.output<typeof accountRecord>;
 export type ExternalAccountRecord = z.output<typeof externalAccountRecord>;
@@ -123,6 +136,7 @@ export type PaymentRecord = z.output<typeof paymentRecord>;
 export type MovementRecord = z.output<typeof movementRecord>;
 export type Behaviour = z.output<typeof behaviourRecord>;
 export type RequestLine = z.output<typeof requestLine>;
+export type UserRecord = z.output<typeof userRecord>;
 
 /** One validated record, next to the JSON it was read from (kept verbatim as the PSP object's `raw`). */
 export interface FileEntry<T> {
@@ -207,6 +221,29 @@ export class DummyPayClient {
     return this.replaceFile(BEHAVIOUR_FILE, behaviour);
   }
 
+  /** The user file of a payment service user, or undefined when DummyPay has no such user. */
+  async readUser(id: string): Promise<UserRecord | undefined> {
+    const path = join(this.directory, userFile(id));
+    const text = await readText(path);
+    return text === undefined ? undefined : checkShape(path, userRecord, parseText(path, text));
+  }
+
+  writeUser(record: UserRecord): Promise<void> {
+    return this.replaceFile(userFile(record.id), checkShape(userFile(record.id), userRecord, record));
+  }
+
+  /** Removes a user file; returns whether there was one. */
+  async removeUser(id: string): Promise<boolean> {
+    const path = join(this.directory, userFile(id));
+    try {
+      await rm(path);
+      return true;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return false;
+      throw new UpstreamError(`dummypay cannot remove ${path}: ${describe(error)}`);
+    }
+  }
+
   async appendRequest(line: RequestLine): Promise<void> {
     const path = join(this.directory, REQUESTS_FILE);
     try {
@@ -282,6 +319,12 @@ export class DummyPayClient {
     if (!options.fresh) remember(path, { version, entries });
     return entries;
   }
+}
+
+/** The file name of a user; an id that could escape the directory is refused. */
+export function userFile(id: string): string {
+  if (!USER_ID.test(id)) throw new InvalidRequestError(`dummypay: "${id}" cannot be a user id`);
+  return `user-${id}.json`;
 }
 
 export interface ReadOptions {

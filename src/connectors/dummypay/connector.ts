@@ -6,6 +6,9 @@ import type {
   CreateBankAccountResponse,
   CreateTransferRequest,
   CreateTransferResponse,
+  CreateUserRequest,
+  CreateUserResponse,
+  DeleteUserRequest,
   FetchNextRequest,
   FetchNextResponse,
   InstallResponse,
@@ -27,6 +30,7 @@ import type { DummyPayConfig } from './config.js';
 import { fetchNextExternalAccounts } from './external-accounts.js';
 import { createMovement, pollMovement, reverseMovement } from './movements.js';
 import { fetchNextPayments } from './payments.js';
+import { createUser, deleteUser } from './users.js';
 import { dummyPayWorkflow } from './workflow.js';
 
 export interface DummyPayOptions {
@@ -96,5 +100,13 @@ export class DummyPayConnector extends BaseConnector {
 
   override createBankAccount(request: CreateBankAccountRequest): Promise<CreateBankAccountResponse> {
     return createBankAccount(this.client, this.now, request);
+  }
+
+  override createUser(request: CreateUserRequest): Promise<CreateUserResponse> {
+    return createUser(this.client, this.now, request);
+  }
+
+  override deleteUser(request: DeleteUserRequest): Promise<void> {
+    return deleteUser(this.client, this.now, request);
   }
 }

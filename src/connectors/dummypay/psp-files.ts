@@ -1,12 +1,22 @@
 // The PSP side of a DummyPay directory, for tests: what the fake PSP was asked and did, and its knobs.
+import { join } from 'node:path';
 import type { PaymentStatus } from '../../domain/enums.js';
-import { DummyPayClient, type Behaviour, type MovementRecord, type RequestLine } from './client.js';
+import {
+  DummyPayClient,
+  type Behaviour,
+  type MovementRecord,
+  type RequestLine,
+  type UserRecord,
+  userFile,
+} from './client.js';
 
 /** One line of requests.jsonl: one write or poll call, replays and refusals included. */
 export type DummyPayRequest = RequestLine;
 /** One entry of movements.json: a write DummyPay performed, under its idempotency key. */
 export type DummyPayMovement = MovementRecord;
 export type DummyPayBehaviour = Behaviour;
+/** One `user-<id>.json`: a payment service user forwarded to DummyPay. */
+export type DummyPayUser = UserRecord;
 
 export function readDummyPayRequests(dir: string): Promise<DummyPayRequest[]> {
   return new DummyPayClient(dir).listRequests();
@@ -14,6 +24,16 @@ export function readDummyPayRequests(dir: string): Promise<DummyPayRequest[]> {
 
 export function readDummyPayMovements(dir: string): Promise<DummyPayMovement[]> {
   return new DummyPayClient(dir).listMovements();
+}
+
+/** The user file of a payment service user, or undefined when DummyPay has none. */
+export function readDummyPayUser(dir: string, psuId: string): Promise<DummyPayUser | undefined> {
+  return new DummyPayClient(dir).readUser(psuId);
+}
+
+/** Where DummyPay keeps a user, for tests that read the file's very text. */
+export function dummyPayUserPath(dir: string, psuId: string): string {
+  return join(dir, userFile(psuId));
 }
 
 export function readDummyPayBehaviour(dir: string): Promise<DummyPayBehaviour> {

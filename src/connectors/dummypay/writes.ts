@@ -84,6 +84,19 @@ export function runPoll<T>(
   return client.serialise(() => logged(client, now, { kind, idempotencyKey: null, pollingId }, poll));
 }
 
+/**
+ * A call kept out of the ledger (a user call: the user's file is its own record), serialised with the
+ * writes and logged like them.
+ */
+export function runLogged<T>(
+  client: DummyPayClient,
+  now: () => Date,
+  call: LoggedCall,
+  work: (at: Date) => Promise<{ outcome: string; answer: T }>,
+): Promise<T> {
+  return client.serialise(() => logged(client, now, call, work));
+}
+
 /** Maps a payments.json entry with the fetch path's own mapping; a record it cannot map is refused. */
 export function mapPayment(entry: FileEntry<PaymentRecord>): PspPayment {
   const mapped = toPspPayment(entry.record, entry.raw);
@@ -107,10 +120,18 @@ function sameFingerprint(stored: Fingerprint, asked: Fingerprint): boolean {
   return names.length === Object.keys(asked).length && names.every((name) => stored[name] === asked[name]);
 }
 
+/** What a line of requests.jsonl says about the call, besides its time and outcome. */
+interface LoggedCall {
+  kind: CallKind;
+  idempotencyKey: string | null;
+  pollingId?: string;
+  userId?: string;
+}
+
 async function logged<T>(
   client: DummyPayClient,
   now: () => Date,
-  call: { kind: CallKind; idempotencyKey: string | null; pollingId?: string },
+  call: LoggedCall,
   work: (at: Date) => Promise<{ outcome: string; answer: T }>,
 ): Promise<T> {
   const at = now();

@@ -50,6 +50,12 @@ export abstract class BaseConnector implements C.Connector {
   async pollPayoutStatus(_r: C.PollTransferStatusRequest): Promise<C.PollTransferStatusResponse> {
     throw new NotImplementedError('pollPayoutStatus');
   }
+  async createUser(_r: C.CreateUserRequest): Promise<C.CreateUserResponse> {
+    throw new NotImplementedError('createUser');
+  }
+  async deleteUser(_r: C.DeleteUserRequest): Promise<void> {
+    throw new NotImplementedError('deleteUser');
+  }
   async createWebhooks(_r: C.CreateWebhooksRequest): Promise<C.CreateWebhooksResponse> {
     throw new NotImplementedError('createWebhooks');
   }

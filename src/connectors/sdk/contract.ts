@@ -216,6 +216,49 @@ export interface PollTransferStatusResponse {
   payment?: PspPayment;
 }
 
+/**
+ * A payment service user (PSU) as a connector sees it: the person or company a PSP user stands for. The
+ * contact details and address are personal data: send the PSP only what it needs, and never log them.
+ */
+export interface PspPaymentServiceUser {
+  id: string;
+  name: string;
+  createdAt: Date;
+  contactDetails?: { email?: string; phoneNumber?: string; locale?: string };
+  address?: {
+    streetName?: string;
+    streetNumber?: string;
+    city?: string;
+    region?: string;
+    postalCode?: string;
+    country?: string;
+  };
+  metadata: Record<string, string>;
+}
+
+export interface CreateUserRequest {
+  paymentServiceUser: PspPaymentServiceUser;
+  /**
+   * Derived from the PSU and the connector: the same on every forward of that PSU to this connector, so
+   * a forward repeated after a lost answer finds the user the first call created.
+   */
+  idempotencyKey: string;
+}
+
+export interface CreateUserResponse {
+  /**
+   * What the connector needs later to act on the user (the PSP's user id, a permanent token, …). It is
+   * stored sealed with the service key and handed back to `deleteUser`; it is never shown by the API.
+   */
+  metadata?: Record<string, string>;
+}
+
+export interface DeleteUserRequest {
+  paymentServiceUser: PspPaymentServiceUser;
+  /** What `createUser` answered for this user (empty when it answered nothing). */
+  metadata: Record<string, string>;
+}
+
 export interface CreateWebhooksRequest {
   webhookBaseUrl: string;
   fromPayload?: FromPayload;
@@ -257,7 +300,10 @@ export interface TranslateWebhookResponse {
   responses: WebhookTranslation[];
 }
 
-/** Everything a connector may implement. Unsupported operations throw NotImplementedError. */
+/**
+ * Everything a connector may implement. Unsupported operations throw NotImplementedError; for the user
+ * operations, which no capability announces, that is how the API learns the connector lacks them.
+ */
 export interface Connector {
   /**
    * Checks the config against the PSP if need be and returns the task tree. It runs at install and
@@ -281,6 +327,22 @@ export interface Connector {
   createPayout(request: CreateTransferRequest): Promise<CreateTransferResponse>;
   reversePayout(request: ReverseTransferRequest): Promise<ReverseTransferResponse>;
   pollPayoutStatus(request: PollTransferStatusRequest): Promise<PollTransferStatusResponse>;
+
+  /**
+   * Creates the user at the PSP (open banking: the PSP's user behind future bank links). Must be
+   * idempotent: pass `idempotencyKey` to the PSP, and answer a call for a user the PSP already has as
+   * the first call was answered, creating nothing new. The key is the same again when the user is
+   * forwarded anew after `deleteUser`; if the PSP would replay the deleted user's answer for it, find
+   * the user by its id instead. Throw `InvalidRequestError` only when the PSP certainly created nothing;
+   * any other error is an unknown outcome, and the API's caller may forward again.
+   */
+  createUser(request: CreateUserRequest): Promise<CreateUserResponse>;
+  /**
+   * Deletes the user at the PSP. Must be idempotent: deleting a user the PSP no longer has succeeds, as
+   * the engine repeats the call after an unknown outcome (a timeout, a 5xx). Throw
+   * `InvalidRequestError` only for a refusal that repeating cannot fix; it fails the deletion task.
+   */
+  deleteUser(request: DeleteUserRequest): Promise<void>;
 
   createWebhooks(request: CreateWebhooksRequest): Promise<CreateWebhooksResponse>;
   verifyWebhook(request: VerifyWebhookRequest): Promise<VerifyWebhookResponse>;
