@@ -16,6 +16,7 @@ import {
   NotImplementedError,
   UpstreamRateLimitError,
 } from '../connectors/sdk/errors.js';
+import type { PaymentInitiationStatus } from '../domain/enums.js';
 import { connectorIdCodec, paymentIdCodec } from '../domain/ids.js';
 import { initiationSteps } from '../observability/metrics.js';
 import type { Db } from '../storage/db.js';
@@ -184,7 +185,10 @@ class Step {
     }
     if (response.payment) return this.settleWithPayment('create', response.payment);
     if (response.pollingId) return this.startPolling(response.pollingId);
-    return this.fail('create', 'the connector answered with neither a payment nor a polling id');
+    // A connector bug, but the PSP may have acted: asked again under the same key, up to the deadline.
+    return this.retryLater('create', 'the connector answered with neither a payment nor a polling id', {
+      tries: this.row.tries + 1,
+    });
   }
 
   /** The initiation as the connector sees it; a destination made from a bank account carries its details. */
@@ -272,6 +276,8 @@ class Step {
         )
       ).payment;
     } catch (error) {
+      // A refused poll says the PSP cannot report on this id, not that the transfer failed.
+      if (isRefusal(error)) return this.giveUp('poll', `the PSP refused the status poll: ${message(error)}`);
       return this.failedCall('poll', error);
     }
     if (!payment)
@@ -453,18 +459,27 @@ class Step {
   ): Promise<void> {
     const deadline = this.row.deadline_at ? new Date(this.row.deadline_at).getTime() : undefined;
     if (deadline !== undefined && Date.now() >= deadline) {
-      const error = `${reason}; gave up after ${this.row.tries} tries (deadline passed): check the payment at the PSP`;
-      await this.commit(step, 'abandoned', async (t) => {
-        const kept = await this.release(t.trx, { ...STEP_DONE, error });
-        if (!kept) return;
-        const taskId =
-          this.row.status === 'REVERSE_PROCESSING' ? await this.reversalTask() : this.row.task_id;
-        if (taskId) await finishTask(t.trx, taskId, { status: 'FAILED', error });
-      });
-      this.logger.error({ step, reason }, 'payment initiation step abandoned at its deadline; status kept');
-      return;
+      return this.giveUp(step, `${reason}; gave up after ${this.row.tries} tries (deadline passed)`);
     }
     await this.reschedule({ ...changes, error: reason }, step, retryAfterMs);
+  }
+
+  /**
+   * Stops working on a step whose outcome at the PSP is not known: the status stays (the money may
+   * have moved, so never FAILED on a guess), an adjustment of that same status carries the error so
+   * the history and the event stream say what happened, and the task fails with the reason. `retry`
+   * resumes the same attempt, under the same idempotency key.
+   */
+  private async giveUp(step: string, reason: string): Promise<void> {
+    const error = `${reason}: check the payment at the PSP`;
+    await this.commit(step, 'abandoned', async (t) => {
+      const kept = await this.release(t.trx, { ...STEP_DONE, error });
+      if (!kept) return;
+      await t.adjust(this.row, { status: this.row.status as PaymentInitiationStatus, error });
+      const taskId = this.row.status === 'REVERSE_PROCESSING' ? await this.reversalTask() : this.row.task_id;
+      if (taskId) await finishTask(t.trx, taskId, { status: 'FAILED', error });
+    });
+    this.logger.error({ step, reason }, 'payment initiation step abandoned; status kept');
   }
 
   private async reversalTask(): Promise<string | undefined> {

@@ -52,6 +52,25 @@ registerConnector({
   create: () => new GarbledPsp(),
 });
 
+// A connector that breaks the contract: it answers a transfer with neither a payment nor a polling id.
+let silentCalls = 0;
+class SilentPsp extends BaseConnector {
+  async install() {
+    return { workflow: [] };
+  }
+  override async createTransfer() {
+    silentCalls += 1;
+    return {};
+  }
+}
+registerConnector({
+  provider: 'silentpsp',
+  capabilities: ['CREATE_TRANSFER'],
+  config: z.object({}),
+  pageSize: 10,
+  create: () => new SilentPsp(),
+});
+
 let service: TestService;
 let sdk: SDK;
 let dir: string;
@@ -161,15 +180,21 @@ it('gives up polling visibly at the deadline without failing the payout, and a r
       .v3PaymentInitiationAdjustmentsCursorResponse,
     'adjustments',
   ).cursor.data;
-  expect(history.map((a) => a.status)).toEqual(['PROCESSED', 'PROCESSING', 'WAITING_FOR_VALIDATION']);
+  // The give-up is in the history: a PROCESSING adjustment carrying the reason, then the outcome.
+  expect(history.map((a) => [a.status, a.error?.includes('deadline') ?? false])).toEqual([
+    ['PROCESSED', false],
+    ['PROCESSING', true],
+    ['PROCESSING', false],
+    ['WAITING_FOR_VALIDATION', false],
+  ]);
 });
 
-it('retries a payment answer it cannot store, and gives up visibly at the deadline without FAILED', async () => {
+async function transferThrough(provider: string) {
   const db = service.paybridge.deps.db;
-  const installed = await fetch(`${service.url}/v3/connectors/install/garbledpsp`, {
+  const installed = await fetch(`${service.url}/v3/connectors/install/${provider}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'garbled' }),
+    body: JSON.stringify({ name: provider }),
   });
   const garbledId = ((await installed.json()) as { data: string }).data;
   const account = (reference: string) =>
@@ -192,7 +217,7 @@ it('retries a payment answer it cannot store, and gives up visibly at the deadli
       await sdk.payments.v3.initiatePayment({
         noValidation: true,
         v3InitiatePaymentRequest: {
-          reference: 'garbled-1',
+          reference: `${provider}-1`,
           connectorID: garbledId,
           type: 'TRANSFER',
           amount: 5n,
@@ -211,7 +236,6 @@ it('retries a payment answer it cannot store, and gives up visibly at the deadli
     const t = present((await sdk.payments.v3.getTask({ taskID })).v3GetTaskResponse, 'task').data;
     return t.status === 'FAILED' ? t : undefined;
   }, 20_000);
-  expect(task.error).toContain('invalid payment');
   const pi = present(
     (
       await sdk.payments.v3.getPaymentInitiation({
@@ -220,7 +244,21 @@ it('retries a payment answer it cannot store, and gives up visibly at the deadli
     ).v3GetPaymentInitiationResponse,
     'get',
   ).data;
+  return { task, pi };
+}
+
+it('retries a payment answer it cannot store, and gives up visibly at the deadline without FAILED', async () => {
+  const { task, pi } = await transferThrough('garbledpsp');
+  expect(task.error).toContain('invalid payment');
   expect(pi.status).toBe('PROCESSING');
   expect(pi.error).toContain('invalid payment');
   expect(garbledCalls).toBeGreaterThan(1); // asked again with the same key, not failed on the first answer
+});
+
+it('records an answer with neither a payment nor a polling id, and asks again rather than guessing', async () => {
+  const { task, pi } = await transferThrough('silentpsp');
+  expect(task.error).toContain('neither a payment nor a polling id');
+  expect(pi.status).toBe('PROCESSING');
+  expect(pi.error).toContain('neither a payment nor a polling id');
+  expect(silentCalls).toBeGreaterThan(1);
 });
