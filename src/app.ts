@@ -21,7 +21,10 @@ import {
   type RemovalJob,
   MOVEMENT_QUEUE,
   type MovementJob,
+  WEBHOOK_QUEUE,
+  type WebhookJob,
 } from './engine/jobs.js';
+import { processWebhook, sweepWebhooks } from './engine/webhooks.js';
 import { advanceInitiation, sweepOverdueInitiations } from './engine/initiation-runner.js';
 import { sweepOverdueSchedules } from './engine/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
@@ -114,15 +117,21 @@ export async function startPaybridge(
     leaseMs: settings.runLeaseMs,
     pauseAfterFailures: settings.pauseAfterFailures,
     initiations: settings.initiations,
+    publicUrl: settings.publicUrl,
+    webhooks: { retentionMs: settings.webhooks.retentionMs },
   };
 
   if (roles.worker) {
     jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) => runSchedule(deps, job.scheduleId));
     jobs.work<RemovalJob>(REMOVAL_QUEUE, 1, (job) => runRemoval(deps, job));
+    jobs.work<WebhookJob>(WEBHOOK_QUEUE, settings.workerConcurrency, (job) =>
+      processWebhook(deps, job.webhookId),
+    );
     jobs.work<MovementJob>(MOVEMENT_QUEUE, settings.workerConcurrency, (job) => runMovement(deps, job));
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueSchedules(deps);
       await sweepOverdueInitiations(deps);
+      await sweepWebhooks(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
       await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
     });
@@ -137,7 +146,12 @@ export async function startPaybridge(
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let url: string | undefined;
   if (roles.api) {
-    server = await buildServer(deps, { debug: settings.debug, version: VERSION, logger });
+    server = await buildServer(deps, {
+      debug: settings.debug,
+      version: VERSION,
+      logger,
+      webhookMaxBytes: settings.webhooks.maxBytes,
+    });
     url = await server.listen({ port: settings.port, host: settings.host });
     logger.info({ url, embedded: database.embedded }, 'paybridge API listening');
   }

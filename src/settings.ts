@@ -39,6 +39,14 @@ const schema = z
     PAYBRIDGE_EVENTS_HTTP_URL: z.string().url().optional(),
     PAYBRIDGE_EVENTS_HTTP_SECRET: z.string().min(1).optional(),
     PAYBRIDGE_COMMIT_BATCH_ITEMS: z.coerce.number().int().min(1).max(10_000).default(500),
+    PAYBRIDGE_PUBLIC_URL: z.string().url().optional(),
+    PAYBRIDGE_WEBHOOK_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    PAYBRIDGE_WEBHOOK_RETENTION: duration('168h'),
     PAYBRIDGE_INITIATION_RETRY_MIN: duration('1s'),
     PAYBRIDGE_INITIATION_RETRY_MAX: duration('1m'),
     PAYBRIDGE_INITIATION_DEADLINE: duration('24h'),
@@ -76,6 +84,9 @@ export interface Settings {
   eventsHttp?: { url: string; secret: string };
   pauseAfterFailures: number;
   initiations: { retryMinMs: number; retryMaxMs: number; deadlineMs: number };
+  /** The base URL PSPs use to reach this service (for webhooks). */
+  publicUrl: string;
+  webhooks: { maxBytes: number; retentionMs: number };
   logLevel: string;
 }
 
@@ -110,6 +121,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         ? { url: s.PAYBRIDGE_EVENTS_HTTP_URL, secret: s.PAYBRIDGE_EVENTS_HTTP_SECRET }
         : undefined,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
+    publicUrl: (s.PAYBRIDGE_PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
+    webhooks: { maxBytes: s.PAYBRIDGE_WEBHOOK_MAX_BYTES, retentionMs: s.PAYBRIDGE_WEBHOOK_RETENTION },
     initiations: {
       retryMinMs: s.PAYBRIDGE_INITIATION_RETRY_MIN,
       retryMaxMs: s.PAYBRIDGE_INITIATION_RETRY_MAX,

@@ -13,11 +13,14 @@ import type { EngineDeps } from '../engine/deps.js';
 import { registry, watchDatabase } from '../observability/metrics.js';
 import { invalidBodyError, toApiError } from './errors.js';
 import { v3Routes } from './v3/routes.js';
+import { webhookIngress } from './v3/webhooks.js';
 
 export interface ServerOptions {
   debug: boolean;
   version: string;
   logger: Logger;
+  /** The largest webhook delivery accepted (413 above it). */
+  webhookMaxBytes?: number;
 }
 
 /** Default request body limit; connector configs have their own, lower, limit. */
@@ -104,6 +107,9 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
       .send(text);
   });
 
+  const maxBytes = options.webhookMaxBytes ?? BODY_LIMIT;
+  await server.register(webhookIngress, { prefix: '/v3', deps, maxBytes });
+  await server.register(webhookIngress, { prefix: '/api/payments/v3', deps, maxBytes });
   await server.register(v3Routes, { prefix: '/v3', deps, debug: options.debug, hidden: false });
   await server.register(v3Routes, { prefix: '/api/payments/v3', deps, debug: options.debug, hidden: true });
   return server;

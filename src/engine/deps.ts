@@ -21,6 +21,9 @@ export interface EngineDeps {
   /** Consecutive failed runs after which a schedule pauses. */
   pauseAfterFailures: number;
   initiations: InitiationTimings;
+  /** Where PSPs reach this service (webhook URLs registered at PSPs start with it). */
+  publicUrl: string;
+  webhooks: { retentionMs: number };
 }
 
 /** How the worker paces the PSP calls of payment initiations, reversals and bank-account forwards. */

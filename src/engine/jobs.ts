@@ -1,4 +1,5 @@
 // The job queue (pg-boss, in the same database): queue names, transactional enqueueing and workers.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import { type Kysely, sql } from 'kysely';
@@ -13,12 +14,17 @@ export const SWEEP_QUEUE = 'paybridge-sweep';
  * forward, or deletion of a payment service user at its connectors.
  */
 export const MOVEMENT_QUEUE = 'paybridge-movement';
+/** One job per webhook delivery: verify, split, translate and store it. */
+export const WEBHOOK_QUEUE = 'paybridge-webhook';
 
 const BOSS_START_LOCK = 0x70626273; // "pbbs"
 
 /** How often an idle job slot looks for work. */
 const IDLE_POLL_MS = 250;
 
+export interface WebhookJob {
+  webhookId: string;
+}
 export interface SyncJob {
   scheduleId: string;
 }
@@ -90,6 +96,14 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryBackoff: true,
     expireInSeconds: 900,
   });
+  await boss.createQueue(WEBHOOK_QUEUE, {
+    name: WEBHOOK_QUEUE,
+    policy: 'standard',
+    retryLimit: 10,
+    retryDelay: 1,
+    retryBackoff: true,
+    expireInSeconds: 300,
+  });
   await boss.createQueue(SWEEP_QUEUE, {
     name: SWEEP_QUEUE,
     policy: 'short',
@@ -111,6 +125,8 @@ export class JobQueue {
   private constructor(boss: PgBoss, logger: Logger) {
     this.#boss = boss;
     this.#logger = logger;
+    // Every idle job slot waits on this one signal; there are more slots than Node's default of 10.
+    setMaxListeners(0, this.#stopping.signal);
   }
 
   static async start(db: Db, logger: Logger, options: { supervise: boolean }): Promise<JobQueue> {
@@ -176,6 +192,10 @@ export class JobQueue {
       ...(at ? { startAfter: at } : {}),
       db: asJobDb(db),
     });
+  }
+
+  async enqueueWebhook(db: Db, webhookId: string): Promise<void> {
+    await this.#boss.send(WEBHOOK_QUEUE, { webhookId } satisfies WebhookJob, { db: asJobDb(db) });
   }
 
   async enqueueRemoval(db: Db, job: RemovalJob): Promise<void> {

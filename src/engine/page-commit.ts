@@ -1,5 +1,6 @@
 // The atomic page commit: a page's rows, their events, its cursor, its child schedules and their jobs in one transaction.
-import type { TaskNode } from '../connectors/sdk/contract.js';
+import type { TaskNode, WebhookConfig } from '../connectors/sdk/contract.js';
+import { saveWebhookConfigs } from '../storage/webhooks.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { upsertAccounts } from '../storage/accounts.js';
 import { recordBalances } from '../storage/balances.js';
@@ -44,6 +45,8 @@ export interface PageCommit {
   finish?: { nextRunAt: Date | null };
   /** After a full listing: the parent items it returned; child schedules of any other item are dropped. */
   fullListing?: string[];
+  /** A CREATE_WEBHOOKS run: the endpoints the connector registered at the PSP. */
+  webhookConfigs?: WebhookConfig[];
 }
 
 class LeaseLost extends Error {}
@@ -68,6 +71,8 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
       });
       if (!owned) throw new LeaseLost();
       const written = await storeWrites(trx, run.connector, page.writes);
+      if (page.webhookConfigs)
+        await saveWebhookConfigs(trx, deps.keyring, run.connectorId, page.webhookConfigs);
       await spawnChildren(deps, trx, run, page.writes.children);
       if (page.fullListing && run.node.children.length > 0) {
         await dropChildrenNotIn(trx, run.scheduleId, page.fullListing);

@@ -7,6 +7,7 @@ import { connectorReset } from '../events/events.js';
 import { recordEvents } from '../events/outbox.js';
 import { type ConnectorRow, findConnectorRow } from '../storage/connectors.js';
 import { createTask, findTask, finishTask } from '../storage/tasks.js';
+import { webhookConfigsOf } from '../storage/webhooks.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import { prepareConnector, storeConnector } from './connectors.js';
 import type { EngineDeps } from './deps.js';
@@ -132,7 +133,7 @@ async function deleteConnector(
       row.id,
       logger,
     );
-    await connector.uninstall({ webhookConfigs: [] });
+    await connector.uninstall({ webhookConfigs: await webhookConfigsOf(deps.db, deps.keyring, row.id) });
   } catch (error) {
     if (!(error instanceof NotImplementedError)) {
       warning = `warning: cleanup at the PSP failed: ${error instanceof Error ? error.message : String(error)}`;

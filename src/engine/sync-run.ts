@@ -138,6 +138,7 @@ async function pageThrough(
   periodMs: number,
   logger: EngineDeps['logger'],
 ): Promise<void> {
+  if (run.node.type === 'CREATE_WEBHOOKS') return createWebhooks(deps, run, connector, leased, periodMs);
   const fetch = FETCHERS[run.node.type];
   if (!fetch) throw new Error(`task type ${run.node.type} cannot be fetched`);
   const fromPayload = (leased.from_payload ?? undefined) as FetchNextRequest['fromPayload'];
@@ -211,6 +212,35 @@ async function pageThrough(
     pendingSkipped = [];
     pendingPages = 0;
   }
+}
+
+/**
+ * A CREATE_WEBHOOKS node: the connector registers its endpoints at the PSP (under this connector's public
+ * webhook URL) and the configs it answers are stored, sealed, with any items for child tasks. A failure
+ * is an ordinary failed run: retried with backoff, recorded on the instance, pausing after N in a row.
+ */
+async function createWebhooks(
+  deps: EngineDeps,
+  run: RunningSchedule,
+  connector: Connector,
+  leased: LeasedSchedule,
+  periodMs: number,
+): Promise<void> {
+  const fromPayload = (leased.from_payload ?? undefined) as FetchNextRequest['fromPayload'];
+  const response = await timed(leased.provider, leased.connector_id, run.node.type, () =>
+    connector.createWebhooks({
+      webhookBaseUrl: `${deps.publicUrl}/api/payments/v3/connectors/webhooks/${run.connectorId}`,
+      ...(fromPayload ? { fromPayload } : {}),
+    }),
+  );
+  await commitPage(deps, run, {
+    writes: mapPage(run.connector, 'FETCH_OTHERS', response.others),
+    pages: 1,
+    newState: leased.state ?? {},
+    leaseMs: deps.leaseMs,
+    finish: { nextRunAt: leased.periodic ? nextPeriodicRun(periodMs) : null },
+    webhookConfigs: response.configs,
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ const RUNNABLE: ReadonlySet<TaskType> = new Set([
   'FETCH_BALANCES',
   'FETCH_EXTERNAL_ACCOUNTS',
   'FETCH_PAYMENTS',
+  'CREATE_WEBHOOKS',
 ]);
 
 const NODE_NAME = /^[a-z0-9_]+$/;

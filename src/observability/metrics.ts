@@ -113,3 +113,17 @@ export const initiationSteps = new Counter({
   labelNames: ['provider', 'step', 'outcome'] as const,
   registers: [registry],
 });
+
+export const webhooksReceived = new Counter({
+  name: 'paybridge_webhooks_received_total',
+  help: 'Webhook deliveries stored and acknowledged',
+  labelNames: ['provider'] as const,
+  registers: [registry],
+});
+
+export const webhooksProcessed = new Counter({
+  name: 'paybridge_webhooks_processed_total',
+  help: 'Webhook deliveries by outcome: PROCESSED, DUPLICATE, REJECTED (verification failed), FAILED',
+  labelNames: ['provider', 'outcome'] as const,
+  registers: [registry],
+});

@@ -267,6 +267,37 @@ export interface PaymentServiceUserConnectorsTable {
   metadata_sealed: string | null;
 }
 
+export interface WebhookConfigsTable {
+  connector_id: string;
+  name: string;
+  url_path: string;
+  metadata_sealed: string;
+  created_at: TimestampDefault;
+}
+
+export interface WebhooksTable {
+  id: string;
+  connector_id: string;
+  config_name: string;
+  received_at: TimestampDefault;
+  method: string;
+  headers: Json<Record<string, string[]>> | null;
+  query: Json<Record<string, string[]>> | null;
+  body: Buffer | null;
+  status: ColumnType<string, string | undefined, string>;
+  attempts: ColumnType<number, number | undefined, number>;
+  error: Nullable<string>;
+  idempotency_key: Nullable<string>;
+  processed_at: Nullable<string>;
+  sort_id: Generated<string>;
+}
+
+export interface WebhookKeysTable {
+  connector_id: string;
+  idempotency_key: string;
+  created_at: TimestampDefault;
+}
+
 export interface Database {
   connectors: ConnectorsTable;
   schedules: SchedulesTable;
@@ -287,4 +318,7 @@ export interface Database {
   payment_initiation_adjustments: PaymentInitiationAdjustmentsTable;
   payment_initiation_related_payments: PaymentInitiationRelatedPaymentsTable;
   payment_initiation_reversals: PaymentInitiationReversalsTable;
+  webhook_configs: WebhookConfigsTable;
+  webhooks: WebhooksTable;
+  webhook_keys: WebhookKeysTable;
 }

@@ -31,6 +31,8 @@ export async function startTestEngine(): Promise<TestEngine> {
     leaseMs: 60_000,
     pauseAfterFailures: 3,
     initiations: { retryMinMs: 200, retryMaxMs: 2000, deadlineMs: 60_000 },
+    publicUrl: 'http://127.0.0.1:8080',
+    webhooks: { retentionMs: 7 * 24 * 3600_000 },
   };
   return {
     deps,

@@ -9,6 +9,7 @@ import { paymentInitiationRoutes } from './payment-initiations.js';
 import { paymentRoutes } from './payments.js';
 import { poolRoutes } from './pools.js';
 import { taskRoutes } from './tasks.js';
+import { webhookListRoutes } from './webhooks.js';
 
 export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug, hidden }) => {
   // Pass only our options on: Fastify's own (prefix) would otherwise be applied a second time.
@@ -20,5 +21,6 @@ export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug
   await app.register(poolRoutes, options);
   await app.register(bankAccountRoutes, options);
   await app.register(paymentInitiationRoutes, options);
+  await app.register(webhookListRoutes, options);
   await app.register(paymentServiceUserRoutes, options);
 };

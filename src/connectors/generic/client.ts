@@ -75,6 +75,24 @@ export class GenericClient {
     return this.get(`/transfers/${encodeURIComponent(id)}`);
   }
 
+  /** Contract v0.2: registers `url` for push webhooks; registering it again returns the same registration. */
+  registerWebhook(url: string): Promise<unknown> {
+    return this.call('/webhooks', {
+      method: 'POST',
+      headers: { ...this.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ url }),
+      retry: WRITE_RETRY,
+    });
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.call(`/webhooks/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+      headers: this.headers,
+      retry: WRITE_RETRY,
+    });
+  }
+
   private get(path: string): Promise<unknown> {
     return this.call(path, { method: 'GET', headers: this.headers, retry: READ_RETRY });
   }

@@ -8,6 +8,11 @@ export const genericConfig = z.object({
     protocol: /^https?$/,
     error: 'endpoint must be an http:// or https:// URL',
   }),
+  /**
+   * Contract v0.2: register for push webhooks at install (`POST /webhooks`). Polling goes on at the
+   * polling period as the safety net.
+   */
+  webhooks: z.boolean().optional(),
 });
 
 export type GenericConfig = z.infer<typeof genericConfig>;

@@ -2,6 +2,11 @@
 import { z } from 'zod';
 import { BaseConnector } from '../sdk/base.js';
 import type {
+  CreateWebhooksRequest,
+  CreateWebhooksResponse,
+  TranslateWebhookResponse,
+  VerifyWebhookRequest,
+  VerifyWebhookResponse,
   CreateTransferRequest,
   CreateTransferResponse,
   FetchNextRequest,
@@ -31,24 +36,43 @@ import {
   toPayment,
   toPaymentStatus,
 } from './mapping.js';
+import { registerWebhooks, translateWebhook, unregisterWebhooks, verifyWebhook } from './webhooks.js';
 import { genericWorkflow } from './workflow.js';
 
 const parentAccount = z.object({ reference: z.string().min(1) });
 
 export class GenericConnector extends BaseConnector {
   private readonly client: GenericClient;
+  private readonly webhooks: boolean;
 
   constructor(config: GenericConfig) {
     super();
     this.client = new GenericClient(config);
+    this.webhooks = config.webhooks ?? false;
   }
 
-  // Nothing is created at the service, so install only declares the task tree.
+  // Nothing is created at the service here: a CREATE_WEBHOOKS task registers the webhook endpoint.
   async install(): Promise<InstallResponse> {
-    return { workflow: genericWorkflow() };
+    return { workflow: genericWorkflow({ webhooks: this.webhooks }) };
   }
 
-  override async uninstall(_request: UninstallRequest): Promise<void> {}
+  override async uninstall(request: UninstallRequest): Promise<void> {
+    await unregisterWebhooks(this.client, request.webhookConfigs);
+  }
+
+  override createWebhooks(request: CreateWebhooksRequest): Promise<CreateWebhooksResponse> {
+    return registerWebhooks(this.client, request.webhookBaseUrl);
+  }
+
+  override async verifyWebhook(request: VerifyWebhookRequest): Promise<VerifyWebhookResponse> {
+    return verifyWebhook(request);
+  }
+
+  override async translateWebhook(
+    request: VerifyWebhookRequest & { name: string },
+  ): Promise<TranslateWebhookResponse> {
+    return { responses: translateWebhook(request.webhook.body) };
+  }
 
   override fetchNextAccounts(request: FetchNextRequest): Promise<FetchNextResponse<PspAccount>> {
     return fetchIncremental(this.client, 'accounts', request.state, request.pageSize, toAccount);

@@ -14,6 +14,8 @@ registerConnector({
     'CREATE_PAYOUT',
     'ALLOW_FORMANCE_ACCOUNT_CREATION',
     'ALLOW_FORMANCE_PAYMENT_CREATION',
+    'CREATE_WEBHOOKS',
+    'TRANSLATE_WEBHOOKS',
   ],
   config: genericConfig,
   // The contract's own default; services may answer with smaller pages, which the listing tolerates.

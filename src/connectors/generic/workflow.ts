@@ -1,8 +1,12 @@
 // The Generic connector's task tree: accounts (each with its balances), beneficiaries and transactions, all polled.
 import type { TaskNode } from '../sdk/contract.js';
 
-export function genericWorkflow(): TaskNode[] {
+export function genericWorkflow(options: { webhooks?: boolean | undefined } = {}): TaskNode[] {
+  const webhooks: TaskNode[] = options.webhooks
+    ? [{ type: 'CREATE_WEBHOOKS', name: 'create_webhooks', periodic: false, children: [] }]
+    : [];
   return [
+    ...webhooks,
     {
       type: 'FETCH_ACCOUNTS',
       name: 'fetch_accounts',

@@ -74,3 +74,11 @@ export function isRetryable(error: unknown): boolean {
     error instanceof NotYetInstalledError
   );
 }
+
+/**
+ * A webhook failed verification (bad or missing signature, stale timestamp, wrong secret). The delivery
+ * is recorded as rejected and never becomes data; it is not retried.
+ */
+export class WebhookVerificationError extends ConnectorError {
+  override name = 'WebhookVerificationError';
+}

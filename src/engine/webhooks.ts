@@ -1,0 +1,256 @@
+// Webhooks: store each delivery before acknowledging it, then verify, split and translate it in a durable
+// job, and commit what it says through the same write path as polling.
+import { createHash, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Webhook, WebhookTranslation } from '../connectors/sdk/contract.js';
+import { WebhookVerificationError } from '../connectors/sdk/errors.js';
+import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
+import { webhooksProcessed } from '../observability/metrics.js';
+import type { Db } from '../storage/db.js';
+import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
+import type { EngineDeps } from './deps.js';
+import { NotFoundError } from './errors.js';
+import { emptyWrites, mapAccounts, mapBalances, mapPayments, type PageWrites } from './items.js';
+import { storeWrites } from './page-commit.js';
+import { normalisePath, webhookConfigsOf } from '../storage/webhooks.js';
+
+/** Processing attempts of one delivery (verification or translation errors other than a bad signature). */
+export const MAX_WEBHOOK_ATTEMPTS = 5;
+
+export interface IncomingWebhook {
+  connectorId: string;
+  /** The path after `/connectors/webhooks/{connectorID}`. */
+  path: string;
+  method: string;
+  headers: Record<string, string[]>;
+  query: Record<string, string[]>;
+  body: Buffer;
+}
+
+/**
+ * Stores a delivery and queues its processing, in one transaction, and returns its id. The connector
+ * must be installed and the path must be exactly one of its webhook configs; otherwise nothing is
+ * stored (NotFoundError).
+ */
+export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook): Promise<string> {
+  const config = await deps.db
+    .selectFrom('webhook_configs as w')
+    .innerJoin('connectors as c', 'c.id', 'w.connector_id')
+    .select('w.name')
+    .where('w.connector_id', '=', incoming.connectorId)
+    .where('w.url_path', '=', normalisePath(incoming.path))
+    .where('c.scheduled_for_deletion', '=', false)
+    .executeTakeFirst();
+  if (!config) throw new NotFoundError('no webhook endpoint here');
+  const id = randomUUID();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('webhooks')
+      .values({
+        id,
+        connector_id: incoming.connectorId,
+        config_name: config.name,
+        method: incoming.method,
+        headers: JSON.stringify(incoming.headers),
+        query: JSON.stringify(incoming.query),
+        body: incoming.body,
+      })
+      .execute();
+    await deps.jobs.enqueueWebhook(trx, id);
+  });
+  return id;
+}
+
+type Outcome = 'PROCESSED' | 'DUPLICATE' | 'REJECTED' | 'FAILED';
+
+async function finish(db: Db, id: string, status: Outcome, error: string | null): Promise<void> {
+  await db
+    .updateTable('webhooks')
+    .set({ status, error, processed_at: new Date().toISOString() })
+    .where('id', '=', id)
+    .where('status', '=', 'RECEIVED')
+    .execute();
+}
+
+/**
+ * The job: verify (a bad signature is recorded and dropped), split, translate, then commit every part
+ * whose idempotency key is new, with the delivery's status, in one transaction. A replayed delivery is a
+ * no-op that succeeds. Other errors are retried by the queue, up to MAX_WEBHOOK_ATTEMPTS.
+ */
+export async function processWebhook(deps: EngineDeps, id: string): Promise<void> {
+  const claimed = await sql<{
+    connector_id: string;
+    config_name: string;
+    headers: Record<string, string[]> | null;
+    query: Record<string, string[]> | null;
+    body: Buffer | null;
+    attempts: number;
+    provider: string;
+    config_encrypted: string;
+    scheduled_for_deletion: boolean;
+  }>`
+    UPDATE webhooks w SET attempts = w.attempts + 1
+    FROM connectors c
+    WHERE w.id = ${id} AND w.status = 'RECEIVED' AND c.id = w.connector_id
+    RETURNING w.connector_id, w.config_name, w.headers, w.query, w.body, w.attempts, c.provider,
+      c.config_encrypted, c.scheduled_for_deletion`.execute(deps.db);
+  const row = claimed.rows[0];
+  if (!row) return;
+  const logger = deps.logger.child({ webhookId: id, connectorId: row.connector_id });
+  if (row.scheduled_for_deletion) {
+    await finish(deps.db, id, 'FAILED', 'the connector is being uninstalled');
+    return;
+  }
+  const outcome = await attempt(deps, id, row).catch(async (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof WebhookVerificationError) {
+      logger.warn({ reason: message }, 'webhook rejected: verification failed');
+      await finish(deps.db, id, 'REJECTED', message);
+      return 'REJECTED' as const;
+    }
+    if (row.attempts >= MAX_WEBHOOK_ATTEMPTS || isTerminal(error)) {
+      logger.error({ err: error }, 'webhook failed');
+      await finish(deps.db, id, 'FAILED', `${message} (after ${row.attempts} attempts)`);
+      return 'FAILED' as const;
+    }
+    await deps.db.updateTable('webhooks').set({ error: message }).where('id', '=', id).execute();
+    throw error; // the queue retries it with backoff
+  });
+  webhooksProcessed.inc({ provider: row.provider, outcome });
+}
+
+/** Errors that will not go away by trying again: the connector refused the delivery's content. */
+function isTerminal(error: unknown): boolean {
+  return error instanceof Error && ['InvalidRequestError', 'NotImplementedError'].includes(error.name);
+}
+
+async function attempt(
+  deps: EngineDeps,
+  id: string,
+  row: {
+    connector_id: string;
+    config_name: string;
+    headers: Record<string, string[]> | null;
+    query: Record<string, string[]> | null;
+    body: Buffer | null;
+    provider: string;
+    config_encrypted: string;
+  },
+): Promise<Outcome> {
+  const config = (await webhookConfigsOf(deps.db, deps.keyring, row.connector_id)).find(
+    (c) => c.name === row.config_name,
+  );
+  if (!config) throw new WebhookVerificationError(`webhook config ${row.config_name} no longer exists`);
+  const connector = instantiate(
+    registrationOf(row.provider),
+    decryptConfig(deps.keyring, row.config_encrypted),
+    row.connector_id,
+    deps.logger,
+  );
+  const webhook: Webhook = {
+    headers: row.headers ?? {},
+    queryValues: row.query ?? {},
+    body: row.body ?? Buffer.alloc(0),
+  };
+  const verified = await connector.verifyWebhook({ webhook, config });
+  const key = verified.idempotencyKey ?? createHash('sha256').update(webhook.body).digest('hex');
+  let parts: Webhook[] = [webhook];
+  try {
+    parts = (await connector.trimWebhook({ webhook, config })).webhooks;
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'NotImplementedError')) throw error;
+  }
+  const translated: WebhookTranslation[][] = [];
+  for (const part of parts) {
+    translated.push(
+      (await connector.translateWebhook({ webhook: part, config, name: config.name })).responses,
+    );
+  }
+  const connectorKey = connectorIdCodec.decode(row.connector_id);
+  return deps.db.transaction().execute(async (trx) => {
+    const writes = emptyWrites();
+    let fresh = 0;
+    for (const [i, responses] of translated.entries()) {
+      const partKey = parts.length > 1 ? `${key}-${i}` : key;
+      const inserted = await trx
+        .insertInto('webhook_keys')
+        .values({ connector_id: row.connector_id, idempotency_key: partKey })
+        .onConflict((oc) => oc.doNothing())
+        .returning('idempotency_key')
+        .executeTakeFirst();
+      if (!inserted) continue;
+      fresh += 1;
+      merge(writes, toWrites(connectorKey, responses));
+    }
+    await storeWrites(trx, connectorKey, writes);
+    const status: Outcome = fresh === 0 ? 'DUPLICATE' : 'PROCESSED';
+    const skipped = writes.skipped.map((s) => `${s.reference}: ${s.reason}`).join('; ');
+    await trx
+      .updateTable('webhooks')
+      .set({
+        status,
+        idempotency_key: key,
+        error: skipped === '' ? null : `skipped ${skipped}`,
+        processed_at: new Date().toISOString(),
+      })
+      .where('id', '=', id)
+      .execute();
+    return status;
+  });
+}
+
+function toWrites(connector: ConnectorId, responses: WebhookTranslation[]): PageWrites {
+  const writes = emptyWrites();
+  for (const r of responses) {
+    switch (r.kind) {
+      case 'account':
+        merge(writes, mapAccounts(connector, 'INTERNAL', [r.account]));
+        break;
+      case 'externalAccount':
+        merge(writes, mapAccounts(connector, 'EXTERNAL', [r.account]));
+        break;
+      case 'payment':
+        merge(writes, mapPayments(connector, [r.payment]));
+        break;
+      case 'balance':
+        merge(writes, mapBalances(connector, [r.balance]));
+        break;
+      case 'paymentToDelete':
+        writes.paymentsToDelete.push(r.reference);
+        break;
+    }
+  }
+  return writes;
+}
+
+/** Appends `more` to `into`; a later write of the same row wins (one statement may touch a row once). */
+function merge(into: PageWrites, more: PageWrites): void {
+  const last = <T>(rows: T[], key: (row: T) => string) => [...new Map(rows.map((r) => [key(r), r])).values()];
+  into.accounts = last([...into.accounts, ...more.accounts], (a) => a.id);
+  into.balances = last([...into.balances, ...more.balances], (b) => `${b.accountId}\u0000${b.asset}`);
+  into.payments = last(
+    [...into.payments, ...more.payments].sort((x, y) => Number(y.child) - Number(x.child)),
+    (p) => p.id,
+  );
+  into.adjustments = last([...into.adjustments, ...more.adjustments], (a) => a.id);
+  into.skipped.push(...more.skipped);
+  into.paymentsToDelete.push(...more.paymentsToDelete);
+}
+
+/**
+ * Housekeeping, once a minute: re-queues deliveries whose job was lost (still RECEIVED after a minute),
+ * and deletes deliveries and de-duplication keys older than the retention period.
+ */
+export async function sweepWebhooks(deps: EngineDeps): Promise<void> {
+  const stuck = await sql<{ id: string }>`
+    SELECT id FROM webhooks WHERE status = 'RECEIVED' AND received_at < now() - interval '1 minute'
+    ORDER BY received_at LIMIT 10000`.execute(deps.db);
+  for (const { id } of stuck.rows) await deps.jobs.enqueueWebhook(deps.db, id);
+  const cutoff = new Date(Date.now() - deps.webhooks.retentionMs).toISOString();
+  await deps.db
+    .deleteFrom('webhooks')
+    .where('received_at', '<', cutoff)
+    .where('status', '<>', 'RECEIVED')
+    .execute();
+  await deps.db.deleteFrom('webhook_keys').where('created_at', '<', cutoff).execute();
+}

@@ -1,0 +1,329 @@
+// The webhook pipeline with a connector that signs the Standard Webhooks way: deliveries are stored and
+// acknowledged at once, verified and translated in a job, de-duplicated, never roll a payment back, and
+// survive a worker that is not there when they arrive.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SDK } from '@formance/formance-sdk';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type Paybridge, startPaybridge } from '../../src/app.js';
+import { BaseConnector } from '../../src/connectors/sdk/base.js';
+import type {
+  CreateWebhooksRequest,
+  UninstallRequest,
+  VerifyWebhookRequest,
+  WebhookConfig,
+} from '../../src/connectors/sdk/contract.js';
+import { WebhookVerificationError } from '../../src/connectors/sdk/errors.js';
+import { registerConnector } from '../../src/connectors/sdk/registry.js';
+import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
+import { readSettings } from '../../src/settings.js';
+import { eventually, startTestService, type TestService } from '../support/service.js';
+import { present } from './sdk-helpers.js';
+
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const uninstalled: WebhookConfig[][] = [];
+
+// A PSP that pushes payments: one endpoint, Standard Webhooks signatures, the message id as key.
+class HookPsp extends BaseConnector {
+  async install() {
+    return {
+      workflow: [
+        { type: 'CREATE_WEBHOOKS' as const, name: 'create_webhooks', periodic: false, children: [] },
+      ],
+    };
+  }
+  override async createWebhooks(_request: CreateWebhooksRequest) {
+    return {
+      configs: [{ name: 'payments', urlPath: '/payments', metadata: { secret: SECRET } }],
+      others: [],
+    };
+  }
+  override async uninstall(request: UninstallRequest) {
+    uninstalled.push(request.webhookConfigs);
+  }
+  override async verifyWebhook(request: VerifyWebhookRequest) {
+    const header = (name: string) => request.webhook.headers[name]?.[0] ?? '';
+    const headers = {
+      'webhook-id': header('webhook-id'),
+      'webhook-timestamp': header('webhook-timestamp'),
+      'webhook-signature': header('webhook-signature'),
+    };
+    try {
+      new StandardWebhook(request.config.metadata.secret as string).verify(
+        request.webhook.body.toString(),
+        headers,
+      );
+    } catch (error) {
+      throw new WebhookVerificationError((error as Error).message);
+    }
+    return { idempotencyKey: headers['webhook-id'] };
+  }
+  override async translateWebhook(request: VerifyWebhookRequest & { name: string }) {
+    const p = JSON.parse(request.webhook.body.toString()) as {
+      id: string;
+      status: 'PENDING' | 'SUCCEEDED' | 'FAILED';
+      amount: number;
+      updatedAt: string;
+    };
+    return {
+      responses: [
+        {
+          kind: 'payment' as const,
+          payment: {
+            reference: p.id,
+            createdAt: new Date('2026-01-01T00:00:00Z'),
+            updatedAt: new Date(p.updatedAt),
+            type: 'PAY-IN' as const,
+            amount: BigInt(p.amount),
+            asset: 'EUR/2',
+            scheme: 'OTHER' as const,
+            status: p.status,
+            raw: p,
+          },
+        },
+      ],
+    };
+  }
+}
+registerConnector({
+  provider: 'hookpsp',
+  capabilities: ['CREATE_WEBHOOKS', 'TRANSLATE_WEBHOOKS'],
+  config: z.object({}),
+  pageSize: 10,
+  create: () => new HookPsp(),
+});
+
+let service: TestService;
+/** The durability test replaces the service's process by a new one on the same database. */
+let replacement: Paybridge | undefined;
+let sdk: SDK;
+let connectorID: string;
+
+beforeAll(async () => {
+  service = await startTestService({ PAYBRIDGE_WEBHOOK_MAX_BYTES: '4096' });
+  sdk = new SDK({ serverURL: service.url });
+  const installed = await fetch(`${service.url}/v3/connectors/install/hookpsp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'hooks' }),
+  });
+  connectorID = ((await installed.json()) as { data: string }).data;
+  // The CREATE_WEBHOOKS task registers the endpoint in the background.
+  await eventually(async () => {
+    const rows = await service.paybridge.deps.db.selectFrom('webhook_configs').selectAll().execute();
+    return rows.length === 1 ? rows : undefined;
+  });
+});
+
+afterAll(async () => {
+  if (replacement) {
+    await replacement.stop();
+    await service.database.drop();
+  } else await service?.stop();
+});
+
+function signed(body: string, options: { id?: string; secret?: string; at?: Date } = {}) {
+  const id = options.id ?? `msg_${randomUUID()}`;
+  const at = options.at ?? new Date();
+  const signature = new StandardWebhook(options.secret ?? SECRET).sign(id, at, body);
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': signature,
+  };
+}
+
+async function deliver(baseUrl: string, body: string, headers: Record<string, string>, path = '/payments') {
+  return fetch(`${baseUrl}/api/payments/v3/connectors/webhooks/${connectorID}${path}`, {
+    method: 'POST',
+    headers,
+    body,
+  });
+}
+
+const paymentBody = (id: string, status: string, updatedAt: string, amount = 500) =>
+  JSON.stringify({ id, status, amount, updatedAt });
+
+const paymentId = (reference: string) =>
+  paymentIdCodec.encode({ connectorId: connectorIdCodec.decode(connectorID), reference, type: 'PAY-IN' });
+
+async function webhooks(status?: string) {
+  const query = status
+    ? `?query=${encodeURIComponent(JSON.stringify({ $match: { status } }))}&pageSize=100`
+    : '?pageSize=100';
+  const response = await fetch(`${service.url}/v3/connectors/${connectorID}/webhooks${query}`);
+  return ((await response.json()) as { cursor: { data: { id: string; status: string; error?: string }[] } })
+    .cursor.data;
+}
+
+async function paymentStatus(reference: string) {
+  const row = await service.paybridge.deps.db
+    .selectFrom('payments')
+    .select(['status', 'amount'])
+    .where('id', '=', paymentId(reference))
+    .executeTakeFirst();
+  return row;
+}
+
+describe('signatures', () => {
+  it('lands a validly signed delivery, acknowledged before it is processed', async () => {
+    const body = paymentBody('pay-valid', 'SUCCEEDED', '2026-01-01T00:00:01Z');
+    const response = await deliver(service.url, body, signed(body));
+    expect(response.status).toBe(200);
+    const payment = await eventually(async () => paymentStatus('pay-valid'));
+    expect(payment).toEqual({ status: 'SUCCEEDED', amount: '500' });
+    const listed = await webhooks('PROCESSED');
+    expect(listed.length).toBeGreaterThanOrEqual(1);
+    // The signing secret is sealed at rest.
+    const configs = await sql<{
+      row: string;
+    }>`SELECT row_to_json(w)::text AS row FROM webhook_configs w`.execute(service.paybridge.deps.db);
+    expect(configs.rows).toHaveLength(1);
+    expect(configs.rows[0]?.row).not.toContain(SECRET.slice(6, 30));
+  });
+
+  it('records and drops a bad signature, a stale timestamp and a wrong secret; none becomes data', async () => {
+    const cases: [string, Record<string, string>][] = [];
+    const bad = paymentBody('pay-bad-sig', 'SUCCEEDED', '2026-01-01T00:00:01Z');
+    cases.push([
+      bad,
+      { ...signed(bad), 'webhook-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+    ]);
+    const stale = paymentBody('pay-stale', 'SUCCEEDED', '2026-01-01T00:00:01Z');
+    cases.push([stale, signed(stale, { at: new Date(Date.now() - 6 * 60_000) })]);
+    const wrong = paymentBody('pay-wrong-secret', 'SUCCEEDED', '2026-01-01T00:00:01Z');
+    cases.push([wrong, signed(wrong, { secret: `whsec_${randomBytes(32).toString('base64')}` })]);
+    const tampered = paymentBody('pay-tampered', 'SUCCEEDED', '2026-01-01T00:00:01Z');
+    cases.push([tampered.replace('500', '50000'), signed(tampered)]);
+    for (const [body, headers] of cases) expect((await deliver(service.url, body, headers)).status).toBe(200);
+    await eventually(async () => ((await webhooks('REJECTED')).length === 4 ? true : undefined));
+    for (const reference of ['pay-bad-sig', 'pay-stale', 'pay-wrong-secret', 'pay-tampered']) {
+      expect(await paymentStatus(reference)).toBeUndefined();
+    }
+    expect((await webhooks('REJECTED')).every((w) => typeof w.error === 'string' && w.error.length > 0)).toBe(
+      true,
+    );
+  });
+
+  it('answers 413 above the size limit and 404 for an unknown connector or path, storing nothing', async () => {
+    const before = (await webhooks()).length;
+    const big = JSON.stringify({ padding: 'x'.repeat(5000) });
+    expect((await deliver(service.url, big, signed(big))).status).toBe(413);
+    const other = connectorIdCodec.encode({ provider: 'hookpsp', reference: randomUUID() });
+    const unknown = await fetch(`${service.url}/v3/connectors/webhooks/${other}/payments`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(unknown.status).toBe(404);
+    expect((await deliver(service.url, '{}', signed('{}'), '/elsewhere')).status).toBe(404);
+    expect((await webhooks()).length).toBe(before);
+  });
+});
+
+describe('replays and ordering', () => {
+  it('turns ten deliveries of one message into one row and one event', async () => {
+    const body = paymentBody('pay-replayed', 'SUCCEEDED', '2026-01-01T00:00:05Z');
+    const headers = signed(body, { id: 'msg_replayed' });
+    for (let i = 0; i < 10; i++) expect((await deliver(service.url, body, headers)).status).toBe(200);
+    await eventually(async () => {
+      const mine = (await webhooks()).filter((w) => w.status === 'PROCESSED' || w.status === 'DUPLICATE');
+      return mine.length >= 10 ? true : undefined;
+    });
+    const db = service.paybridge.deps.db;
+    const rows = await db
+      .selectFrom('payment_adjustments')
+      .select('id')
+      .where('payment_id', '=', paymentId('pay-replayed'))
+      .execute();
+    expect(rows).toHaveLength(1);
+    const events = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox_events
+      WHERE type = 'SAVED_PAYMENT' AND entity_id = ${paymentId('pay-replayed')}`.execute(db);
+    expect(events.rows[0]?.n).toBe(1);
+    expect((await webhooks('DUPLICATE')).length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('never rolls a payment back when an older update arrives after a newer one', async () => {
+    const newer = paymentBody('pay-ordered', 'SUCCEEDED', '2026-01-01T00:00:10Z');
+    const older = paymentBody('pay-ordered', 'PENDING', '2026-01-01T00:00:05Z');
+    await deliver(service.url, newer, signed(newer));
+    await eventually(async () =>
+      (await paymentStatus('pay-ordered'))?.status === 'SUCCEEDED' ? true : undefined,
+    );
+    await deliver(service.url, older, signed(older));
+    await eventually(async () => {
+      const n = await service.paybridge.deps.db
+        .selectFrom('payment_adjustments')
+        .select('id')
+        .where('payment_id', '=', paymentId('pay-ordered'))
+        .execute();
+      return n.length === 2 ? true : undefined;
+    });
+    expect((await paymentStatus('pay-ordered'))?.status).toBe('SUCCEEDED');
+  });
+});
+
+describe('durability', () => {
+  it('keeps a delivery that arrives while no worker runs, and processes it once when one starts', async () => {
+    const settings = readSettings({
+      DATABASE_URL: service.database.url,
+      PAYBRIDGE_ENCRYPTION_KEY: 'test-key-not-for-production',
+      PAYBRIDGE_DEBUG: 'true',
+      PORT: '0',
+      HOST: '127.0.0.1',
+    });
+    const logger = pino({ level: 'silent' });
+    const apiOnly: Paybridge = await startPaybridge(settings, { api: true, worker: false }, logger);
+    // Stop the test service's worker so nothing processes deliveries meanwhile.
+    await service.paybridge.stop();
+    try {
+      const body = paymentBody('pay-durable', 'SUCCEEDED', '2026-01-01T00:00:20Z');
+      const response = await deliver(apiOnly.url as string, body, signed(body, { id: 'msg_durable' }));
+      expect(response.status).toBe(200);
+      const stored = await apiOnly.deps.db
+        .selectFrom('webhooks')
+        .select(['status'])
+        .where('idempotency_key', 'is', null)
+        .where('status', '=', 'RECEIVED')
+        .execute();
+      expect(stored.length).toBeGreaterThanOrEqual(1);
+      replacement = await startPaybridge(settings, { api: true, worker: true }, logger);
+      service.paybridge = replacement;
+      service.url = replacement.url as string;
+      sdk = new SDK({ serverURL: service.url });
+      await eventually(async () =>
+        (await paymentStatus('pay-durable'))?.status === 'SUCCEEDED' ? true : undefined,
+      );
+      const adjustments = await apiOnly.deps.db
+        .selectFrom('payment_adjustments')
+        .select('id')
+        .where('payment_id', '=', paymentId('pay-durable'))
+        .execute();
+      expect(adjustments).toHaveLength(1);
+    } finally {
+      await apiOnly.stop();
+    }
+  });
+});
+
+describe('uninstall', () => {
+  it('hands the connector its webhook configs and refuses later deliveries', async () => {
+    const task = present(
+      (await sdk.payments.v3.uninstallConnector({ connectorID })).v3UninstallConnectorResponse,
+      'uninstall',
+    ).data.taskID;
+    await eventually(async () => {
+      const t = present((await sdk.payments.v3.getTask({ taskID: task })).v3GetTaskResponse, 'task').data;
+      return t.status === 'SUCCEEDED' ? true : undefined;
+    }, 30_000);
+    expect(uninstalled.at(-1)).toEqual([
+      { name: 'payments', urlPath: '/payments', metadata: { secret: SECRET } },
+    ]);
+    const body = paymentBody('pay-late', 'SUCCEEDED', '2026-01-01T00:00:30Z');
+    expect((await deliver(service.url, body, signed(body))).status).toBe(404);
+  });
+});
