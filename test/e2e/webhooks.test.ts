@@ -16,7 +16,7 @@ import type {
   VerifyWebhookRequest,
   WebhookConfig,
 } from '../../src/connectors/sdk/contract.js';
-import { WebhookVerificationError } from '../../src/connectors/sdk/errors.js';
+import { UpstreamError, WebhookVerificationError } from '../../src/connectors/sdk/errors.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
 import { readSettings } from '../../src/settings.js';
@@ -94,6 +94,23 @@ registerConnector({
   config: z.object({}),
   pageSize: 10,
   create: () => new HookPsp(),
+});
+
+// A PSP whose webhook registration fails twice (an outage), then works.
+let registrationAttempts = 0;
+class FlakyHookPsp extends HookPsp {
+  override async createWebhooks(request: CreateWebhooksRequest) {
+    registrationAttempts += 1;
+    if (registrationAttempts <= 2) throw new UpstreamError('registration endpoint unavailable', 503);
+    return super.createWebhooks(request);
+  }
+}
+registerConnector({
+  provider: 'flakyhookpsp',
+  capabilities: ['CREATE_WEBHOOKS', 'TRANSLATE_WEBHOOKS'],
+  config: z.object({}),
+  pageSize: 10,
+  create: () => new FlakyHookPsp(),
 });
 
 let service: TestService;
@@ -222,6 +239,43 @@ describe('signatures', () => {
     expect(unknown.status).toBe(404);
     expect((await deliver(service.url, '{}', signed('{}'), '/elsewhere')).status).toBe(404);
     expect((await webhooks()).length).toBe(before);
+  });
+});
+
+describe('registration', () => {
+  it('retries a failed CREATE_WEBHOOKS run with backoff and shows each failure on its schedule', async () => {
+    const installed = await fetch(`${service.url}/v3/connectors/install/flakyhookpsp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'flaky-hooks' }),
+    });
+    const flakyID = ((await installed.json()) as { data: string }).data;
+    await eventually(async () => {
+      const rows = await service.paybridge.deps.db
+        .selectFrom('webhook_configs')
+        .select('name')
+        .where('connector_id', '=', flakyID)
+        .execute();
+      return rows.length === 1 ? true : undefined;
+    }, 30_000);
+    const schedules = present(
+      (await sdk.payments.v3.listConnectorSchedules({ connectorID: flakyID }))
+        .v3ConnectorSchedulesCursorResponse,
+      'schedules',
+    ).cursor.data;
+    expect(schedules).toHaveLength(1);
+    const instances = present(
+      (
+        await sdk.payments.v3.listConnectorScheduleInstances({
+          connectorID: flakyID,
+          scheduleID: present(schedules[0], 'schedule').id,
+        })
+      ).v3ConnectorScheduleInstancesCursorResponse,
+      'instances',
+    ).cursor.data;
+    expect(instances.map((i) => i.error ?? null).filter((e) => e !== null)).toHaveLength(2);
+    expect(instances.filter((i) => i.terminated && !i.error)).toHaveLength(1);
+    expect(registrationAttempts).toBe(3);
   });
 });
 
