@@ -150,7 +150,8 @@ async function attempt(
   const webhook: Webhook = {
     headers: row.headers ?? {},
     queryValues: row.query ?? {},
-    body: row.body ?? Buffer.alloc(0),
+    // pg returns bytea as a Buffer, PGlite as a plain Uint8Array.
+    body: row.body ? Buffer.from(row.body) : Buffer.alloc(0),
   };
   const verified = await connector.verifyWebhook({ webhook, config });
   const key = verified.idempotencyKey ?? createHash('sha256').update(webhook.body).digest('hex');

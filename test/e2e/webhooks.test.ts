@@ -5,96 +5,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SDK } from '@formance/formance-sdk';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Paybridge, startPaybridge } from '../../src/app.js';
-import { BaseConnector } from '../../src/connectors/sdk/base.js';
-import type {
-  CreateWebhooksRequest,
-  UninstallRequest,
-  VerifyWebhookRequest,
-  WebhookConfig,
-} from '../../src/connectors/sdk/contract.js';
-import { UpstreamError, WebhookVerificationError } from '../../src/connectors/sdk/errors.js';
+import type { CreateWebhooksRequest } from '../../src/connectors/sdk/contract.js';
+import { UpstreamError } from '../../src/connectors/sdk/errors.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
 import { readSettings } from '../../src/settings.js';
+import { HookPsp, paymentBody, registerHookPsp, SECRET, signed, uninstalled } from '../support/hook-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
 import { present } from './sdk-helpers.js';
 
-const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-const uninstalled: WebhookConfig[][] = [];
-
-// A PSP that pushes payments: one endpoint, Standard Webhooks signatures, the message id as key.
-class HookPsp extends BaseConnector {
-  async install() {
-    return {
-      workflow: [
-        { type: 'CREATE_WEBHOOKS' as const, name: 'create_webhooks', periodic: false, children: [] },
-      ],
-    };
-  }
-  override async createWebhooks(_request: CreateWebhooksRequest) {
-    return {
-      configs: [{ name: 'payments', urlPath: '/payments', metadata: { secret: SECRET } }],
-      others: [],
-    };
-  }
-  override async uninstall(request: UninstallRequest) {
-    uninstalled.push(request.webhookConfigs);
-  }
-  override async verifyWebhook(request: VerifyWebhookRequest) {
-    const header = (name: string) => request.webhook.headers[name]?.[0] ?? '';
-    const headers = {
-      'webhook-id': header('webhook-id'),
-      'webhook-timestamp': header('webhook-timestamp'),
-      'webhook-signature': header('webhook-signature'),
-    };
-    try {
-      new StandardWebhook(request.config.metadata.secret as string).verify(
-        request.webhook.body.toString(),
-        headers,
-      );
-    } catch (error) {
-      throw new WebhookVerificationError((error as Error).message);
-    }
-    return { idempotencyKey: headers['webhook-id'] };
-  }
-  override async translateWebhook(request: VerifyWebhookRequest & { name: string }) {
-    const p = JSON.parse(request.webhook.body.toString()) as {
-      id: string;
-      status: 'PENDING' | 'SUCCEEDED' | 'FAILED';
-      amount: number;
-      updatedAt: string;
-    };
-    return {
-      responses: [
-        {
-          kind: 'payment' as const,
-          payment: {
-            reference: p.id,
-            createdAt: new Date('2026-01-01T00:00:00Z'),
-            updatedAt: new Date(p.updatedAt),
-            type: 'PAY-IN' as const,
-            amount: BigInt(p.amount),
-            asset: 'EUR/2',
-            scheme: 'OTHER' as const,
-            status: p.status,
-            raw: p,
-          },
-        },
-      ],
-    };
-  }
-}
-registerConnector({
-  provider: 'hookpsp',
-  capabilities: ['CREATE_WEBHOOKS', 'TRANSLATE_WEBHOOKS'],
-  config: z.object({}),
-  pageSize: 10,
-  create: () => new HookPsp(),
-});
+registerHookPsp();
 
 // A PSP whose webhook registration fails twice (an outage), then works.
 let registrationAttempts = 0;
@@ -142,18 +65,6 @@ afterAll(async () => {
   } else await service?.stop();
 });
 
-function signed(body: string, options: { id?: string; secret?: string; at?: Date } = {}) {
-  const id = options.id ?? `msg_${randomUUID()}`;
-  const at = options.at ?? new Date();
-  const signature = new StandardWebhook(options.secret ?? SECRET).sign(id, at, body);
-  return {
-    'content-type': 'application/json',
-    'webhook-id': id,
-    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': signature,
-  };
-}
-
 async function deliver(baseUrl: string, body: string, headers: Record<string, string>, path = '/payments') {
   return fetch(`${baseUrl}/api/payments/v3/connectors/webhooks/${connectorID}${path}`, {
     method: 'POST',
@@ -161,9 +72,6 @@ async function deliver(baseUrl: string, body: string, headers: Record<string, st
     body,
   });
 }
-
-const paymentBody = (id: string, status: string, updatedAt: string, amount = 500) =>
-  JSON.stringify({ id, status, amount, updatedAt });
 
 const paymentId = (reference: string) =>
   paymentIdCodec.encode({ connectorId: connectorIdCodec.decode(connectorID), reference, type: 'PAY-IN' });
