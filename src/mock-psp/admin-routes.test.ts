@@ -351,6 +351,8 @@ describe('lifecycle steps', () => {
   });
 });
 
+const NO_WEBHOOKS = { messages: 0, attempts: 0, delivered: 0, failed: 0, duplicates: 0, injectedFailures: 0 };
+
 describe('stats and data', () => {
   it('counts contract requests by endpoint, not admin ones, and resets on DELETE', async () => {
     const client = newTenant();
@@ -371,6 +373,7 @@ describe('stats and data', () => {
       },
       injectedErrors: 0,
       rateLimited: 0,
+      webhooks: NO_WEBHOOKS,
     });
     const reset = await client.delete<StatsBody>('/admin/stats');
     expect(reset.status).toBe(200);
@@ -379,6 +382,7 @@ describe('stats and data', () => {
       byEndpoint: {},
       injectedErrors: 0,
       rateLimited: 0,
+      webhooks: NO_WEBHOOKS,
     });
   });
 

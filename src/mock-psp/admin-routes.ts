@@ -1,11 +1,17 @@
-// The admin API: the tenant's data seen from the PSP's side, explicit creation, generation, lifecycle steps, faults and stats.
+// The admin API: the tenant's data seen from the PSP's side, explicit creation, generation, lifecycle steps, faults, stats and webhook deliveries.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { tenantOf } from './auth.js';
 import { notFoundError } from './errors.js';
 import { faultSettingsSchema } from './faults.js';
 import { GENERATED_TYPES, generateTransactions } from './generator.js';
-import { adminAccount, adminTransaction, contractBeneficiary } from './presenters.js';
+import {
+  adminAccount,
+  adminTransaction,
+  contractBeneficiary,
+  webhookDelivery,
+  webhookRegistration,
+} from './presenters.js';
 import {
   ACTIONS,
   type Action,
@@ -14,9 +20,11 @@ import {
   type TenantRegistry,
 } from './store.js';
 import { adminAmount, currencySchema, integerParam, metadataSchema, parseOrThrow } from './validation.js';
+import type { WebhookDispatcher } from './webhook-delivery.js';
 
 export interface AdminRoutesOptions {
   registry: TenantRegistry;
+  dispatcher: WebhookDispatcher;
 }
 
 const accountBody = z.object({
@@ -61,7 +69,7 @@ const transactionsQuery = z.object({
 const isAction = (value: string): value is Action => (ACTIONS as readonly string[]).includes(value);
 
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
-  const { registry } = options;
+  const { registry, dispatcher } = options;
 
   app.get('/admin/accounts', async (request) => {
     const tenant = tenantOf(request, registry);
@@ -140,6 +148,14 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     tenant.touch();
     return tenant.traffic.faults;
   });
+
+  app.get('/admin/webhooks', async (request) =>
+    tenantOf(request, registry).webhooks.list().map(webhookRegistration),
+  );
+
+  app.get('/admin/webhooks/deliveries', async (request) =>
+    dispatcher.deliveries(tenantOf(request, registry)).map(webhookDelivery),
+  );
 
   app.get('/admin/stats', async (request) => tenantOf(request, registry).traffic.stats);
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AdminAccount,
@@ -195,7 +196,13 @@ describe('contract shapes', () => {
 describe('list queries', () => {
   it('filters accounts and beneficiaries on createdAt, inclusively, to the millisecond', async () => {
     const client = newTenant();
-    const accounts = [await createAccount(client), await createAccount(client), await createAccount(client)];
+    // Two creations within one millisecond are stamped 1 ms apart, which the 1 ms steps below would not
+    // tell apart from the boundary: keep them further apart.
+    const accounts: AdminAccount[] = [];
+    for (let i = 0; i < 3; i++) {
+      accounts.push(await createAccount(client));
+      await sleep(3);
+    }
     const ids = (list: { id: string }[]) => list.map((item) => item.id);
     const from = async (value: string) =>
       ids((await client.get<ContractAccount[]>(`/accounts?createdAtFrom=${encodeURIComponent(value)}`)).body);

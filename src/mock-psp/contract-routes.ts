@@ -1,4 +1,4 @@
-// The Generic connector contract: accounts, balances, beneficiaries, transactions, payouts and transfers, behind per-tenant faults.
+// The Generic connector contract: accounts, balances, beneficiaries, transactions, payouts, transfers and webhook registration, behind per-tenant faults.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { tenantOf } from './auth.js';
@@ -20,9 +20,12 @@ import {
   parseOrThrow,
   positiveAmountString,
 } from './validation.js';
+import type { WebhookDispatcher } from './webhook-delivery.js';
+import { webhookRoutes } from './webhook-routes.js';
 
 export interface ContractRoutesOptions {
   registry: TenantRegistry;
+  dispatcher: WebhookDispatcher;
 }
 
 type SortField = 'createdAt' | 'updatedAt';
@@ -137,7 +140,7 @@ function scanByCreated(tenant: Tenant, query: ListQuery): Transaction[] {
 }
 
 export async function contractRoutes(app: FastifyInstance, options: ContractRoutesOptions): Promise<void> {
-  const { registry } = options;
+  const { registry, dispatcher } = options;
 
   // Faults answer before the endpoint does anything, and only on this contract (never on /admin).
   app.addHook('onRequest', async (request) => {
@@ -204,4 +207,7 @@ export async function contractRoutes(app: FastifyInstance, options: ContractRout
       return reply.send(initiationObject(transaction));
     });
   }
+
+  // A child context inherits the hooks above, so registration sees the same faults and counters.
+  await app.register(webhookRoutes, { registry, dispatcher });
 }

@@ -56,6 +56,9 @@ describe('fault settings', () => {
       { rateLimit: { retryAfterSeconds: 2 } },
       { rateLimit: { requestsPerSecond: 5, burst: 2 } },
       { maxPageSize: 0 },
+      { webhookDuplicates: 1.5 },
+      { webhookFailRate: -0.5 },
+      { webhookReorder: 'yes' },
       { ignoreFilters: 'yes' },
     ]) {
       const response = await client.put<ErrorBody>('/admin/faults', bad);

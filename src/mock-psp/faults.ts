@@ -1,4 +1,4 @@
-// Per-tenant fault injection (latency, errors, rate limit, filter quirks, short pages) and the contract request counters.
+// Per-tenant fault injection (latency, errors, rate limit, filter quirks, short pages, webhook misdelivery) and the traffic counters.
 import { z } from 'zod';
 import { MockPspError } from './errors.js';
 
@@ -17,15 +17,31 @@ export const faultSettingsSchema = z.strictObject({
   ignoreFilters: z.boolean().optional(),
   secondPrecisionFilters: z.boolean().optional(),
   maxPageSize: z.number().int().min(1).max(1000).optional(),
+  // Webhook deliveries, not contract requests: a message sent twice with one webhook-id, messages that
+  // overtake each other, and attempts that fail so the retries are exercised.
+  webhookDuplicates: z.number().min(0).max(1).optional(),
+  webhookReorder: z.boolean().optional(),
+  webhookFailRate: z.number().min(0).max(1).optional(),
 });
 
 export type FaultSettings = z.infer<typeof faultSettingsSchema>;
+
+/** Webhook traffic: messages queued, POSTs attempted (duplicates included) and how messages ended. */
+export interface WebhookStats {
+  messages: number;
+  attempts: number;
+  delivered: number;
+  failed: number;
+  duplicates: number;
+  injectedFailures: number;
+}
 
 export interface RequestStats {
   requests: number;
   byEndpoint: Record<string, number>;
   injectedErrors: number;
   rateLimited: number;
+  webhooks: WebhookStats;
 }
 
 const INJECTED_STATUSES = [
@@ -105,5 +121,11 @@ export class TenantTraffic {
 }
 
 function emptyStats(): RequestStats {
-  return { requests: 0, byEndpoint: {}, injectedErrors: 0, rateLimited: 0 };
+  return {
+    requests: 0,
+    byEndpoint: {},
+    injectedErrors: 0,
+    rateLimited: 0,
+    webhooks: { messages: 0, attempts: 0, delivered: 0, failed: 0, duplicates: 0, injectedFailures: 0 },
+  };
 }

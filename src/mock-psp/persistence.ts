@@ -13,7 +13,7 @@ import {
   type Tenant,
   type TenantRegistry,
 } from './store.js';
-import { parseRfc3339 } from './validation.js';
+import { parseRfc3339, webhookUrlSchema } from './validation.js';
 
 /** How long a burst of changes may go on before the file is written. */
 const SAVE_DELAY_MS = 200;
@@ -86,6 +86,17 @@ const fileSchema = z.object({
             .optional(),
         }),
       ),
+      // Added with contract v0.2; files written before it have none.
+      webhooks: z
+        .array(
+          z.object({
+            id: z.string().min(1),
+            url: webhookUrlSchema,
+            secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/),
+            createdAt: timestamp,
+          }),
+        )
+        .default([]),
     }),
   ),
 });
@@ -136,6 +147,12 @@ function snapshotOf(tenant: Tenant) {
           amount: transaction.initiation.amount.toString(),
         },
       })),
+    webhooks: tenant.webhooks.list().map((registration) => ({
+      id: registration.id,
+      url: registration.url,
+      secret: registration.secret,
+      createdAt: formatMs(registration.createdAtMs),
+    })),
   };
 }
 
@@ -190,6 +207,9 @@ export class DataFile {
           { ...draft, asset: normalizeAsset(currency) ?? currency },
           { id, createdAtMs: createdAt, updatedAtMs: updatedAt },
         );
+      }
+      for (const { createdAt, ...registration } of saved.webhooks) {
+        tenant.webhooks.restore({ ...registration, createdAtMs: createdAt });
       }
     }
     // Loading replays every record through the store, which marks the data changed; nothing new to write.

@@ -1,5 +1,7 @@
 // Wire shapes: the Generic contract's objects (cached as JSON text for the hot list endpoints) and the admin views.
 import type { Beneficiary, InternalAccount, Tenant, Transaction } from './store.js';
+import type { Delivery } from './webhook-delivery.js';
+import type { WebhookRegistration } from './webhook-registrations.js';
 
 /** RFC 3339 in UTC, always with milliseconds. */
 export function formatMs(ms: number): string {
@@ -55,11 +57,12 @@ export function transactionJson(transaction: Transaction): string {
   return (transaction.json ??= JSON.stringify(contractTransaction(transaction)));
 }
 
-export function contractBalances(tenant: Tenant, account: InternalAccount) {
+/** `at` is when the balances were read, or, in a webhook, when the change that moved them happened. */
+export function contractBalances(tenant: Tenant, account: InternalAccount, atMs = Date.now()) {
   return {
     id: account.id,
     accountID: account.id,
-    at: formatMs(Date.now()),
+    at: formatMs(atMs),
     balances: tenant
       .balancesOf(account)
       .map((balance) => ({ amount: balance.amount.toString(), currency: balance.asset })),
@@ -96,4 +99,31 @@ export function adminAccount(tenant: Tenant, account: InternalAccount) {
 
 export function adminTransaction(tenant: Tenant, transaction: Transaction) {
   return { ...contractTransaction(transaction), actions: tenant.allowedActions(transaction) };
+}
+
+/** A registration as lists show it: never the secret, which only its creation returns. */
+export function webhookRegistration(registration: WebhookRegistration) {
+  return { id: registration.id, url: registration.url, createdAt: formatMs(registration.createdAtMs) };
+}
+
+/** The answer to a registration: the one place the secret is shown. */
+export function createdWebhookRegistration(registration: WebhookRegistration) {
+  return {
+    id: registration.id,
+    url: registration.url,
+    secret: registration.secret,
+    createdAt: formatMs(registration.createdAtMs),
+  };
+}
+
+export function webhookDelivery(delivery: Delivery) {
+  return {
+    id: delivery.id,
+    webhookId: delivery.webhookId,
+    type: delivery.type,
+    attempts: delivery.attempts,
+    status: delivery.status,
+    lastError: delivery.lastError,
+    deliveredAt: delivery.deliveredAtMs === undefined ? undefined : formatMs(delivery.deliveredAtMs),
+  };
 }

@@ -1,4 +1,4 @@
-// Starts the Generic PSP simulator: contract and admin routes, the panel, the `{Title, Detail}` error body and the data file.
+// Starts the Generic PSP simulator: contract and admin routes, the panel, the `{Title, Detail}` error body, the data file and webhook delivery.
 import Fastify, { type FastifyReply, LogController } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { parseJson } from '../domain/json.js';
@@ -8,6 +8,7 @@ import { type ErrorBody, MockPspError, validationError } from './errors.js';
 import { panelRoutes } from './panel-files.js';
 import { DataFile } from './persistence.js';
 import { TenantRegistry } from './store.js';
+import { WebhookDispatcher } from './webhook-delivery.js';
 
 export interface MockPspOptions {
   /** 0 (the default) picks a free port. */
@@ -74,6 +75,8 @@ export async function startMockPsp(options: MockPspOptions = {}): Promise<MockPs
     dataFile = new DataFile(options.dataFile, logger);
     await dataFile.load(registry);
   }
+  const dispatcher = new WebhookDispatcher({ logger });
+  registry.observe(dispatcher.observe);
 
   const app = Fastify({
     loggerInstance: logger,
@@ -104,8 +107,8 @@ export async function startMockPsp(options: MockPspOptions = {}): Promise<MockPs
 
   app.get('/_healthcheck', async () => ({ status: 'ok' }));
   await app.register(panelRoutes);
-  await app.register(contractRoutes, { registry });
-  await app.register(adminRoutes, { registry });
+  await app.register(contractRoutes, { registry, dispatcher });
+  await app.register(adminRoutes, { registry, dispatcher });
 
   const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   logger.info({ url: address, dataFile: options.dataFile }, 'mock PSP listening');
@@ -115,6 +118,9 @@ export async function startMockPsp(options: MockPspOptions = {}): Promise<MockPs
     url: address,
     stop: () =>
       (stopped ??= (async () => {
+        // Deliveries stop first: the changes of requests still being answered are not sent any more.
+        registry.observe(undefined);
+        await dispatcher.stop();
         await app.close();
         await dataFile?.flush(registry);
       })()),

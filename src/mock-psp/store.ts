@@ -1,9 +1,10 @@
-// Tenant data of the simulator: accounts, beneficiaries and transactions with their sorted indexes, the tenant clock, balances derived from statuses, lifecycle steps and payout/transfer initiation.
+// Tenant data of the simulator: accounts, beneficiaries and transactions with their sorted indexes, the tenant clock, balances derived from statuses, lifecycle steps, payout/transfer initiation, and the change feed webhooks are made from.
 import { randomBytes } from 'node:crypto';
 import { assetFromCurrency, currencyPrecision } from '../domain/assets.js';
 import { MockPspError, invalidTransitionError, notFoundError, validationError } from './errors.js';
 import { TenantTraffic } from './faults.js';
 import { SortedIndex } from './sorted-index.js';
+import { WebhookRegistrations } from './webhook-registrations.js';
 
 export const TRANSACTION_TYPES = ['PAYIN', 'PAYOUT', 'TRANSFER', 'OTHER'] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
@@ -133,6 +134,22 @@ export interface StepResult {
   created?: Transaction;
 }
 
+/**
+ * One change to a tenant's records, as it happens. A balance change is one movement of one asset; a
+ * single write may move several, which the webhook dispatcher coalesces into one message per account.
+ */
+export type RecordChange =
+  | { type: 'account.created'; account: InternalAccount }
+  | { type: 'beneficiary.created'; beneficiary: Beneficiary }
+  | { type: 'transaction.created' | 'transaction.updated'; transaction: Transaction }
+  | { type: 'balance.moved'; account: InternalAccount; asset: string; delta: bigint; atMs: number };
+
+/** Who hears about a tenant's changes: the data file (any change) and the webhook dispatcher (record changes). */
+export interface TenantHooks {
+  changed(): void;
+  recorded(tenant: Tenant, change: RecordChange): void;
+}
+
 /** Statuses in which a transaction has moved its money. */
 const MOVING_STATUSES = new Set<TransactionStatus>(['SUCCEEDED', 'CAPTURE', 'DISPUTE', 'DISPUTE_WON']);
 /** A payout reserves its funds from the start, so a pending payout has already left the account. */
@@ -196,13 +213,14 @@ export class Tenant {
     (t) => t.seq,
   );
   readonly traffic = new TenantTraffic();
+  readonly webhooks = new WebhookRegistrations();
   private readonly initiations = new Map<string, Transaction>();
   private lastIssuedMs = 0;
   private nextSeq = 0;
 
   constructor(
     readonly apiKey: string,
-    private readonly changed: () => void,
+    private readonly hooks: TenantHooks,
   ) {}
 
   /** The last timestamp the tenant clock issued (persisted so a restart never goes back in time). */
@@ -226,7 +244,7 @@ export class Tenant {
 
   /** Marks the data as changed (the data file saves it shortly after). */
   touch(): void {
-    this.changed();
+    this.hooks.changed();
   }
 
   addAccount(
@@ -247,7 +265,17 @@ export class Tenant {
     };
     this.accounts.set(account.id, account);
     this.accountsByCreated.insert(account);
-    this.changed();
+    this.hooks.changed();
+    this.hooks.recorded(this, { type: 'account.created', account });
+    if (initialBalance !== 0n) {
+      this.hooks.recorded(this, {
+        type: 'balance.moved',
+        account,
+        asset: account.asset,
+        delta: initialBalance,
+        atMs: createdAtMs,
+      });
+    }
     return account;
   }
 
@@ -261,7 +289,8 @@ export class Tenant {
     };
     this.beneficiaries.set(beneficiary.id, beneficiary);
     this.beneficiariesByCreated.insert(beneficiary);
-    this.changed();
+    this.hooks.changed();
+    this.hooks.recorded(this, { type: 'beneficiary.created', beneficiary });
     return beneficiary;
   }
 
@@ -289,13 +318,14 @@ export class Tenant {
     this.transactions.set(transaction.id, transaction);
     this.transactionsByCreated.insert(transaction);
     this.transactionsByUpdated.insert(transaction);
+    this.hooks.recorded(this, { type: 'transaction.created', transaction });
     this.move(transaction, transaction.status, transaction.amount, 1n);
     if (transaction.status === 'REFUNDED' && transaction.relatedTransactionID !== undefined) {
       const original = this.transactions.get(transaction.relatedTransactionID);
       if (original) original.refunded += transaction.amount;
     }
     if (draft.initiation) this.initiations.set(draft.initiation.idempotencyKey, transaction);
-    this.changed();
+    this.hooks.changed();
     return transaction;
   }
 
@@ -421,7 +451,7 @@ export class Tenant {
     this.transactionsByUpdated.clear();
     this.initiations.clear();
     this.traffic.reset();
-    this.changed();
+    this.hooks.changed();
   }
 
   private checkDestination(request: InitiationRequest, source: InternalAccount): void {
@@ -472,8 +502,8 @@ export class Tenant {
   }
 
   private update(transaction: Transaction, status: TransactionStatus, amount: bigint): void {
-    this.move(transaction, transaction.status, transaction.amount, -1n);
-    this.move(transaction, status, amount, 1n);
+    const oldStatus = transaction.status;
+    const oldAmount = transaction.amount;
     // The index finds the transaction by its old timestamp, so it leaves before the timestamp changes.
     this.transactionsByUpdated.remove(transaction);
     transaction.status = status;
@@ -481,7 +511,10 @@ export class Tenant {
     transaction.updatedAtMs = this.tick();
     transaction.json = undefined;
     this.transactionsByUpdated.insert(transaction);
-    this.changed();
+    this.hooks.recorded(this, { type: 'transaction.updated', transaction });
+    this.move(transaction, oldStatus, oldAmount, -1n);
+    this.move(transaction, status, amount, 1n);
+    this.hooks.changed();
   }
 
   /** Applies (sign = 1) or takes back (sign = -1) what a transaction in this status does to balances. */
@@ -493,19 +526,22 @@ export class Tenant {
     if (direction === 0n) return;
     const delta = amount * direction * sign;
     const { type } = transaction;
+    // The movement happens when the transaction takes this status, which is its (new) updatedAt.
+    const atMs = transaction.updatedAtMs;
     if ((type === 'PAYIN' || type === 'TRANSFER') && transaction.destinationAccountID !== undefined) {
-      this.credit(transaction.destinationAccountID, transaction.asset, delta);
+      this.credit(transaction.destinationAccountID, transaction.asset, delta, atMs);
     }
     if ((type === 'PAYOUT' || type === 'TRANSFER') && transaction.sourceAccountID !== undefined) {
-      this.credit(transaction.sourceAccountID, transaction.asset, -delta);
+      this.credit(transaction.sourceAccountID, transaction.asset, -delta, atMs);
     }
   }
 
-  private credit(accountId: string, asset: string, delta: bigint): void {
+  private credit(accountId: string, asset: string, delta: bigint, atMs: number): void {
     const account = this.accounts.get(accountId);
     // Beneficiaries and accounts the PSP does not hold have no balance here.
     if (!account) return;
     account.balances.set(asset, (account.balances.get(asset) ?? 0n) + delta);
+    this.hooks.recorded(this, { type: 'balance.moved', account, asset, delta, atMs });
   }
 
   private stampTime(ms: number | undefined): number {
@@ -539,16 +575,33 @@ function sameMetadata(a: Metadata, b: Metadata): boolean {
   return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
 }
 
+export type RecordObserver = (tenant: Tenant, change: RecordChange) => void;
+
 /** Every tenant by API key, created on first use. */
 export class TenantRegistry {
   private readonly tenants = new Map<string, Tenant>();
+  private observer: RecordObserver | undefined;
+  private readonly hooks: TenantHooks;
 
-  constructor(private readonly changed: () => void = () => {}) {}
+  constructor(changed: () => void = () => {}) {
+    this.hooks = {
+      changed,
+      recorded: (tenant, change) => this.observer?.(tenant, change),
+    };
+  }
+
+  /**
+   * Starts reporting record changes (to the webhook dispatcher). Attached after the data file is loaded,
+   * so restoring records is not mistaken for new changes.
+   */
+  observe(observer: RecordObserver | undefined): void {
+    this.observer = observer;
+  }
 
   get(apiKey: string): Tenant {
     let tenant = this.tenants.get(apiKey);
     if (!tenant) {
-      tenant = new Tenant(apiKey, this.changed);
+      tenant = new Tenant(apiKey, this.hooks);
       this.tenants.set(apiKey, tenant);
     }
     return tenant;

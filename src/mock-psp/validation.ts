@@ -96,3 +96,18 @@ export function adminAmount(min: bigint) {
     .transform((value) => BigInt(value))
     .refine((amount) => amount >= min, message);
 }
+
+const isHttpUrl = (text: string): boolean => {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+};
+
+/** Where a webhook goes: an absolute http(s) URL. */
+export const webhookUrlSchema = z
+  .string()
+  .max(2048)
+  .refine(isHttpUrl, 'must be an absolute http:// or https:// URL');

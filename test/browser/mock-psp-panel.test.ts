@@ -234,20 +234,35 @@ describe('mock PSP admin panel', () => {
     await page.getByTestId('faults-latency-ms').fill('5');
     await page.getByTestId('faults-max-page-size').fill('50');
     await page.getByTestId('faults-second-precision-filters').check();
+    await page.getByTestId('faults-webhook-duplicates').fill('0.25');
+    await page.getByTestId('faults-webhook-fail-rate').fill('0.5');
+    await page.getByTestId('faults-webhook-reorder').check();
     await click('faults-save');
     await expectNoErrorShown();
     expect(await admin('/admin/faults')).toMatchObject({
       latencyMs: 5,
       maxPageSize: 50,
       secondPrecisionFilters: true,
+      webhookDuplicates: 0.25,
+      webhookFailRate: 0.5,
+      webhookReorder: true,
     });
     expect(await page.getByTestId('faults-current').textContent()).toContain('"maxPageSize":50');
+    // The form shows what the API stored, after a reload too.
+    await page.reload();
+    await idle();
+    expect(await page.getByTestId('faults-webhook-duplicates').inputValue()).toBe('0.25');
+    expect(await page.getByTestId('faults-webhook-fail-rate').inputValue()).toBe('0.5');
+    expect(await page.getByTestId('faults-webhook-reorder').isChecked()).toBe(true);
 
     await click('faults-clear');
     await expectNoErrorShown();
     const cleared = await admin<Record<string, unknown>>('/admin/faults');
     expect(cleared.latencyMs ?? 0).toBe(0);
     expect(cleared.maxPageSize).toBeUndefined();
+    expect(cleared.webhookReorder).toBeUndefined();
+    expect(await page.getByTestId('faults-webhook-reorder').isChecked()).toBe(false);
+    expect(await page.getByTestId('faults-webhook-duplicates').inputValue()).toBe('');
     expect(await page.getByTestId('faults-latency-ms').inputValue()).toBe(
       cleared.latencyMs?.toString() ?? '',
     );

@@ -112,9 +112,49 @@ export interface StepResponse {
   created?: AdminTransaction;
 }
 
+export interface WebhookStatsBody {
+  messages: number;
+  attempts: number;
+  delivered: number;
+  failed: number;
+  duplicates: number;
+  injectedFailures: number;
+}
+
 export interface StatsBody {
   requests: number;
   byEndpoint: Record<string, number>;
   injectedErrors: number;
   rateLimited: number;
+  webhooks?: WebhookStatsBody;
+}
+
+/** A webhook registration as GET /webhooks lists it. */
+export interface WebhookRegistrationBody {
+  id: string;
+  url: string;
+  createdAt: string;
+}
+
+/** The answer to POST /webhooks: the only time the secret is shown. */
+export interface CreatedWebhookRegistrationBody extends WebhookRegistrationBody {
+  secret: string;
+}
+
+/** One message to one registration, as GET /admin/webhooks/deliveries lists it. */
+export interface WebhookDeliveryBody {
+  id: string;
+  webhookId: string;
+  type: string;
+  attempts: number;
+  status: 'pending' | 'delivered' | 'failed';
+  lastError?: string;
+  deliveredAt?: string;
+}
+
+/** A pushed webhook's body. */
+export interface WebhookEventBody<T = unknown> {
+  type: string;
+  createdAt: string;
+  data: T;
 }

@@ -2,7 +2,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { type AdminTransaction, type PspClient, pspClient } from './mock-psp-harness.js';
+import {
+  type AdminTransaction,
+  type CreatedWebhookRegistrationBody,
+  type PspClient,
+  pspClient,
+  type WebhookDeliveryBody,
+  type WebhookRegistrationBody,
+  type WebhookStatsBody,
+} from './mock-psp-harness.js';
 
 /** A transaction as the admin API lists it: the contract's shape plus the lifecycle steps allowed now. */
 export type SimTransaction = AdminTransaction;
@@ -31,6 +39,9 @@ export interface SimFaults {
   ignoreFilters?: boolean;
   secondPrecisionFilters?: boolean;
   maxPageSize?: number;
+  webhookDuplicates?: number;
+  webhookReorder?: boolean;
+  webhookFailRate?: number;
 }
 
 export interface SimStats {
@@ -38,6 +49,7 @@ export interface SimStats {
   byEndpoint: Record<string, number>;
   injectedErrors: number;
   rateLimited: number;
+  webhooks?: WebhookStatsBody;
 }
 
 /** The admin API of one tenant, typed; any answer that is not a success throws. */
@@ -100,6 +112,18 @@ export class MockPspTenant {
   }
   resetStats() {
     return this.call<unknown>('DELETE', '/admin/stats');
+  }
+  registerWebhook(url: string) {
+    return this.call<CreatedWebhookRegistrationBody>('POST', '/webhooks', { url });
+  }
+  deleteWebhook(id: string) {
+    return this.call<unknown>('DELETE', `/webhooks/${encodeURIComponent(id)}`);
+  }
+  webhooks() {
+    return this.call<WebhookRegistrationBody[]>('GET', '/admin/webhooks');
+  }
+  webhookDeliveries() {
+    return this.call<WebhookDeliveryBody[]>('GET', '/admin/webhooks/deliveries');
   }
 }
 

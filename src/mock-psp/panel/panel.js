@@ -341,8 +341,11 @@ function renderFaults(faults) {
   setField(form, 'requestsPerSecond', faults.rateLimit?.requestsPerSecond);
   setField(form, 'retryAfterSeconds', faults.rateLimit?.retryAfterSeconds);
   setField(form, 'maxPageSize', faults.maxPageSize);
+  setField(form, 'webhookDuplicates', faults.webhookDuplicates);
+  setField(form, 'webhookFailRate', faults.webhookFailRate);
   form.elements.namedItem('ignoreFilters').checked = faults.ignoreFilters === true;
   form.elements.namedItem('secondPrecisionFilters').checked = faults.secondPrecisionFilters === true;
+  form.elements.namedItem('webhookReorder').checked = faults.webhookReorder === true;
   $('faults-current').textContent = Object.keys(faults).length ? JSON.stringify(faults) : 'none';
 }
 
@@ -368,6 +371,11 @@ function faultsFromForm(form) {
   if (form.elements.namedItem('ignoreFilters').checked) faults.ignoreFilters = true;
   if (form.elements.namedItem('secondPrecisionFilters').checked) faults.secondPrecisionFilters = true;
   if (maxPageSize !== undefined) faults.maxPageSize = maxPageSize;
+  const webhookDuplicates = numberField(form, 'webhookDuplicates');
+  const webhookFailRate = numberField(form, 'webhookFailRate');
+  if (webhookDuplicates !== undefined) faults.webhookDuplicates = webhookDuplicates;
+  if (webhookFailRate !== undefined) faults.webhookFailRate = webhookFailRate;
+  if (form.elements.namedItem('webhookReorder').checked) faults.webhookReorder = true;
   return faults;
 }
 
