@@ -12,6 +12,7 @@ import type { CreateWebhooksRequest } from '../../src/connectors/sdk/contract.js
 import { UpstreamError } from '../../src/connectors/sdk/errors.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
+import { sweepWebhooks } from '../../src/engine/webhooks.js';
 import { readSettings } from '../../src/settings.js';
 import { HookPsp, paymentBody, registerHookPsp, SECRET, signed, uninstalled } from '../support/hook-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
@@ -269,6 +270,35 @@ describe('durability', () => {
     } finally {
       await apiOnly.stop();
     }
+  });
+});
+
+describe('retention', () => {
+  it('deletes deliveries and de-duplication keys older than the retention period, and keeps newer ones', async () => {
+    const db = service.paybridge.deps.db;
+    const before = await db.selectFrom('webhooks').select('id').where('status', '<>', 'RECEIVED').execute();
+    expect(before.length).toBeGreaterThan(2);
+    const [old, kept] = before;
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600_000).toISOString();
+    await db
+      .updateTable('webhooks')
+      .set({ received_at: eightDaysAgo })
+      .where('id', '=', present(old, 'old').id)
+      .execute();
+    await db
+      .updateTable('webhook_keys')
+      .set({ created_at: eightDaysAgo })
+      .where('idempotency_key', '=', 'msg_replayed')
+      .execute();
+    await sweepWebhooks(service.paybridge.deps);
+    const ids = (await db.selectFrom('webhooks').select('id').execute()).map((r) => r.id);
+    expect(ids).not.toContain(present(old, 'old').id);
+    expect(ids).toContain(present(kept, 'kept').id);
+    const keys = (await db.selectFrom('webhook_keys').select('idempotency_key').execute()).map(
+      (k) => k.idempotency_key,
+    );
+    expect(keys).not.toContain('msg_replayed');
+    expect(keys.length).toBeGreaterThan(0);
   });
 });
 
