@@ -1,30 +1,17 @@
 // Push webhooks of the Generic contract end to end: the connector registers at the simulator, changes made
 // at the simulator arrive signed well before the next poll, duplicates and out-of-order deliveries
 // converge with polling on exactly the simulator's data, and uninstall removes the registration.
-import { createServer } from 'node:net';
 import { SDK } from '@formance/formance-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
 import { type MockPsp, startMockPsp } from '../../src/mock-psp/server.js';
 import { MockPspTenant, type SimTransaction } from '../support/mock-psp.js';
-import { eventually, startTestService, type TestService } from '../support/service.js';
+import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
 import { present } from './sdk-helpers.js';
 
 let psp: MockPsp;
 let service: TestService;
 let sdk: SDK;
-
-/** A port nobody listens on, so the service's public URL is known before it starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   psp = await startMockPsp({ port: 0 });

@@ -1,4 +1,5 @@
 // Starts a real Paybridge process-in-a-test (API + worker) on a fresh PostgreSQL database.
+import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { type Paybridge, startPaybridge } from '../../src/app.js';
 import { readSettings } from '../../src/settings.js';
@@ -60,4 +61,16 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** A port nobody listens on right now, so a service's public URL can be known before it starts. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
