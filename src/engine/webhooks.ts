@@ -169,6 +169,15 @@ async function attempt(
   }
   const connectorKey = connectorIdCodec.decode(row.connector_id);
   return deps.db.transaction().execute(async (trx) => {
+    // Two jobs may hold the same delivery (the sweeper re-queued a slow one): the first to get here
+    // decides, the other finds it done and writes nothing.
+    const current = await trx
+      .selectFrom('webhooks')
+      .select('status')
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (current?.status !== 'RECEIVED') return (current?.status ?? 'FAILED') as Outcome;
     const writes = emptyWrites();
     let fresh = 0;
     for (const [i, responses] of translated.entries()) {

@@ -12,7 +12,7 @@ import type { CreateWebhooksRequest } from '../../src/connectors/sdk/contract.js
 import { UpstreamError } from '../../src/connectors/sdk/errors.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
-import { sweepWebhooks } from '../../src/engine/webhooks.js';
+import { processWebhook, sweepWebhooks } from '../../src/engine/webhooks.js';
 import { readSettings } from '../../src/settings.js';
 import { HookPsp, paymentBody, registerHookPsp, SECRET, signed, uninstalled } from '../support/hook-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
@@ -270,6 +270,34 @@ describe('durability', () => {
     } finally {
       await apiOnly.stop();
     }
+  });
+});
+
+describe('competing jobs', () => {
+  it('lets one of several jobs holding the same delivery commit it, and marks it PROCESSED', async () => {
+    const body = paymentBody('pay-contended', 'SUCCEEDED', '2026-01-01T00:00:40Z');
+    expect((await deliver(service.url, body, signed(body, { id: 'msg_contended' }))).status).toBe(200);
+    const db = service.paybridge.deps.db;
+    const row = await eventually(async () =>
+      db.selectFrom('webhooks').select('id').orderBy('sort_id', 'desc').limit(1).executeTakeFirst(),
+    );
+    // The worker's own job races these three.
+    await Promise.all([1, 2, 3].map(() => processWebhook(service.paybridge.deps, row.id)));
+    const stored = await eventually(async () => {
+      const w = await db
+        .selectFrom('webhooks')
+        .select('status')
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
+      return w.status === 'RECEIVED' ? undefined : w.status;
+    });
+    expect(stored).toBe('PROCESSED');
+    const adjustments = await db
+      .selectFrom('payment_adjustments')
+      .select('id')
+      .where('payment_id', '=', paymentId('pay-contended'))
+      .execute();
+    expect(adjustments).toHaveLength(1);
   });
 });
 
