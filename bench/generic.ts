@@ -33,18 +33,18 @@ interface Options {
 }
 
 function readOptions(argv: readonly string[]): Options {
-  const pageSizes = (flag(argv, '--page-sizes') ?? process.env.BENCH_PAGE_SIZES ?? '100,7')
+  const pageSizes = (flag(argv, 'page-sizes') ?? process.env.BENCH_PAGE_SIZES ?? '100,7')
     .split(',')
     .map((s) => positiveInt(s, 100, '--page-sizes'));
   return {
     transactions: positiveInt(
-      flag(argv, '--transactions') ?? process.env.BENCH_TRANSACTIONS,
+      flag(argv, 'transactions') ?? process.env.BENCH_TRANSACTIONS,
       20_000,
       '--transactions',
     ),
     pageSizes: pageSizes.map((n) => Math.min(n, 100)),
     timeoutMs:
-      1000 * positiveInt(flag(argv, '--timeout') ?? process.env.BENCH_SERVICE_TIMEOUT, 300, '--timeout'),
+      1000 * positiveInt(flag(argv, 'timeout') ?? process.env.BENCH_SERVICE_TIMEOUT, 300, '--timeout'),
   };
 }
 

@@ -32,6 +32,15 @@ const ENGINE_KINDS: [RegExp, string][] = [
   [/^SELECT id FROM payment_initiations/i, 'sweeper (overdue initiations)'],
   [/^SELECT s\.id FROM schedules s JOIN connectors/i, 'sweeper (overdue schedules)'],
   [/^DELETE FROM outbox_events/i, 'outbox retention'],
+  [/^select "w"\."name" from "webhook_configs"/i, 'webhook intake: find the endpoint'],
+  [/^insert into "webhooks"/i, 'webhook intake: store the delivery'],
+  [/^UPDATE webhooks w SET attempts/i, 'webhook job: claim the delivery'],
+  [/^select .* from "webhook_configs"/i, 'webhook job: read the endpoint secret'],
+  [/^insert into "webhook_keys"/i, 'webhook job: de-duplication key'],
+  [/^select "status" from "webhooks" .* for update/i, 'webhook job: lock the delivery'],
+  [/^update "webhooks" set/i, 'webhook job: record the outcome'],
+  [/^SELECT id FROM webhooks WHERE status = 'RECEIVED'/i, 'sweeper (stuck webhooks)'],
+  [/^delete from "webhook(s|_keys)"/i, 'webhook retention'],
 ];
 
 /** The statement's kind: `pg-boss: …` for the job queue, the engine step otherwise. */
