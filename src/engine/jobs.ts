@@ -96,9 +96,10 @@ async function createQueues(boss: PgBoss): Promise<void> {
     retryBackoff: true,
     expireInSeconds: 900,
   });
+  // At most one queued job per delivery: the sweeper's re-queue of a delivery still waiting is a no-op.
   await boss.createQueue(WEBHOOK_QUEUE, {
     name: WEBHOOK_QUEUE,
-    policy: 'standard',
+    policy: 'short',
     retryLimit: 10,
     retryDelay: 1,
     retryBackoff: true,
@@ -195,7 +196,23 @@ export class JobQueue {
   }
 
   async enqueueWebhook(db: Db, webhookId: string): Promise<void> {
-    await this.#boss.send(WEBHOOK_QUEUE, { webhookId } satisfies WebhookJob, { db: asJobDb(db) });
+    await this.#boss.send(WEBHOOK_QUEUE, { webhookId } satisfies WebhookJob, {
+      singletonKey: webhookId,
+      db: asJobDb(db),
+    });
+  }
+
+  /** Queues the processing of several deliveries in one statement (deliveries already queued are skipped). */
+  async enqueueWebhooks(db: Db, webhookIds: string[]): Promise<void> {
+    if (webhookIds.length === 0) return;
+    await this.#boss.insert(
+      webhookIds.map((webhookId) => ({
+        name: WEBHOOK_QUEUE,
+        data: { webhookId } satisfies WebhookJob,
+        singletonKey: webhookId,
+      })),
+      { db: asJobDb(db) },
+    );
   }
 
   async enqueueRemoval(db: Db, job: RemovalJob): Promise<void> {

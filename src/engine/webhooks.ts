@@ -84,6 +84,7 @@ export async function processWebhook(deps: EngineDeps, id: string): Promise<void
     headers: Record<string, string[]> | null;
     query: Record<string, string[]> | null;
     body: Buffer | null;
+    received_at: string;
     attempts: number;
     provider: string;
     config_encrypted: string;
@@ -92,7 +93,7 @@ export async function processWebhook(deps: EngineDeps, id: string): Promise<void
     UPDATE webhooks w SET attempts = w.attempts + 1
     FROM connectors c
     WHERE w.id = ${id} AND w.status = 'RECEIVED' AND c.id = w.connector_id
-    RETURNING w.connector_id, w.config_name, w.headers, w.query, w.body, w.attempts, c.provider,
+    RETURNING w.connector_id, w.config_name, w.headers, w.query, w.body, w.received_at, w.attempts, c.provider,
       c.config_encrypted, c.scheduled_for_deletion`.execute(deps.db);
   const row = claimed.rows[0];
   if (!row) return;
@@ -133,6 +134,7 @@ async function attempt(
     headers: Record<string, string[]> | null;
     query: Record<string, string[]> | null;
     body: Buffer | null;
+    received_at: string;
     provider: string;
     config_encrypted: string;
   },
@@ -153,18 +155,19 @@ async function attempt(
     // pg returns bytea as a Buffer, PGlite as a plain Uint8Array.
     body: row.body ? Buffer.from(row.body) : Buffer.alloc(0),
   };
-  const verified = await connector.verifyWebhook({ webhook, config });
+  const receivedAt = new Date(row.received_at);
+  const verified = await connector.verifyWebhook({ webhook, config, receivedAt });
   const key = verified.idempotencyKey ?? createHash('sha256').update(webhook.body).digest('hex');
   let parts: Webhook[] = [webhook];
   try {
-    parts = (await connector.trimWebhook({ webhook, config })).webhooks;
+    parts = (await connector.trimWebhook({ webhook, config, receivedAt })).webhooks;
   } catch (error) {
     if (!(error instanceof Error && error.name === 'NotImplementedError')) throw error;
   }
   const translated: WebhookTranslation[][] = [];
   for (const part of parts) {
     translated.push(
-      (await connector.translateWebhook({ webhook: part, config, name: config.name })).responses,
+      (await connector.translateWebhook({ webhook: part, config, receivedAt, name: config.name })).responses,
     );
   }
   const connectorKey = connectorIdCodec.decode(row.connector_id);
@@ -255,7 +258,10 @@ export async function sweepWebhooks(deps: EngineDeps): Promise<void> {
   const stuck = await sql<{ id: string }>`
     SELECT id FROM webhooks WHERE status = 'RECEIVED' AND received_at < now() - interval '1 minute'
     ORDER BY received_at LIMIT 10000`.execute(deps.db);
-  for (const { id } of stuck.rows) await deps.jobs.enqueueWebhook(deps.db, id);
+  await deps.jobs.enqueueWebhooks(
+    deps.db,
+    stuck.rows.map((r) => r.id),
+  );
   const cutoff = new Date(Date.now() - deps.webhooks.retentionMs).toISOString();
   await deps.db
     .deleteFrom('webhooks')

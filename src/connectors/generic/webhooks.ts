@@ -1,6 +1,7 @@
 // Contract v0.2 push webhooks: register at the integration service, verify the Standard Webhooks
 // signature, and translate each event with the same mapping as polling.
-import { Webhook as StandardWebhook, WebhookVerificationError as SignatureError } from 'standardwebhooks';
+import { timingSafeEqual } from 'node:crypto';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { z } from 'zod';
 import type {
   CreateWebhooksResponse,
@@ -61,26 +62,42 @@ export async function unregisterWebhooks(client: GenericClient, configs: Webhook
 
 const first = (headers: Record<string, string[]>, name: string) => headers[name]?.[0] ?? '';
 
+/** The tolerance of the Standard Webhooks spec between a delivery's timestamp and its receipt. */
+const TOLERANCE_SECONDS = 5 * 60;
+
 /**
- * Checks `webhook-signature` against the config's secret over the exact body, and `webhook-timestamp`
- * within five minutes (the library's tolerance). The message id is the idempotency key, so a
- * redelivery of the same message is a no-op.
+ * Checks `webhook-timestamp` within five minutes of when Paybridge received the delivery (verification
+ * runs later, in a job), and `webhook-signature` against the config's secret over the exact body: the
+ * library computes the expected signature, compared in constant time with each one sent. The message
+ * id is the idempotency key, so a redelivery of the same message is a no-op.
  */
 export function verifyWebhook(request: VerifyWebhookRequest): VerifyWebhookResponse {
   const secret = request.config.metadata.secret;
   if (!secret) throw new WebhookVerificationError('the webhook config has no signing secret');
-  const headers = {
-    'webhook-id': first(request.webhook.headers, 'webhook-id'),
-    'webhook-timestamp': first(request.webhook.headers, 'webhook-timestamp'),
-    'webhook-signature': first(request.webhook.headers, 'webhook-signature'),
-  };
-  try {
-    new StandardWebhook(secret).verify(request.webhook.body.toString('utf8'), headers);
-  } catch (error) {
-    if (error instanceof SignatureError) throw new WebhookVerificationError(error.message);
-    throw new WebhookVerificationError(error instanceof Error ? error.message : String(error));
+  const headers = request.webhook.headers;
+  const id = first(headers, 'webhook-id');
+  const timestamp = Number(first(headers, 'webhook-timestamp'));
+  const signatures = first(headers, 'webhook-signature').split(' ').filter(Boolean);
+  if (!id || !Number.isInteger(timestamp) || signatures.length === 0) {
+    throw new WebhookVerificationError('missing webhook-id, webhook-timestamp or webhook-signature');
   }
-  return { idempotencyKey: headers['webhook-id'] };
+  if (Math.abs(request.receivedAt.getTime() / 1000 - timestamp) > TOLERANCE_SECONDS) {
+    throw new WebhookVerificationError('webhook-timestamp is more than 5 minutes from the time of receipt');
+  }
+  let expected: Buffer;
+  try {
+    expected = Buffer.from(
+      new StandardWebhook(secret).sign(id, new Date(timestamp * 1000), request.webhook.body.toString('utf8')),
+    );
+  } catch (error) {
+    throw new WebhookVerificationError(`cannot sign with the stored secret: ${(error as Error).message}`);
+  }
+  const matches = signatures.some((given) => {
+    const candidate = Buffer.from(given);
+    return candidate.length === expected.length && timingSafeEqual(candidate, expected);
+  });
+  if (!matches) throw new WebhookVerificationError('no webhook-signature matches the secret');
+  return { idempotencyKey: id };
 }
 
 const event = z.object({ type: z.string(), data: z.unknown() });

@@ -279,6 +279,11 @@ export interface Webhook {
 export interface VerifyWebhookRequest {
   webhook: Webhook;
   config: WebhookConfig;
+  /**
+   * When Paybridge received the delivery. Verification runs later, in a job (possibly minutes later
+   * under load): check a signed timestamp against this, never against the clock.
+   */
+  receivedAt: Date;
 }
 
 export interface VerifyWebhookResponse {
