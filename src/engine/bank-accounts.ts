@@ -15,7 +15,7 @@ import {
 } from '../storage/bank-accounts.js';
 import type { Db } from '../storage/db.js';
 import { createTask, finishTask } from '../storage/tasks.js';
-import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
+import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { requireCapability } from './connectors.js';
 import { NotFoundError } from './errors.js';
@@ -156,12 +156,7 @@ export async function runBankAccountForward(deps: EngineDeps, job: ForwardJob): 
   if (swiftBicCode) details.swiftBicCode = swiftBicCode;
   if (bank.country) details.country = bank.country;
 
-  const connector = instantiate(
-    registrationOf(connectorRow.provider),
-    decryptConfig(deps.keyring, connectorRow.config_encrypted),
-    job.connectorId,
-    deps.logger,
-  );
+  const connector = openConnector(deps.keyring, connectorRow, job.connectorId, deps.logger);
   let related: PspAccount;
   try {
     related = (

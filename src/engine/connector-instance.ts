@@ -27,3 +27,18 @@ export function instantiate(
 export function decryptConfig(keyring: Keyring, sealed: string): Record<string, unknown> {
   return parseJson(keyring.decrypt(sealed)) as Record<string, unknown>;
 }
+
+/** The live connector of a stored row: its registration, with its config decrypted. */
+export function openConnector(
+  keyring: Keyring,
+  row: { provider: string; config_encrypted: string },
+  connectorId: string,
+  logger: Logger,
+): Connector {
+  return instantiate(
+    registrationOf(row.provider),
+    decryptConfig(keyring, row.config_encrypted),
+    connectorId,
+    logger,
+  );
+}

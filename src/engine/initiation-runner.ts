@@ -29,7 +29,7 @@ import {
 } from '../storage/payment-initiations.js';
 import { finishTask } from '../storage/tasks.js';
 import { takeCall } from './call-budget.js';
-import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
+import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import {
   inTransition,
@@ -129,12 +129,7 @@ class Step {
   }
 
   private get connector(): Connector {
-    return instantiate(
-      registrationOf(this.claimed.provider),
-      decryptConfig(this.deps.keyring, this.claimed.config_encrypted),
-      this.row.connector_id,
-      this.deps.logger,
-    );
+    return openConnector(this.deps.keyring, this.claimed, this.row.connector_id, this.deps.logger);
   }
 
   async unexpected(error: unknown): Promise<void> {

@@ -16,7 +16,7 @@ import {
   paymentServiceUsersQuery,
 } from '../storage/payment-service-users.js';
 import { createTask, finishTask } from '../storage/tasks.js';
-import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
+import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { isForeignKeyViolation, NotFoundError, ValidationError } from './errors.js';
 import { idempotencyKey, isRefusal } from './initiation-runner.js';
@@ -57,12 +57,7 @@ async function connectorOf(
     .where('id', '=', connectorId)
     .executeTakeFirst();
   if (!row || (options.live && row.scheduled_for_deletion)) return undefined;
-  return instantiate(
-    registrationOf(row.provider),
-    decryptConfig(deps.keyring, row.config_encrypted),
-    connectorId,
-    deps.logger,
-  );
+  return openConnector(deps.keyring, row, connectorId, deps.logger);
 }
 
 /**

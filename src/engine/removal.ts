@@ -8,7 +8,7 @@ import { recordEvents } from '../events/outbox.js';
 import { type ConnectorRow, findConnectorRow } from '../storage/connectors.js';
 import { createTask, findTask, finishTask } from '../storage/tasks.js';
 import { webhookConfigsOf } from '../storage/webhooks.js';
-import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
+import { decryptConfig, openConnector } from './connector-instance.js';
 import { prepareConnector, storeConnector } from './connectors.js';
 import type { EngineDeps } from './deps.js';
 import { ConflictError, NotFoundError } from './errors.js';
@@ -126,13 +126,7 @@ async function deleteConnector(
   await deps.db.deleteFrom('schedules').where('connector_id', '=', row.id).execute();
   let warning: string | undefined;
   try {
-    const registration = registrationOf(row.provider);
-    const connector = instantiate(
-      registration,
-      decryptConfig(deps.keyring, row.config_encrypted),
-      row.id,
-      logger,
-    );
+    const connector = openConnector(deps.keyring, row, row.id, logger);
     await connector.uninstall({ webhookConfigs: await webhookConfigsOf(deps.db, deps.keyring, row.id) });
   } catch (error) {
     if (!(error instanceof NotImplementedError)) {

@@ -24,7 +24,7 @@ import {
   type LeasedSchedule,
 } from '../storage/schedules.js';
 import { takeCall } from './call-budget.js';
-import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
+import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { mapPage } from './items.js';
 import { commitPage, type RunningSchedule } from './page-commit.js';
@@ -104,13 +104,7 @@ export async function runSchedule(deps: EngineDeps, scheduleId: string): Promise
     node = findNode(leased.task_tree as TaskNode[], leased.node_path);
     if (!node) throw new Error(`task node ${leased.node_path} is no longer in the connector's task tree`);
     const connectorId: ConnectorId = connectorIdCodec.decode(leased.connector_id);
-    const registration = registrationOf(leased.provider);
-    const connector = instantiate(
-      registration,
-      decryptConfig(deps.keyring, leased.config_encrypted),
-      leased.connector_id,
-      logger,
-    );
+    const connector = openConnector(deps.keyring, leased, leased.connector_id, logger);
     const run: RunningSchedule = {
       scheduleId,
       instanceId,

@@ -7,7 +7,7 @@ import { WebhookVerificationError } from '../connectors/sdk/errors.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { webhooksProcessed } from '../observability/metrics.js';
 import type { Db } from '../storage/db.js';
-import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
+import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { NotFoundError } from './errors.js';
 import { emptyWrites, mapAccounts, mapBalances, mapPayments, type PageWrites } from './items.js';
@@ -143,12 +143,7 @@ async function attempt(
     (c) => c.name === row.config_name,
   );
   if (!config) throw new WebhookVerificationError(`webhook config ${row.config_name} no longer exists`);
-  const connector = instantiate(
-    registrationOf(row.provider),
-    decryptConfig(deps.keyring, row.config_encrypted),
-    row.connector_id,
-    deps.logger,
-  );
+  const connector = openConnector(deps.keyring, row, row.connector_id, deps.logger);
   const webhook: Webhook = {
     headers: row.headers ?? {},
     queryValues: row.query ?? {},
