@@ -19,7 +19,8 @@ import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { requireCapability } from './connectors.js';
 import { NotFoundError } from './errors.js';
-import { idempotencyKey, isRefusal } from './initiation-runner.js';
+import { idempotencyKey } from './initiation-runner.js';
+import { retryTaskOrFail } from './task-retry.js';
 import { mapAccounts } from './items.js';
 import type { MovementJob } from './jobs.js';
 import { storeWrites } from './page-commit.js';
@@ -166,22 +167,7 @@ export async function runBankAccountForward(deps: EngineDeps, job: ForwardJob): 
       })
     ).relatedAccount;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    if (isRefusal(error)) {
-      await finishTask(deps.db, job.id, { status: 'FAILED', error: reason });
-      return;
-    }
-    const { retryMinMs, retryMaxMs, deadlineMs } = deps.initiations;
-    if (Date.now() - new Date(job.firstTryAt).getTime() >= deadlineMs) {
-      await finishTask(deps.db, job.id, {
-        status: 'FAILED',
-        error: `outcome unknown: ${reason}; gave up after ${job.tries + 1} tries`,
-      });
-      return;
-    }
-    const delay = Math.min(retryMaxMs, retryMinMs * 2 ** job.tries);
-    deps.logger.warn({ err: error, taskId: job.id }, 'bank account forward outcome unknown; retrying');
-    await deps.jobs.enqueueMovement(deps.db, { ...job, tries: job.tries + 1 }, new Date(Date.now() + delay));
+    await retryTaskOrFail(deps, job, 'bank account forward', error);
     return;
   }
   const connectorKey = connectorIdCodec.decode(job.connectorId);

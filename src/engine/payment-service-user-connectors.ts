@@ -19,7 +19,8 @@ import { createTask, finishTask } from '../storage/tasks.js';
 import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { isForeignKeyViolation, NotFoundError, ValidationError } from './errors.js';
-import { idempotencyKey, isRefusal } from './initiation-runner.js';
+import { idempotencyKey } from './initiation-runner.js';
+import { retryTaskOrFail } from './task-retry.js';
 import type { MovementJob } from './jobs.js';
 import { openDetails } from './payment-service-users.js';
 
@@ -170,34 +171,6 @@ async function deleteUserAt(
   });
 }
 
-/**
- * After a failed call: a refusal fails the task with its reason; an unknown outcome (timeout, 5xx) wakes
- * the job again with backoff, until the deadline fails the task. Nothing done so far is undone.
- */
-async function retryOrFail(
-  deps: EngineDeps,
-  job: LinkDeletionJob | UserDeletionJob,
-  connectorId: string,
-  error: unknown,
-): Promise<void> {
-  const reason = `connector ${connectorId}: ${error instanceof Error ? error.message : String(error)}`;
-  if (isRefusal(error)) {
-    await finishTask(deps.db, job.id, { status: 'FAILED', error: reason });
-    return;
-  }
-  const { retryMinMs, retryMaxMs, deadlineMs } = deps.initiations;
-  if (Date.now() - new Date(job.firstTryAt).getTime() >= deadlineMs) {
-    await finishTask(deps.db, job.id, {
-      status: 'FAILED',
-      error: `outcome unknown: ${reason}; gave up after ${job.tries + 1} tries`,
-    });
-    return;
-  }
-  const delay = Math.min(retryMaxMs, retryMinMs * 2 ** job.tries);
-  deps.logger.warn({ err: error, taskId: job.id }, 'user deletion at a connector: outcome unknown; retrying');
-  await deps.jobs.enqueueMovement(deps.db, { ...job, tries: job.tries + 1 }, new Date(Date.now() + delay));
-}
-
 /** The worker side of deleting a PSU's user at one connector; the link goes once the PSP has deleted it. */
 export async function runPaymentServiceUserConnectorDeletion(
   deps: EngineDeps,
@@ -209,7 +182,7 @@ export async function runPaymentServiceUserConnectorDeletion(
     try {
       await deleteUserAt(deps, pspUser(deps.keyring, psu), link);
     } catch (error) {
-      return retryOrFail(deps, job, job.connectorId, error);
+      return retryTaskOrFail(deps, job, `connector ${job.connectorId}`, error);
     }
   }
   // Without a PSU or a link, another task (the PSU's deletion, an earlier run) already did the work.
@@ -232,7 +205,7 @@ export async function runPaymentServiceUserDeletion(deps: EngineDeps, job: UserD
       try {
         await deleteUserAt(deps, user, link);
       } catch (error) {
-        return retryOrFail(deps, job, link.connector_id, error);
+        return retryTaskOrFail(deps, job, `connector ${link.connector_id}`, error);
       }
       await deleteLinkRow(deps.db, job.psuId, link.connector_id);
     }
