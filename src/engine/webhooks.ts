@@ -72,24 +72,28 @@ async function finish(db: Db, id: string, status: Outcome, error: string | null)
     .execute();
 }
 
+/** A delivery as its job claims it, with what is needed to open its connector. */
+interface ClaimedWebhook {
+  connector_id: string;
+  config_name: string;
+  headers: Record<string, string[]> | null;
+  query: Record<string, string[]> | null;
+  /** pg returns bytea as a Buffer, PGlite as a plain Uint8Array. */
+  body: Uint8Array | null;
+  received_at: string;
+  attempts: number;
+  provider: string;
+  config_encrypted: string;
+  scheduled_for_deletion: boolean;
+}
+
 /**
  * The job: verify (a bad signature is recorded and dropped), split, translate, then commit every part
  * whose idempotency key is new, with the delivery's status, in one transaction. A replayed delivery is a
  * no-op that succeeds. Other errors are retried by the queue, up to MAX_WEBHOOK_ATTEMPTS.
  */
 export async function processWebhook(deps: EngineDeps, id: string): Promise<void> {
-  const claimed = await sql<{
-    connector_id: string;
-    config_name: string;
-    headers: Record<string, string[]> | null;
-    query: Record<string, string[]> | null;
-    body: Buffer | null;
-    received_at: string;
-    attempts: number;
-    provider: string;
-    config_encrypted: string;
-    scheduled_for_deletion: boolean;
-  }>`
+  const claimed = await sql<ClaimedWebhook>`
     UPDATE webhooks w SET attempts = w.attempts + 1
     FROM connectors c
     WHERE w.id = ${id} AND w.status = 'RECEIVED' AND c.id = w.connector_id
@@ -125,20 +129,7 @@ function isTerminal(error: unknown): boolean {
   return error instanceof Error && ['InvalidRequestError', 'NotImplementedError'].includes(error.name);
 }
 
-async function attempt(
-  deps: EngineDeps,
-  id: string,
-  row: {
-    connector_id: string;
-    config_name: string;
-    headers: Record<string, string[]> | null;
-    query: Record<string, string[]> | null;
-    body: Buffer | null;
-    received_at: string;
-    provider: string;
-    config_encrypted: string;
-  },
-): Promise<Outcome> {
+async function attempt(deps: EngineDeps, id: string, row: ClaimedWebhook): Promise<Outcome> {
   const config = (await webhookConfigsOf(deps.db, deps.keyring, row.connector_id)).find(
     (c) => c.name === row.config_name,
   );
