@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { registry, watchDatabase } from '../observability/metrics.js';
+import { consoleRoutes } from './console.js';
 import { invalidBodyError, toApiError } from './errors.js';
 import { v3Routes } from './v3/routes.js';
 import { webhookIngress } from './v3/webhooks.js';
@@ -61,11 +62,11 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
   server.setSerializerCompiler(() => (data) => stringifyJson(data));
   server.setReplySerializer((payload) => stringifyJson(payload));
 
-  // The SDK matches bodies (errors included) on this content type, even on empty answers.
+  // The SDK matches bodies (errors included) on this content type, even on empty answers. Other types
+  // (metrics' text, the console's HTML, scripts and styles) are left as their route set them.
   server.addHook('onSend', async (_request, reply, payload) => {
-    if (!String(reply.getHeader('content-type') ?? '').startsWith('text/plain')) {
-      reply.header('content-type', 'application/json');
-    }
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type === '' || type.startsWith('application/json')) reply.header('content-type', 'application/json');
     return payload;
   });
 
@@ -106,6 +107,8 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
       .serializer((body) => String(body))
       .send(text);
   });
+
+  await server.register(consoleRoutes);
 
   const maxBytes = options.webhookMaxBytes ?? BODY_LIMIT;
   await server.register(webhookIngress, { prefix: '/v3', deps, maxBytes });

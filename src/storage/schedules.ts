@@ -219,10 +219,46 @@ export async function deleteOldRuns(db: Db, retentionMs: number): Promise<number
   return Number(result.numAffectedRows ?? 0n);
 }
 
+/** Schedules with what a health view needs: the task they run, when next, and their newest run (one lateral read each). */
 export function schedulesQuery(db: Db) {
   return db
     .selectFrom('schedules')
-    .select(['id', 'connector_id', 'created_at', 'paused_at', 'paused_reason', 'sort_id']);
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('schedule_instances')
+          .select([
+            'schedule_instances.id as last_run_id',
+            'schedule_instances.created_at as last_run_at',
+            'schedule_instances.terminated_at as last_run_terminated_at',
+            'schedule_instances.error as last_run_error',
+            'schedule_instances.items as last_run_items',
+            'schedule_instances.skipped as last_run_skipped',
+          ])
+          .whereRef('schedule_instances.schedule_id', '=', 'schedules.id')
+          .orderBy('schedule_instances.created_at', 'desc')
+          .orderBy('schedule_instances.sort_id', 'desc')
+          .limit(1)
+          .as('last_run'),
+      (join) => join.onTrue(),
+    )
+    .select([
+      'schedules.id',
+      'schedules.connector_id',
+      'schedules.created_at',
+      'schedules.paused_at',
+      'schedules.paused_reason',
+      'schedules.sort_id',
+      'schedules.task_type',
+      'schedules.next_run_at',
+      'schedules.consecutive_failures',
+      'last_run.last_run_id',
+      'last_run.last_run_at',
+      'last_run.last_run_terminated_at',
+      'last_run.last_run_error',
+      'last_run.last_run_items',
+      'last_run.last_run_skipped',
+    ]);
 }
 export type ScheduleRow = Awaited<ReturnType<ReturnType<typeof schedulesQuery>['executeTakeFirstOrThrow']>>;
 

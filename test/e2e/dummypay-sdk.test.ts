@@ -830,6 +830,32 @@ describe('DummyPay through the official Formance SDK', () => {
         expect(instance.terminatedAt!.getTime()).toBeGreaterThanOrEqual(instance.createdAt.getTime());
       }
     }
+    // Beyond the SDK's model, each schedule tells its task and its newest run, so a health view needs no
+    // call per schedule. Polling goes on meanwhile: only runs started after the read may be newer.
+    const readAt = Date.now();
+    const rawSchedule = async (scheduleID: string) =>
+      (
+        (await (
+          await fetch(`${service.url}/v3/connectors/${connectorID}/schedules/${scheduleID}`)
+        ).json()) as {
+          data: Record<string, unknown>;
+        }
+      ).data;
+    const extras = new Map<string, Record<string, unknown>>();
+    for (const id of [rootIds[0]!, balanceIds[3]!]) extras.set(id, await rawSchedule(id));
+    expect(extras.get(rootIds[0]!)?.taskType).toBe('FETCH_ACCOUNTS');
+    expect(extras.get(balanceIds[3]!)?.taskType).toBe('FETCH_BALANCES');
+    for (const scheduleID of [rootIds[0]!, balanceIds[3]!]) {
+      const lastRun = extras.get(scheduleID)?.lastRun as { id: string; createdAt: string } | undefined;
+      const runs = await listAllInstances(scheduleID);
+      const at = runs.findIndex((run) => run.id === lastRun?.id);
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(new Date(lastRun!.createdAt).getTime()).toBe(runs[at]!.createdAt.getTime());
+      for (const newer of runs.slice(0, at))
+        expect(newer.createdAt.getTime()).toBeGreaterThanOrEqual(readAt - 50);
+      expect(extras.get(scheduleID)?.consecutiveFailures).toBe(0);
+    }
+
     // The payments schedule runs again and again (1 s polling, however long the queue makes it wait).
     await eventually(
       async () => {

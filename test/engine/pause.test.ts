@@ -9,6 +9,8 @@ import type { EngineDeps } from '../../src/engine/deps.js';
 import { sweepOverdueSchedules } from '../../src/engine/sweeper.js';
 import { runSchedule } from '../../src/engine/sync-run.js';
 import { scheduleId } from '../../src/engine/task-tree.js';
+import { presentSchedule } from '../../src/api/v3/presenters.js';
+import { schedulesQuery } from '../../src/storage/schedules.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 
 let engine: TestEngine;
@@ -60,6 +62,14 @@ it('pauses after consecutive failures, stays paused, and resumes on request or o
   expect(paused.next_run_at).toBeNull();
   expect(await instances(payments)).toHaveLength(3);
   expect((await instances(payments)).every((i) => i.error?.includes('not valid JSON'))).toBe(true);
+  // The API's schedule view carries the same health: paused, failures in a row, the newest run's error.
+  const view = presentSchedule(
+    await schedulesQuery(deps.db).where('schedules.id', '=', payments).executeTakeFirstOrThrow(),
+  );
+  expect(view).toMatchObject({ taskType: 'FETCH_PAYMENTS', consecutiveFailures: 3 });
+  expect(view.pausedReason).toContain('paused after 3');
+  expect(view.lastRun?.error).toContain('not valid JSON');
+  expect(view.nextRunAt).toBeUndefined();
 
   // A paused schedule does not run, and the sweeper leaves it alone.
   await sql`DELETE FROM pgboss.job WHERE singleton_key = ${payments}`.execute(deps.db);

@@ -119,6 +119,21 @@ export function presentSchedule(row: ScheduleRow): z.input<typeof S.schedule> {
     connectorID: row.connector_id,
     createdAt: time(row.created_at),
     ...(row.paused_at ? { pausedAt: time(row.paused_at), pausedReason: row.paused_reason ?? '' } : {}),
+    taskType: row.task_type,
+    ...(row.next_run_at ? { nextRunAt: time(row.next_run_at) } : {}),
+    consecutiveFailures: row.consecutive_failures,
+    ...(row.last_run_id && row.last_run_at
+      ? {
+          lastRun: {
+            id: row.last_run_id,
+            createdAt: time(row.last_run_at),
+            ...(row.last_run_terminated_at ? { terminatedAt: time(row.last_run_terminated_at) } : {}),
+            ...(row.last_run_error ? { error: row.last_run_error } : {}),
+            items: row.last_run_items ?? 0,
+            skippedRecords: row.last_run_skipped ?? 0,
+          },
+        }
+      : {}),
   };
 }
 

@@ -99,6 +99,24 @@ export const schedule = z.object({
   createdAt: time,
   pausedAt: time.optional(),
   pausedReason: z.string().optional(),
+  // Not in Formance's model (the SDK ignores them): what a health view needs without a call per schedule.
+  taskType: z.string().describe('The task-tree node this schedule runs (FETCH_ACCOUNTS, FETCH_PAYMENTS, …)'),
+  nextRunAt: time.optional().describe('When the next run is due; absent while one runs or once it is done'),
+  consecutiveFailures: z
+    .number()
+    .int()
+    .describe('Failed runs in a row; the schedule pauses after a threshold'),
+  lastRun: z
+    .object({
+      id: z.string(),
+      createdAt: time,
+      terminatedAt: time.optional(),
+      error: z.string().optional(),
+      items: z.number().int(),
+      skippedRecords: z.number().int(),
+    })
+    .optional()
+    .describe('The newest run of this schedule'),
 });
 
 export const instance = z.object({
