@@ -157,6 +157,8 @@ export interface ConfigEntry {
   dataType: 'string' | 'long string' | 'duration ns' | 'unsigned integer' | 'number' | 'boolean';
   required: boolean;
   defaultValue: string;
+  /** Present (true) only on secret fields, so a form can use a password input and never pre-fill it. */
+  secret?: true;
 }
 
 function entryFor(schema: z.ZodType): ConfigEntry {
@@ -178,7 +180,7 @@ function entryFor(schema: z.ZodType): ConfigEntry {
   const type = (current.def as { type: string }).type;
   const dataType =
     type === 'number' || type === 'bigint' ? 'unsigned integer' : type === 'boolean' ? 'boolean' : 'string';
-  return { dataType, required, defaultValue };
+  return { dataType, required, defaultValue, ...(isSecret(schema) ? { secret: true as const } : {}) };
 }
 
 /** The `/connectors/configs` entry of one provider: engine fields first, then the connector's own. */

@@ -356,6 +356,14 @@ describe('connector catalogs and secrets', () => {
       callsPerSecond: { dataType: 'number', required: false, defaultValue: '' },
       directory: { dataType: 'string', required: true, defaultValue: '' },
     });
+    // Secret fields say so (the console's install form uses a password input for them); others do not.
+    expect(data.vaulttest?.apiKey).toEqual({
+      dataType: 'string',
+      required: true,
+      defaultValue: '',
+      secret: true,
+    });
+    expect(data.vaulttest?.endpoint).toEqual({ dataType: 'string', required: true, defaultValue: '' });
   });
 
   it('store secrets encrypted, mask them on read, and keep them when the mask is sent back', async () => {

@@ -91,6 +91,8 @@ export const configEntry = z.object({
   dataType: z.enum(['string', 'long string', 'duration ns', 'unsigned integer', 'number', 'boolean']),
   required: z.boolean(),
   defaultValue: z.string(),
+  // Not in Formance's model (the SDK ignores it): marks fields stored encrypted and masked on read.
+  secret: z.literal(true).optional().describe('Present on secret fields: enter them, they are never shown'),
 });
 
 export const schedule = z.object({
