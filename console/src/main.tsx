@@ -1,12 +1,14 @@
 // Entry point of the web console: mounts the app into the page.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './app.js';
+import './styles.css';
 
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <h1>Paybridge console</h1>
+      <App />
     </StrictMode>,
   );
 }

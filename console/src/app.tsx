@@ -1,0 +1,96 @@
+// The console's frame: skip link, navigation, and the screen the current path names.
+import type { ReactNode } from 'react';
+import { PageHeading } from './components/ui.js';
+import { Link, useLocation } from './lib/navigation.js';
+import { matchPath } from './lib/router.js';
+import { AccountDetailScreen } from './screens/account-detail.js';
+import { AccountsScreen } from './screens/accounts.js';
+import { ConnectorDetailScreen } from './screens/connector-detail.js';
+import { ConnectorsScreen } from './screens/connectors.js';
+import { InstallScreen } from './screens/install.js';
+import { PaymentDetailScreen } from './screens/payment-detail.js';
+import { PaymentInitiationDetailScreen } from './screens/payment-initiation-detail.js';
+import { PaymentInitiationsScreen } from './screens/payment-initiations.js';
+import { PaymentsScreen } from './screens/payments.js';
+
+type Screen = (params: Record<string, string>) => ReactNode;
+
+/** Most specific first: `/connectors/install` must win over `/connectors/:connectorID`. */
+const ROUTES: [pattern: string, section: string, screen: Screen][] = [
+  ['/', '/connectors', () => <ConnectorsScreen />],
+  ['/connectors', '/connectors', () => <ConnectorsScreen />],
+  ['/connectors/install', '/connectors', () => <InstallScreen />],
+  [
+    '/connectors/:connectorID',
+    '/connectors',
+    (p) => <ConnectorDetailScreen connectorID={p.connectorID ?? ''} />,
+  ],
+  ['/accounts', '/accounts', () => <AccountsScreen />],
+  ['/accounts/:accountID', '/accounts', (p) => <AccountDetailScreen accountID={p.accountID ?? ''} />],
+  ['/payments', '/payments', () => <PaymentsScreen />],
+  ['/payments/:paymentID', '/payments', (p) => <PaymentDetailScreen paymentID={p.paymentID ?? ''} />],
+  ['/payment-initiations', '/payment-initiations', () => <PaymentInitiationsScreen />],
+  [
+    '/payment-initiations/:initiationID',
+    '/payment-initiations',
+    (p) => <PaymentInitiationDetailScreen initiationID={p.initiationID ?? ''} />,
+  ],
+];
+
+const SECTIONS: [path: string, label: string][] = [
+  ['/connectors', 'Connectors'],
+  ['/accounts', 'Accounts'],
+  ['/payments', 'Payments'],
+  ['/payment-initiations', 'Payment initiations'],
+];
+
+function resolve(path: string): { section?: string; content: ReactNode } {
+  for (const [pattern, section, screen] of ROUTES) {
+    const params = matchPath(pattern, path);
+    // The key remounts a screen when its id changes, so no state leaks from one payment to the next.
+    if (params)
+      return { section, content: <div key={`${pattern}:${JSON.stringify(params)}`}>{screen(params)}</div> };
+  }
+  return {
+    content: (
+      <>
+        <PageHeading title="Page not found" />
+        <p>
+          Nothing lives at <code>{path}</code>. Go to the <Link to="/connectors">connectors</Link>, the{' '}
+          <Link to="/payments">payments</Link> or the <Link to="/accounts">accounts</Link>.
+        </p>
+      </>
+    ),
+  };
+}
+
+export function App() {
+  const { path } = useLocation();
+  const { section, content } = resolve(path);
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link className="brand" to="/">
+          Paybridge
+        </Link>
+        <nav aria-label="Main">
+          <ul>
+            {SECTIONS.map(([to, label]) => (
+              <li key={to}>
+                <Link to={to} aria-current={section === to ? 'page' : undefined}>
+                  {label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {content}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,180 @@
+// The v3 wire objects the console reads (see src/api/v3/schemas.ts); amounts stay exact (number or bigint).
+import type {
+  AccountType,
+  PaymentInitiationStatus,
+  PaymentInitiationType,
+  PaymentStatus,
+  PaymentType,
+  TaskStatus,
+} from '../../../src/domain/enums.js';
+import type { Amount } from './format.js';
+
+export interface Cursor<T> {
+  pageSize: number;
+  hasMore: boolean;
+  next?: string;
+  previous?: string;
+  data: T[];
+}
+
+export interface Connector {
+  id: string;
+  reference: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  provider: string;
+  config: Record<string, unknown>;
+  scheduledForDeletion: boolean;
+  capabilities: string[];
+}
+
+export type ConfigDataType =
+  'string' | 'long string' | 'duration ns' | 'unsigned integer' | 'number' | 'boolean';
+
+export interface ConfigEntry {
+  dataType: ConfigDataType;
+  required: boolean;
+  defaultValue: string;
+  /** Set on fields stored encrypted: entered in a password input, never shown back. */
+  secret?: true;
+}
+
+export type ConfigCatalog = Record<string, Record<string, ConfigEntry>>;
+
+export interface ScheduleLastRun {
+  id: string;
+  createdAt: string;
+  terminatedAt?: string;
+  error?: string;
+  items: number;
+  skippedRecords: number;
+}
+
+export interface Schedule {
+  id: string;
+  connectorID: string;
+  createdAt: string;
+  pausedAt?: string;
+  pausedReason?: string;
+  taskType: string;
+  nextRunAt?: string;
+  consecutiveFailures: number;
+  lastRun?: ScheduleLastRun;
+}
+
+export interface ScheduleRun {
+  id: string;
+  scheduleID: string;
+  connectorID: string;
+  createdAt: string;
+  updatedAt: string;
+  terminated: boolean;
+  terminatedAt?: string;
+  error?: string;
+  pages: number;
+  items: number;
+  skippedRecords: number;
+}
+
+export interface Task {
+  id: string;
+  connectorID?: string;
+  status: TaskStatus;
+  createdAt: string;
+  updatedAt: string;
+  createdObjectID?: string;
+  error?: string;
+}
+
+export const WEBHOOK_STATUSES = ['RECEIVED', 'PROCESSED', 'DUPLICATE', 'REJECTED', 'FAILED'] as const;
+export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+
+export interface WebhookDelivery {
+  id: string;
+  receivedAt: string;
+  config: string;
+  status: WebhookStatus;
+  attempts: number;
+  idempotencyKey?: string;
+  error?: string;
+  processedAt?: string;
+}
+
+export interface Account {
+  id: string;
+  connectorID: string;
+  connector: { id: string; name: string; provider: string };
+  provider: string;
+  reference: string;
+  createdAt: string;
+  type: AccountType;
+  name: string | null;
+  defaultAsset: string | null;
+  metadata: Record<string, string>;
+}
+
+/** One interval of an account's balance history: the balance held from createdAt until lastUpdatedAt. */
+export interface Balance {
+  accountID: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  asset: string;
+  balance: Amount;
+}
+
+export interface PaymentAdjustment {
+  id: string;
+  reference: string;
+  createdAt: string;
+  status: PaymentStatus;
+  amount?: Amount;
+  asset?: string;
+  metadata: Record<string, string>;
+}
+
+export interface Payment {
+  id: string;
+  connectorID: string;
+  provider: string;
+  reference: string;
+  createdAt: string;
+  type: PaymentType;
+  initialAmount: Amount;
+  amount: Amount;
+  asset: string;
+  scheme: string;
+  status: PaymentStatus;
+  sourceAccountID: string | null;
+  destinationAccountID: string | null;
+  metadata: Record<string, string>;
+  adjustments: PaymentAdjustment[] | null;
+}
+
+export interface PaymentInitiation {
+  id: string;
+  connectorID: string;
+  provider: string;
+  reference: string;
+  createdAt: string;
+  scheduledAt: string;
+  description: string;
+  type: PaymentInitiationType;
+  sourceAccountID?: string;
+  destinationAccountID?: string;
+  amount: Amount;
+  asset: string;
+  metadata: Record<string, string>;
+  status: PaymentInitiationStatus;
+  error?: string;
+}
+
+export interface PaymentInitiationAdjustment {
+  id: string;
+  createdAt: string;
+  status: PaymentInitiationStatus;
+  amount?: Amount;
+  asset?: string;
+  error?: string;
+  metadata: Record<string, string>;
+}

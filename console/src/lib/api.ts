@@ -1,0 +1,186 @@
+// The console's API client: same-origin fetch, exact JSON (parseJson), the v3 error envelope as ApiError, cursor pages.
+import { parseJson, stringifyJson } from '../../../src/domain/json.js';
+import type {
+  Account,
+  Balance,
+  ConfigCatalog,
+  Connector,
+  Cursor,
+  Payment,
+  PaymentInitiation,
+  PaymentInitiationAdjustment,
+  Schedule,
+  ScheduleRun,
+  Task,
+  WebhookDelivery,
+} from './api-types.js';
+import type { QueryExpression } from './filters.js';
+import { segment } from './router.js';
+
+/** The service answered with its error envelope `{errorCode, errorMessage}` (or an unexpected status). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The request never got an answer: the service is down, restarting, or the network is gone. */
+export class UnreachableError extends Error {
+  constructor(cause: unknown) {
+    super(`the service did not answer (${cause instanceof Error ? cause.message : String(cause)})`);
+    this.name = 'UnreachableError';
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads a response body; a failed status becomes ApiError with the envelope's code and message. */
+export async function readResponse(response: Response): Promise<unknown> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? parseJson(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    if (isRecord(body) && typeof body.errorCode === 'string') {
+      throw new ApiError(response.status, body.errorCode, String(body.errorMessage ?? ''));
+    }
+    throw new ApiError(response.status, `HTTP_${response.status}`, text.slice(0, 200) || response.statusText);
+  }
+  return body;
+}
+
+async function call(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      // stringifyJson writes bigints as bare integers, as the API reads amounts.
+      body: body === undefined ? undefined : stringifyJson(body),
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new UnreachableError(error);
+  }
+  return readResponse(response);
+}
+
+function dataOf<T>(body: unknown): T {
+  if (!isRecord(body) || !('data' in body))
+    throw new ApiError(200, 'UNEXPECTED_BODY', 'no data in the answer');
+  return body.data as T;
+}
+
+function cursorOf<T>(body: unknown): Cursor<T> {
+  if (!isRecord(body) || !isRecord(body.cursor))
+    throw new ApiError(200, 'UNEXPECTED_BODY', 'no cursor in the answer');
+  return body.cursor as unknown as Cursor<T>;
+}
+
+export interface ListOptions {
+  query?: QueryExpression;
+  pageSize?: number;
+  /** When set, the API ignores query and pageSize: the cursor carries them. */
+  cursor?: string;
+  params?: Record<string, string | undefined>;
+}
+
+/** The URL of a list page: a cursor alone, or the filter and page size. */
+export function listUrl(path: string, options: ListOptions = {}): string {
+  const search = new URLSearchParams();
+  if (options.cursor) search.set('cursor', options.cursor);
+  else {
+    if (options.query) search.set('query', JSON.stringify(options.query));
+    search.set('pageSize', String(options.pageSize ?? 25));
+    for (const [key, value] of Object.entries(options.params ?? {})) if (value) search.set(key, value);
+  }
+  return `${path}?${search.toString()}`;
+}
+
+async function list<T>(path: string, options?: ListOptions, signal?: AbortSignal): Promise<Cursor<T>> {
+  return cursorOf<T>(await call('GET', listUrl(path, options), undefined, signal));
+}
+
+async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return dataOf<T>(await call('GET', path, undefined, signal));
+}
+
+const connectorPath = (id: string) => `/v3/connectors/${segment(id)}`;
+
+export const api = {
+  connectors: (options?: ListOptions, signal?: AbortSignal) =>
+    list<Connector>('/v3/connectors', options, signal),
+  connectorConfigs: (signal?: AbortSignal) => get<ConfigCatalog>('/v3/connectors/configs', signal),
+  installConnector: async (provider: string, config: Record<string, unknown>) =>
+    dataOf<string>(await call('POST', `/v3/connectors/install/${segment(provider)}`, config)),
+  connectorConfig: (id: string, signal?: AbortSignal) =>
+    get<Record<string, unknown>>(`${connectorPath(id)}/config`, signal),
+  uninstallConnector: async (id: string) =>
+    dataOf<{ taskID: string }>(await call('DELETE', connectorPath(id))).taskID,
+  // Reset answers a bare task id, unlike uninstall (as Formance's SDK expects).
+  resetConnector: async (id: string) => dataOf<string>(await call('POST', `${connectorPath(id)}/reset`)),
+  task: (taskID: string, signal?: AbortSignal) => get<Task>(`/v3/tasks/${segment(taskID)}`, signal),
+  schedules: (id: string, signal?: AbortSignal) =>
+    list<Schedule>(`${connectorPath(id)}/schedules`, { pageSize: 100 }, signal),
+  scheduleRuns: (id: string, scheduleID: string, pageSize: number, signal?: AbortSignal) =>
+    list<ScheduleRun>(
+      `${connectorPath(id)}/schedules/${segment(scheduleID)}/instances`,
+      { pageSize },
+      signal,
+    ),
+  resumeSchedule: async (id: string, scheduleID: string) => {
+    await call('POST', `${connectorPath(id)}/schedules/${segment(scheduleID)}/resume`);
+  },
+  webhooks: (id: string, options?: ListOptions, signal?: AbortSignal) =>
+    list<WebhookDelivery>(`${connectorPath(id)}/webhooks`, options, signal),
+  accounts: (options?: ListOptions, signal?: AbortSignal) => list<Account>('/v3/accounts', options, signal),
+  account: (id: string, signal?: AbortSignal) => get<Account>(`/v3/accounts/${segment(id)}`, signal),
+  balances: (id: string, signal?: AbortSignal) =>
+    list<Balance>(`/v3/accounts/${segment(id)}/balances`, { pageSize: 100 }, signal),
+  payments: (options?: ListOptions, signal?: AbortSignal) => list<Payment>('/v3/payments', options, signal),
+  payment: (id: string, signal?: AbortSignal) => get<Payment>(`/v3/payments/${segment(id)}`, signal),
+  initiations: (options?: ListOptions, signal?: AbortSignal) =>
+    list<PaymentInitiation>('/v3/payment-initiations', options, signal),
+  initiation: (id: string, signal?: AbortSignal) =>
+    get<PaymentInitiation>(`/v3/payment-initiations/${segment(id)}`, signal),
+  initiationAdjustments: (id: string, signal?: AbortSignal) =>
+    list<PaymentInitiationAdjustment>(
+      `/v3/payment-initiations/${segment(id)}/adjustments`,
+      { pageSize: 100 },
+      signal,
+    ),
+  initiationPayments: (id: string, signal?: AbortSignal) =>
+    list<Payment>(`/v3/payment-initiations/${segment(id)}/payments`, { pageSize: 100 }, signal),
+  approveInitiation: async (id: string) =>
+    dataOf<{ taskID: string }>(await call('POST', `/v3/payment-initiations/${segment(id)}/approve`)).taskID,
+  rejectInitiation: async (id: string) => {
+    await call('POST', `/v3/payment-initiations/${segment(id)}/reject`);
+  },
+};
+
+/** Polls a task until it is no longer PROCESSING (uninstall, reset and approve run in the background). */
+export async function followTask(
+  taskID: string,
+  onUpdate: (task: Task) => void,
+  signal?: AbortSignal,
+  intervalMs = 500,
+): Promise<Task> {
+  for (;;) {
+    const task = await api.task(taskID, signal);
+    onUpdate(task);
+    if (task.status !== 'PROCESSING') return task;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (signal?.aborted) return task;
+  }
+}

@@ -1,0 +1,51 @@
+// A connector's health from its schedules: how many, how many paused or failing, the newest run and error.
+import type { Schedule } from './api-types.js';
+
+export type HealthState = 'PAUSED' | 'FAILING' | 'HEALTHY' | 'WAITING';
+
+export interface ConnectorHealth {
+  schedules: number;
+  paused: number;
+  failing: number;
+  lastRunAt?: string;
+  /** The error of the newest failed last run, if any schedule's last run failed. */
+  lastError?: string;
+  state: HealthState;
+}
+
+/** Failing: the last run failed or failures are piling up. Paused outranks failing, which outranks healthy. */
+export function connectorHealth(schedules: readonly Schedule[]): ConnectorHealth {
+  let paused = 0;
+  let failing = 0;
+  let lastRunAt: string | undefined;
+  let lastErrorAt: string | undefined;
+  let lastError: string | undefined;
+  for (const schedule of schedules) {
+    if (schedule.pausedAt) paused++;
+    const run = schedule.lastRun;
+    if (schedule.consecutiveFailures > 0 || run?.error) failing++;
+    if (!run) continue;
+    if (!lastRunAt || Date.parse(run.createdAt) > Date.parse(lastRunAt)) lastRunAt = run.createdAt;
+    if (run.error && (!lastErrorAt || Date.parse(run.createdAt) > Date.parse(lastErrorAt))) {
+      lastErrorAt = run.createdAt;
+      lastError = run.error;
+    }
+  }
+  const state: HealthState =
+    paused > 0 ? 'PAUSED' : failing > 0 ? 'FAILING' : lastRunAt ? 'HEALTHY' : 'WAITING';
+  return {
+    schedules: schedules.length,
+    paused,
+    failing,
+    ...(lastRunAt ? { lastRunAt } : {}),
+    ...(lastError ? { lastError } : {}),
+    state,
+  };
+}
+
+export const HEALTH_LABELS: Record<HealthState, string> = {
+  PAUSED: 'Paused',
+  FAILING: 'Failing',
+  HEALTHY: 'Healthy',
+  WAITING: 'No run yet',
+};

@@ -1,0 +1,478 @@
+// Connector detail: config (masked), schedules with their health and Resume, recent runs, webhook deliveries, reset and uninstall.
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import {
+  ConfirmDialog,
+  EmptyState,
+  ErrorState,
+  Facts,
+  LoadView,
+  PageHeading,
+  Pager,
+  StatusBadge,
+  TableBox,
+  Time,
+} from '../components/ui.js';
+import { api, ApiError, followTask } from '../lib/api.js';
+import { type Schedule, type ScheduleRun, type Task, WEBHOOK_STATUSES } from '../lib/api-types.js';
+import { enumText } from '../lib/format.js';
+import { connectorHealth, HEALTH_LABELS } from '../lib/health.js';
+import { Link, navigate, useLocation } from '../lib/navigation.js';
+import { withQuery } from '../lib/router.js';
+import { useLoad } from '../lib/use-load.js';
+
+type Action = 'reset' | 'uninstall';
+
+interface TaskProgress {
+  action: Action;
+  task?: Task;
+  error?: unknown;
+}
+
+async function loadConnector(id: string, signal: AbortSignal) {
+  const [list, config, schedules] = await Promise.all([
+    api.connectors({ query: { $match: { id } }, pageSize: 1 }, signal),
+    api.connectorConfig(id, signal),
+    api.schedules(id, signal),
+  ]);
+  const connector = list.data[0];
+  if (!connector) throw new ApiError(404, 'NOT_FOUND', 'connector not found');
+  // The five newest runs of each schedule: enough to see a pattern of failures or skipped records.
+  const runs = await Promise.all(
+    schedules.data.map(async (s) => [s.id, (await api.scheduleRuns(id, s.id, 5, signal)).data] as const),
+  );
+  return { connector, config, schedules: schedules.data, runs: new Map(runs) };
+}
+
+export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) {
+  const [state, reload] = useLoad((signal) => loadConnector(connectorID, signal), [connectorID]);
+  const [confirming, setConfirming] = useState<Action>();
+  const [progress, setProgress] = useState<TaskProgress>();
+  const [actionError, setActionError] = useState<unknown>();
+  const following = useRef<AbortController>(null);
+  useEffect(() => () => following.current?.abort(), []);
+
+  const run = async (action: Action) => {
+    setActionError(undefined);
+    setProgress({ action });
+    const controller = new AbortController();
+    following.current = controller;
+    try {
+      const taskID =
+        action === 'reset'
+          ? await api.resetConnector(connectorID)
+          : await api.uninstallConnector(connectorID);
+      const task = await followTask(taskID, (t) => setProgress({ action, task: t }), controller.signal);
+      if (action === 'reset' || task.status === 'FAILED') reload();
+    } catch (error) {
+      if (!controller.signal.aborted) setProgress({ action, error });
+    }
+  };
+
+  const resume = async (schedule: Schedule) => {
+    setActionError(undefined);
+    try {
+      await api.resumeSchedule(connectorID, schedule.id);
+      reload();
+    } catch (error) {
+      setActionError(error);
+    }
+  };
+
+  const uninstalled = progress?.action === 'uninstall' && progress.task?.status === 'SUCCEEDED';
+  if (uninstalled) {
+    return (
+      <>
+        <PageHeading title="Connector uninstalled" />
+        <div className="notice notice-good" role="status">
+          <p>The connector and everything it brought in (accounts, balances, payments) were removed.</p>
+          <p>
+            <Link to="/connectors">Back to connectors</Link>
+          </p>
+        </div>
+      </>
+    );
+  }
+
+  const name = state.data?.connector.name ?? 'Connector';
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/connectors">Connectors</Link> /
+      </p>
+      <PageHeading title={name}>
+        {state.data ? (
+          <>
+            <Link className="button" to={withQuery('/accounts', { connector: connectorID })}>
+              Accounts
+            </Link>
+            <Link className="button" to={withQuery('/payments', { connector: connectorID })}>
+              Payments
+            </Link>
+            <button type="button" onClick={reload}>
+              Refresh
+            </button>
+            <button
+              type="button"
+              onClick={() => setConfirming('reset')}
+              disabled={progress?.task?.status === 'PROCESSING'}
+            >
+              Reset…
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => setConfirming('uninstall')}
+              disabled={progress?.task?.status === 'PROCESSING'}
+            >
+              Uninstall…
+            </button>
+          </>
+        ) : null}
+      </PageHeading>
+      <ConfirmDialog
+        open={confirming === 'reset'}
+        title={`Reset ${name}?`}
+        confirmLabel="Reset connector"
+        danger
+        onConfirm={() => void run('reset')}
+        onClose={() => setConfirming(undefined)}
+      >
+        <p>
+          Reset deletes the accounts, balances and payments this connector brought in, then fetches everything
+          again from the provider. The connector and its settings stay.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={confirming === 'uninstall'}
+        title={`Uninstall ${name}?`}
+        confirmLabel="Uninstall connector"
+        danger
+        onConfirm={() => void run('uninstall')}
+        onClose={() => setConfirming(undefined)}
+      >
+        <p>
+          Uninstalling stops all polling and removes the connector with its accounts, balances and payments.
+          This cannot be undone; installing again fetches them anew.
+        </p>
+      </ConfirmDialog>
+      {progress ? <TaskNotice progress={progress} /> : null}
+      {actionError !== undefined ? <ErrorState error={actionError} what="the schedule's resume" /> : null}
+      <LoadView state={state} what="the connector" onRetry={reload}>
+        {({ connector, config, schedules, runs }) => {
+          const health = connectorHealth(schedules);
+          return (
+            <>
+              <section aria-labelledby="overview">
+                <h2 id="overview">Overview</h2>
+                <Facts
+                  items={[
+                    [
+                      'Health',
+                      <StatusBadge key="h" status={health.state} label={HEALTH_LABELS[health.state]} />,
+                    ],
+                    ['Provider', connector.provider],
+                    ['Connector ID', <code key="id">{connector.id}</code>],
+                    ['Installed', <Time key="t" iso={connector.createdAt} />],
+                    ...Object.entries(config)
+                      .filter(([key]) => key !== 'provider')
+                      .map(([key, value]): [string, ReactNode] => [
+                        `Setting ${key}`,
+                        // As the API returns it: secret fields arrive masked and stay so.
+                        <code key={key}>{typeof value === 'string' ? value : JSON.stringify(value)}</code>,
+                      ]),
+                  ]}
+                />
+              </section>
+              <SchedulesSection schedules={schedules} onResume={resume} />
+              <RunsSection schedules={schedules} runs={runs} />
+              <WebhooksSection connectorID={connectorID} />
+            </>
+          );
+        }}
+      </LoadView>
+    </>
+  );
+}
+
+function TaskNotice({ progress }: { progress: TaskProgress }) {
+  const what = progress.action === 'reset' ? 'Reset' : 'Uninstall';
+  if (progress.error !== undefined)
+    return <ErrorState error={progress.error} what={`the ${what.toLowerCase()} task`} />;
+  const task = progress.task;
+  if (!task)
+    return (
+      <p className="notice" role="status">
+        {what}: starting…
+      </p>
+    );
+  return (
+    <div
+      className={`notice ${task.status === 'FAILED' ? 'notice-error' : task.status === 'SUCCEEDED' ? 'notice-good' : ''}`}
+      role="status"
+    >
+      <p>
+        {what} task <code>{task.id}</code>: <StatusBadge status={task.status} />
+        {task.status === 'PROCESSING' ? ' (following it until it ends)' : null}
+      </p>
+      {task.error ? <p className="error-text">{task.error}</p> : null}
+      {task.status === 'FAILED' ? (
+        <p>Check the error above, then try again; the service logs say more.</p>
+      ) : null}
+    </div>
+  );
+}
+
+function SchedulesSection({
+  schedules,
+  onResume,
+}: {
+  schedules: Schedule[];
+  onResume: (s: Schedule) => void;
+}) {
+  return (
+    <section aria-labelledby="schedules">
+      <h2 id="schedules">Schedules</h2>
+      {schedules.length === 0 ? (
+        <EmptyState>No schedules: the install task creates them. Refresh in a moment.</EmptyState>
+      ) : (
+        <TableBox label="Schedules">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Task</th>
+                <th scope="col">State</th>
+                <th scope="col">Last run</th>
+                <th scope="col" className="num">
+                  Items
+                </th>
+                <th scope="col" className="num">
+                  Skipped
+                </th>
+                <th scope="col">Next run</th>
+                <th scope="col" className="num">
+                  Failures in a row
+                </th>
+                <th scope="col">Last error / paused reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {schedules.map((s) => (
+                <tr key={s.id}>
+                  <th scope="row">
+                    <span className="nowrap">{enumText(s.taskType)}</span>
+                  </th>
+                  <td>
+                    {s.pausedAt ? (
+                      <span className="stack">
+                        <StatusBadge status="PAUSED" label="Paused" />
+                        <button type="button" className="small" onClick={() => onResume(s)}>
+                          Resume<span className="visually-hidden"> {enumText(s.taskType)}</span>
+                        </button>
+                      </span>
+                    ) : s.lastRun?.error || s.consecutiveFailures > 0 ? (
+                      <StatusBadge status="FAILING" label="Failing" />
+                    ) : s.lastRun ? (
+                      <StatusBadge status="HEALTHY" label="OK" />
+                    ) : (
+                      <StatusBadge status="WAITING" label="Not run yet" />
+                    )}
+                  </td>
+                  <td>
+                    <Time iso={s.lastRun?.createdAt} empty="Not yet" />
+                  </td>
+                  <td className="num">{s.lastRun?.items ?? '—'}</td>
+                  <td className={`num ${s.lastRun?.skippedRecords ? 'warn-text' : ''}`}>
+                    {s.lastRun?.skippedRecords ?? '—'}
+                  </td>
+                  <td>
+                    <Time iso={s.nextRunAt} empty={s.pausedAt ? 'Paused' : '—'} />
+                  </td>
+                  <td className="num">{s.consecutiveFailures}</td>
+                  <td className="error-text wrap">
+                    {s.pausedAt ? (
+                      <>
+                        Paused <Time iso={s.pausedAt} />: {s.pausedReason}
+                      </>
+                    ) : (
+                      (s.lastRun?.error ?? '—')
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
+      )}
+    </section>
+  );
+}
+
+function RunsSection({ schedules, runs }: { schedules: Schedule[]; runs: Map<string, ScheduleRun[]> }) {
+  if (schedules.length === 0) return null;
+  return (
+    <section aria-labelledby="runs">
+      <h2 id="runs">Recent runs</h2>
+      <p className="muted">
+        The five newest runs of each schedule. Skipped records are PSP records that failed validation: the run
+        went on without them.
+      </p>
+      {schedules.map((s) => {
+        const list = runs.get(s.id) ?? [];
+        return (
+          <details key={s.id} className="runs" open={list.some((r) => r.error || r.skippedRecords > 0)}>
+            <summary>
+              {enumText(s.taskType)} — {list.length} run{list.length === 1 ? '' : 's'}
+              {list.some((r) => r.error) ? <StatusBadge status="FAILED" label="errors" /> : null}
+              {list.some((r) => r.skippedRecords > 0) ? (
+                <StatusBadge status="PAUSED" label="skipped records" />
+              ) : null}
+            </summary>
+            {list.length === 0 ? (
+              <p className="muted">
+                No run yet: the first one starts right after install, then at each polling period.
+              </p>
+            ) : (
+              <TableBox label={`Runs of ${enumText(s.taskType)}`}>
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Started</th>
+                      <th scope="col">Finished</th>
+                      <th scope="col" className="num">
+                        Pages
+                      </th>
+                      <th scope="col" className="num">
+                        Items
+                      </th>
+                      <th scope="col">Warnings</th>
+                      <th scope="col">Error</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((r) => (
+                      <tr key={r.id}>
+                        <td>
+                          <Time iso={r.createdAt} />
+                        </td>
+                        <td>
+                          {r.terminated ? (
+                            <Time iso={r.terminatedAt} />
+                          ) : (
+                            <StatusBadge status="PROCESSING" label="Running" />
+                          )}
+                        </td>
+                        <td className="num">{r.pages}</td>
+                        <td className="num">{r.items}</td>
+                        <td className={r.skippedRecords > 0 ? 'warn-text' : ''}>
+                          {r.skippedRecords > 0
+                            ? `${r.skippedRecords} skipped record${r.skippedRecords === 1 ? '' : 's'}`
+                            : '—'}
+                        </td>
+                        <td className="error-text wrap">{r.error ?? '—'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableBox>
+            )}
+          </details>
+        );
+      })}
+    </section>
+  );
+}
+
+function WebhooksSection({ connectorID }: { connectorID: string }) {
+  const { params, path } = useLocation();
+  const status = params.get('webhookStatus') ?? '';
+  const cursor = params.get('webhookCursor') ?? undefined;
+  const [state, reload] = useLoad(
+    (signal) =>
+      api.webhooks(
+        connectorID,
+        { query: status ? { $match: { status } } : undefined, cursor, pageSize: 10 },
+        signal,
+      ),
+    [connectorID, status, cursor],
+  );
+  const selectId = useId();
+  return (
+    <section aria-labelledby="webhooks">
+      <h2 id="webhooks">Webhook deliveries</h2>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor={selectId}>Status</label>
+          <select
+            id={selectId}
+            value={status}
+            onChange={(e) => navigate(withQuery(path, { webhookStatus: e.target.value }), { replace: true })}
+          >
+            <option value="">Any</option>
+            {WEBHOOK_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {enumText(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <LoadView state={state} what="webhook deliveries" onRetry={reload}>
+        {(page) =>
+          page.data.length === 0 ? (
+            <EmptyState>
+              {status
+                ? 'No deliveries with this status. Choose "Any" to see them all.'
+                : 'No webhook deliveries. Providers that push events send them to /connectors/webhooks/<connector ID>/…; polling goes on either way.'}
+            </EmptyState>
+          ) : (
+            <>
+              <TableBox label="Webhook deliveries">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Received</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Hook</th>
+                      <th scope="col" className="num">
+                        Attempts
+                      </th>
+                      <th scope="col">Processed</th>
+                      <th scope="col">Error</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {page.data.map((d) => (
+                      <tr key={d.id}>
+                        <td>
+                          <Time iso={d.receivedAt} />
+                        </td>
+                        <td>
+                          <StatusBadge status={d.status} />
+                        </td>
+                        <td>
+                          <code>{d.config}</code>
+                        </td>
+                        <td className="num">{d.attempts}</td>
+                        <td>
+                          <Time iso={d.processedAt} />
+                        </td>
+                        <td className="error-text wrap">{d.error ?? '—'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableBox>
+              <Pager
+                cursor={page}
+                label="Webhook deliveries"
+                onPage={(c) =>
+                  navigate(withQuery(path, { webhookStatus: status, webhookCursor: c }), { replace: true })
+                }
+              />
+            </>
+          )
+        }
+      </LoadView>
+    </section>
+  );
+}

@@ -1,0 +1,254 @@
+// Install screen: pick a provider, fill in the form generated from its config schema, install.
+import { type FormEvent, useId, useRef, useState } from 'react';
+import { EmptyState, LoadView, PageHeading } from '../components/ui.js';
+import { api, ApiError } from '../lib/api.js';
+import {
+  type ConfigField,
+  configBody,
+  configFields,
+  DATA_TYPE_HINTS,
+  fieldErrors,
+  type FormValues,
+} from '../lib/config-form.js';
+import type { ConfigEntry } from '../lib/api-types.js';
+import { Link, navigate, useLocation } from '../lib/navigation.js';
+import { segment, withQuery } from '../lib/router.js';
+import { useLoad } from '../lib/use-load.js';
+
+export function InstallScreen() {
+  const { params } = useLocation();
+  const [state, reload] = useLoad((signal) => api.connectorConfigs(signal), []);
+  const provider = params.get('provider') ?? '';
+  const selectId = useId();
+  return (
+    <>
+      <PageHeading title="Install a connector" />
+      <p className="lead">
+        Choose the payment provider, then fill in its settings. Fields marked{' '}
+        <span className="required">*</span> are required; greyed-out values are the defaults used when a field
+        is left empty.
+      </p>
+      <LoadView state={state} what="the providers' settings" onRetry={reload}>
+        {(catalog) => {
+          const providers = Object.keys(catalog).sort();
+          if (providers.length === 0)
+            return <EmptyState>This service offers no connectors. Check its build and settings.</EmptyState>;
+          const schema = catalog[provider];
+          return (
+            <>
+              <div className="field narrow">
+                <label htmlFor={selectId}>Provider</label>
+                <select
+                  id={selectId}
+                  value={schema ? provider : ''}
+                  onChange={(event) =>
+                    navigate(withQuery('/connectors/install', { provider: event.target.value }), {
+                      replace: true,
+                    })
+                  }
+                >
+                  <option value="" disabled>
+                    Choose a provider…
+                  </option>
+                  {providers.map((p) => (
+                    <option key={p} value={p}>
+                      {p}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              {schema ? <InstallForm key={provider} provider={provider} schema={schema} /> : null}
+            </>
+          );
+        }}
+      </LoadView>
+    </>
+  );
+}
+
+function InstallForm({ provider, schema }: { provider: string; schema: Record<string, ConfigEntry> }) {
+  const fields = configFields(schema);
+  const [values, setValues] = useState<FormValues>(() =>
+    Object.fromEntries(
+      fields.filter((f) => f.dataType === 'boolean').map((f) => [f.key, f.defaultValue === 'true']),
+    ),
+  );
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const errorBox = useRef<HTMLDivElement>(null);
+  const keys = fields.map((f) => f.key);
+  const messages =
+    error instanceof ApiError
+      ? fieldErrors(error.message, keys)
+      : { byField: {} as Record<string, string>, general: [] };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const id = await api.installConnector(provider, configBody(fields, values));
+      navigate(`/connectors/${segment(id)}`);
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+      // The message is next to the form; take the reader there.
+      requestAnimationFrame(() => errorBox.current?.focus());
+    }
+  };
+
+  const required = fields.filter((f) => f.required);
+  const optional = fields.filter((f) => !f.required);
+  return (
+    <form className="install-form" onSubmit={submit} aria-busy={busy} noValidate>
+      <fieldset>
+        <legend>{provider} settings</legend>
+        {required.map((field) => (
+          <ConfigInput
+            key={field.key}
+            field={field}
+            values={values}
+            setValues={setValues}
+            error={messages.byField[field.key]}
+          />
+        ))}
+      </fieldset>
+      {optional.length > 0 ? (
+        <fieldset>
+          <legend>Optional</legend>
+          {optional.map((field) => (
+            <ConfigInput
+              key={field.key}
+              field={field}
+              values={values}
+              setValues={setValues}
+              error={messages.byField[field.key]}
+            />
+          ))}
+        </fieldset>
+      ) : null}
+      {error !== undefined ? (
+        <div className="notice notice-error" role="alert" tabIndex={-1} ref={errorBox}>
+          <p className="notice-title">The connector was not installed.</p>
+          {error instanceof ApiError ? (
+            <>
+              <p>
+                <code>{error.code}</code>: {error.message}
+              </p>
+              <p>Correct the fields above and install again.</p>
+            </>
+          ) : (
+            <p>{error instanceof Error ? error.message : String(error)} Is the service running?</p>
+          )}
+        </div>
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Installing…' : `Install ${provider}`}
+        </button>
+        <Link to="/connectors">Cancel</Link>
+      </div>
+    </form>
+  );
+}
+
+function ConfigInput({
+  field,
+  values,
+  setValues,
+  error,
+}: {
+  field: ConfigField;
+  values: FormValues;
+  setValues: (update: (values: FormValues) => FormValues) => void;
+  error: string | undefined;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = error ? `${hintId} ${errorId}` : hintId;
+  const set = (value: string | boolean) => setValues((current) => ({ ...current, [field.key]: value }));
+  const text = typeof values[field.key] === 'string' ? (values[field.key] as string) : '';
+  const hint = (
+    <span className="hint" id={hintId}>
+      <code>{field.key}</code> ·{' '}
+      {field.secret ? 'secret, stored encrypted and never shown again' : DATA_TYPE_HINTS[field.dataType]}
+      {field.defaultValue ? ` · default ${field.defaultValue}` : ''}
+    </span>
+  );
+  const common = {
+    id,
+    name: field.key,
+    'aria-describedby': describedBy,
+    'aria-invalid': error ? true : undefined,
+    'aria-required': field.required || undefined,
+  };
+  let input;
+  if (field.dataType === 'boolean') {
+    return (
+      <div className="field checkbox">
+        <input
+          {...common}
+          type="checkbox"
+          checked={values[field.key] === true}
+          onChange={(e) => set(e.target.checked)}
+        />
+        <label htmlFor={id}>{field.label}</label>
+        {hint}
+        {error ? (
+          <span className="field-error" id={errorId}>
+            {error}
+          </span>
+        ) : null}
+      </div>
+    );
+  } else if (field.dataType === 'long string') {
+    input = (
+      <textarea
+        {...common}
+        rows={4}
+        value={text}
+        placeholder={field.defaultValue}
+        onChange={(e) => set(e.target.value)}
+      />
+    );
+  } else {
+    const numeric = field.dataType === 'unsigned integer' || field.dataType === 'number';
+    input = (
+      <input
+        {...common}
+        type={field.secret ? 'password' : numeric ? 'number' : 'text'}
+        min={field.dataType === 'unsigned integer' ? 0 : undefined}
+        step={field.dataType === 'unsigned integer' ? 1 : numeric ? 'any' : undefined}
+        inputMode={field.dataType === 'unsigned integer' ? 'numeric' : undefined}
+        // Secrets are never pre-filled, and the browser must not offer to fill them either.
+        autoComplete={field.secret ? 'new-password' : 'off'}
+        spellCheck={false}
+        value={text}
+        placeholder={field.secret ? '' : field.defaultValue}
+        onChange={(e) => set(e.target.value)}
+      />
+    );
+  }
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {field.label}
+        {field.required ? (
+          <span className="required" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        ) : null}
+        {field.required ? <span className="visually-hidden"> (required)</span> : null}
+      </label>
+      {input}
+      {hint}
+      {error ? (
+        <span className="field-error" id={errorId}>
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
