@@ -1,0 +1,78 @@
+// The CLI's failures and the exit code each one maps to; `describeFailure` is the only place that decides both.
+import { CommanderError } from 'commander';
+
+/** Exit codes of the API-client commands (also printed by `paybridge --help`). */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  refused: 3,
+  notFound: 4,
+  server: 5,
+  waitFailed: 6,
+  waitTimeout: 7,
+} as const;
+
+export const EXIT_CODES_HELP = `
+Exit codes (API-client commands):
+  0  success
+  1  unexpected failure
+  2  usage error (bad arguments or flags, unreadable file)
+  3  the API refused the request (HTTP 4xx other than 404)
+  4  not found (HTTP 404)
+  5  server error (HTTP 5xx) or server unreachable
+  6  a waited-for task or run failed
+  7  a wait timed out
+
+Environment:
+  PAYBRIDGE_URL    the service's base URL (default http://localhost:8080), same as --server
+  PAYBRIDGE_TOKEN  bearer token sent as Authorization, same as --token`;
+
+/** Bad arguments, flags or input files: the request was never sent. */
+export class UsageError extends Error {}
+
+/** The API answered with an error status; `code` and `message` come from its `{errorCode, errorMessage}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No HTTP answer at all: connection refused, DNS failure, or no answer in time. */
+export class UnreachableError extends Error {}
+
+/** Something the CLI waited for (a task, a first sync) ended in failure. */
+export class WaitFailedError extends Error {}
+
+/** Something the CLI waited for did not finish within `--timeout`. */
+export class WaitTimeoutError extends Error {}
+
+export interface Failure {
+  exitCode: number;
+  /** Printed on stderr; empty when commander already printed its own message. */
+  message: string;
+}
+
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof CommanderError) {
+    // Help and version are successes; every other parse error is a usage error (commander printed it).
+    const success = ['commander.helpDisplayed', 'commander.version'].includes(error.code);
+    return { exitCode: success ? EXIT.ok : EXIT.usage, message: '' };
+  }
+  if (error instanceof ApiError) {
+    const exitCode = error.status === 404 ? EXIT.notFound : error.status >= 500 ? EXIT.server : EXIT.refused;
+    return { exitCode, message: `error: ${error.code}: ${error.message} (HTTP ${error.status})` };
+  }
+  if (error instanceof UsageError) return { exitCode: EXIT.usage, message: `error: ${error.message}` };
+  if (error instanceof UnreachableError) return { exitCode: EXIT.server, message: `error: ${error.message}` };
+  if (error instanceof WaitFailedError)
+    return { exitCode: EXIT.waitFailed, message: `error: ${error.message}` };
+  if (error instanceof WaitTimeoutError)
+    return { exitCode: EXIT.waitTimeout, message: `error: ${error.message}` };
+  const text = error instanceof Error ? error.message : String(error);
+  return { exitCode: EXIT.failure, message: `error: ${text}` };
+}

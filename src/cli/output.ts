@@ -1,0 +1,84 @@
+// How the CLI prints: aligned tables and key/value blocks for people, exact JSON for scripts.
+import { stringify } from 'lossless-json';
+import { formatAmount } from '../domain/amount-format.js';
+
+export type Row = Record<string, unknown>;
+
+export interface Column {
+  header: string;
+  value: (row: Row) => string;
+  /** Amounts and counts line up on their last digit. */
+  align?: 'right';
+}
+
+/** Control characters (an error message's newlines) would break the columns: they become spaces. */
+function cell(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this pattern is for
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+}
+
+/** A kubectl-like table: an upper-case header line, columns two spaces apart, the last one unpadded. */
+export function renderTable(columns: Column[], rows: Row[]): string {
+  const cells = rows.map((row) => columns.map((column) => cell(column.value(row))));
+  const widths = columns.map((column, i) =>
+    Math.max(column.header.length, ...cells.map((line) => (line[i] ?? '').length)),
+  );
+  const format = (line: string[]) =>
+    line
+      .map((text, i) => {
+        const width = widths[i] ?? 0;
+        if (columns[i]?.align === 'right') return text.padStart(width);
+        return i === line.length - 1 ? text : text.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  return [format(columns.map((c) => c.header.toUpperCase())), ...cells.map(format)].join('\n') + '\n';
+}
+
+/** A `Label:  value` block, labels padded to one width; a multi-line value is indented under its label. */
+export function renderDetails(pairs: [string, string][]): string {
+  const width = Math.max(0, ...pairs.map(([label]) => label.length + 1));
+  return (
+    pairs
+      .map(([label, value]) => {
+        const lines = value.split('\n');
+        const head = `${`${label}:`.padEnd(width)}  ${lines[0] ?? ''}`.trimEnd();
+        return [head, ...lines.slice(1).map((line) => `${' '.repeat(width + 2)}${line}`)].join('\n');
+      })
+      .join('\n') + '\n'
+  );
+}
+
+/** Pretty JSON with integers beyond 2^53 written exactly (the same library as domain/json's stringifyJson). */
+export function renderJson(value: unknown): string {
+  return `${stringify(value, undefined, 2) ?? 'null'}\n`;
+}
+
+/** Anything shown in a cell: absent values are `-`, objects are compact JSON. */
+export function text(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '-';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  return stringify(value) ?? '-';
+}
+
+/** `2024-05-01T10:00:00.123456Z` → `2024-05-01 10:00:00 UTC`; Go's zero time (not scheduled) → `-`. */
+export function formatTime(value: unknown): string {
+  if (typeof value !== 'string' || value === '') return '-';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  if (date.getUTCFullYear() <= 1) return '-';
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** An amount in minor units shown in major units of its asset (`USD/2` 123456 → `1,234.56 USD`), exactly. */
+export function formatMoney(amount: unknown, asset: unknown): string {
+  if (typeof amount !== 'bigint' && typeof amount !== 'number' && typeof amount !== 'string') return '-';
+  if (typeof asset !== 'string' || asset === '') return text(amount);
+  try {
+    return formatAmount(amount, asset);
+  } catch {
+    return text(amount);
+  }
+}
