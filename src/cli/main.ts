@@ -1,78 +1,39 @@
 #!/usr/bin/env node
-// The `paybridge` command: start (API and worker), serve (API only), worker (jobs only), migrate and the mock-psp simulator.
+// The `paybridge` command: the service (start, serve, worker, migrate, mock-psp) and the v3 API client commands.
 import { Command } from 'commander';
-import { createLogger, type Roles, startPaybridge } from '../app.js';
-import { startMockPsp } from '../mock-psp/server.js';
-import { readSettings } from '../settings.js';
-import { openDatabase } from '../storage/db.js';
-import { migrate } from '../storage/migrate.js';
 import { VERSION } from '../version.js';
+import { registerBankAccountCommands } from './commands/bank-accounts.js';
+import { registerConnectorCommands } from './commands/connectors.js';
+import { registerDataCommands } from './commands/data.js';
+import { registerPaymentInitiationCommands } from './commands/payment-initiations.js';
+import { registerPoolCommands } from './commands/pools.js';
+import { registerServiceCommands } from './commands/service.js';
+import { registerTaskCommands } from './commands/tasks.js';
+import { describeFailure, EXIT_CODES_HELP } from './errors.js';
 
-async function run(roles: Roles): Promise<void> {
-  const settings = readSettings();
-  const logger = createLogger(settings);
-  const paybridge = await startPaybridge(settings, roles, logger);
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await paybridge.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-}
+const program = new Command('paybridge')
+  .description('Payments connectivity service, and a client of its v3 API')
+  .version(VERSION)
+  // Set before any subcommand is added: subcommands inherit it, so every parse error reaches the handler below.
+  .exitOverride()
+  // Program options are recognised before and after the subcommand (commander's default), so
+  // `paybridge --json accounts list` and `paybridge accounts list --json` both work.
+  .option('--server <url>', 'Paybridge base URL (env PAYBRIDGE_URL, default http://localhost:8080)')
+  .option('--token <token>', 'bearer token when auth is on (env PAYBRIDGE_TOKEN)')
+  .option('--json', "print JSON (the API's data, amounts exact) instead of tables")
+  .addHelpText('after', EXIT_CODES_HELP);
 
-const program = new Command('paybridge').description('Payments connectivity service').version(VERSION);
-
-program
-  .command('start', { isDefault: true })
-  .description('run the API and the worker in one process')
-  .action(() => run({ api: true, worker: true }));
-program
-  .command('serve')
-  .description('run the API only')
-  .action(() => run({ api: true, worker: false }));
-program
-  .command('worker')
-  .description('run background jobs only')
-  .action(() => run({ api: false, worker: true }));
-program
-  .command('migrate')
-  .description('apply database migrations and exit')
-  .action(async () => {
-    const settings = readSettings();
-    const database = await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir });
-    const applied = await migrate(database.db);
-    await database.close();
-    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-  });
-
-program
-  .command('mock-psp')
-  .description('run the Generic PSP simulator (contract, admin API and browser panel)')
-  .option('--port <port>', 'port to listen on (0 picks a free one)', '8090')
-  .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--data-file <path>', 'JSON file to load the data from and save it to')
-  .action(async (options: { port: string; host: string; dataFile?: string }) => {
-    const port = Number(options.port);
-    if (!/^\d+$/.test(options.port) || port > 65535) throw new Error(`invalid --port: ${options.port}`);
-    const logger = createLogger({ logLevel: process.env.LOG_LEVEL ?? 'warn' });
-    const psp = await startMockPsp({ port, host: options.host, dataFile: options.dataFile, logger });
-    console.log(`mock PSP listening on ${psp.url}`);
-    let stopping = false;
-    const shutdown = async () => {
-      if (stopping) return;
-      stopping = true;
-      await psp.stop();
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void shutdown());
-    process.on('SIGTERM', () => void shutdown());
-  });
+registerServiceCommands(program);
+registerConnectorCommands(program);
+registerDataCommands(program);
+registerPaymentInitiationCommands(program);
+registerBankAccountCommands(program);
+registerPoolCommands(program);
+registerTaskCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  const failure = describeFailure(error);
+  if (failure.message) process.stderr.write(`${failure.message}\n`);
+  // Exit once stdout has drained (a piped table is not cut short), even if a half-started service holds handles.
+  process.stdout.write('', () => process.exit(failure.exitCode));
 });

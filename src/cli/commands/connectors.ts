@@ -1,0 +1,426 @@
+// `paybridge connectors …`: install, list, get, config, uninstall, reset, capabilities, schedules, runs, webhooks.
+import type { Command } from 'commander';
+import { stringifyJson } from '../../domain/json.js';
+import type { ApiClient } from '../client.js';
+import { ApiError, WaitFailedError } from '../errors.js';
+import {
+  type Column,
+  formatTime,
+  renderDetails,
+  renderJson,
+  renderTable,
+  type Row,
+  text,
+} from '../output.js';
+import { Progress, pollUntil, waitForTask } from '../wait.js';
+import {
+  asRow,
+  asRows,
+  contextOf,
+  listCommand,
+  type ListOptions,
+  parseTimeout,
+  print,
+  printData,
+  readJsonObjectFile,
+  reportTask,
+  seg,
+  timeoutOption,
+  withListOptions,
+} from './shared.js';
+
+const connectorColumns: Column[] = [
+  { header: 'id', value: (r) => text(r.id) },
+  { header: 'name', value: (r) => text(r.name) },
+  { header: 'provider', value: (r) => text(r.provider) },
+  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  { header: 'status', value: (r) => (r.scheduledForDeletion === true ? 'uninstalling' : 'installed') },
+];
+
+/** A schedule's newest run in one word: what a person scanning a health view needs first. */
+function runState(schedule: Row): string {
+  if (schedule.pausedAt) return 'paused';
+  const run = asRow(schedule.lastRun);
+  if (!run.id) return 'not run yet';
+  if (!run.terminatedAt) return 'running';
+  return run.error ? 'failed' : 'succeeded';
+}
+
+const scheduleColumns: Column[] = [
+  { header: 'id', value: (r) => text(r.id) },
+  { header: 'task', value: (r) => text(r.taskType) },
+  { header: 'last run', value: runState },
+  { header: 'items', value: (r) => text(asRow(r.lastRun).items), align: 'right' },
+  { header: 'failures', value: (r) => text(r.consecutiveFailures), align: 'right' },
+  { header: 'next run', value: (r) => formatTime(r.nextRunAt) },
+  { header: 'error', value: (r) => text(r.pausedReason ?? asRow(r.lastRun).error) },
+];
+
+const instanceColumns: Column[] = [
+  { header: 'id', value: (r) => text(r.id) },
+  { header: 'started', value: (r) => formatTime(r.createdAt) },
+  { header: 'ended', value: (r) => formatTime(r.terminatedAt) },
+  { header: 'pages', value: (r) => text(r.pages), align: 'right' },
+  { header: 'items', value: (r) => text(r.items), align: 'right' },
+  { header: 'skipped', value: (r) => text(r.skippedRecords), align: 'right' },
+  { header: 'error', value: (r) => text(r.error) },
+];
+
+const webhookColumns: Column[] = [
+  { header: 'id', value: (r) => text(r.id) },
+  { header: 'received', value: (r) => formatTime(r.receivedAt) },
+  { header: 'config', value: (r) => text(r.config) },
+  { header: 'status', value: (r) => text(r.status) },
+  { header: 'attempts', value: (r) => text(r.attempts), align: 'right' },
+  { header: 'error', value: (r) => text(r.error) },
+];
+
+/** A config as `key: value` lines; secrets arrive masked from the API and are shown as they came. */
+function renderConfig(config: unknown): string {
+  const row = asRow(config);
+  return renderDetails(Object.entries(row).map(([key, value]) => [key, text(value)]));
+}
+
+/** There is no GET /connectors/{id}: the list filtered on the id is the way to read one. */
+async function findConnector(client: ApiClient, id: string): Promise<Row> {
+  const page = await client.page('/connectors', { query: stringifyJson({ $match: { id } }) });
+  const found = asRows(page.items).find((row) => row.id === id);
+  if (!found) throw new ApiError(404, 'NOT_FOUND', `connector '${id}' not found`);
+  return found;
+}
+
+async function listSchedules(client: ApiClient, connectorID: string): Promise<Row[]> {
+  const schedules: Row[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await client.page(
+      `/connectors/${seg(connectorID)}/schedules`,
+      cursor === undefined ? { pageSize: '100' } : { cursor },
+    );
+    schedules.push(...asRows(page.items));
+    if (!page.hasMore || page.next === undefined) return schedules;
+    cursor = page.next;
+  }
+}
+
+const count = (value: unknown) => (typeof value === 'number' ? value : 0);
+
+/**
+ * Waits until every schedule of a new connector has finished a first run. Child schedules (one per
+ * fetched account, …) appear while their parents run, so the total can grow; it is final once every
+ * schedule known has run. A failed or paused run ends the wait with exit code 6: the connector stays
+ * installed and keeps retrying, but a script should not carry on as if data were there.
+ */
+async function waitForFirstSync(client: ApiClient, connectorID: string, timeoutMs: number): Promise<void> {
+  const progress = new Progress();
+  /** Schedule id → items of its first finished run. */
+  const done = new Map<string, number>();
+  /** Schedule id → the run seen in progress when the schedule was first seen. */
+  const firstSeenRun = new Map<string, string>();
+  let summary = '';
+  const fail = (schedule: Row, reason: string): never => {
+    progress.finish(`first sync: ${summary}`);
+    throw new WaitFailedError(
+      `first sync of connector '${connectorID}' failed: schedule ${text(schedule.id)} (${text(schedule.taskType)}) ${reason}`,
+    );
+  };
+  await pollUntil(`the first sync of connector '${connectorID}'`, timeoutMs, async () => {
+    const schedules = await listSchedules(client, connectorID);
+    let items = 0;
+    for (const schedule of schedules) {
+      const id = text(schedule.id);
+      const run = asRow(schedule.lastRun);
+      if (schedule.pausedAt) fail(schedule, `paused: ${text(schedule.pausedReason)}`);
+      if (run.terminatedAt && run.error) fail(schedule, `run ${text(run.id)} failed: ${text(run.error)}`);
+      if (!done.has(id) && count(schedule.consecutiveFailures) > 0) {
+        fail(schedule, `failed ${count(schedule.consecutiveFailures)} time(s)`);
+      }
+      if (!done.has(id) && run.id) {
+        const runId = text(run.id);
+        const seen = firstSeenRun.get(id);
+        if (run.terminatedAt) done.set(id, count(run.items));
+        else if (seen !== undefined && seen !== runId) done.set(id, 0);
+        else if (seen === undefined) {
+          firstSeenRun.set(id, runId);
+          // First seen mid-run: only its history tells whether an earlier run already finished.
+          const history = await client.page(
+            `/connectors/${seg(connectorID)}/schedules/${seg(id)}/instances`,
+            {
+              pageSize: '2',
+            },
+          );
+          const earlier = asRows(history.items).find(
+            (instance) => instance.id !== runId && instance.terminatedAt,
+          );
+          if (earlier?.error) fail(schedule, `run ${text(earlier.id)} failed: ${text(earlier.error)}`);
+          if (earlier) done.set(id, count(earlier.items));
+        }
+      }
+      items += done.get(id) ?? count(run.items);
+    }
+    const finished = schedules.filter((s) => done.has(text(s.id))).length;
+    summary = `${finished}/${schedules.length} schedules done, ${items} items`;
+    progress.update(`first sync: ${summary}`);
+    return finished === schedules.length ? true : undefined;
+  }).catch((error: unknown) => {
+    if (!(error instanceof WaitFailedError)) progress.finish(`first sync: ${summary}`);
+    throw error;
+  });
+  progress.finish(`first sync done: ${summary}`);
+}
+
+export function registerConnectorCommands(program: Command): void {
+  const connectors = program.command('connectors').description('install and operate connectors');
+
+  connectors
+    .command('install')
+    .description('install a connector from a JSON config file (- reads stdin)')
+    .argument('<provider>', 'provider, e.g. generic, dummypay')
+    .argument('<config>', 'config file (JSON), or - for stdin')
+    .option('--wait', 'wait until every schedule has finished a first run, showing progress')
+    .addOption(timeoutOption())
+    .action(
+      async (
+        provider: string,
+        file: string,
+        options: { wait?: boolean; timeout: string },
+        command: Command,
+      ) => {
+        const context = contextOf(command);
+        const timeoutMs = parseTimeout(options.timeout);
+        const config = await readJsonObjectFile(file);
+        // The file is sent as written, so big integers and key order reach the API unchanged.
+        const id = text(
+          await context.client.data('POST', `/connectors/install/${seg(provider.toLowerCase())}`, {
+            body: config.text,
+          }),
+        );
+        if (context.json) print(renderJson(id));
+        else print(` SUCCESS  ${provider}: connector '${id}' installed!\n`);
+        if (options.wait) await waitForFirstSync(context.client, id, timeoutMs);
+      },
+    );
+
+  withListOptions(connectors.command('list').description('list installed connectors')).action(
+    (options: ListOptions, command: Command) =>
+      listCommand(command, '/connectors', options, connectorColumns, 'connectors'),
+  );
+
+  connectors
+    .command('get')
+    .description('show one connector')
+    .argument('<connectorID>')
+    .action(async (id: string, _options: object, command: Command) => {
+      const context = contextOf(command);
+      const connector = await findConnector(context.client, id);
+      printData(context, connector, () =>
+        renderDetails([
+          ['ID', text(connector.id)],
+          ['Name', text(connector.name)],
+          ['Provider', text(connector.provider)],
+          ['Reference', text(connector.reference)],
+          ['Created', formatTime(connector.createdAt)],
+          ['Updated', formatTime(connector.updatedAt)],
+          ['Status', connector.scheduledForDeletion === true ? 'uninstalling' : 'installed'],
+          ['Capabilities', Array.isArray(connector.capabilities) ? connector.capabilities.join(', ') : '-'],
+          ['Config', renderConfig(connector.config).trimEnd()],
+        ]),
+      );
+    });
+
+  const config = connectors.command('config').description("read or replace a connector's config");
+  config
+    .command('get')
+    .argument('<connectorID>')
+    .description('show the config (secrets masked)')
+    .action(async (id: string, _options: object, command: Command) => {
+      const context = contextOf(command);
+      const data = await context.client.data('GET', `/connectors/${seg(id)}/config`);
+      printData(context, data, renderConfig);
+    });
+  config
+    .command('update')
+    .description('replace the config with a file (the whole config, validated like an install)')
+    .argument('<connectorID>')
+    .argument('<config>', 'config file (JSON), or - for stdin')
+    .action(async (id: string, file: string, _options: object, command: Command) => {
+      const context = contextOf(command);
+      const body = await readJsonObjectFile(file);
+      await context.client.request('PATCH', `/connectors/${seg(id)}/config`, { body: body.text });
+      if (!context.json) print(`connector '${id}' config updated\n`);
+    });
+
+  connectors
+    .command('uninstall')
+    .description('uninstall a connector and delete its data (in the background)')
+    .argument('<connectorID>')
+    .option('--wait', 'wait until the uninstall task has finished, showing progress')
+    .addOption(timeoutOption())
+    .action(async (id: string, options: { wait?: boolean; timeout: string }, command: Command) => {
+      const context = contextOf(command);
+      const timeoutMs = parseTimeout(options.timeout);
+      const data = asRow(await context.client.data('DELETE', `/connectors/${seg(id)}`));
+      const taskID = text(data.taskID);
+      await reportTask(context.json, data, taskID, `uninstall of connector '${id}'`, options.wait, async () =>
+        waitForTask(context.client, taskID, 'uninstall', timeoutMs),
+      );
+    });
+
+  connectors
+    .command('reset')
+    .description('reinstall a connector under a new id with the same config, deleting the old data')
+    .argument('<connectorID>')
+    .option('--wait', 'wait until the reset task has finished, showing progress')
+    .addOption(timeoutOption())
+    .action(async (id: string, options: { wait?: boolean; timeout: string }, command: Command) => {
+      const context = contextOf(command);
+      const timeoutMs = parseTimeout(options.timeout);
+      // Reset answers a bare task id, where uninstall answers {taskID}.
+      const data = await context.client.data('POST', `/connectors/${seg(id)}/reset`);
+      const taskID = text(data);
+      await reportTask(
+        context.json,
+        data,
+        taskID,
+        `reset of connector '${id}'`,
+        options.wait,
+        async () => waitForTask(context.client, taskID, 'reset', timeoutMs),
+        'new connector',
+      );
+    });
+
+  connectors
+    .command('capabilities')
+    .description("a connector's capabilities, or every provider's without an id")
+    .argument('[connectorID]')
+    .action(async (id: string | undefined, _options: object, command: Command) => {
+      const context = contextOf(command);
+      if (id !== undefined) {
+        const data = await context.client.data('GET', `/connectors/${seg(id)}/capabilities`);
+        printData(context, data, (list) =>
+          Array.isArray(list) ? list.map((c) => `${text(c)}\n`).join('') : '',
+        );
+        return;
+      }
+      const data = asRow(await context.client.data('GET', '/connectors/capabilities'));
+      printData(context, data, () =>
+        renderTable(
+          [
+            { header: 'provider', value: (r) => text(r.provider) },
+            { header: 'capabilities', value: (r) => text(r.capabilities) },
+          ],
+          Object.entries(data).map(([provider, list]) => ({
+            provider,
+            capabilities: Array.isArray(list) ? list.join(', ') : '',
+          })),
+        ),
+      );
+    });
+
+  connectors
+    .command('configs')
+    .description("each provider's config parameters (type, required, default)")
+    .argument('[provider]', 'only this provider')
+    .action(async (provider: string | undefined, _options: object, command: Command) => {
+      const context = contextOf(command);
+      const all = asRow(await context.client.data('GET', '/connectors/configs'));
+      const chosen = provider === undefined ? all : { [provider]: all[provider.toLowerCase()] };
+      if (provider !== undefined && chosen[provider] === undefined) {
+        throw new ApiError(404, 'NOT_FOUND', `no provider '${provider}' (see paybridge connectors configs)`);
+      }
+      const rows = Object.entries(chosen).flatMap(([name, parameters]) =>
+        Object.entries(asRow(parameters)).map(([parameter, entry]) => ({
+          provider: name,
+          parameter,
+          ...asRow(entry),
+        })),
+      );
+      printData(context, provider === undefined ? all : chosen[provider], () =>
+        renderTable(
+          [
+            { header: 'provider', value: (r) => text(r.provider) },
+            { header: 'parameter', value: (r) => text(r.parameter) },
+            { header: 'type', value: (r) => text(r.dataType) },
+            { header: 'required', value: (r) => (r.required === true ? 'yes' : 'no') },
+            { header: 'default', value: (r) => text(r.defaultValue) },
+          ],
+          rows,
+        ),
+      );
+    });
+
+  withListOptions(
+    connectors
+      .command('schedules')
+      .description("a connector's schedules and the state of their newest run, or one schedule")
+      .argument('<connectorID>')
+      .argument('[scheduleID]'),
+  ).action(async (id: string, scheduleID: string | undefined, options: ListOptions, command: Command) => {
+    if (scheduleID === undefined) {
+      await listCommand(command, `/connectors/${seg(id)}/schedules`, options, scheduleColumns, 'schedules');
+      return;
+    }
+    const context = contextOf(command);
+    const schedule = asRow(
+      await context.client.data('GET', `/connectors/${seg(id)}/schedules/${seg(scheduleID)}`),
+    );
+    const run = asRow(schedule.lastRun);
+    printData(context, schedule, () =>
+      renderDetails([
+        ['ID', text(schedule.id)],
+        ['Connector', text(schedule.connectorID)],
+        ['Task', text(schedule.taskType)],
+        ['Created', formatTime(schedule.createdAt)],
+        ['Next run', formatTime(schedule.nextRunAt)],
+        ['Failures in a row', text(schedule.consecutiveFailures)],
+        [
+          'Paused',
+          schedule.pausedAt ? `${formatTime(schedule.pausedAt)}: ${text(schedule.pausedReason)}` : 'no',
+        ],
+        ['Last run', run.id ? `${text(run.id)} (${runState(schedule)})` : '-'],
+        ['  started', formatTime(run.createdAt)],
+        ['  ended', formatTime(run.terminatedAt)],
+        ['  items', text(run.items)],
+        ['  skipped', text(run.skippedRecords)],
+        ['  error', text(run.error)],
+      ]),
+    );
+  });
+
+  withListOptions(
+    connectors
+      .command('instances')
+      .description("a schedule's runs (newest first): pages, items, skipped records, errors")
+      .argument('<connectorID>')
+      .argument('<scheduleID>'),
+    false,
+  ).action((id: string, scheduleID: string, options: ListOptions, command: Command) =>
+    listCommand(
+      command,
+      `/connectors/${seg(id)}/schedules/${seg(scheduleID)}/instances`,
+      options,
+      instanceColumns,
+      'runs',
+    ),
+  );
+
+  connectors
+    .command('resume')
+    .description('resume a schedule paused after repeated failures')
+    .argument('<connectorID>')
+    .argument('<scheduleID>')
+    .action(async (id: string, scheduleID: string, _options: object, command: Command) => {
+      const context = contextOf(command);
+      await context.client.request('POST', `/connectors/${seg(id)}/schedules/${seg(scheduleID)}/resume`);
+      if (!context.json) print(`schedule '${scheduleID}' resumed\n`);
+    });
+
+  withListOptions(
+    connectors
+      .command('webhooks')
+      .description('webhook deliveries received for a connector and what became of them')
+      .argument('<connectorID>'),
+  ).action((id: string, options: ListOptions, command: Command) =>
+    listCommand(command, `/connectors/${seg(id)}/webhooks`, options, webhookColumns, 'webhook deliveries'),
+  );
+}

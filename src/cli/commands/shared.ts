@@ -1,0 +1,263 @@
+// What every API-client command shares: the global options, list paging, input files, exact amounts.
+import { readFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { parseDuration } from '../../domain/duration.js';
+import { parseJson, stringifyJson } from '../../domain/json.js';
+import { ApiClient, DEFAULT_SERVER, isRecord } from '../client.js';
+import { UsageError } from '../errors.js';
+import { type Column, renderJson, renderTable, type Row } from '../output.js';
+
+export interface Context {
+  client: ApiClient;
+  json: boolean;
+}
+
+/** The global options (`--server`, `--token`, `--json`), wherever they were typed, then the environment. */
+export function contextOf(command: Command): Context {
+  const options = command.optsWithGlobals<{ server?: string; token?: string; json?: boolean }>();
+  const server = options.server ?? (process.env.PAYBRIDGE_URL || DEFAULT_SERVER);
+  const token = options.token ?? (process.env.PAYBRIDGE_TOKEN || undefined);
+  return { client: new ApiClient({ server, ...(token ? { token } : {}) }), json: options.json === true };
+}
+
+/** Writes to stdout: what a script may read. */
+export function print(text: string): void {
+  process.stdout.write(text);
+}
+
+/** Writes to stderr: notes for a person (hints, progress) that must not pollute piped output. */
+export function note(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+/** Answers the `{data}` of a single object: JSON as the API sent it, or the given rendering. */
+export function printData(context: Context, data: unknown, render: (data: unknown) => string): void {
+  print(context.json ? renderJson(data) : render(data));
+}
+
+export function asRow(value: unknown): Row {
+  return isRecord(value) ? value : {};
+}
+
+export function asRows(value: unknown): Row[] {
+  return Array.isArray(value) ? value.map(asRow) : [];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Lists
+// ---------------------------------------------------------------------------------------------------
+
+export interface ListOptions {
+  query?: string;
+  pageSize?: string;
+  cursor?: string;
+  all?: boolean;
+}
+
+/** `--query`, `--page-size`, `--cursor` and `--all`, as every list endpoint accepts them. */
+export function withListOptions(command: Command, filter = true): Command {
+  if (filter) {
+    command.option(
+      '--query <json>',
+      'filter in the API\'s filter language, e.g. \'{"$match":{"type":"INTERNAL"}}\'',
+    );
+  }
+  return command
+    .option('--page-size <n>', 'items per page (the API caps it at 100)')
+    .option('--cursor <cursor>', 'continue from a cursor printed by a previous call')
+    .option('--all', 'fetch every page, following the cursors');
+}
+
+/**
+ * Fetches one page, or every page with `--all`. The filter text is validated as JSON but sent unchanged,
+ * so the server's filter language (and its integer exactness) applies as documented.
+ */
+export async function fetchList(
+  context: Context,
+  path: string,
+  options: ListOptions,
+  params: Record<string, string | undefined> = {},
+): Promise<{ items: unknown[]; next?: string }> {
+  if (options.query !== undefined) parseJsonObject(options.query, '--query');
+  const pageSize =
+    options.pageSize === undefined ? undefined : positiveInteger(options.pageSize, '--page-size');
+  const items: unknown[] = [];
+  let cursor = options.cursor;
+  for (;;) {
+    const page = await context.client.page(
+      path,
+      cursor === undefined
+        ? { ...params, query: options.query, pageSize: pageSize === undefined ? undefined : String(pageSize) }
+        : { cursor },
+    );
+    items.push(...page.items);
+    if (!page.hasMore || page.next === undefined) return { items };
+    if (!options.all) return { items, next: page.next };
+    cursor = page.next;
+  }
+}
+
+/**
+ * Prints a list: a JSON array of the items fetched (all pages with `--all`), or a table. When more pages
+ * remain, how to get them goes to stderr, so the JSON on stdout stays a plain array.
+ */
+export function printList(
+  context: Context,
+  list: { items: unknown[]; next?: string },
+  columns: Column[],
+  noun: string,
+): void {
+  if (context.json) print(renderJson(list.items));
+  else if (list.items.length === 0) note(`no ${noun} found`);
+  else print(renderTable(columns, asRows(list.items)));
+  if (list.next !== undefined) note(`more ${noun}: add --cursor ${list.next} (or --all)`);
+}
+
+export async function listCommand(
+  command: Command,
+  path: string,
+  options: ListOptions,
+  columns: Column[],
+  noun: string,
+  params: Record<string, string | undefined> = {},
+): Promise<void> {
+  const context = contextOf(command);
+  printList(context, await fetchList(context, path, options, params), columns, noun);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------------
+
+/** A path segment: ids are base64url or UUIDs, but a pasted id must never change the path. */
+export function seg(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** Reads a JSON object from a file, or from stdin for `-`; answers its text unchanged (for exactness) too. */
+export async function readJsonObjectFile(
+  path: string,
+): Promise<{ text: string; value: Record<string, unknown> }> {
+  let text: string;
+  try {
+    text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { text, value: parseJsonObject(text, path === '-' ? 'stdin' : path) };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (error) {
+    throw new UsageError(
+      `${what} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (!isRecord(value)) throw new UsageError(`${what} must be a JSON object`);
+  return value;
+}
+
+/**
+ * An amount in minor units, exact at any size. Decimals are refused rather than guessed: `10.50` could
+ * mean 1050 cents or a mistake, and only the asset's precision can tell.
+ */
+export function parseAmount(text: string, flag = '--amount'): bigint {
+  if (!/^\d+$/.test(text.trim())) {
+    throw new UsageError(
+      `${flag} must be a whole number of minor units (e.g. 1050 for 10.50 EUR/2), got '${text}'`,
+    );
+  }
+  return BigInt(text.trim());
+}
+
+export function positiveInteger(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
+  }
+  return value;
+}
+
+/** `--timeout` takes a Go duration (`90s`, `10m`), like every duration in Paybridge's configuration. */
+export function timeoutOption(defaultValue = '10m'): Option {
+  return new Option('--timeout <duration>', 'how long to wait (Go duration: 90s, 10m)').default(defaultValue);
+}
+
+export function parseTimeout(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`--timeout must be a duration such as 90s or 10m, got '${text}'`);
+  return ms;
+}
+
+/** `--metadata key=value`, repeatable. */
+export function collectPairs(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parseMetadata(pairs: string[] | undefined): Record<string, string> | undefined {
+  if (pairs === undefined || pairs.length === 0) return undefined;
+  const metadata: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`metadata must be key=value, got '${pair}'`);
+    metadata[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return metadata;
+}
+
+/** The body of a create command: `--file` as written, or the object built from flags (bigints exact). */
+export async function bodyFrom(
+  file: string | undefined,
+  build: () => Record<string, unknown>,
+): Promise<string> {
+  if (file !== undefined) return (await readJsonObjectFile(file)).text;
+  return stringifyJson(build());
+}
+
+/** A flag a create command needs when no `--file` is given. */
+export function required<T>(value: T | undefined, flag: string): T {
+  if (value === undefined || value === '')
+    throw new UsageError(`${flag} is required (or give the whole body with --file)`);
+  return value;
+}
+
+/**
+ * Prints a started background task and, with `--wait`, its end. JSON prints the API's answer, or the
+ * finished task when waiting; text prints the task id so a person can look it up later.
+ */
+export async function reportTask(
+  json: boolean,
+  answer: unknown,
+  taskID: string,
+  what: string,
+  wait: boolean | undefined,
+  waitFor: () => Promise<{ raw: Record<string, unknown>; error?: string }>,
+  /** What the task's createdObjectID is, when worth showing (reset: the new connector). */
+  createdLabel?: string,
+): Promise<void> {
+  if (!wait) {
+    print(json ? renderJson(answer) : `${what} started: task ${taskID}\n`);
+    return;
+  }
+  if (!json) note(`${what} started: task ${taskID}`);
+  const task = await waitFor();
+  if (json) print(renderJson(task.raw));
+  else {
+    const created = typeof task.raw.createdObjectID === 'string' ? task.raw.createdObjectID : '';
+    const shown = createdLabel && created ? ` (${createdLabel} '${created}')` : '';
+    print(`${what} done: task ${taskID} SUCCEEDED${shown}\n`);
+    // A succeeded task may carry a warning (e.g. the PSP-side cleanup of an uninstall failed).
+    if (task.error) note(`warning: ${task.error}`);
+  }
+}
