@@ -1,9 +1,12 @@
 // Runs docs/generic-connector.md: every command it shows, in order, against a simulator and a Paybridge
-// service, so the getting-started guide cannot drift from what the code does.
+// service, so the getting-started guide cannot drift from what the code does. `paybridge` in the guide is
+// the built CLI (a shim on PATH), pointed at the test service by PAYBRIDGE_URL as a reader's would be by
+// its default address.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson } from '../../src/domain/json.js';
@@ -12,14 +15,17 @@ import { eventually, startTestService, type TestService } from '../support/servi
 
 const run = promisify(execFile);
 const DOC = new URL('../../docs/generic-connector.md', import.meta.url);
+const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 let guide: string;
 let psp: { url: string; stop(): Promise<void> };
 let service: TestService;
 let dir: string;
+/** A directory holding the `paybridge` shim, put first on PATH. */
+let bin: string;
 
 /** The fenced block right after `<!-- kind: name -->`, with the guide's addresses swapped for the test's. */
-function block(kind: 'step' | 'file', name: string): string {
+function block(kind: 'step' | 'file' | 'alternative', name: string): string {
   const match = new RegExp(`<!-- ${kind}: ${name} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(guide);
   if (!match?.[1]) throw new Error(`docs/generic-connector.md has no ${kind} "${name}"`);
   return match[1]
@@ -27,10 +33,20 @@ function block(kind: 'step' | 'file', name: string): string {
     .replaceAll('http://127.0.0.1:8080', service.url);
 }
 
-async function step(name: string, env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block('step', name)], {
-    cwd: dir,
-    env: { ...process.env, ...env },
+async function step(
+  name: string,
+  env: Record<string, string> = {},
+  kind: 'step' | 'alternative' = 'step',
+  cwd = dir,
+): Promise<string> {
+  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block(kind, name)], {
+    cwd,
+    env: {
+      ...process.env,
+      PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+      PAYBRIDGE_URL: service.url,
+      ...env,
+    },
   });
   return stdout;
 }
@@ -40,6 +56,10 @@ beforeAll(async () => {
   psp = await spawnMockPsp();
   service = await startTestService();
   dir = await mkdtemp(join(tmpdir(), 'pb-guide-'));
+  bin = join(dir, 'bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'paybridge'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+  await chmod(join(bin, 'paybridge'), 0o755);
 });
 
 afterAll(async () => {
@@ -62,24 +82,27 @@ describe('docs/generic-connector.md', () => {
     expect(await sim.transactions()).toHaveLength(200);
 
     await writeFile(join(dir, 'generic.json'), block('file', 'generic.json'));
-    const installed = parseJson(await step('install')) as { data?: string };
-    expect(installed.data).toMatch(/^[A-Za-z0-9_-]+$/);
+    const installed = await step('install');
+    expect(installed).toMatch(/^ SUCCESS {2}generic: connector '[A-Za-z0-9_-]+' installed!\n$/);
 
     const watched = await eventually(
       async () => {
         const out = await step('watch');
-        return out.includes('"reference"') && out.includes('"PAY') ? out : undefined;
+        // Both tables have rows: the accounts and at least one payment (a header line, then data).
+        const tables = out.split(/^(?=ID\s)/m).filter((t) => t.trim() !== '');
+        return tables.length === 2 && tables.every((t) => t.trim().split('\n').length > 1) ? out : undefined;
       },
       30_000,
       'accounts and payments to appear',
     );
     expect(watched).toContain('Main EUR account');
+    expect(watched).toMatch(/^ID\s+REFERENCE\s+TYPE\s+STATUS\s+AMOUNT/m);
 
     const pending = (await sim.transactions()).find((t) => t.status === 'PENDING');
     if (!pending) throw new Error('the simulator generated no pending transaction');
     // Wait until Paybridge has seen it pending, so the change below is a change.
     await eventually(
-      async () => ((await step('check', { TXN: pending.id })).includes('"PENDING"') ? true : undefined),
+      async () => (/\sPENDING\s/.test(await step('check', { TXN: pending.id })) ? true : undefined),
       30_000,
       'the pending payment to arrive',
     );
@@ -87,11 +110,23 @@ describe('docs/generic-connector.md', () => {
     const after = await eventually(
       async () => {
         const out = await step('check', { TXN: pending.id });
-        return out.includes('"SUCCEEDED"') ? out : undefined;
+        return /\sSUCCEEDED\s/.test(out) ? out : undefined;
       },
       30_000,
       'the payment to show SUCCEEDED',
     );
     expect(after).toContain(pending.id);
+  });
+
+  it('installs with the curl alternative it shows, answering the connector id', async () => {
+    // Its own directory and connector name: the first install already holds "my-psp".
+    const other = join(dir, 'curl');
+    await mkdir(other);
+    await writeFile(
+      join(other, 'generic.json'),
+      block('file', 'generic.json').replace('"my-psp"', '"my-psp-curl"'),
+    );
+    const installed = parseJson(await step('install-curl', {}, 'alternative', other)) as { data?: string };
+    expect(installed.data).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 });
