@@ -150,6 +150,9 @@ const nav = (label: string) =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true });
 /** A table's own scrolling box, by its label (a section of the same name is a region too). */
 const tableBox = (label: string) => page.locator(`.table-box[aria-label="${label}"]`);
+/** Scrolls so the element with this id is at the top of the screenshot. */
+const scrollToTop = (id: string) =>
+  page.evaluate((target) => document.getElementById(target)?.scrollIntoView(), id);
 const waitForText = (text: string | RegExp) => page.getByText(text).first().waitFor();
 
 beforeAll(async () => {
@@ -235,6 +238,8 @@ describe('web console', () => {
     await page.keyboard.press('Enter');
     await waitForText('The connector was not installed.');
     expect(await name.getAttribute('aria-invalid')).toBe('true');
+    // The summary takes the focus, so a keyboard or screen-reader user hears what went wrong.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('alert');
     expect(await page.getByRole('alert').textContent()).toContain('VALIDATION');
     expect(await list('/v3/connectors')).toHaveLength(0);
     await screenshot('install-error');
@@ -380,6 +385,10 @@ describe('web console', () => {
       ['Mar 3, 2024, 01:30:00 PM GMT+1', 'Succeeded', '99.00 EUR'],
       ['Mar 3, 2024, 11:00:00 AM GMT+1', 'Pending', '99.00 EUR'],
     ]);
+    // Accounts are named, not shown as opaque ids.
+    const facts = page.locator('dl.facts');
+    await facts.getByRole('link', { name: 'Main (internal)' }).waitFor();
+    await facts.getByRole('link', { name: 'Reserve (internal)' }).waitFor();
     await screenshot('payment');
   });
 
@@ -394,7 +403,7 @@ describe('web console', () => {
     // The runs with warnings start open, so the skipped record is in sight.
     const runs = tableBox('Runs of Fetch payments');
     await runs.getByText('1 skipped record').first().waitFor();
-    await page.getByRole('heading', { name: 'Schedules' }).scrollIntoViewIfNeeded();
+    await scrollToTop('schedules');
     await screenshot('connector');
   });
 
@@ -459,8 +468,10 @@ describe('web console', () => {
     await page.goto(`${service.url}/console/connectors/${encodeURIComponent(connectorID)}`);
     const scheduleRow = tableBox('Schedules').getByRole('row').filter({ hasText: 'Fetch payments' });
     await scheduleRow.locator('.badge', { hasText: 'Paused' }).waitFor();
-    expect(await scheduleRow.textContent()).toContain('payments.json');
-    await page.getByRole('heading', { name: 'Schedules' }).scrollIntoViewIfNeeded();
+    const reason = await tableBox('Schedules').textContent();
+    expect(reason).toContain('Paused since');
+    expect(reason).toContain('payments.json');
+    await scrollToTop('schedules');
     await screenshot('paused');
     await nav('Connectors').click();
     await page.getByRole('row').filter({ hasText: CONNECTOR_NAME }).getByText('Paused').waitFor();

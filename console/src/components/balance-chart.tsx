@@ -33,7 +33,7 @@ export function BalanceChart({ history }: { history: AssetHistory }) {
       </div>
       <figcaption className="chart-x">
         <span>{timeText(new Date(chart.start).toISOString())}</span>
-        <span>{timeText(new Date(chart.end).toISOString())}</span>
+        <span>now</span>
       </figcaption>
     </figure>
   );

@@ -229,11 +229,12 @@ export function ConfirmDialog({
 }
 
 /** Key/value facts about one object. */
-export function Facts({ items }: { items: [label: string, value: ReactNode][] }) {
+export function Facts({ items }: { items: [label: string, value: ReactNode, wide?: 'wide'][] }) {
   return (
     <dl className="facts">
-      {items.map(([label, value]) => (
-        <div key={label}>
+      {items.map(([label, value, wide]) => (
+        // Long opaque ids take a whole line rather than wrapping into a narrow column.
+        <div key={label} className={wide}>
           <dt>{label}</dt>
           <dd>{value}</dd>
         </div>

@@ -29,7 +29,7 @@ describe('balance history', () => {
       balance('USD/2', 100, '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'),
       balance('USD/2', 200, '2024-01-02T00:00:00Z', '2024-01-03T00:00:00Z'),
     ]);
-    const chart = stepChart(usd?.steps ?? [], 200, 100);
+    const chart = stepChart(usd?.steps ?? [], 200, 100, Date.parse('2024-01-03T00:00:00Z'));
     expect(chart).toMatchObject({ low: 0n, high: 200n });
     expect(chart?.path).toBe('M0,50 H100 V0 H200');
   });
@@ -39,7 +39,16 @@ describe('balance history', () => {
       balance('BTC/8', 18446744073709551615n, '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z'),
       balance('BTC/8', 18446744073709551614n * 2n, '2024-01-02T00:00:00Z', '2024-01-03T00:00:00Z'),
     ]);
-    expect(stepChart(big?.steps ?? [], 100, 100)?.path).toBe('M0,50 H50 V0 H100');
+    expect(stepChart(big?.steps ?? [], 100, 100, Date.parse('2024-01-03T00:00:00Z'))?.path).toBe(
+      'M0,50 H50 V0 H100',
+    );
+  });
+
+  it('runs the newest balance on to now', () => {
+    const [usd] = historyByAsset([balance('USD/2', 100, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')]);
+    const chart = stepChart(usd?.steps ?? [], 100, 100, Date.parse('2024-01-02T00:00:00Z'));
+    expect(chart?.end).toBe(Date.parse('2024-01-02T00:00:00Z'));
+    expect(chart?.path).toBe('M0,0 H100');
   });
 
   it('has no chart without data', () => {

@@ -44,12 +44,13 @@ export interface StepChart {
 
 /**
  * The step line in a `width`×`height` box: each balance is flat until the next one starts; the last
- * runs to when it was last seen. Values are scaled with bigint arithmetic so huge balances draw right.
+ * runs to now. Values are scaled with bigint arithmetic so huge balances draw right.
  */
 export function stepChart(
   steps: readonly BalanceStep[],
   width: number,
   height: number,
+  now: number = Date.now(),
 ): StepChart | undefined {
   const first = steps[0];
   const last = steps[steps.length - 1];
@@ -61,8 +62,8 @@ export function stepChart(
     if (s.value > high) high = s.value;
   }
   const start = first.from;
-  // A single reading at one instant still gets a visible line: give it an hour of width.
-  const end = Math.max(last.to, last.from, start + 3_600_000);
+  // The newest balance still holds: the line runs to now (or to when it was last seen, if later).
+  const end = Math.max(last.to, last.from, now, start + 1000);
   const x = (t: number) => round(((t - start) / (end - start)) * width);
   const span = high - low;
   const RESOLUTION = 10_000n;

@@ -21,6 +21,12 @@ describe('console formatting', () => {
     expect(timeText('2024-07-01T10:00:00Z', 'en-US', 'UTC')).toContain('UTC');
   });
 
+  it('leaves the year out only for this year', () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    expect(timeText('2026-03-01T10:00:00Z', 'en-US', 'UTC', now)).toBe('Mar 1, 10:00:00 AM UTC');
+    expect(timeText('2024-03-01T10:00:00Z', 'en-US', 'UTC', now)).toBe('Mar 1, 2024, 10:00:00 AM UTC');
+  });
+
   it('recognises Formance zero time and words enum values', () => {
     expect(isZeroTime('0001-01-01T00:00:00Z')).toBe(true);
     expect(isZeroTime('2024-01-01T00:00:00Z')).toBe(false);

@@ -27,11 +27,19 @@ export function isZeroTime(iso: string): boolean {
 }
 
 /** A timestamp in the viewer's zone (or `timeZone`), naming the zone so nobody mistakes it for UTC. */
-export function timeText(iso: string, locale = viewerLocale(), timeZone?: string): string {
+export function timeText(
+  iso: string,
+  locale = viewerLocale(),
+  timeZone?: string,
+  now: Date = new Date(),
+): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
+  // The year only when it is not this one: shorter times keep tables within a laptop's width.
+  const yearOf = (d: Date) =>
+    new Intl.DateTimeFormat('en-US', { year: 'numeric', ...(timeZone ? { timeZone } : {}) }).format(d);
   return new Intl.DateTimeFormat(locale, {
-    year: 'numeric',
+    ...(yearOf(date) === yearOf(now) ? {} : { year: 'numeric' as const }),
     month: 'short',
     day: 'numeric',
     hour: '2-digit',

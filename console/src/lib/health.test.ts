@@ -1,7 +1,7 @@
 // Connector health from schedules: counts, newest run and error, and which state wins.
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from './api-types.js';
-import { connectorHealth } from './health.js';
+import { connectorHealth, scheduleLabel } from './health.js';
 
 const schedule = (over: Partial<Schedule>): Schedule => ({
   id: 's',
@@ -57,5 +57,16 @@ describe('connector health', () => {
       connectorHealth([schedule({ consecutiveFailures: 1, lastRun: run('2024-01-01T10:00:00Z', 'x') })])
         .state,
     ).toBe('FAILING');
+  });
+});
+
+describe('schedule labels', () => {
+  it('names the task, and the parent item of a child schedule', () => {
+    expect(scheduleLabel(schedule({ id: 'c-fetch_payments', taskType: 'FETCH_PAYMENTS' }))).toBe(
+      'Fetch payments',
+    );
+    expect(
+      scheduleLabel(schedule({ id: 'c-fetch_accounts.fetch_balances-acc-1', taskType: 'FETCH_BALANCES' })),
+    ).toBe('Fetch balances · acc-1');
   });
 });

@@ -49,3 +49,17 @@ export const HEALTH_LABELS: Record<HealthState, string> = {
   HEALTHY: 'Healthy',
   WAITING: 'No run yet',
 };
+
+/**
+ * A schedule's task in words, with the item it works for: `Fetch balances · main`. Schedule ids are
+ * `<connectorID>-<path>` or `<connectorID>-<path>-<parent item>`, and node names hold no '-'.
+ */
+export function scheduleLabel(schedule: Schedule): string {
+  const words = schedule.taskType.replace(/_/g, ' ').toLowerCase();
+  const task = words.charAt(0).toUpperCase() + words.slice(1);
+  const prefix = `${schedule.connectorID}-`;
+  if (!schedule.id.startsWith(prefix)) return task;
+  const rest = schedule.id.slice(prefix.length);
+  const dash = rest.indexOf('-');
+  return dash < 0 ? task : `${task} · ${rest.slice(dash + 1)}`;
+}

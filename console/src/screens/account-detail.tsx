@@ -50,7 +50,7 @@ export function AccountDetailScreen({ accountID }: { accountID: string }) {
                   </Link>,
                 ],
                 ['Created', <Time key="d" iso={a.createdAt} />],
-                ['Account ID', <code key="id">{a.id}</code>],
+                ['Account ID', <code key="id">{a.id}</code>, 'wide'],
               ]}
             />
             <p>

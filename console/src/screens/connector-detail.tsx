@@ -14,8 +14,9 @@ import {
 } from '../components/ui.js';
 import { api, ApiError, followTask } from '../lib/api.js';
 import { type Schedule, type ScheduleRun, type Task, WEBHOOK_STATUSES } from '../lib/api-types.js';
+import { fieldLabel } from '../lib/config-form.js';
 import { enumText } from '../lib/format.js';
-import { connectorHealth, HEALTH_LABELS } from '../lib/health.js';
+import { connectorHealth, HEALTH_LABELS, scheduleLabel } from '../lib/health.js';
 import { Link, navigate, useLocation } from '../lib/navigation.js';
 import { withQuery } from '../lib/router.js';
 import { useLoad } from '../lib/use-load.js';
@@ -171,16 +172,20 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
                       <StatusBadge key="h" status={health.state} label={HEALTH_LABELS[health.state]} />,
                     ],
                     ['Provider', connector.provider],
-                    ['Connector ID', <code key="id">{connector.id}</code>],
                     ['Installed', <Time key="t" iso={connector.createdAt} />],
-                    ...Object.entries(config)
-                      .filter(([key]) => key !== 'provider')
-                      .map(([key, value]): [string, ReactNode] => [
-                        `Setting ${key}`,
-                        // As the API returns it: secret fields arrive masked and stay so.
-                        <code key={key}>{typeof value === 'string' ? value : JSON.stringify(value)}</code>,
-                      ]),
+                    ['Schedules', `${health.schedules} (${health.paused} paused, ${health.failing} failing)`],
+                    ['Connector ID', <code key="id">{connector.id}</code>, 'wide'],
                   ]}
+                />
+                <h3>Settings</h3>
+                <Facts
+                  items={Object.entries(config)
+                    .filter(([key]) => key !== 'provider')
+                    .map(([key, value]): [string, ReactNode] => [
+                      fieldLabel(key),
+                      // As the API returns it: secret fields arrive masked and stay so.
+                      <code key={key}>{typeof value === 'string' ? value : JSON.stringify(value)}</code>,
+                    ])}
                 />
               </section>
               <SchedulesSection schedules={schedules} onResume={resume} />
@@ -211,7 +216,7 @@ function TaskNotice({ progress }: { progress: TaskProgress }) {
       role="status"
     >
       <p>
-        {what} task <code>{task.id}</code>: <StatusBadge status={task.status} />
+        <span title={`task ${task.id}`}>{what} task</span>: <StatusBadge status={task.status} />
         {task.status === 'PROCESSING' ? ' (following it until it ends)' : null}
       </p>
       {task.error ? <p className="error-text">{task.error}</p> : null}
@@ -227,7 +232,7 @@ function SchedulesSection({
   onResume,
 }: {
   schedules: Schedule[];
-  onResume: (s: Schedule) => void;
+  onResume: (schedule: Schedule) => void;
 }) {
   return (
     <section aria-labelledby="schedules">
@@ -252,54 +257,62 @@ function SchedulesSection({
                 <th scope="col" className="num">
                   Failures in a row
                 </th>
-                <th scope="col">Last error / paused reason</th>
               </tr>
             </thead>
-            <tbody>
-              {schedules.map((s) => (
-                <tr key={s.id}>
-                  <th scope="row">
-                    <span className="nowrap">{enumText(s.taskType)}</span>
-                  </th>
-                  <td>
-                    {s.pausedAt ? (
-                      <span className="stack">
-                        <StatusBadge status="PAUSED" label="Paused" />
-                        <button type="button" className="small" onClick={() => onResume(s)}>
-                          Resume<span className="visually-hidden"> {enumText(s.taskType)}</span>
-                        </button>
-                      </span>
-                    ) : s.lastRun?.error || s.consecutiveFailures > 0 ? (
-                      <StatusBadge status="FAILING" label="Failing" />
-                    ) : s.lastRun ? (
-                      <StatusBadge status="HEALTHY" label="OK" />
-                    ) : (
-                      <StatusBadge status="WAITING" label="Not run yet" />
-                    )}
-                  </td>
-                  <td>
-                    <Time iso={s.lastRun?.createdAt} empty="Not yet" />
-                  </td>
-                  <td className="num">{s.lastRun?.items ?? '—'}</td>
-                  <td className={`num ${s.lastRun?.skippedRecords ? 'warn-text' : ''}`}>
-                    {s.lastRun?.skippedRecords ?? '—'}
-                  </td>
-                  <td>
-                    <Time iso={s.nextRunAt} empty={s.pausedAt ? 'Paused' : '—'} />
-                  </td>
-                  <td className="num">{s.consecutiveFailures}</td>
-                  <td className="error-text wrap">
-                    {s.pausedAt ? (
-                      <>
-                        Paused <Time iso={s.pausedAt} />: {s.pausedReason}
-                      </>
-                    ) : (
-                      (s.lastRun?.error ?? '—')
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            {schedules.map((s) => {
+              const label = scheduleLabel(s);
+              const problem = s.pausedAt ? s.pausedReason : s.lastRun?.error;
+              return (
+                // One body per schedule: its row, then the reason it is paused or failing across the table.
+                <tbody key={s.id} className={problem ? 'with-detail' : undefined}>
+                  <tr>
+                    <th scope="row" className="nowrap">
+                      {label}
+                    </th>
+                    <td>
+                      {s.pausedAt ? (
+                        <span className="stack">
+                          <StatusBadge status="PAUSED" label="Paused" />
+                          <button type="button" className="small" onClick={() => onResume(s)}>
+                            Resume<span className="visually-hidden"> {label}</span>
+                          </button>
+                        </span>
+                      ) : s.lastRun?.error || s.consecutiveFailures > 0 ? (
+                        <StatusBadge status="FAILING" label="Failing" />
+                      ) : s.lastRun ? (
+                        <StatusBadge status="HEALTHY" label="OK" />
+                      ) : (
+                        <StatusBadge status="WAITING" label="Not run yet" />
+                      )}
+                    </td>
+                    <td>
+                      <Time iso={s.lastRun?.createdAt} empty="Not yet" />
+                    </td>
+                    <td className="num">{s.lastRun?.items ?? '—'}</td>
+                    <td className={`num ${s.lastRun?.skippedRecords ? 'warn-text' : ''}`}>
+                      {s.lastRun?.skippedRecords ?? '—'}
+                    </td>
+                    <td>
+                      <Time iso={s.nextRunAt} empty={s.pausedAt ? 'Paused' : '—'} />
+                    </td>
+                    <td className="num">{s.consecutiveFailures}</td>
+                  </tr>
+                  {problem ? (
+                    <tr className="detail">
+                      <td colSpan={7} className="error-text">
+                        {s.pausedAt ? (
+                          <>
+                            Paused since <Time iso={s.pausedAt} />: {problem}. Fix the cause, then Resume.
+                          </>
+                        ) : (
+                          <>Last run failed: {problem}</>
+                        )}
+                      </td>
+                    </tr>
+                  ) : null}
+                </tbody>
+              );
+            })}
           </table>
         </TableBox>
       )}
@@ -321,7 +334,7 @@ function RunsSection({ schedules, runs }: { schedules: Schedule[]; runs: Map<str
         return (
           <details key={s.id} className="runs" open={list.some((r) => r.error || r.skippedRecords > 0)}>
             <summary>
-              {enumText(s.taskType)} — {list.length} run{list.length === 1 ? '' : 's'}
+              {scheduleLabel(s)} — {list.length} run{list.length === 1 ? '' : 's'}
               {list.some((r) => r.error) ? <StatusBadge status="FAILED" label="errors" /> : null}
               {list.some((r) => r.skippedRecords > 0) ? (
                 <StatusBadge status="PAUSED" label="skipped records" />
@@ -332,7 +345,7 @@ function RunsSection({ schedules, runs }: { schedules: Schedule[]; runs: Map<str
                 No run yet: the first one starts right after install, then at each polling period.
               </p>
             ) : (
-              <TableBox label={`Runs of ${enumText(s.taskType)}`}>
+              <TableBox label={`Runs of ${scheduleLabel(s)}`}>
                 <table>
                   <thead>
                     <tr>
@@ -368,7 +381,7 @@ function RunsSection({ schedules, runs }: { schedules: Schedule[]; runs: Map<str
                             ? `${r.skippedRecords} skipped record${r.skippedRecords === 1 ? '' : 's'}`
                             : '—'}
                         </td>
-                        <td className="error-text wrap">{r.error ?? '—'}</td>
+                        <td className={r.error ? 'error-text wrap' : undefined}>{r.error ?? '—'}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -456,7 +469,7 @@ function WebhooksSection({ connectorID }: { connectorID: string }) {
                         <td>
                           <Time iso={d.processedAt} />
                         </td>
-                        <td className="error-text wrap">{d.error ?? '—'}</td>
+                        <td className={d.error ? 'error-text wrap' : undefined}>{d.error ?? '—'}</td>
                       </tr>
                     ))}
                   </tbody>

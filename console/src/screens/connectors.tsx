@@ -88,7 +88,10 @@ export function ConnectorsScreen() {
                       <td>
                         <Time iso={health.lastRunAt} empty="Not yet" />
                       </td>
-                      <td className="error-text clip" title={health.lastError}>
+                      <td
+                        className={health.lastError ? 'error-text clip' : undefined}
+                        title={health.lastError}
+                      >
                         {health.lastError ?? '—'}
                       </td>
                     </tr>

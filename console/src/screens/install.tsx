@@ -1,5 +1,5 @@
 // Install screen: pick a provider, fill in the form generated from its config schema, install.
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { EmptyState, LoadView, PageHeading } from '../components/ui.js';
 import { api, ApiError } from '../lib/api.js';
 import {
@@ -76,6 +76,10 @@ function InstallForm({ provider, schema }: { provider: string; schema: Record<st
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const errorBox = useRef<HTMLDivElement>(null);
+  // The summary heads the form; take the reader there once it is on the page.
+  useEffect(() => {
+    if (error !== undefined) errorBox.current?.focus();
+  }, [error]);
   const keys = fields.map((f) => f.key);
   const messages =
     error instanceof ApiError
@@ -92,8 +96,6 @@ function InstallForm({ provider, schema }: { provider: string; schema: Record<st
     } catch (caught) {
       setError(caught);
       setBusy(false);
-      // The message is next to the form; take the reader there.
-      requestAnimationFrame(() => errorBox.current?.focus());
     }
   };
 
@@ -101,6 +103,25 @@ function InstallForm({ provider, schema }: { provider: string; schema: Record<st
   const optional = fields.filter((f) => !f.required);
   return (
     <form className="install-form" onSubmit={submit} aria-busy={busy} noValidate>
+      {error !== undefined ? (
+        <div className="notice notice-error" role="alert" tabIndex={-1} ref={errorBox}>
+          <p className="notice-title">The connector was not installed.</p>
+          {error instanceof ApiError ? (
+            <>
+              <p>
+                <code>{error.code}</code>: {error.message}
+              </p>
+              <p>
+                {Object.keys(messages.byField).length > 0
+                  ? 'Correct the fields marked below and install again.'
+                  : 'Check the values below and install again.'}
+              </p>
+            </>
+          ) : (
+            <p>{error instanceof Error ? error.message : String(error)} Is the service running?</p>
+          )}
+        </div>
+      ) : null}
       <fieldset>
         <legend>{provider} settings</legend>
         {required.map((field) => (
@@ -126,21 +147,6 @@ function InstallForm({ provider, schema }: { provider: string; schema: Record<st
             />
           ))}
         </fieldset>
-      ) : null}
-      {error !== undefined ? (
-        <div className="notice notice-error" role="alert" tabIndex={-1} ref={errorBox}>
-          <p className="notice-title">The connector was not installed.</p>
-          {error instanceof ApiError ? (
-            <>
-              <p>
-                <code>{error.code}</code>: {error.message}
-              </p>
-              <p>Correct the fields above and install again.</p>
-            </>
-          ) : (
-            <p>{error instanceof Error ? error.message : String(error)} Is the service running?</p>
-          )}
-        </div>
       ) : null}
       <div className="form-actions">
         <button type="submit" className="primary" disabled={busy}>

@@ -16,11 +16,27 @@ import { Link } from '../lib/navigation.js';
 import { segment } from '../lib/router.js';
 import { useLoad } from '../lib/use-load.js';
 
+/** A link to an account, by its name and reference (ids are long opaque strings nobody reads). */
 export function AccountLink({ id }: { id: string | null | undefined }) {
   if (!id) return <>—</>;
+  return <NamedAccountLink id={id} />;
+}
+
+function NamedAccountLink({ id }: { id: string }) {
+  const [state] = useLoad((signal) => api.account(id, signal), [id]);
+  const account = state.data;
   return (
-    <Link to={`/accounts/${segment(id)}`}>
-      <code>{id}</code>
+    <Link to={`/accounts/${segment(id)}`} title={id}>
+      {account ? (
+        <>
+          {account.name || account.reference} <span className="muted">({account.type.toLowerCase()})</span>
+        </>
+      ) : state.status === 'error' ? (
+        // Unknown to the service (not fetched yet, or removed): the id is all there is.
+        <code>{id}</code>
+      ) : (
+        'Loading…'
+      )}
     </Link>
   );
 }
@@ -58,7 +74,7 @@ export function PaymentDetailScreen({ paymentID }: { paymentID: string }) {
                       {p.provider}
                     </Link>,
                   ],
-                  ['Payment ID', <code key="id">{p.id}</code>],
+                  ['Payment ID', <code key="id">{p.id}</code>, 'wide'],
                 ]}
               />
               <section aria-labelledby="adjustments">

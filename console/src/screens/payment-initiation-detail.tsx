@@ -102,7 +102,7 @@ export function PaymentInitiationDetailScreen({ initiationID }: { initiationID: 
           role="status"
         >
           <p>
-            Approval task <code>{task.id}</code>: <StatusBadge status={task.status} />
+            <span title={`task ${task.id}`}>Approval task</span>: <StatusBadge status={task.status} />
           </p>
           {task.error ? <p className="error-text">{task.error}</p> : null}
         </div>
@@ -137,7 +137,7 @@ export function PaymentInitiationDetailScreen({ initiationID }: { initiationID: 
                       ] as [string, ReactNode],
                     ]
                   : []),
-                ['Initiation ID', <code key="id">{p.id}</code>],
+                ['Initiation ID', <code key="id">{p.id}</code>, 'wide'],
               ]}
             />
             <section aria-labelledby="pi-adjustments">
@@ -169,7 +169,7 @@ export function PaymentInitiationDetailScreen({ initiationID }: { initiationID: 
                           <td className="num">
                             <AmountText amount={adj.amount} asset={adj.asset} />
                           </td>
-                          <td className="error-text wrap">{adj.error ?? '—'}</td>
+                          <td className={adj.error ? 'error-text wrap' : undefined}>{adj.error ?? '—'}</td>
                         </tr>
                       ))}
                     </tbody>
