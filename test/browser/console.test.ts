@@ -494,6 +494,34 @@ describe('web console', () => {
     await alert.getByRole('button', { name: 'Retry' }).waitFor();
     await page.goto(`${service.url}/console/no-such-screen`);
     await heading().filter({ hasText: 'Page not found' }).waitFor();
+  });
+
+  it('uninstalls the connector after a confirmation, following its task to the end', async () => {
+    await page.goto(`${service.url}/console/connectors/${encodeURIComponent(connectorID)}`);
+    await heading().filter({ hasText: CONNECTOR_NAME }).waitFor();
+    await page.getByRole('button', { name: 'Uninstall…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Uninstall ${CONNECTOR_NAME}?` });
+    // The safe choice has the focus: Enter right away cancels.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await dialog.getByRole('button', { name: 'Uninstall connector' }).click();
+    await heading().filter({ hasText: 'Connector uninstalled' }).waitFor({ timeout: 30_000 });
+    expect(await list('/v3/connectors')).toEqual([]);
+    await page.getByRole('link', { name: 'Back to connectors' }).click();
+    await waitForText('No connectors yet.');
+  });
+
+  it('says when the service does not answer, and retries', async () => {
+    // Requests that never reach the service, as when it is down.
+    await page.route('**/v3/**', (route) => route.abort('connectionrefused'));
+    await nav('Payments').click();
+    const alert = page.getByRole('alert');
+    await alert.getByText('The service did not answer.').waitFor();
+    expect(await alert.textContent()).toContain('Is the service running?');
+    await screenshot('unreachable');
+    await page.unroute('**/v3/**');
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    // Back, and with nothing left after the uninstall: the empty state says where payments come from.
+    await waitForText('No payments yet: the first poll of a connector brings them');
     expect(pageErrors).toEqual([]);
   });
 });

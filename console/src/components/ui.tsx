@@ -11,8 +11,11 @@ export function PageHeading({ title, children }: { title: string; children?: Rea
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} · Paybridge console`;
-    if (hasNavigated()) heading.current?.focus();
   }, [title]);
+  // Only when the screen appears: a title filled in once data arrives must not pull the focus back.
+  useEffect(() => {
+    if (hasNavigated()) heading.current?.focus();
+  }, []);
   return (
     <div className="page-heading">
       <h1 ref={heading} tabIndex={-1}>
@@ -38,7 +41,12 @@ export function ErrorState({ error, onRetry, what }: { error: unknown; onRetry?:
   let next: ReactNode = 'Try again; if it keeps failing, the service logs say more.';
   if (error instanceof UnreachableError) {
     title = 'The service did not answer.';
-    detail = 'Is the service running? Start it with `paybridge start` (or `npm start`), then retry.';
+    detail = (
+      <>
+        Is the service running? Start it with <code>paybridge start</code> (or <code>npm start</code> in a
+        checkout), then retry.
+      </>
+    );
     next = null;
   } else if (error instanceof ApiError) {
     detail = (
