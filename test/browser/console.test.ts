@@ -140,7 +140,7 @@ const paymentByReference = async (reference: string) => {
 
 /** Saves a 1366×768 screenshot, after checking the page itself does not scroll sideways. */
 async function screenshot(name: string) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
   expect(overflow, `${name}: the page scrolls sideways`).toBeLessThanOrEqual(0);
   await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`) });
 }
@@ -152,7 +152,9 @@ const nav = (label: string) =>
 const tableBox = (label: string) => page.locator(`.table-box[aria-label="${label}"]`);
 /** Scrolls so the element with this id is at the top of the screenshot. */
 const scrollToTop = (id: string) =>
-  page.evaluate((target) => document.getElementById(target)?.scrollIntoView(), id);
+  page.evaluate(`document.getElementById(${JSON.stringify(id)})?.scrollIntoView()`);
+/** The element that has the keyboard focus. */
+const focused = () => page.locator(':focus');
 const waitForText = (text: string | RegExp) => page.getByText(text).first().waitFor();
 
 beforeAll(async () => {
@@ -213,15 +215,22 @@ describe('web console', () => {
     expect(await page.title()).toBe('Connectors · Paybridge console');
     // The first Tab reaches the skip link, which moves on to the content.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await focused().textContent()).toBe('Skip to content');
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(await focused().getAttribute('id')).toBe('main');
     await screenshot('empty');
   });
 
   it('installs DummyPay through the form generated from its config schema', async () => {
     await page.getByRole('link', { name: 'Install one' }).click();
     await heading().filter({ hasText: 'Install a connector' }).waitFor();
+    // A secret field (Generic's API key) is a password input, empty, that the browser must not fill.
+    await page.getByLabel('Provider').selectOption('generic');
+    const apiKey = page.getByLabel(/^API key/);
+    expect(await apiKey.getAttribute('type')).toBe('password');
+    expect(await apiKey.getAttribute('autocomplete')).toBe('new-password');
+    expect(await apiKey.inputValue()).toBe('');
+    expect(await page.getByLabel('Webhooks').getAttribute('type')).toBe('checkbox');
     await page.getByLabel('Provider').selectOption('dummypay');
     const name = page.getByLabel(/^Name/);
     await name.waitFor();
@@ -239,7 +248,7 @@ describe('web console', () => {
     await waitForText('The connector was not installed.');
     expect(await name.getAttribute('aria-invalid')).toBe('true');
     // The summary takes the focus, so a keyboard or screen-reader user hears what went wrong.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('alert');
+    expect(await focused().getAttribute('role')).toBe('alert');
     expect(await page.getByRole('alert').textContent()).toContain('VALIDATION');
     expect(await list('/v3/connectors')).toHaveLength(0);
     await screenshot('install-error');
@@ -502,7 +511,7 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Uninstall…' }).click();
     const dialog = page.getByRole('dialog', { name: `Uninstall ${CONNECTOR_NAME}?` });
     // The safe choice has the focus: Enter right away cancels.
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    expect(await focused().textContent()).toBe('Cancel');
     await dialog.getByRole('button', { name: 'Uninstall connector' }).click();
     await heading().filter({ hasText: 'Connector uninstalled' }).waitFor({ timeout: 30_000 });
     expect(await list('/v3/connectors')).toEqual([]);
