@@ -63,6 +63,11 @@ export function text(value: unknown): string {
   return stringify(value) ?? '-';
 }
 
+/** A long text (an error) cut for a table cell; the full text is in the detail view and the JSON. */
+export function clip(value: string, max = 60): string {
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
 /** `2024-05-01T10:00:00.123456Z` → `2024-05-01 10:00:00 UTC`; Go's zero time (not scheduled) → `-`. */
 export function formatTime(value: unknown): string {
   if (typeof value !== 'string' || value === '') return '-';

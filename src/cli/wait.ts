@@ -19,7 +19,9 @@ export class Progress {
   update(message: string): void {
     const line = `${message} (${this.elapsed()})`;
     if (this.stream.isTTY) {
-      this.stream.write(`\r\u001b[K${line}`);
+      // A line wider than the terminal would wrap, and only its last row would be rewritten.
+      const width = this.stream.columns > 1 ? this.stream.columns - 1 : line.length;
+      this.stream.write(`\r\u001b[K${line.slice(0, width)}`);
       this.open = true;
     } else if (message !== this.last) {
       this.stream.write(`${line}\n`);
@@ -95,13 +97,14 @@ export async function waitForTask(
   const progress = new Progress();
   const task = await pollUntil(`task ${taskID} (${label})`, timeoutMs, async () => {
     const current = await readTask(client, taskID);
-    progress.update(`${label}: task ${taskID} ${current.status}`);
+    // The task id (long) was printed when the task started; the rewritten line must fit a terminal row.
+    progress.update(`${label}: ${current.status}`);
     return current.status === 'PROCESSING' ? undefined : current;
   }).catch((error: unknown) => {
     progress.finish(`${label}: still running`);
     throw error;
   });
-  progress.finish(`${label}: task ${taskID} ${task.status}`);
+  progress.finish(`${label}: ${task.status}`);
   if (task.status !== 'SUCCEEDED') {
     throw new WaitFailedError(
       `${label} failed: task ${taskID} is ${task.status}${task.error ? `: ${task.error}` : ''}`,

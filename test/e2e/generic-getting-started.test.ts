@@ -89,14 +89,14 @@ describe('docs/generic-connector.md', () => {
       async () => {
         const out = await step('watch');
         // Both tables have rows: the accounts and at least one payment (a header line, then data).
-        const tables = out.split(/^(?=ID\s)/m).filter((t) => t.trim() !== '');
+        const tables = out.split(/^(?=REFERENCE\s)/m).filter((t) => t.trim() !== '');
         return tables.length === 2 && tables.every((t) => t.trim().split('\n').length > 1) ? out : undefined;
       },
       30_000,
       'accounts and payments to appear',
     );
     expect(watched).toContain('Main EUR account');
-    expect(watched).toMatch(/^ID\s+REFERENCE\s+TYPE\s+STATUS\s+AMOUNT/m);
+    expect(watched).toMatch(/^REFERENCE\s+TYPE\s+STATUS\s+AMOUNT/m);
 
     const pending = (await sim.transactions()).find((t) => t.status === 'PENDING');
     if (!pending) throw new Error('the simulator generated no pending transaction');

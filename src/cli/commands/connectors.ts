@@ -4,6 +4,7 @@ import { stringifyJson } from '../../domain/json.js';
 import type { ApiClient } from '../client.js';
 import { ApiError, WaitFailedError } from '../errors.js';
 import {
+  clip,
   type Column,
   formatTime,
   renderDetails,
@@ -30,11 +31,11 @@ import {
 } from './shared.js';
 
 const connectorColumns: Column[] = [
-  { header: 'id', value: (r) => text(r.id) },
   { header: 'name', value: (r) => text(r.name) },
   { header: 'provider', value: (r) => text(r.provider) },
   { header: 'created', value: (r) => formatTime(r.createdAt) },
   { header: 'status', value: (r) => (r.scheduledForDeletion === true ? 'uninstalling' : 'installed') },
+  { header: 'id', value: (r) => text(r.id) },
 ];
 
 /** A schedule's newest run in one word: what a person scanning a health view needs first. */
@@ -47,13 +48,13 @@ function runState(schedule: Row): string {
 }
 
 const scheduleColumns: Column[] = [
-  { header: 'id', value: (r) => text(r.id) },
   { header: 'task', value: (r) => text(r.taskType) },
   { header: 'last run', value: runState },
   { header: 'items', value: (r) => text(asRow(r.lastRun).items), align: 'right' },
   { header: 'failures', value: (r) => text(r.consecutiveFailures), align: 'right' },
   { header: 'next run', value: (r) => formatTime(r.nextRunAt) },
-  { header: 'error', value: (r) => text(r.pausedReason ?? asRow(r.lastRun).error) },
+  { header: 'error', value: (r) => clip(text(r.pausedReason ?? asRow(r.lastRun).error)) },
+  { header: 'id', value: (r) => text(r.id) },
 ];
 
 const instanceColumns: Column[] = [

@@ -23,13 +23,13 @@ import {
 } from './shared.js';
 
 const initiationColumns: Column[] = [
-  { header: 'id', value: (r) => text(r.id) },
   { header: 'reference', value: (r) => text(r.reference) },
   { header: 'type', value: (r) => text(r.type) },
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
   { header: 'provider', value: (r) => text(r.provider) },
   { header: 'created', value: (r) => formatTime(r.createdAt) },
+  { header: 'id', value: (r) => text(r.id) },
 ];
 
 const adjustmentColumns: Column[] = [
