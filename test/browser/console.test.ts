@@ -463,6 +463,30 @@ describe('web console', () => {
     await screenshot('initiation');
   });
 
+  it('rejects a payment initiation after a confirmation; nothing is sent', async () => {
+    const created = await call('POST', '/v3/payment-initiations', {
+      reference: 'console-reject-1',
+      connectorID,
+      type: 'PAYOUT',
+      amount: 1_000n,
+      asset: 'EUR/2',
+      sourceAccountID: account('main'),
+      destinationAccountID: account('supplier'),
+    });
+    expect(created.status).toBe(202);
+    const id = (created.body as { data: { paymentInitiationID: string } }).data.paymentInitiationID;
+    await page.goto(`${service.url}/console/payment-initiations/${encodeURIComponent(id)}`);
+    await page.getByRole('button', { name: 'Reject…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reject console-reject-1?' });
+    expect(await dialog.textContent()).toContain('The payout of 10.00 EUR is never sent.');
+    await dialog.getByRole('button', { name: 'Reject payment' }).click();
+    await page.locator('dl.facts').getByText('Rejected', { exact: true }).waitFor();
+    expect((await data<{ status: string }>(`/v3/payment-initiations/${encodeURIComponent(id)}`)).status).toBe(
+      'REJECTED',
+    );
+    await page.getByRole('button', { name: 'Reject…' }).waitFor({ state: 'detached' });
+  });
+
   it('shows a paused schedule with its reason, and resumes it', async () => {
     await writeFile(join(dir, 'payments.json'), '[{"reference": "broken"'); // malformed: every run fails
     const paused = await eventually(
