@@ -14,6 +14,11 @@ export const EXIT = {
 } as const;
 
 export const EXIT_CODES_HELP = `
+Output:
+  Tables for people; with --json, the API's data as JSON, amounts exact at any size. A list prints a JSON
+  array of the items fetched (every page with --all); when more remain, the cursor to continue from is
+  printed on stderr. Progress of --wait goes to stderr, so stdout stays clean for scripts.
+
 Exit codes (API-client commands):
   0  success
   1  unexpected failure

@@ -16,6 +16,8 @@ const program = new Command('paybridge')
   .version(VERSION)
   // Set before any subcommand is added: subcommands inherit it, so every parse error reaches the handler below.
   .exitOverride()
+  // Each subcommand's help also lists --server, --token and --json.
+  .configureHelp({ showGlobalOptions: true })
   // Program options are recognised before and after the subcommand (commander's default), so
   // `paybridge --json accounts list` and `paybridge accounts list --json` both work.
   .option('--server <url>', 'Paybridge base URL (env PAYBRIDGE_URL, default http://localhost:8080)')

@@ -376,6 +376,11 @@ describe('errors and exit codes', () => {
     expect(await cli('payments', 'list', '--query', '{not json')).toMatchObject({ code: 2 });
     expect(await cli('payments', 'list', '--bogus')).toMatchObject({ code: 2 });
     expect(await cli('payments', 'list', '--page-size', '0')).toMatchObject({ code: 2 });
+    // A mistyped command is reported as such, rather than reaching the default command (start).
+    const typo = await cli('acounts', 'list');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("error: unknown command 'acounts'");
+    expect(await cli('accounts', 'list', '--help')).toMatchObject({ code: 0 });
   });
 
   it('exits 6 when a waited-for first sync fails, naming the schedule and the error', async () => {

@@ -119,6 +119,8 @@ async function waitForFirstSync(client: ApiClient, connectorID: string, timeoutM
   /** Schedule id → the run seen in progress when the schedule was first seen. */
   const firstSeenRun = new Map<string, string>();
   let summary = '';
+  /** Schedules counted by the previous poll when all were done, else -1. */
+  let doneBefore = -1;
   const fail = (schedule: Row, reason: string): never => {
     progress.finish(`first sync: ${summary}`);
     throw new WaitFailedError(
@@ -162,7 +164,12 @@ async function waitForFirstSync(client: ApiClient, connectorID: string, timeoutM
     const finished = schedules.filter((s) => done.has(text(s.id))).length;
     summary = `${finished}/${schedules.length} schedules done, ${items} items`;
     progress.update(`first sync: ${summary}`);
-    return finished === schedules.length ? true : undefined;
+    // The listing takes several pages, and a child schedule created meanwhile can sort before the
+    // cursor: two polls in a row must agree that everything is done before the wait ends.
+    const allDone = finished === schedules.length;
+    const confirmed = allDone && doneBefore === schedules.length;
+    doneBefore = allDone ? schedules.length : -1;
+    return confirmed ? true : undefined;
   }).catch((error: unknown) => {
     if (!(error instanceof WaitFailedError)) progress.finish(`first sync: ${summary}`);
     throw error;

@@ -2,6 +2,7 @@
 // The service's modules are imported when one of these runs, so API-client commands start fast without them.
 import type { Command } from 'commander';
 import type { Roles } from '../../app.js';
+import { UsageError } from '../errors.js';
 
 async function run(roles: Roles): Promise<void> {
   const { createLogger, startPaybridge } = await import('../../app.js');
@@ -25,7 +26,14 @@ export function registerServiceCommands(program: Command): void {
   program
     .command('start', { isDefault: true })
     .description('run the API and the worker in one process (the default)')
-    .action(() => run({ api: true, worker: true }));
+    // As the default command, start receives any word commander does not know (`paybridge acounts list`):
+    // say that the command is unknown rather than start a service or complain about start's arguments.
+    .allowExcessArguments(true)
+    .action((_options: object, command: Command) => {
+      const [word] = command.args;
+      if (word !== undefined) throw new UsageError(`unknown command '${word}' (see paybridge --help)`);
+      return run({ api: true, worker: true });
+    });
   program
     .command('serve')
     .description('run the API only')
