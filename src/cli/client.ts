@@ -71,11 +71,8 @@ export class ApiClient {
     try {
       return parseJson(text);
     } catch {
-      throw new ApiError(
-        response.status,
-        'INVALID_RESPONSE',
-        `the server's answer is not JSON: ${clip(text)}`,
-      );
+      // A success that is not JSON: not a Paybridge answering (a proxy page, another service).
+      throw new Error(`the server's answer is not JSON (is --server a Paybridge?): ${clip(text)}`);
     }
   }
 
@@ -83,7 +80,7 @@ export class ApiClient {
   async data(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
     const body = await this.request(method, path, options);
     if (!isRecord(body) || !('data' in body)) {
-      throw new ApiError(200, 'INVALID_RESPONSE', `expected {"data": …} from ${method} ${path}`);
+      throw new Error(`expected {"data": …} from ${method} ${path}: is --server a Paybridge?`);
     }
     return body.data;
   }
@@ -93,7 +90,7 @@ export class ApiClient {
     const body = await this.request('GET', path, { params });
     const cursor = isRecord(body) ? body.cursor : undefined;
     if (!isRecord(cursor) || !Array.isArray(cursor.data)) {
-      throw new ApiError(200, 'INVALID_RESPONSE', `expected {"cursor": …} from GET ${path}`);
+      throw new Error(`expected {"cursor": …} from GET ${path}: is --server a Paybridge?`);
     }
     return {
       items: cursor.data,
