@@ -322,6 +322,63 @@ describe('payment initiations', () => {
     expect(lineWith(listed.stdout, pi)).toMatch(/cli-transfer-1\s+TRANSFER\s+PROCESSED\s+12\.50 EUR/);
     const adjustments = await json<Item[]>('payment-initiations', 'adjustments', pi);
     expect(adjustments.map((a) => a.status)).toEqual(['PROCESSED', 'PROCESSING', 'WAITING_FOR_VALIDATION']);
+
+    // Reversed in part, with --wait; the related payment then shows what is left.
+    const reversed = await cli(
+      'payment-initiations',
+      'reverse',
+      pi,
+      '--reference',
+      'cli-reversal-1',
+      '--amount',
+      '250',
+      '--asset',
+      'EUR/2',
+      '--wait',
+    );
+    expect(reversed.code).toBe(0);
+    expect(reversed.stdout).toMatch(/reverse of payment initiation '.+' done: task \S+ SUCCEEDED/);
+    await eventually(async () => {
+      const [related] = await json<Item[]>('payment-initiations', 'payments', pi);
+      return related?.amount === 1000 ? true : undefined;
+    });
+    expect((await json<Item>('payment-initiations', 'get', pi)).status).toBe('REVERSED');
+  });
+
+  it('rejects a waiting initiation; a second reject is refused with exit 3', async () => {
+    const [source, destination] = data.accounts.filter((a) => a.currency === 'EUR');
+    if (!source || !destination) throw new Error('the fixture needs two EUR accounts');
+    const id = (reference: string) =>
+      accountIdCodec.encode({ connectorId: connectorIdCodec.decode(connectorID), reference });
+    const body = stringifyJson({
+      reference: 'cli-rejected-1',
+      connectorID,
+      type: 'TRANSFER',
+      amount: 18446744073709551615n,
+      asset: 'EUR/2',
+      sourceAccountID: id(source.id),
+      destinationAccountID: id(destination.id),
+    });
+    await writeFile(join(dir, 'initiation.json'), body);
+    const { paymentInitiationID } = await json<{ paymentInitiationID: string }>(
+      'payment-initiations',
+      'create',
+      '--file',
+      join(dir, 'initiation.json'),
+    );
+    // The file's amount, above 2^53, reached the API exactly.
+    expect((await json<Item>('payment-initiations', 'get', paymentInitiationID)).amount).toBe(
+      18446744073709551615n,
+    );
+    const rejected = await cli('payment-initiations', 'reject', paymentInitiationID);
+    expect(rejected).toMatchObject({
+      code: 0,
+      stdout: `payment initiation '${paymentInitiationID}' rejected\n`,
+    });
+    expect((await json<Item>('payment-initiations', 'get', paymentInitiationID)).status).toBe('REJECTED');
+    const again = await cli('payment-initiations', 'reject', paymentInitiationID);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/^error: VALIDATION: .+ \(HTTP 400\)$/m);
   });
 });
 
