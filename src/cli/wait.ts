@@ -32,6 +32,7 @@ export class Progress {
   /** Ends the progress line with a final message. */
   finish(message: string): void {
     if (this.open) this.stream.write('\r\u001b[K');
+    else if (message === this.last) return; // already the last line written
     this.open = false;
     this.stream.write(`${message} (${this.elapsed()})\n`);
   }
