@@ -59,6 +59,11 @@ describe('connectors install generic <file>', () => {
     expect(stored).toMatchObject({ name: 'generic-tutorial', endpoint: psp.url, provider: 'Generic' });
     // Secrets come back masked, and the CLI shows them as the API sent them.
     expect(stored.apiKey).not.toBe('YOUR_UNIQUE_API_KEY');
+    const configs = await runCli(['connectors', 'configs', 'generic'], {
+      env: { PAYBRIDGE_URL: service.url },
+    });
+    expect(configs.stdout).toMatch(/^generic\s+apiKey\s+string\s+yes\s+-\s+yes$/m);
+    expect(configs.stdout).toMatch(/^generic\s+endpoint\s+string\s+yes\s+-\s+no$/m);
   });
 
   it('exits 7 when --wait runs past --timeout, and says what it waited for', async () => {

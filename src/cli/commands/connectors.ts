@@ -351,6 +351,8 @@ export function registerConnectorCommands(program: Command): void {
             { header: 'type', value: (r) => text(r.dataType) },
             { header: 'required', value: (r) => (r.required === true ? 'yes' : 'no') },
             { header: 'default', value: (r) => text(r.defaultValue) },
+            // Secret parameters are stored sealed and read back masked.
+            { header: 'secret', value: (r) => (r.secret === true ? 'yes' : 'no') },
           ],
           rows,
         ),
