@@ -6,24 +6,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { parseJson, stringifyJson } from '../../src/domain/json.js';
+import { launchChromium, type TestBrowser } from '../support/chromium.js';
 import { updatePaymentStatus } from '../support/dummypay-fixtures.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const CONNECTOR_NAME = 'dummy-console';
 /** Not the viewer's usual zone, so a time shown in UTC would be caught. */
@@ -45,11 +35,9 @@ interface Payment {
 
 let service: TestService;
 let dir: string;
-let profileDir: string | undefined;
-let context: BrowserContext | undefined;
+let browser: TestBrowser | undefined;
 let page: Page;
 let connectorID = '';
-const pageErrors: string[] = [];
 
 const writeJson = (name: string, value: unknown) => writeFile(join(dir, name), stringifyJson(value));
 const account = (reference: string) =>
@@ -158,12 +146,6 @@ const focused = () => page.locator(':focus');
 const waitForText = (text: string | RegExp) => page.getByText(text).first().waitFor();
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: this test drives Debian's chromium. Install it with ` +
-        '`apt-get install -y --no-install-recommends chromium` (.ci/run does so in CI).',
-    );
-  }
   if (!existsSync(fileURLToPath(new URL('../../dist/console/index.html', import.meta.url)))) {
     throw new Error('dist/console is missing: build the console with `npm run build` first.');
   }
@@ -186,23 +168,17 @@ beforeAll(async () => {
   await writeJson('payments.json', PAYMENTS);
   // Two failed runs in a row pause a schedule, so the resume step needs no long wait.
   service = await startTestService({ PAYBRIDGE_PAUSE_AFTER_FAILURES: '2' });
-  profileDir = await mkdtemp(join(tmpdir(), 'pb-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
+  browser = await launchChromium({
     viewport: { width: 1366, height: 768 },
     locale: 'en-US',
     timezoneId: TIME_ZONE,
   });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page = browser.page;
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await service?.stop();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -555,6 +531,6 @@ describe('web console', () => {
     await alert.getByRole('button', { name: 'Retry' }).click();
     // Back, and with nothing left after the uninstall: the empty state says where payments come from.
     await waitForText('No payments yet: the first poll of a connector brings them');
-    expect(pageErrors).toEqual([]);
+    expect(browser?.pageErrors).toEqual([]);
   });
 });

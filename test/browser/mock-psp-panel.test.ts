@@ -1,25 +1,13 @@
 // The simulator's browser admin panel, driven in a real Chromium (Debian's, never a downloaded one): every
 // step is checked twice, on the page and against what the admin API reports.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockPsp } from '../../src/mock-psp/server.js';
+import { launchChromium, type TestBrowser } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = fileURLToPath(new URL('../../test-artifacts/mock-psp-panel.png', import.meta.url));
 const API_KEY = 'panel-test-tenant';
 /** Enough that one is PENDING (15% each) but all fit in the panel's latest-100 list with the refund. */
@@ -55,41 +43,25 @@ interface ErrorBody {
 }
 
 let psp: Awaited<ReturnType<typeof startMockPsp>> | undefined;
-let profileDir: string | undefined;
-let context: BrowserContext | undefined;
+let browser: TestBrowser | undefined;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: this test drives Debian's chromium. Install it with ` +
-        '`apt-get install -y --no-install-recommends chromium` (.ci/run does so in CI).',
-    );
-  }
   psp = await startMockPsp({ port: 0 });
-  profileDir = await mkdtemp(join(tmpdir(), 'pb-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 1000 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  browser = await launchChromium({ viewport: { width: 1440, height: 1000 } });
+  page = browser.page;
   await page.goto(psp.url);
 });
 
 afterAll(async () => {
   try {
-    if (context && page) {
+    if (browser) {
       await mkdir(dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });
     }
   } finally {
-    await context?.close();
+    await browser?.close();
     await psp?.stop();
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
   }
 });
 
@@ -314,6 +286,6 @@ describe('mock PSP admin panel', () => {
   });
 
   it('raised no script error on the page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(browser?.pageErrors).toEqual([]);
   });
 });

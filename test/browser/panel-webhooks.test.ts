@@ -1,50 +1,32 @@
 // A change made by hand in the simulator's admin panel (in Debian's chromium) reaches Paybridge through a
 // push webhook within seconds, while the connector's next poll is an hour away.
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type MockPsp, startMockPsp } from '../../src/mock-psp/server.js';
+import { launchChromium, type TestBrowser } from '../support/chromium.js';
 import { MockPspTenant } from '../support/mock-psp.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const API_KEY = 'panel-webhooks';
 
 let psp: MockPsp;
 let service: TestService;
-let profileDir: string;
-let context: BrowserContext;
+let browser: TestBrowser | undefined;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   psp = await startMockPsp({ port: 0 });
   const port = await freePort();
   service = await startTestService({ PORT: String(port), PAYBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}` });
-  profileDir = await mkdtemp(join(tmpdir(), 'pb-chromium-hooks-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium();
+  page = browser.page;
   await page.goto(psp.url);
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await service?.stop();
   await psp?.stop();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 it('shows an account created in the panel within seconds, long before the next poll', async () => {
