@@ -112,6 +112,18 @@ async function list<T>(path: string, options?: ListOptions, signal?: AbortSignal
   return cursorOf<T>(await call('GET', listUrl(path, options), undefined, signal));
 }
 
+/** Every item of a list, following its cursors (for lists a view must see whole, such as schedules). */
+async function listAll<T>(path: string, options: ListOptions, signal?: AbortSignal): Promise<T[]> {
+  const items: T[] = [];
+  let page = await list<T>(path, options, signal);
+  items.push(...page.data);
+  while (page.hasMore && page.next) {
+    page = await list<T>(path, { cursor: page.next }, signal);
+    items.push(...page.data);
+  }
+  return items;
+}
+
 async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   return dataOf<T>(await call('GET', path, undefined, signal));
 }
@@ -131,8 +143,9 @@ export const api = {
   // Reset answers a bare task id, unlike uninstall (as Formance's SDK expects).
   resetConnector: async (id: string) => dataOf<string>(await call('POST', `${connectorPath(id)}/reset`)),
   task: (taskID: string, signal?: AbortSignal) => get<Task>(`/v3/tasks/${segment(taskID)}`, signal),
+  // All of them: a connector has one per account, and its root schedules are the oldest (the last page).
   schedules: (id: string, signal?: AbortSignal) =>
-    list<Schedule>(`${connectorPath(id)}/schedules`, { pageSize: 100 }, signal),
+    listAll<Schedule>(`${connectorPath(id)}/schedules`, { pageSize: 100 }, signal),
   scheduleRuns: (id: string, scheduleID: string, pageSize: number, signal?: AbortSignal) =>
     list<ScheduleRun>(
       `${connectorPath(id)}/schedules/${segment(scheduleID)}/instances`,

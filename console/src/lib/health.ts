@@ -1,5 +1,6 @@
 // A connector's health from its schedules: how many, how many paused or failing, the newest run and error.
 import type { Schedule } from './api-types.js';
+import { enumText } from './format.js';
 
 export type HealthState = 'PAUSED' | 'FAILING' | 'HEALTHY' | 'WAITING';
 
@@ -55,8 +56,7 @@ export const HEALTH_LABELS: Record<HealthState, string> = {
  * `<connectorID>-<path>` or `<connectorID>-<path>-<parent item>`, and node names hold no '-'.
  */
 export function scheduleLabel(schedule: Schedule): string {
-  const words = schedule.taskType.replace(/_/g, ' ').toLowerCase();
-  const task = words.charAt(0).toUpperCase() + words.slice(1);
+  const task = enumText(schedule.taskType);
   const prefix = `${schedule.connectorID}-`;
   if (!schedule.id.startsWith(prefix)) return task;
   const rest = schedule.id.slice(prefix.length);

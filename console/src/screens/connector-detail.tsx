@@ -37,11 +37,7 @@ async function loadConnector(id: string, signal: AbortSignal) {
   ]);
   const connector = list.data[0];
   if (!connector) throw new ApiError(404, 'NOT_FOUND', 'connector not found');
-  // The five newest runs of each schedule: enough to see a pattern of failures or skipped records.
-  const runs = await Promise.all(
-    schedules.data.map(async (s) => [s.id, (await api.scheduleRuns(id, s.id, 5, signal)).data] as const),
-  );
-  return { connector, config, schedules: schedules.data, runs: new Map(runs) };
+  return { connector, config, schedules };
 }
 
 export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) {
@@ -159,7 +155,7 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
       {progress ? <TaskNotice progress={progress} /> : null}
       {actionError !== undefined ? <ErrorState error={actionError} what="the schedule's resume" /> : null}
       <LoadView state={state} what="the connector" onRetry={reload}>
-        {({ connector, config, schedules, runs }) => {
+        {({ connector, config, schedules }) => {
           const health = connectorHealth(schedules);
           return (
             <>
@@ -189,7 +185,7 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
                 />
               </section>
               <SchedulesSection schedules={schedules} onResume={resume} />
-              <RunsSection schedules={schedules} runs={runs} />
+              <RunsSection connectorID={connectorID} schedules={schedules} />
               <WebhooksSection connectorID={connectorID} />
             </>
           );
@@ -320,78 +316,111 @@ function SchedulesSection({
   );
 }
 
-function RunsSection({ schedules, runs }: { schedules: Schedule[]; runs: Map<string, ScheduleRun[]> }) {
+/** A schedule whose newest run failed or skipped records: its runs are worth opening at once. */
+function needsAttention(schedule: Schedule): boolean {
+  return Boolean(schedule.lastRun?.error) || (schedule.lastRun?.skippedRecords ?? 0) > 0;
+}
+
+function RunsSection({ connectorID, schedules }: { connectorID: string; schedules: Schedule[] }) {
   if (schedules.length === 0) return null;
   return (
     <section aria-labelledby="runs">
       <h2 id="runs">Recent runs</h2>
       <p className="muted">
-        The five newest runs of each schedule. Skipped records are PSP records that failed validation: the run
-        went on without them.
+        The five newest runs of each schedule, loaded when opened. Skipped records are PSP records that failed
+        validation: the run went on without them.
       </p>
-      {schedules.map((s) => {
-        const list = runs.get(s.id) ?? [];
-        return (
-          <details key={s.id} className="runs" open={list.some((r) => r.error || r.skippedRecords > 0)}>
-            <summary>
-              {scheduleLabel(s)} — {list.length} run{list.length === 1 ? '' : 's'}
-              {list.some((r) => r.error) ? <StatusBadge status="FAILED" label="errors" /> : null}
-              {list.some((r) => r.skippedRecords > 0) ? (
-                <StatusBadge status="PAUSED" label="skipped records" />
-              ) : null}
-            </summary>
-            {list.length === 0 ? (
-              <p className="muted">
-                No run yet: the first one starts right after install, then at each polling period.
-              </p>
-            ) : (
-              <TableBox label={`Runs of ${scheduleLabel(s)}`}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Started</th>
-                      <th scope="col">Finished</th>
-                      <th scope="col" className="num">
-                        Pages
-                      </th>
-                      <th scope="col" className="num">
-                        Items
-                      </th>
-                      <th scope="col">Warnings</th>
-                      <th scope="col">Error</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {list.map((r) => (
-                      <tr key={r.id}>
-                        <td>
-                          <Time iso={r.createdAt} />
-                        </td>
-                        <td>
-                          {r.terminated ? (
-                            <Time iso={r.terminatedAt} />
-                          ) : (
-                            <StatusBadge status="PROCESSING" label="Running" />
-                          )}
-                        </td>
-                        <td className="num">{r.pages}</td>
-                        <td className="num">{r.items}</td>
-                        <td className={r.skippedRecords > 0 ? 'warn-text' : ''}>
-                          {r.skippedRecords > 0
-                            ? `${r.skippedRecords} skipped record${r.skippedRecords === 1 ? '' : 's'}`
-                            : '—'}
-                        </td>
-                        <td className={r.error ? 'error-text wrap' : undefined}>{r.error ?? '—'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
-            )}
-          </details>
-        );
-      })}
+      {schedules.map((s) => (
+        <ScheduleRuns key={s.id} connectorID={connectorID} schedule={s} />
+      ))}
     </section>
+  );
+}
+
+/** One schedule's runs behind a disclosure; a connector has a schedule per account, so none load unasked. */
+function ScheduleRuns({ connectorID, schedule }: { connectorID: string; schedule: Schedule }) {
+  const [open, setOpen] = useState(() => needsAttention(schedule));
+  const label = scheduleLabel(schedule);
+  return (
+    <details className="runs" open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>
+        {label}
+        {schedule.lastRun?.error ? <StatusBadge status="FAILED" label="errors" /> : null}
+        {(schedule.lastRun?.skippedRecords ?? 0) > 0 ? (
+          <StatusBadge status="PAUSED" label="skipped records" />
+        ) : null}
+      </summary>
+      {open ? <RunsTable connectorID={connectorID} schedule={schedule} label={label} /> : null}
+    </details>
+  );
+}
+
+function RunsTable({
+  connectorID,
+  schedule,
+  label,
+}: {
+  connectorID: string;
+  schedule: Schedule;
+  label: string;
+}) {
+  const [state, reload] = useLoad(
+    (signal) => api.scheduleRuns(connectorID, schedule.id, 5, signal),
+    [connectorID, schedule.id, schedule.lastRun?.id],
+  );
+  return (
+    <LoadView state={state} what={`the runs of ${label}`} onRetry={reload}>
+      {({ data: list }) =>
+        list.length === 0 ? (
+          <p className="muted">
+            No run yet: the first one starts right after install, then at each polling period.
+          </p>
+        ) : (
+          <TableBox label={`Runs of ${label}`}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">Finished</th>
+                  <th scope="col" className="num">
+                    Pages
+                  </th>
+                  <th scope="col" className="num">
+                    Items
+                  </th>
+                  <th scope="col">Warnings</th>
+                  <th scope="col">Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((r: ScheduleRun) => (
+                  <tr key={r.id}>
+                    <td>
+                      <Time iso={r.createdAt} />
+                    </td>
+                    <td>
+                      {r.terminated ? (
+                        <Time iso={r.terminatedAt} />
+                      ) : (
+                        <StatusBadge status="PROCESSING" label="Running" />
+                      )}
+                    </td>
+                    <td className="num">{r.pages}</td>
+                    <td className="num">{r.items}</td>
+                    <td className={r.skippedRecords > 0 ? 'warn-text' : ''}>
+                      {r.skippedRecords > 0
+                        ? `${r.skippedRecords} skipped record${r.skippedRecords === 1 ? '' : 's'}`
+                        : '—'}
+                    </td>
+                    <td className={r.error ? 'error-text wrap' : undefined}>{r.error ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableBox>
+        )
+      }
+    </LoadView>
   );
 }
 

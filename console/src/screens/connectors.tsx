@@ -18,7 +18,7 @@ async function loadConnectors(signal: AbortSignal): Promise<ConnectorRow[]> {
   return Promise.all(
     page.data.map(async (connector) => ({
       connector,
-      health: connectorHealth((await api.schedules(connector.id, signal)).data),
+      health: connectorHealth(await api.schedules(connector.id, signal)),
     })),
   );
 }
