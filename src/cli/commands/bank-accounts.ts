@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { stringifyJson } from '../../domain/json.js';
 import { UsageError } from '../errors.js';
 import { type Column, formatTime, renderDetails, text } from '../output.js';
-import { waitForTask } from '../wait.js';
 import {
   asRow,
   asRows,
@@ -12,14 +11,16 @@ import {
   contextOf,
   listCommand,
   type ListOptions,
+  metadataText,
   parseMetadata,
-  parseTimeout,
   print,
   printData,
   reportTask,
   required,
   seg,
   timeoutOption,
+  waitFrom,
+  type WaitOptions,
   withListOptions,
 } from './shared.js';
 
@@ -99,12 +100,7 @@ export function registerBankAccountCommands(program: Command): void {
           ['BIC', text(account.swiftBicCode)],
           ['Country', text(account.country)],
           ['Created', formatTime(account.createdAt)],
-          [
-            'Metadata',
-            Object.entries(asRow(account.metadata))
-              .map(([k, v]) => `${k}=${text(v)}`)
-              .join('\n') || '-',
-          ],
+          ['Metadata', metadataText(account.metadata)],
           ['Forwarded to', related.join('\n') || '-'],
         ]),
       );
@@ -117,25 +113,23 @@ export function registerBankAccountCommands(program: Command): void {
     .requiredOption('--connector <connectorID>', 'connector to forward to')
     .option('--wait', 'wait until the task has finished, showing progress')
     .addOption(timeoutOption())
-    .action(
-      async (
-        id: string,
-        options: { connector: string; wait?: boolean; timeout: string },
-        command: Command,
-      ) => {
-        const context = contextOf(command);
-        const timeoutMs = parseTimeout(options.timeout);
-        const data = asRow(
-          await context.client.data('POST', `/bank-accounts/${seg(id)}/forward`, {
-            body: stringifyJson({ connectorID: options.connector }),
-          }),
-        );
-        const taskID = text(data.taskID);
-        await reportTask(context.json, data, taskID, `forward of bank account '${id}'`, options.wait, () =>
-          waitForTask(context.client, taskID, 'forward', timeoutMs),
-        );
-      },
-    );
+    .action(async (id: string, options: WaitOptions & { connector: string }, command: Command) => {
+      const context = contextOf(command);
+      const waitMs = waitFrom(options);
+      const data = asRow(
+        await context.client.data('POST', `/bank-accounts/${seg(id)}/forward`, {
+          body: stringifyJson({ connectorID: options.connector }),
+        }),
+      );
+      await reportTask(
+        context,
+        data,
+        text(data.taskID),
+        `forward of bank account '${id}'`,
+        'forward',
+        waitMs,
+      );
+    });
 
   bankAccounts
     .command('metadata')

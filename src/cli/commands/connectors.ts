@@ -13,11 +13,12 @@ import {
   type Row,
   text,
 } from '../output.js';
-import { Progress, pollUntil, waitForTask } from '../wait.js';
+import { Progress, pollUntil } from '../wait.js';
 import {
   asRow,
   asRows,
   contextOf,
+  fetchList,
   listCommand,
   type ListOptions,
   parseTimeout,
@@ -27,6 +28,8 @@ import {
   reportTask,
   seg,
   timeoutOption,
+  waitFrom,
+  type WaitOptions,
   withListOptions,
 } from './shared.js';
 
@@ -91,17 +94,11 @@ async function findConnector(client: ApiClient, id: string): Promise<Row> {
 }
 
 async function listSchedules(client: ApiClient, connectorID: string): Promise<Row[]> {
-  const schedules: Row[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await client.page(
-      `/connectors/${seg(connectorID)}/schedules`,
-      cursor === undefined ? { pageSize: '100' } : { cursor },
-    );
-    schedules.push(...asRows(page.items));
-    if (!page.hasMore || page.next === undefined) return schedules;
-    cursor = page.next;
-  }
+  const list = await fetchList(client, `/connectors/${seg(connectorID)}/schedules`, {
+    all: true,
+    pageSize: '100',
+  });
+  return asRows(list.items);
 }
 
 const count = (value: unknown) => (typeof value === 'number' ? value : 0);
@@ -264,13 +261,17 @@ export function registerConnectorCommands(program: Command): void {
     .argument('<connectorID>')
     .option('--wait', 'wait until the uninstall task has finished, showing progress')
     .addOption(timeoutOption())
-    .action(async (id: string, options: { wait?: boolean; timeout: string }, command: Command) => {
+    .action(async (id: string, options: WaitOptions, command: Command) => {
       const context = contextOf(command);
-      const timeoutMs = parseTimeout(options.timeout);
+      const waitMs = waitFrom(options);
       const data = asRow(await context.client.data('DELETE', `/connectors/${seg(id)}`));
-      const taskID = text(data.taskID);
-      await reportTask(context.json, data, taskID, `uninstall of connector '${id}'`, options.wait, async () =>
-        waitForTask(context.client, taskID, 'uninstall', timeoutMs),
+      await reportTask(
+        context,
+        data,
+        text(data.taskID),
+        `uninstall of connector '${id}'`,
+        'uninstall',
+        waitMs,
       );
     });
 
@@ -280,19 +281,18 @@ export function registerConnectorCommands(program: Command): void {
     .argument('<connectorID>')
     .option('--wait', 'wait until the reset task has finished, showing progress')
     .addOption(timeoutOption())
-    .action(async (id: string, options: { wait?: boolean; timeout: string }, command: Command) => {
+    .action(async (id: string, options: WaitOptions, command: Command) => {
       const context = contextOf(command);
-      const timeoutMs = parseTimeout(options.timeout);
+      const waitMs = waitFrom(options);
       // Reset answers a bare task id, where uninstall answers {taskID}.
       const data = await context.client.data('POST', `/connectors/${seg(id)}/reset`);
-      const taskID = text(data);
       await reportTask(
-        context.json,
+        context,
         data,
-        taskID,
+        text(data),
         `reset of connector '${id}'`,
-        options.wait,
-        async () => waitForTask(context.client, taskID, 'reset', timeoutMs),
+        'reset',
+        waitMs,
         'new connector',
       );
     });

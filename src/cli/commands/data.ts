@@ -17,6 +17,7 @@ import {
   fetchList,
   listCommand,
   type ListOptions,
+  metadataText,
   printData,
   printList,
   seg,
@@ -57,11 +58,6 @@ const balanceColumns: Column[] = [
   { header: 'since', value: (r) => formatTime(r.createdAt) },
   { header: 'last updated', value: (r) => formatTime(r.lastUpdatedAt) },
 ];
-
-function metadataText(value: unknown): string {
-  const entries = Object.entries(asRow(value));
-  return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${text(v)}`).join('\n');
-}
 
 export function renderPayment(payment: Row): string {
   const adjustments = asRows(payment.adjustments);
@@ -158,7 +154,7 @@ export function registerDataCommands(program: Command): void {
     .action(async (id: string, options: { asset?: string }, command: Command) => {
       const context = contextOf(command);
       const history = await fetchList(
-        context,
+        context.client,
         `/accounts/${seg(id)}/balances`,
         { all: true, pageSize: '100' },
         {

@@ -1,7 +1,6 @@
 // `paybridge payment-initiations …`: transfers and payouts initiated through Paybridge, and their lifecycle.
 import type { Command } from 'commander';
 import { type Column, formatMoney, formatTime, renderDetails, text } from '../output.js';
-import { waitForTask } from '../wait.js';
 import { paymentColumns } from './data.js';
 import {
   asRow,
@@ -12,13 +11,14 @@ import {
   type ListOptions,
   parseAmount,
   parseMetadata,
-  parseTimeout,
   print,
   printData,
   reportTask,
   required,
   seg,
   timeoutOption,
+  waitFrom,
+  type WaitOptions,
   withListOptions,
 } from './shared.js';
 
@@ -55,11 +55,6 @@ interface CreateOptions {
   validation: boolean;
 }
 
-interface WaitOptions {
-  wait?: boolean;
-  timeout: string;
-}
-
 /** approve, retry and reverse answer a task: print it, or follow it with `--wait`. */
 async function taskAction(
   command: Command,
@@ -69,7 +64,7 @@ async function taskAction(
   body?: string,
 ): Promise<void> {
   const context = contextOf(command);
-  const timeoutMs = parseTimeout(options.timeout);
+  const waitMs = waitFrom(options);
   const data = asRow(
     await context.client.data(
       'POST',
@@ -77,9 +72,13 @@ async function taskAction(
       body === undefined ? {} : { body },
     ),
   );
-  const taskID = text(data.taskID);
-  await reportTask(context.json, data, taskID, `${action} of payment initiation '${id}'`, options.wait, () =>
-    waitForTask(context.client, taskID, action, timeoutMs),
+  await reportTask(
+    context,
+    data,
+    text(data.taskID),
+    `${action} of payment initiation '${id}'`,
+    action,
+    waitMs,
   );
 }
 

@@ -5,7 +5,8 @@ import { parseDuration } from '../../domain/duration.js';
 import { parseJson, stringifyJson } from '../../domain/json.js';
 import { ApiClient, DEFAULT_SERVER, isRecord } from '../client.js';
 import { UsageError } from '../errors.js';
-import { type Column, renderJson, renderTable, type Row } from '../output.js';
+import { type Column, renderJson, renderTable, type Row, text } from '../output.js';
+import { waitForTask } from '../wait.js';
 
 export interface Context {
   client: ApiClient;
@@ -73,7 +74,7 @@ export function withListOptions(command: Command, filter = true): Command {
  * so the server's filter language (and its integer exactness) applies as documented.
  */
 export async function fetchList(
-  context: Context,
+  client: ApiClient,
   path: string,
   options: ListOptions,
   params: Record<string, string | undefined> = {},
@@ -84,7 +85,7 @@ export async function fetchList(
   const items: unknown[] = [];
   let cursor = options.cursor;
   for (;;) {
-    const page = await context.client.page(
+    const page = await client.page(
       path,
       cursor === undefined
         ? { ...params, query: options.query, pageSize: pageSize === undefined ? undefined : String(pageSize) }
@@ -122,7 +123,7 @@ export async function listCommand(
   params: Record<string, string | undefined> = {},
 ): Promise<void> {
   const context = contextOf(command);
-  printList(context, await fetchList(context, path, options, params), columns, noun);
+  printList(context, await fetchList(context.client, path, options, params), columns, noun);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -200,6 +201,12 @@ export function parseTimeout(text: string): number {
   return ms;
 }
 
+/** Metadata as `key=value` lines, for a detail view. */
+export function metadataText(value: unknown): string {
+  const entries = Object.entries(asRow(value));
+  return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${text(v)}`).join('\n');
+}
+
 /** `--metadata key=value`, repeatable. */
 export function collectPairs(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -232,29 +239,44 @@ export function required<T>(value: T | undefined, flag: string): T {
   return value;
 }
 
+export interface WaitOptions {
+  wait?: boolean;
+  timeout: string;
+}
+
 /**
- * Prints a started background task and, with `--wait`, its end. JSON prints the API's answer, or the
- * finished task when waiting; text prints the task id so a person can look it up later.
+ * `--wait` as the milliseconds to wait, or undefined without it. Read before the request is sent, so a
+ * bad `--timeout` is refused before any work starts.
+ */
+export function waitFrom(options: WaitOptions): number | undefined {
+  const timeoutMs = parseTimeout(options.timeout);
+  return options.wait ? timeoutMs : undefined;
+}
+
+/**
+ * Prints a started background task and, with `--wait` (`waitMs`), follows it to its end, its progress
+ * named `label`. JSON prints the API's answer, or the finished task when waiting; text prints the task
+ * id so a person can look it up later.
  */
 export async function reportTask(
-  json: boolean,
+  context: Context,
   answer: unknown,
   taskID: string,
   what: string,
-  wait: boolean | undefined,
-  waitFor: () => Promise<{ raw: Record<string, unknown>; error?: string }>,
+  label: string,
+  waitMs: number | undefined,
   /** What the task's createdObjectID is, when worth showing (reset: the new connector). */
   createdLabel?: string,
 ): Promise<void> {
-  if (!wait) {
-    print(json ? renderJson(answer) : `${what} started: task ${taskID}\n`);
+  if (waitMs === undefined) {
+    print(context.json ? renderJson(answer) : `${what} started: task ${taskID}\n`);
     return;
   }
-  if (!json) note(`${what} started: task ${taskID}`);
-  const task = await waitFor();
-  if (json) print(renderJson(task.raw));
+  if (!context.json) note(`${what} started: task ${taskID}`);
+  const task = await waitForTask(context.client, taskID, label, waitMs);
+  if (context.json) print(renderJson(task.raw));
   else {
-    const created = typeof task.raw.createdObjectID === 'string' ? task.raw.createdObjectID : '';
+    const created = task.createdObjectID ?? '';
     const shown = createdLabel && created ? ` (${createdLabel} '${created}')` : '';
     print(`${what} done: task ${taskID} SUCCEEDED${shown}\n`);
     // A succeeded task may carry a warning (e.g. the PSP-side cleanup of an uninstall failed).
