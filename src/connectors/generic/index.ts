@@ -20,5 +20,7 @@ registerConnector({
   config: genericConfig,
   // The contract's own default; services may answer with smaller pages, which the listing tolerates.
   pageSize: 100,
+  // The Standard Webhooks signature is checked against the secret kept in the webhook config: no call out.
+  webhooks: { verification: 'local' },
   create: (config) => new GenericConnector(config),
 });

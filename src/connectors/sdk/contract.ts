@@ -280,10 +280,33 @@ export interface VerifyWebhookRequest {
   webhook: Webhook;
   config: WebhookConfig;
   /**
-   * When Paybridge received the delivery. Verification runs later, in a job (possibly minutes later
-   * under load): check a signed timestamp against this, never against the clock.
+   * When Paybridge received the delivery: check a signed timestamp against this, never against the
+   * clock. A `local` verifier runs at intake, so it is the moment of the request; a `network` verifier
+   * runs later, in a job (possibly minutes later under load).
    */
   receivedAt: Date;
+}
+
+/**
+ * How a connector verifies its webhook deliveries, which decides how Paybridge takes them in:
+ * - `local`: `verifyWebhook` needs only the delivery and its webhook config (an HMAC, a signature
+ *   against a key the connector already holds), so it runs while the PSP's request is open. A delivery
+ *   that fails is answered 401 and only counted, never stored; one that passes is stored as verified
+ *   and the job does not verify it again.
+ * - `network`: `verifyWebhook` calls out (asks the PSP to confirm the event), which an unauthenticated
+ *   caller must not be able to trigger at will. Deliveries are stored first, within a per-connector cap
+ *   on those still unverified (429 beyond it), and verified by the job.
+ */
+export type WebhookVerification = 'local' | 'network';
+
+/** HTTP methods a PSP may deliver webhooks with. */
+export type WebhookMethod = 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE';
+
+/** A connector's declaration of how its webhooks arrive (see ConnectorRegistration.webhooks). */
+export interface WebhookIntake {
+  verification: WebhookVerification;
+  /** Methods accepted besides POST (which always is); any other method on its webhook paths is a 405. */
+  methods?: readonly WebhookMethod[];
 }
 
 export interface VerifyWebhookResponse {

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Capability } from './capabilities.js';
-import type { Connector } from './contract.js';
+import type { Connector, WebhookIntake } from './contract.js';
 
 /** Marks config fields that hold secrets: they are encrypted at rest and masked in every API answer. */
 export const secretFields = z.registry<{ secret: true }>();
@@ -27,6 +27,12 @@ export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawSha
   pageSize: number;
   /** Hidden from the configs and capabilities catalogs unless the service runs in debug mode. */
   hidden?: boolean;
+  /**
+   * How its webhooks are verified and which methods they use. Without it: `network` (stored within the
+   * unverified cap, verified by the job, never by a request), POST only. Declare `local` when
+   * `verifyWebhook` makes no network call: forged deliveries are then refused before anything is stored.
+   */
+  webhooks?: WebhookIntake;
   create(config: z.infer<z.ZodObject<Shape>>, context: ConnectorContext): Connector;
 }
 
@@ -38,6 +44,14 @@ export function registerConnector<Shape extends z.ZodRawShape>(
   const provider = registration.provider.toLowerCase();
   if (registrations.has(provider)) throw new Error(`connector ${provider} is registered twice`);
   registrations.set(provider, { ...(registration as unknown as ConnectorRegistration), provider });
+}
+
+/** The webhook declaration of a registration, with its defaults filled in. */
+export function webhookIntakeOf(registration: ConnectorRegistration): Required<WebhookIntake> {
+  return {
+    verification: registration.webhooks?.verification ?? 'network',
+    methods: ['POST', ...(registration.webhooks?.methods ?? []).filter((m) => m !== 'POST')],
+  };
 }
 
 export function findConnector(provider: string): ConnectorRegistration | undefined {
