@@ -1,5 +1,5 @@
-// Webhook benchmark: signed Generic `transaction.created` deliveries through the ingress (store + job,
-// then 200) and the webhook job (verify, translate, commit the payment), against bare Fastify receivers
+// Webhook benchmark: signed Generic `transaction.created` deliveries through the ingress (verify, store +
+// job, then 200) and the webhook job (translate, commit the payment), against bare Fastify receivers
 // measured in the same run with the same requests. Prints figures, asserts none.
 //
 //   npm run bench:webhooks                                  # 5 000 deliveries, 32 concurrent senders
@@ -7,7 +7,8 @@
 //   --count N (BENCH_WEBHOOKS, default 5 000): deliveries of the intake and end-to-end measurements, each
 //     a distinct transaction with a distinct webhook-id. The job processes about 100–150 deliveries/s on
 //     2 cores, so larger N build a backlog older than a minute (the webhook sweeper then queues a second
-//     job for every waiting delivery, each minute) or five (the job rejects those as stale): 20 000 did both.
+//     job for every waiting delivery, each minute). The signature is checked at intake, so an old backlog
+//     is no longer rejected as stale (before: 20 000 were, past five minutes).
 //   --concurrency C (BENCH_CONCURRENCY, default 32): senders, each sending its next delivery once its last
 //     one is answered.
 //   --samples S (BENCH_SAMPLES, default 200): deliveries sent one at a time afterwards, each waiting until
@@ -23,8 +24,8 @@
 // database, with the Generic connector installed with `webhooks: true` against a fake integration service
 // in this process (empty listings, one fixed webhook registration): intake, then the time until every
 // payment is visible; [4] once the webhook queue is empty, S deliveries one at a time. The requests of
-// [1]–[3] are the same N, signed once before [1] (the job checks timestamps against its own clock, within
-// 5 minutes, so [1]–[3] must end within that). The sender runs in a worker thread, so it never shares an
+// [1]–[3] are the same N, signed once before [1] (the intake checks timestamps against its own clock,
+// within 5 minutes, so [1]–[3] must end within that). The sender runs in a worker thread, so it never shares an
 // event loop with the server it measures; the receivers, the service and its worker share this process's
 // main thread.
 import { availableParallelism } from 'node:os';
@@ -245,7 +246,7 @@ async function measureService(
   await loading;
   if (!load || !atIntakeEnd) throw new Error('the intake did not finish');
   return {
-    intake: intakeOf('Paybridge ingress (store + job, then 200)', load),
+    intake: intakeOf('Paybridge ingress (verify, store + job, then 200)', load),
     atIntakeEnd,
     allVisibleMs: allVisibleAt === undefined ? undefined : allVisibleAt - load.startedAtEpochMs,
     settledMs: settledAt === undefined ? undefined : settledAt - load.startedAtEpochMs,
@@ -623,8 +624,9 @@ await runBenchmark(async (cleanup, interrupted) => {
   console.log(
     '\nbare Fastify: the ingress route with a raw-body parser, no database. Fastify + INSERT: the same\n' +
       'plus one autocommitted INSERT of the delivery (method, headers, body) on a pool of 10. Paybridge:\n' +
-      'looks the endpoint up, stores the delivery and its pg-boss job in one transaction, then answers;\n' +
-      'its worker processes the backlog in the same process meanwhile. "visible": a row in payments\n' +
+      'looks the endpoint up, verifies the signature, stores the delivery and its pg-boss job in one\n' +
+      'transaction, then answers; its worker processes the backlog in the same process meanwhile.\n' +
+      '"visible": a row in payments ' +
       `(polled every ${POLL_MS} ms in bulk, ${SAMPLE_POLL_MS} ms one at a time).`,
   );
   if (options.client === 'fetch') {

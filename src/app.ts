@@ -118,7 +118,7 @@ export async function startPaybridge(
     pauseAfterFailures: settings.pauseAfterFailures,
     initiations: settings.initiations,
     publicUrl: settings.publicUrl,
-    webhooks: { retentionMs: settings.webhooks.retentionMs },
+    webhooks: { retentionMs: settings.webhooks.retentionMs, unverifiedMax: settings.webhooks.unverifiedMax },
   };
 
   if (roles.worker) {
@@ -150,7 +150,7 @@ export async function startPaybridge(
       debug: settings.debug,
       version: VERSION,
       logger,
-      webhookMaxBytes: settings.webhooks.maxBytes,
+      webhooks: { maxBytes: settings.webhooks.maxBytes },
     });
     url = await server.listen({ port: settings.port, host: settings.host });
     logger.info({ url, embedded: database.embedded }, 'paybridge API listening');

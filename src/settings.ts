@@ -47,6 +47,7 @@ const schema = z
       .max(64 * 1024 * 1024)
       .default(1024 * 1024),
     PAYBRIDGE_WEBHOOK_RETENTION: duration('168h'),
+    PAYBRIDGE_WEBHOOK_UNVERIFIED_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     PAYBRIDGE_INITIATION_RETRY_MIN: duration('1s'),
     PAYBRIDGE_INITIATION_RETRY_MAX: duration('1m'),
     PAYBRIDGE_INITIATION_DEADLINE: duration('24h'),
@@ -86,7 +87,12 @@ export interface Settings {
   initiations: { retryMinMs: number; retryMaxMs: number; deadlineMs: number };
   /** The base URL PSPs use to reach this service (for webhooks). */
   publicUrl: string;
-  webhooks: { maxBytes: number; retentionMs: number };
+  webhooks: {
+    maxBytes: number;
+    retentionMs: number;
+    /** Per connector that verifies over the network: deliveries stored and not yet verified. */
+    unverifiedMax: number;
+  };
   logLevel: string;
 }
 
@@ -122,7 +128,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         : undefined,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
     publicUrl: (s.PAYBRIDGE_PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
-    webhooks: { maxBytes: s.PAYBRIDGE_WEBHOOK_MAX_BYTES, retentionMs: s.PAYBRIDGE_WEBHOOK_RETENTION },
+    webhooks: {
+      maxBytes: s.PAYBRIDGE_WEBHOOK_MAX_BYTES,
+      retentionMs: s.PAYBRIDGE_WEBHOOK_RETENTION,
+      unverifiedMax: s.PAYBRIDGE_WEBHOOK_UNVERIFIED_MAX,
+    },
     initiations: {
       retryMinMs: s.PAYBRIDGE_INITIATION_RETRY_MIN,
       retryMaxMs: s.PAYBRIDGE_INITIATION_RETRY_MAX,

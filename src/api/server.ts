@@ -14,14 +14,14 @@ import { registry, watchDatabase } from '../observability/metrics.js';
 import { consoleRoutes } from './console.js';
 import { invalidBodyError, toApiError } from './errors.js';
 import { v3Routes } from './v3/routes.js';
-import { webhookIngress } from './v3/webhooks.js';
+import { webhookIngress, type WebhookIngressOptions } from './v3/webhooks.js';
 
 export interface ServerOptions {
   debug: boolean;
   version: string;
   logger: Logger;
-  /** The largest webhook delivery accepted (413 above it). */
-  webhookMaxBytes?: number;
+  /** Webhook ingress: the largest delivery (413 above it). */
+  webhooks: WebhookIngressOptions;
 }
 
 /** Default request body limit; connector configs have their own, lower, limit. */
@@ -110,9 +110,10 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
 
   await server.register(consoleRoutes);
 
-  const maxBytes = options.webhookMaxBytes ?? BODY_LIMIT;
-  await server.register(webhookIngress, { prefix: '/v3', deps, maxBytes });
-  await server.register(webhookIngress, { prefix: '/api/payments/v3', deps, maxBytes });
+  // One ingress under both prefixes.
+  const ingress = webhookIngress(deps, options.webhooks);
+  await server.register(ingress, { prefix: '/v3' });
+  await server.register(ingress, { prefix: '/api/payments/v3' });
   await server.register(v3Routes, { prefix: '/v3', deps, debug: options.debug, hidden: false });
   await server.register(v3Routes, { prefix: '/api/payments/v3', deps, debug: options.debug, hidden: true });
   return server;

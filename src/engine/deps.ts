@@ -23,7 +23,11 @@ export interface EngineDeps {
   initiations: InitiationTimings;
   /** Where PSPs reach this service (webhook URLs registered at PSPs start with it). */
   publicUrl: string;
-  webhooks: { retentionMs: number };
+  webhooks: {
+    retentionMs: number;
+    /** Per connector that verifies over the network: deliveries stored and not yet verified (429 beyond). */
+    unverifiedMax: number;
+  };
 }
 
 /** How the worker paces the PSP calls of payment initiations, reversals and bank-account forwards. */

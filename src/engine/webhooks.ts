@@ -1,18 +1,20 @@
-// Webhooks: store each delivery before acknowledging it, then verify, split and translate it in a durable
-// job, and commit what it says through the same write path as polling.
+// Webhooks: verify a delivery at intake when its connector can do so locally, store it before
+// acknowledging it, then (verify,) split and translate it in a durable job, and commit what it says
+// through the same write path as polling.
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Webhook, WebhookTranslation } from '../connectors/sdk/contract.js';
 import { WebhookVerificationError } from '../connectors/sdk/errors.js';
+import { webhookIntakeOf } from '../connectors/sdk/registry.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { webhooksProcessed } from '../observability/metrics.js';
 import type { Db } from '../storage/db.js';
-import { openConnector } from './connector-instance.js';
+import { openConnector, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { NotFoundError } from './errors.js';
 import { emptyWrites, mapAccounts, mapBalances, mapPayments, type PageWrites } from './items.js';
 import { storeWrites } from './page-commit.js';
-import { normalisePath, webhookConfigsOf } from '../storage/webhooks.js';
+import { normalisePath, openWebhookConfig, webhookConfigsOf } from '../storage/webhooks.js';
 
 /** Processing attempts of one delivery (verification or translation errors other than a bad signature). */
 export const MAX_WEBHOOK_ATTEMPTS = 5;
@@ -27,21 +29,81 @@ export interface IncomingWebhook {
   body: Buffer;
 }
 
+/** What became of a delivery at intake. */
+export type Intake =
+  /** Stored and queued; `verified` when its connector verified it already (a `local` verifier). */
+  | { outcome: 'stored'; id: string; verified: boolean }
+  /** A `local` verifier refused it: nothing was stored. `reason` is the connector's (for logs only). */
+  | { outcome: 'refused'; reason: string }
+  /** A `network` verifier has `unverifiedMax` deliveries waiting already: nothing was stored. */
+  | { outcome: 'backlog-full' };
+
+/** The key that makes a redelivery a no-op: the connector's, else the body's digest. */
+const keyOf = (key: string | undefined, body: Buffer) =>
+  key ?? createHash('sha256').update(body).digest('hex');
+
 /**
- * Stores a delivery and queues its processing, in one transaction, and returns its id. The connector
- * must be installed and the path must be exactly one of its webhook configs; otherwise nothing is
- * stored (NotFoundError).
+ * Takes a delivery in. The connector must be installed and the path must be exactly one of its webhook
+ * configs, else nothing is stored (NotFoundError). One query loads the connector and the config (and,
+ * for a `network` verifier, counts its unverified deliveries up to the cap). A `local` verifier then
+ * checks it here, against the time of this request, and only a delivery that passes is stored, marked
+ * verified with its idempotency key. A `network` verifier's delivery is stored unverified while fewer
+ * than the cap wait; the cap is soft by at most the requests in flight at once, which the ingress rate
+ * limits bound. Storing and queueing the job is one transaction.
  */
-export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook): Promise<string> {
-  const config = await deps.db
+export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook): Promise<Intake> {
+  const { verification } = webhookIntakeOf(
+    registrationOf(connectorIdCodec.decode(incoming.connectorId).provider),
+  );
+  const cap = deps.webhooks.unverifiedMax;
+  const endpoint = await deps.db
     .selectFrom('webhook_configs as w')
     .innerJoin('connectors as c', 'c.id', 'w.connector_id')
-    .select('w.name')
+    .select(['w.name', 'w.url_path', 'w.metadata_sealed', 'c.provider', 'c.config_encrypted'])
+    .select((eb) =>
+      // A bounded count: at most `cap` entries of the partial index webhooks_unverified are read.
+      (verification === 'network'
+        ? eb
+            .selectFrom(
+              eb
+                .selectFrom('webhooks as u')
+                .select(sql<number>`1`.as('one'))
+                .whereRef('u.connector_id', '=', 'c.id')
+                .where('u.status', '=', 'RECEIVED')
+                .where('u.verified_at', 'is', null)
+                .limit(cap)
+                .as('waiting'),
+            )
+            .select(eb.fn.countAll<string>().as('n'))
+        : eb.val<string>('0')
+      ).as('unverified'),
+    )
     .where('w.connector_id', '=', incoming.connectorId)
     .where('w.url_path', '=', normalisePath(incoming.path))
     .where('c.scheduled_for_deletion', '=', false)
     .executeTakeFirst();
-  if (!config) throw new NotFoundError('no webhook endpoint here');
+  if (!endpoint) throw new NotFoundError('no webhook endpoint here');
+
+  let verified: { at: string; key: string } | undefined;
+  if (verification === 'local') {
+    const receivedAt = new Date();
+    const connector = openConnector(deps.keyring, endpoint, incoming.connectorId, deps.logger);
+    const webhook: Webhook = { headers: incoming.headers, queryValues: incoming.query, body: incoming.body };
+    try {
+      const answer = await connector.verifyWebhook({
+        webhook,
+        config: openWebhookConfig(deps.keyring, endpoint),
+        receivedAt,
+      });
+      verified = { at: receivedAt.toISOString(), key: keyOf(answer.idempotencyKey, incoming.body) };
+    } catch (error) {
+      if (error instanceof WebhookVerificationError) return { outcome: 'refused', reason: error.message };
+      throw error;
+    }
+  } else if (Number(endpoint.unverified) >= cap) {
+    return { outcome: 'backlog-full' };
+  }
+
   const id = randomUUID();
   await deps.db.transaction().execute(async (trx) => {
     await trx
@@ -49,16 +111,18 @@ export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook
       .values({
         id,
         connector_id: incoming.connectorId,
-        config_name: config.name,
+        config_name: endpoint.name,
         method: incoming.method,
         headers: JSON.stringify(incoming.headers),
         query: JSON.stringify(incoming.query),
         body: incoming.body,
+        verified_at: verified?.at ?? null,
+        idempotency_key: verified?.key ?? null,
       })
       .execute();
     await deps.jobs.enqueueWebhook(trx, id);
   });
-  return id;
+  return { outcome: 'stored', id, verified: verified !== undefined };
 }
 
 type Outcome = 'PROCESSED' | 'DUPLICATE' | 'REJECTED' | 'FAILED';
@@ -82,13 +146,16 @@ interface ClaimedWebhook {
   body: Uint8Array | null;
   received_at: string;
   attempts: number;
+  /** Set when the intake verified it; `idempotency_key` then holds the key the verification gave. */
+  verified_at: string | null;
+  idempotency_key: string | null;
   provider: string;
   config_encrypted: string;
   scheduled_for_deletion: boolean;
 }
 
 /**
- * The job: verify (a bad signature is recorded and dropped), split, translate, then commit every part
+ * The job: verify unless the intake did (a bad signature is recorded and dropped), split, translate, then commit every part
  * whose idempotency key is new, with the delivery's status, in one transaction. A replayed delivery is a
  * no-op that succeeds. Other errors are retried by the queue, up to MAX_WEBHOOK_ATTEMPTS.
  */
@@ -97,8 +164,10 @@ export async function processWebhook(deps: EngineDeps, id: string): Promise<void
     UPDATE webhooks w SET attempts = w.attempts + 1
     FROM connectors c
     WHERE w.id = ${id} AND w.status = 'RECEIVED' AND c.id = w.connector_id
-    RETURNING w.connector_id, w.config_name, w.headers, w.query, w.body, w.received_at, w.attempts, c.provider,
-      c.config_encrypted, c.scheduled_for_deletion`.execute(deps.db);
+    RETURNING w.connector_id, w.config_name, w.headers, w.query, w.body, w.received_at, w.attempts,
+      w.verified_at, w.idempotency_key, c.provider, c.config_encrypted, c.scheduled_for_deletion`.execute(
+    deps.db,
+  );
   const row = claimed.rows[0];
   if (!row) return;
   const logger = deps.logger.child({ webhookId: id, connectorId: row.connector_id });
@@ -142,8 +211,10 @@ async function attempt(deps: EngineDeps, id: string, row: ClaimedWebhook): Promi
     body: row.body ? Buffer.from(row.body) : Buffer.alloc(0),
   };
   const receivedAt = new Date(row.received_at);
-  const verified = await connector.verifyWebhook({ webhook, config, receivedAt });
-  const key = verified.idempotencyKey ?? createHash('sha256').update(webhook.body).digest('hex');
+  const key =
+    row.verified_at !== null && row.idempotency_key !== null
+      ? row.idempotency_key
+      : keyOf((await connector.verifyWebhook({ webhook, config, receivedAt })).idempotencyKey, webhook.body);
   let parts: Webhook[] = [webhook];
   try {
     parts = (await connector.trimWebhook({ webhook, config, receivedAt })).webhooks;

@@ -121,6 +121,15 @@ export const webhooksReceived = new Counter({
   registers: [registry],
 });
 
+export const webhooksRefused = new Counter({
+  name: 'paybridge_webhooks_refused_total',
+  help:
+    'Webhook requests refused at intake, with nothing stored, by reason: verification_failed (401), ' +
+    'method_not_allowed (405), unverified_backlog_full (429)',
+  labelNames: ['provider', 'reason'] as const,
+  registers: [registry],
+});
+
 export const webhooksProcessed = new Counter({
   name: 'paybridge_webhooks_processed_total',
   help: 'Webhook deliveries by outcome: PROCESSED, DUPLICATE, REJECTED (verification failed), FAILED',

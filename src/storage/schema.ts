@@ -289,6 +289,8 @@ export interface WebhooksTable {
   error: Nullable<string>;
   idempotency_key: Nullable<string>;
   processed_at: Nullable<string>;
+  /** Set when the delivery was verified at intake (a `local` verifier); the job then skips verification. */
+  verified_at: Nullable<string>;
   sort_id: Generated<string>;
 }
 

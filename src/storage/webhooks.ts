@@ -45,9 +45,17 @@ export async function webhookConfigsOf(
     .select(['name', 'url_path', 'metadata_sealed'])
     .where('connector_id', '=', connectorId)
     .execute();
-  return rows.map((r) => ({
-    name: r.name,
-    urlPath: r.url_path,
-    metadata: parseJson(keyring.decrypt(r.metadata_sealed)) as Record<string, string>,
-  }));
+  return rows.map((r) => openWebhookConfig(keyring, r));
+}
+
+/** A stored webhook config with its metadata opened. */
+export function openWebhookConfig(
+  keyring: Keyring,
+  row: { name: string; url_path: string; metadata_sealed: string },
+): WebhookConfig {
+  return {
+    name: row.name,
+    urlPath: row.url_path,
+    metadata: parseJson(keyring.decrypt(row.metadata_sealed)) as Record<string, string>,
+  };
 }

@@ -32,7 +32,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     pauseAfterFailures: 3,
     initiations: { retryMinMs: 200, retryMaxMs: 2000, deadlineMs: 60_000 },
     publicUrl: 'http://127.0.0.1:8080',
-    webhooks: { retentionMs: 7 * 24 * 3600_000 },
+    webhooks: { retentionMs: 7 * 24 * 3600_000, unverifiedMax: 10_000 },
   };
   return {
     deps,

@@ -86,6 +86,8 @@ export function registerHookPsp(): void {
     capabilities: ['CREATE_WEBHOOKS', 'TRANSLATE_WEBHOOKS'],
     config: z.object({}),
     pageSize: 10,
+    // Standard Webhooks signatures against the config's secret: verified at intake.
+    webhooks: { verification: 'local' },
     create: () => new HookPsp(),
   });
 }

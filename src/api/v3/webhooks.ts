@@ -1,17 +1,27 @@
-// Webhook ingress (public): store the delivery, acknowledge at once. And the list of a connector's deliveries.
-import type { FastifyPluginAsync } from 'fastify';
+// Webhook ingress (public): refuse what is not a delivery as cheaply as possible, verify locally when the
+// connector can, store, acknowledge. And the list of a connector's deliveries.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { findConnector, webhookIntakeOf } from '../../connectors/sdk/registry.js';
 import { connectorIdCodec } from '../../domain/ids.js';
 import { formatDbTime } from '../../domain/time.js';
 import type { EngineDeps } from '../../engine/deps.js';
 import { receiveWebhook } from '../../engine/webhooks.js';
-import { webhooksReceived } from '../../observability/metrics.js';
-import { notFoundError } from '../errors.js';
+import { webhooksReceived, webhooksRefused } from '../../observability/metrics.js';
+import { type ErrorCode, notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { cursorEnvelope, cursorOf, errorResponse, listQuerystring, type V3Options } from './common.js';
 
 const PREFIX = '/connectors/webhooks/';
+
+/** How long a PSP is asked to wait when a network verifier's unverified deliveries are at the cap. */
+const BACKLOG_RETRY_AFTER_SECONDS = 60;
+
+export interface WebhookIngressOptions {
+  /** The largest delivery accepted (413 above it). */
+  maxBytes: number;
+}
 
 /** Header values as lists, lower-case names (the shape connectors verify against). */
 function headerLists(headers: Record<string, string | string[] | undefined>): Record<string, string[]> {
@@ -29,44 +39,110 @@ function queryLists(url: string): Record<string, string[]> {
   return lists;
 }
 
+/** The connector a request is addressed to, from its URL alone (no database): undefined if none could be. */
+function addressee(request: FastifyRequest) {
+  const { connectorID } = request.params as { connectorID: string };
+  let provider: string;
+  try {
+    provider = connectorIdCodec.decode(connectorID).provider;
+  } catch {
+    return undefined;
+  }
+  const registration = findConnector(provider);
+  return registration
+    ? { connectorID, provider: registration.provider, ...webhookIntakeOf(registration) }
+    : undefined;
+}
+
+function refuse(
+  reply: FastifyReply,
+  status: number,
+  errorCode: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+) {
+  return reply.code(status).headers(headers).send({ errorCode, errorMessage: message });
+}
+
 /**
- * `ANY {prefix}/connectors/webhooks/{connectorID}/*`: the body is taken raw (any content type, up to
- * `maxBytes`, else 413) so signatures verify over the exact bytes; the delivery is stored and the PSP
- * gets its 200 before any verification. An unknown connector or path is a 404, and nothing is stored.
+ * `{prefix}/connectors/webhooks/{connectorID}/*` (build it once, register it under each prefix).
+ *
+ * A request goes through, cheapest first, and is refused with nothing stored at the first that fails:
+ * 1. the connector id names a registered provider (else 404), and the method is POST or one the
+ *    connector declares (else 405 with `Allow`): both from the URL alone;
+ * 2. the size: the body is read raw (any content type, so signatures verify over the exact bytes) up
+ *    to `maxBytes` (413 above it);
+ * 3. one query: the connector is installed and the path is one of its webhook configs (else 404); for
+ *    a network verifier, fewer than the cap of its deliveries wait unverified (else 429);
+ * 4. a local verifier verifies it (401 if it fails);
+ * then it is stored and answered 200. Refusals from 1, 3 and 4 are counted by provider and reason.
  */
-export const webhookIngress: FastifyPluginAsync<{ deps: EngineDeps; maxBytes: number }> = async (
-  app,
-  { deps, maxBytes },
-) => {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) =>
-    done(null, body),
-  );
-  app.all(
-    `${PREFIX}:connectorID/*`,
-    { schema: { hide: true }, bodyLimit: maxBytes },
-    async (request, reply) => {
-      const { connectorID } = request.params as { connectorID: string };
-      try {
-        connectorIdCodec.decode(connectorID);
-      } catch {
-        throw notFoundError('unknown connector');
-      }
-      const path = (request.params as Record<string, string>)['*'] ?? '';
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      await receiveWebhook(deps, {
-        connectorId: connectorID,
-        path,
-        method: request.method,
-        headers: headerLists(request.headers),
-        query: queryLists(request.url),
-        body,
-      });
-      webhooksReceived.inc({ provider: connectorIdCodec.decode(connectorID).provider });
-      return reply.status(200).send();
-    },
-  );
-};
+export function webhookIngress(deps: EngineDeps, { maxBytes }: WebhookIngressOptions): FastifyPluginAsync {
+  return async (app) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) =>
+      done(null, body),
+    );
+    app.all(
+      `${PREFIX}:connectorID/*`,
+      {
+        schema: { hide: true },
+        bodyLimit: maxBytes,
+        // Before the body is read: a refused request costs no more than its headers.
+        onRequest: async (request, reply) => {
+          const target = addressee(request);
+          if (!target) return refuse(reply, 404, 'NOT_FOUND', 'unknown connector');
+          const { provider, methods } = target;
+          if (!(methods as readonly string[]).includes(request.method)) {
+            webhooksRefused.inc({ provider, reason: 'method_not_allowed' });
+            return refuse(
+              reply,
+              405,
+              'VALIDATION',
+              `webhook deliveries are accepted with ${methods.join(', ')}, not ${request.method}`,
+              { allow: methods.join(', ') },
+            );
+          }
+          return undefined;
+        },
+      },
+      async (request, reply) => {
+        const target = addressee(request);
+        if (!target) throw notFoundError('unknown connector');
+        const { provider } = target;
+        const path = (request.params as Record<string, string>)['*'] ?? '';
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const intake = await receiveWebhook(deps, {
+          connectorId: target.connectorID,
+          path,
+          method: request.method,
+          headers: headerLists(request.headers),
+          query: queryLists(request.url),
+          body,
+        });
+        switch (intake.outcome) {
+          case 'refused':
+            webhooksRefused.inc({ provider, reason: 'verification_failed' });
+            // Debug only: a flood of forgeries must not become a flood of log lines.
+            request.log.debug({ provider, reason: intake.reason }, 'webhook refused: verification failed');
+            return refuse(reply, 401, 'VALIDATION', 'the delivery failed verification');
+          case 'backlog-full':
+            webhooksRefused.inc({ provider, reason: 'unverified_backlog_full' });
+            return refuse(
+              reply,
+              429,
+              'VALIDATION',
+              'too many deliveries of this connector wait for verification',
+              { 'retry-after': String(BACKLOG_RETRY_AFTER_SECONDS) },
+            );
+          case 'stored':
+            webhooksReceived.inc({ provider });
+            return reply.status(200).send();
+        }
+      },
+    );
+  };
+}
 
 const webhookRow = z.object({
   id: z.string(),
