@@ -454,7 +454,8 @@ function latencyRow(label: string, l: LatencySummary | undefined): string[] {
 await runBenchmark(async (cleanup, interrupted) => {
   const options = readOptions(process.argv.slice(2), process.env);
   const { counter, root } = await benchWorkspace(cleanup, 'pb-bench-webhooks-');
-  // The service of [3] runs on the default settings (bench/support/bench-service.ts); so do the baselines.
+  // The service of [3] runs on the default settings but for the webhook rate limits, raised for one
+  // sending address (bench/support/bench-service.ts); the baselines on the defaults.
   const settings = readSettings({});
   const maxBytes = settings.webhooks.maxBytes;
   const integration = await startFakeIntegration();

@@ -150,7 +150,12 @@ export async function startPaybridge(
       debug: settings.debug,
       version: VERSION,
       logger,
-      webhooks: { maxBytes: settings.webhooks.maxBytes },
+      trustProxy: settings.trustProxy,
+      webhooks: {
+        maxBytes: settings.webhooks.maxBytes,
+        perSource: settings.webhooks.ratePerSource,
+        perConnector: settings.webhooks.ratePerConnector,
+      },
     });
     url = await server.listen({ port: settings.port, host: settings.host });
     logger.info({ url, embedded: database.embedded }, 'paybridge API listening');

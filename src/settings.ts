@@ -1,4 +1,5 @@
 // Process settings, read once from the environment and validated.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 
@@ -14,6 +15,62 @@ const duration = (fallback: string) =>
       }
       return ms;
     });
+
+/** `N/duration`: at most N per window of that duration (whole seconds: the limiter counts in seconds). */
+const rate = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const match = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(text);
+      const points = Number(match?.[1]);
+      const durationMs = parseDuration(match?.[2] ?? '');
+      if (!match || points < 1 || durationMs === undefined || durationMs < 1000 || durationMs % 1000 !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a rate such as 2000/10s (a count of at least 1 per whole seconds): ${text}`,
+        });
+        return z.NEVER;
+      }
+      return { points, durationMs };
+    });
+
+/**
+ * Fastify's trustProxy: off, every hop (`true`), or the proxies' addresses and CIDR ranges (the safer
+ * choice: with `true` a client's own X-Forwarded-For entries count unless the proxy overwrites the header).
+ * This Fastify trusts nobody for a hop count, so none is offered.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((text, ctx): boolean | string[] => {
+    const value = text.trim();
+    if (value === 'false' || value === '') return false;
+    if (value === 'true') return true;
+    const parts = value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    const wrong = parts.filter((part) => !isProxyAddress(part));
+    if (wrong.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not true, false or addresses/CIDR ranges (or loopback, linklocal, uniquelocal): ${wrong.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return parts;
+  });
+
+/** An address, a CIDR range, or one of the names proxy-addr (Fastify's) knows. */
+function isProxyAddress(text: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(text)) return true;
+  const [address = '', prefix, extra] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const schema = z
   .object({
@@ -48,6 +105,9 @@ const schema = z
       .default(1024 * 1024),
     PAYBRIDGE_WEBHOOK_RETENTION: duration('168h'),
     PAYBRIDGE_WEBHOOK_UNVERIFIED_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    PAYBRIDGE_WEBHOOK_RATE_PER_SOURCE: rate('2000/10s'),
+    PAYBRIDGE_WEBHOOK_RATE_PER_CONNECTOR: rate('10000/10s'),
+    PAYBRIDGE_TRUST_PROXY: trustProxy,
     PAYBRIDGE_INITIATION_RETRY_MIN: duration('1s'),
     PAYBRIDGE_INITIATION_RETRY_MAX: duration('1m'),
     PAYBRIDGE_INITIATION_DEADLINE: duration('24h'),
@@ -92,7 +152,12 @@ export interface Settings {
     retentionMs: number;
     /** Per connector that verifies over the network: deliveries stored and not yet verified. */
     unverifiedMax: number;
+    /** Ingress rate limits, in each process's memory. */
+    ratePerSource: { points: number; durationMs: number };
+    ratePerConnector: { points: number; durationMs: number };
   };
+  /** Fastify's trustProxy: whose X-Forwarded-For to believe for `request.ip` (default: nobody's). */
+  trustProxy: boolean | string[];
   logLevel: string;
 }
 
@@ -132,7 +197,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       maxBytes: s.PAYBRIDGE_WEBHOOK_MAX_BYTES,
       retentionMs: s.PAYBRIDGE_WEBHOOK_RETENTION,
       unverifiedMax: s.PAYBRIDGE_WEBHOOK_UNVERIFIED_MAX,
+      ratePerSource: s.PAYBRIDGE_WEBHOOK_RATE_PER_SOURCE,
+      ratePerConnector: s.PAYBRIDGE_WEBHOOK_RATE_PER_CONNECTOR,
     },
+    trustProxy: s.PAYBRIDGE_TRUST_PROXY,
     initiations: {
       retryMinMs: s.PAYBRIDGE_INITIATION_RETRY_MIN,
       retryMaxMs: s.PAYBRIDGE_INITIATION_RETRY_MAX,

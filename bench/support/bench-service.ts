@@ -51,6 +51,11 @@ function benchEnv(databaseUrl: string, dataDir: string): Record<string, string> 
     // one during a measurement, unless the bench brings the queued runs forward itself.
     PAYBRIDGE_POLLING_PERIOD_DEFAULT: '1h',
     PAYBRIDGE_POLLING_PERIOD_MINIMUM: '1s',
+    // The webhook benchmark sends every delivery from one address (and to one connector) as fast as the
+    // service answers: beyond the per-source default, which is sized for one PSP address. It measures
+    // the intake's cost (the limiters still run), not their refusals.
+    PAYBRIDGE_WEBHOOK_RATE_PER_SOURCE: '1000000/1s',
+    PAYBRIDGE_WEBHOOK_RATE_PER_CONNECTOR: '1000000/1s',
   };
 }
 

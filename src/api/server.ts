@@ -20,8 +20,10 @@ export interface ServerOptions {
   debug: boolean;
   version: string;
   logger: Logger;
-  /** Webhook ingress: the largest delivery (413 above it). */
+  /** Webhook ingress: the largest delivery (413 above it) and the rate limits. */
   webhooks: WebhookIngressOptions;
+  /** Fastify's trustProxy: whose X-Forwarded-For makes `request.ip` (false: nobody's, the peer's address). */
+  trustProxy: boolean | string[];
 }
 
 /** Default request body limit; connector configs have their own, lower, limit. */
@@ -41,6 +43,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 16 * 1024 }, // ids are base64 JSON, longer than the default 100
+    trustProxy: options.trustProxy,
     // Errors raised while routing (a malformed URL, …) also get the v3 envelope.
     frameworkErrors: (error, _request, reply) => void sendError(reply as unknown as FastifyReply, error),
   }).withTypeProvider<ZodTypeProvider>();
@@ -110,7 +113,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
 
   await server.register(consoleRoutes);
 
-  // One ingress under both prefixes.
+  // One ingress (one set of rate limiters) under both prefixes.
   const ingress = webhookIngress(deps, options.webhooks);
   await server.register(ingress, { prefix: '/v3' });
   await server.register(ingress, { prefix: '/api/payments/v3' });

@@ -2,6 +2,7 @@
 // connector can, store, acknowledge. And the list of a connector's deliveries.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { findConnector, webhookIntakeOf } from '../../connectors/sdk/registry.js';
 import { connectorIdCodec } from '../../domain/ids.js';
@@ -18,9 +19,19 @@ const PREFIX = '/connectors/webhooks/';
 /** How long a PSP is asked to wait when a network verifier's unverified deliveries are at the cap. */
 const BACKLOG_RETRY_AFTER_SECONDS = 60;
 
+/** At most `points` deliveries per `durationMs`. */
+export interface RateLimit {
+  points: number;
+  durationMs: number;
+}
+
 export interface WebhookIngressOptions {
   /** The largest delivery accepted (413 above it). */
   maxBytes: number;
+  /** Per connector, whatever the source. */
+  perConnector: RateLimit;
+  /** Per source address (`request.ip`: the peer, or the client a trusted proxy names). */
+  perSource: RateLimit;
 }
 
 /** Header values as lists, lower-case names (the shape connectors verify against). */
@@ -64,20 +75,42 @@ function refuse(
   return reply.code(status).headers(headers).send({ errorCode, errorMessage: message });
 }
 
+const limiterOf = (name: string, limit: RateLimit) =>
+  new RateLimiterMemory({ keyPrefix: name, points: limit.points, duration: limit.durationMs / 1000 });
+
+/** Seconds until `key` may send again, or undefined when this delivery is within its limit. */
+async function throttled(limiter: RateLimiterMemory, key: string): Promise<number | undefined> {
+  try {
+    await limiter.consume(key);
+    return undefined;
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+  }
+}
+
 /**
- * `{prefix}/connectors/webhooks/{connectorID}/*` (build it once, register it under each prefix).
+ * `{prefix}/connectors/webhooks/{connectorID}/*`. The rate limiters live in this process's memory and are
+ * shared by every prefix the plugin is registered under (build it once, register it under each prefix).
  *
  * A request goes through, cheapest first, and is refused with nothing stored at the first that fails:
  * 1. the connector id names a registered provider (else 404), and the method is POST or one the
  *    connector declares (else 405 with `Allow`): both from the URL alone;
- * 2. the size: the body is read raw (any content type, so signatures verify over the exact bytes) up
+ * 2. the rate limits, per source address then per connector (429 with `Retry-After`);
+ * 3. the size: the body is read raw (any content type, so signatures verify over the exact bytes) up
  *    to `maxBytes` (413 above it);
- * 3. one query: the connector is installed and the path is one of its webhook configs (else 404); for
+ * 4. one query: the connector is installed and the path is one of its webhook configs (else 404); for
  *    a network verifier, fewer than the cap of its deliveries wait unverified (else 429);
- * 4. a local verifier verifies it (401 if it fails);
- * then it is stored and answered 200. Refusals from 1, 3 and 4 are counted by provider and reason.
+ * 5. a local verifier verifies it (401 if it fails);
+ * then it is stored and answered 200. Refusals from 1, 2, 4 and 5 are counted by provider and reason.
  */
-export function webhookIngress(deps: EngineDeps, { maxBytes }: WebhookIngressOptions): FastifyPluginAsync {
+export function webhookIngress(
+  deps: EngineDeps,
+  { maxBytes, perConnector, perSource }: WebhookIngressOptions,
+): FastifyPluginAsync {
+  const sources = limiterOf('webhook-source', perSource);
+  const connectors = limiterOf('webhook-connector', perConnector);
+
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) =>
@@ -102,6 +135,20 @@ export function webhookIngress(deps: EngineDeps, { maxBytes }: WebhookIngressOpt
               `webhook deliveries are accepted with ${methods.join(', ')}, not ${request.method}`,
               { allow: methods.join(', ') },
             );
+          }
+          const fromSource = await throttled(sources, request.ip);
+          if (fromSource !== undefined) {
+            webhooksRefused.inc({ provider, reason: 'rate_limited_source' });
+            return refuse(reply, 429, 'VALIDATION', 'too many webhook deliveries from this address', {
+              'retry-after': String(fromSource),
+            });
+          }
+          const toConnector = await throttled(connectors, target.connectorID);
+          if (toConnector !== undefined) {
+            webhooksRefused.inc({ provider, reason: 'rate_limited_connector' });
+            return refuse(reply, 429, 'VALIDATION', 'too many webhook deliveries for this connector', {
+              'retry-after': String(toConnector),
+            });
           }
           return undefined;
         },
