@@ -32,7 +32,7 @@ const ENGINE_KINDS: [RegExp, string][] = [
   [/^SELECT id FROM payment_initiations/i, 'sweeper (overdue initiations)'],
   [/^SELECT s\.id FROM schedules s JOIN connectors/i, 'sweeper (overdue schedules)'],
   [/^DELETE FROM outbox_events/i, 'outbox retention'],
-  [/^select "w"\."name"\b.* from "webhook_configs" as "w"/i, 'webhook intake: find the endpoint'],
+  [/^select "w"\."name"[ ,].* from "webhook_configs" as "w"/i, 'webhook intake: find the endpoint'],
   [/^insert into "webhooks"/i, 'webhook intake: store the delivery'],
   [/^UPDATE webhooks w SET attempts/i, 'webhook job: claim the delivery'],
   [/^select .* from "webhook_configs"/i, 'webhook job: read the endpoint secret'],
