@@ -125,7 +125,8 @@ export const webhooksRefused = new Counter({
   name: 'paybridge_webhooks_refused_total',
   help:
     'Webhook requests refused at intake, with nothing stored, by reason: verification_failed (401), ' +
-    'method_not_allowed (405), rate_limited_source, rate_limited_connector, unverified_backlog_full (429)',
+    'method_not_allowed (405), malformed_url (400), rate_limited_source, rate_limited_connector, ' +
+    'unverified_backlog_full (429)',
   labelNames: ['provider', 'reason'] as const,
   registers: [registry],
 });

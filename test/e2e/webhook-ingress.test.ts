@@ -141,6 +141,17 @@ describe('refusals, with nothing stored', () => {
     expect(await storedDeliveries()).toBe(0);
     expect(await refusedCount(service.url, 'generic', 'method_not_allowed')).toBe(before + methods.length);
   });
+
+  it('answers 400 to a NUL byte in the path or the query of an otherwise valid delivery, and stores nothing', async () => {
+    const valid = transactionCreated('txn_nul');
+    const base = `${service.url}/v3/connectors/webhooks/${connectorID}`;
+    for (const url of [`${base}/events%00`, `${base}/events?x=%00`, `${base}/events?x%00=1`]) {
+      const response = await fetch(url, { method: 'POST', ...valid });
+      expect(response.status, url).toBe(400);
+      expect(((await response.json()) as { errorCode: string }).errorCode).toBe('VALIDATION');
+    }
+    expect(await storedDeliveries()).toBe(0);
+  });
 });
 
 describe('valid deliveries', () => {

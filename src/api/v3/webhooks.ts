@@ -94,8 +94,10 @@ async function throttled(limiter: RateLimiterMemory, key: string): Promise<numbe
  * shared by every prefix the plugin is registered under (build it once, register it under each prefix).
  *
  * A request goes through, cheapest first, and is refused with nothing stored at the first that fails:
- * 1. the connector id names a registered provider (else 404), and the method is POST or one the
- *    connector declares (else 405 with `Allow`): both from the URL alone;
+ * 1. the connector id names a registered provider (else 404), the method is POST or one the
+ *    connector declares (else 405 with `Allow`), and the URL holds no NUL byte (else 400: PostgreSQL
+ *    cannot store one in the path or the query it would be looked up by and stored with): all from
+ *    the request line alone;
  * 2. the rate limits, per source address then per connector (429 with `Retry-After`);
  * 3. the size: the body is read raw (any content type, so signatures verify over the exact bytes) up
  *    to `maxBytes` (413 above it);
@@ -135,6 +137,10 @@ export function webhookIngress(
               `webhook deliveries are accepted with ${methods.join(', ')}, not ${request.method}`,
               { allow: methods.join(', ') },
             );
+          }
+          if (/%00/i.test(request.url)) {
+            webhooksRefused.inc({ provider, reason: 'malformed_url' });
+            return refuse(reply, 400, 'VALIDATION', 'the URL holds a NUL byte (%00)');
           }
           const fromSource = await throttled(sources, request.ip);
           if (fromSource !== undefined) {
