@@ -11,6 +11,9 @@ import type { Logger } from 'pino';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { registry, watchDatabase } from '../observability/metrics.js';
+import type { BuiltInIssuer, TokenVerifier } from '../security/tokens.js';
+import { documentAccess, guard, securitySchemes } from './auth/guard.js';
+import { tokenRoutes } from './auth/token-routes.js';
 import { consoleRoutes } from './console.js';
 import { invalidBodyError, toApiError } from './errors.js';
 import { v3Routes } from './v3/routes.js';
@@ -22,6 +25,14 @@ export interface ServerOptions {
   logger: Logger;
   /** The largest webhook delivery accepted (413 above it). */
   webhookMaxBytes?: number;
+  /** Present when auth is on: every route but the public ones needs a bearer token (src/api/auth/). */
+  auth?: {
+    verifier: TokenVerifier;
+    builtIn: BuiltInIssuer;
+    checkScopes: boolean;
+    metricsPublic: boolean;
+    tokenRateLimit: number;
+  };
 }
 
 /** Default request body limit; connector configs have their own, lower, limit. */
@@ -70,6 +81,12 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     return payload;
   });
 
+  server.decorateRequest('principal', null);
+  if (options.auth) {
+    server.addHook('onRequest', guard(options.auth));
+    server.addHook('onRoute', documentAccess(options.auth));
+  }
+
   server.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
@@ -87,6 +104,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     openapi: {
       info: { title: 'Paybridge API', version: options.version },
       servers: [{ url: '/' }],
+      ...(options.auth ? { components: { securitySchemes: securitySchemes() } } : {}),
     },
     transform: createJsonSchemaTransform({ zodToJsonConfig: { unrepresentable: 'any' } }),
   });
@@ -109,6 +127,13 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
   });
 
   await server.register(consoleRoutes);
+  if (options.auth) {
+    await server.register(tokenRoutes, {
+      db: deps.db,
+      builtIn: options.auth.builtIn,
+      rateLimit: options.auth.tokenRateLimit,
+    });
+  }
 
   const maxBytes = options.webhookMaxBytes ?? BODY_LIMIT;
   await server.register(webhookIngress, { prefix: '/v3', deps, maxBytes });
