@@ -35,6 +35,7 @@ import { generateKeyText, Keyring, keyFromText } from './security/encryption.js'
 import { ExternalIssuer } from './security/external-issuer.js';
 import { SigningKeys } from './security/signing-keys.js';
 import { type BuiltInIssuer, TokenVerifier } from './security/tokens.js';
+import { deleteOldAuditRecords } from './storage/audit.js';
 import { LOG_REDACTIONS, requestSummary } from './observability/logging.js';
 import type { Settings } from './settings.js';
 import { openDatabase } from './storage/db.js';
@@ -183,6 +184,7 @@ export async function startPaybridge(
       await sweepWebhooks(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
       await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
+      await deleteOldAuditRecords(deps.db, settings.auditRetentionMs);
     });
     // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
     await sweepOverdueSchedules(deps);

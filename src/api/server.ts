@@ -1,4 +1,6 @@
 // The HTTP server: bigint-safe JSON, the v3 error envelope, health and info routes, OpenAPI, and v3 under two prefixes.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyReply } from 'fastify';
 import {
@@ -12,6 +14,7 @@ import { parseJson, stringifyJson } from '../domain/json.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { registry, watchDatabase } from '../observability/metrics.js';
 import type { BuiltInIssuer, TokenVerifier } from '../security/tokens.js';
+import { auditTrail } from './audit.js';
 import { documentAccess, guard, securitySchemes } from './auth/guard.js';
 import { tokenRoutes } from './auth/token-routes.js';
 import { consoleRoutes } from './console.js';
@@ -35,6 +38,14 @@ export interface ServerOptions {
   };
 }
 
+/** A caller's X-Request-Id is kept when it is short and plain (it ends up in logs and the audit trail). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /** Default request body limit; connector configs have their own, lower, limit. */
 const BODY_LIMIT = 1024 * 1024;
 
@@ -52,6 +63,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 16 * 1024 }, // ids are base64 JSON, longer than the default 100
+    genReqId: requestId,
     // Errors raised while routing (a malformed URL, …) also get the v3 envelope.
     frameworkErrors: (error, _request, reply) => void sendError(reply as unknown as FastifyReply, error),
   }).withTypeProvider<ZodTypeProvider>();
@@ -81,11 +93,16 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     return payload;
   });
 
+  // Every answer names its request, so a caller can quote it and an operator find it in logs and the audit trail.
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   server.decorateRequest('principal', null);
   if (options.auth) {
     server.addHook('onRequest', guard(options.auth));
     server.addHook('onRoute', documentAccess(options.auth));
   }
+  server.addHook('onResponse', auditTrail(deps.db));
 
   server.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
