@@ -46,6 +46,15 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/**
+ * What `/_info` reports as `version`. Formance's fctl reads it before every payments command and treats
+ * semver >= v3.0.0-rc.1 as the v3 API, which is the one Paybridge serves; Paybridge's own version rides
+ * along as build metadata (which semver ignores when comparing), and plain in `paybridgeVersion`.
+ */
+export function apiCompatibleVersion(version: string): string {
+  return `3.0.0+paybridge.${version.replace(/[^0-9A-Za-z.-]/g, '-')}`;
+}
+
 /** Default request body limit; connector configs have their own, lower, limit. */
 const BODY_LIMIT = 1024 * 1024;
 
@@ -130,10 +139,13 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     await sql`SELECT 1`.execute(deps.db);
     return reply.send({});
   });
-  server.get('/_info', { schema: { hide: true } }, async () => ({
-    version: options.version,
+  const info = async () => ({
+    version: apiCompatibleVersion(options.version),
+    paybridgeVersion: options.version,
     debug: options.debug,
-  }));
+  });
+  server.get('/_info', { schema: { hide: true } }, info);
+  server.get('/api/payments/_info', { schema: { hide: true } }, info);
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     const text = await registry.metrics();
