@@ -74,7 +74,10 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     routerOptions: { maxParamLength: 16 * 1024 }, // ids are base64 JSON, longer than the default 100
     genReqId: requestId,
     // Errors raised while routing (a malformed URL, …) also get the v3 envelope.
-    frameworkErrors: (error, _request, reply) => void sendError(reply as unknown as FastifyReply, error),
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      void sendError(reply as unknown as FastifyReply, error);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   server.removeAllContentTypeParsers();
