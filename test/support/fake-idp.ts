@@ -23,6 +23,8 @@ export interface FakeIdp {
   rotate(): Promise<IdpKey>;
   /** A key that is never published. */
   unpublishedKey(): Promise<IdpKey>;
+  /** While false, discovery and JWKS answer 503 (an IdP that is down). */
+  setAvailable(available: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,12 @@ export async function startFakeIdp(): Promise<FakeIdp> {
   let generation = 1;
   const fetches = { discovery: 0, jwks: 0 };
   let issuer = '';
+  let available = true;
   const server: Server = createServer((request, response) => {
+    if (!available) {
+      response.writeHead(503).end();
+      return;
+    }
     if (request.url === '/.well-known/openid-configuration') {
       fetches.discovery += 1;
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -80,6 +87,9 @@ export async function startFakeIdp(): Promise<FakeIdp> {
       return current();
     },
     unpublishedKey: () => newKey('never-published'),
+    setAvailable(value) {
+      available = value;
+    },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
