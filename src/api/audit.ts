@@ -6,6 +6,7 @@ import { isWebhookIngress } from './auth/access.js';
 
 /** Path parameters are caller-chosen text: bounded, and made storable (no NUL, no lone surrogate). */
 const MAX_ID_LENGTH = 1024;
+// eslint-disable-next-line no-control-regex -- NUL is what PostgreSQL text and jsonb cannot hold
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function storable(text: string): string {

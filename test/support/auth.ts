@@ -2,7 +2,12 @@
 // operator runs it) against a test service's database, and tokens fetched from its token endpoint.
 import { expect } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import type { TestService } from './service.js';
+import type { TestDatabase } from './database.js';
+
+/** A test service, or anything else that names the test database. */
+export interface WithDatabase {
+  database: Pick<TestDatabase, 'url'>;
+}
 
 export interface TestClient {
   clientId: string;
@@ -11,7 +16,7 @@ export interface TestClient {
 }
 
 /** What the service's own process reads: the same database and encryption key. */
-export function databaseEnv(service: TestService): Record<string, string> {
+export function databaseEnv(service: WithDatabase): Record<string, string> {
   return {
     DATABASE_URL: service.database.url,
     PAYBRIDGE_ENCRYPTION_KEY: 'test-key-not-for-production',
@@ -19,7 +24,11 @@ export function databaseEnv(service: TestService): Record<string, string> {
   };
 }
 
-export async function createClient(service: TestService, name: string, scopes?: string): Promise<TestClient> {
+export async function createClient(
+  service: WithDatabase,
+  name: string,
+  scopes?: string,
+): Promise<TestClient> {
   const args = ['clients', 'create', name, '--json', ...(scopes === undefined ? [] : ['--scopes', scopes])];
   const result = await runCli(args, { env: databaseEnv(service) });
   expect(result, result.stderr).toMatchObject({ code: 0 });
