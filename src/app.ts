@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, pino, type Logger } from 'pino';
 import { buildServer } from './api/server.js';
 import { loadConnectors } from './connectors/load.js';
 import { runRemoval } from './engine/removal.js';
@@ -32,6 +32,11 @@ import { EventPublisher } from './events/publisher.js';
 import { type EventSink, HttpSink, NatsSink } from './events/sinks.js';
 import { runSchedule } from './engine/sync-run.js';
 import { generateKeyText, Keyring, keyFromText } from './security/encryption.js';
+import { ExternalIssuer } from './security/external-issuer.js';
+import { SigningKeys } from './security/signing-keys.js';
+import { type BuiltInIssuer, TokenVerifier } from './security/tokens.js';
+import { deleteOldAuditRecords } from './storage/audit.js';
+import { LOG_REDACTIONS, requestSummary } from './observability/logging.js';
 import type { Settings } from './settings.js';
 import { openDatabase } from './storage/db.js';
 import { migrate } from './storage/migrate.js';
@@ -65,8 +70,18 @@ export interface Paybridge {
   stop(): Promise<void>;
 }
 
-export function createLogger(settings: Pick<Settings, 'logLevel'>): Logger {
-  return pino({ level: settings.logLevel, base: { service: 'paybridge' } });
+/** The process logger; `destination` defaults to stdout (tests pass one to read what was logged). */
+export function createLogger(settings: Pick<Settings, 'logLevel'>, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level: settings.logLevel,
+      base: { service: 'paybridge' },
+      // Credentials never reach a log line, whoever logs a request or its headers.
+      redact: { paths: LOG_REDACTIONS, censor: '[redacted]' },
+      serializers: { req: requestSummary },
+    },
+    destination,
+  );
 }
 
 /** The embedded database keeps its own key beside it, created on first start. */
@@ -92,6 +107,42 @@ async function eventSinks(settings: Settings): Promise<EventSink[]> {
   return sinks;
 }
 
+/** The keyring sealing secrets at rest: the configured key, or the embedded database's own. */
+export async function openKeyring(settings: Settings, logger: Logger): Promise<Keyring> {
+  const keyText = settings.encryptionKey ?? (await embeddedKey(settings.dataDir, logger));
+  return new Keyring(keyFromText(keyText), settings.previousEncryptionKeys.map(keyFromText));
+}
+
+/** What the API needs to check tokens when auth is on; the first start creates the signing key. */
+async function authentication(settings: Settings, deps: EngineDeps) {
+  const auth = settings.auth;
+  const keys = new SigningKeys(deps.db, deps.keyring, auth.tokenTtlMs);
+  if (await keys.ensureActive()) deps.logger.info('created the first token signing key');
+  const builtIn: BuiltInIssuer = {
+    issuer: auth.issuer,
+    // RFC 8707 names a resource server by its URL: a token is for this service unless an audience is set.
+    audience: auth.audience ?? auth.issuer,
+    keys,
+    tokenTtlMs: auth.tokenTtlMs,
+  };
+  const external = auth.external
+    ? new ExternalIssuer(auth.external, auth.jwksRefreshFloorMs, deps.logger)
+    : undefined;
+  const verifier = new TokenVerifier({
+    builtIn,
+    ...(external ? { external } : {}),
+    ...(auth.audience === undefined ? {} : { audience: auth.audience }),
+    db: deps.db,
+  });
+  return {
+    verifier,
+    builtIn,
+    checkScopes: auth.checkScopes,
+    metricsPublic: auth.metricsPublic,
+    tokenRateLimit: auth.tokenRateLimit,
+  };
+}
+
 export async function startPaybridge(
   settings: Settings,
   roles: Roles,
@@ -101,8 +152,7 @@ export async function startPaybridge(
   const database = await openDatabase({ url: settings.databaseUrl, dataDir: settings.dataDir });
   const applied = await migrate(database.db);
   if (applied.length > 0) logger.info({ applied }, 'database migrated');
-  const keyText = settings.encryptionKey ?? (await embeddedKey(settings.dataDir, logger));
-  const keyring = new Keyring(keyFromText(keyText), settings.previousEncryptionKeys.map(keyFromText));
+  const keyring = await openKeyring(settings, logger);
   const jobs = await JobQueue.start(database.db, logger, { supervise: roles.worker });
   const deps: EngineDeps = {
     db: database.db,
@@ -134,6 +184,7 @@ export async function startPaybridge(
       await sweepWebhooks(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
       await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
+      await deleteOldAuditRecords(deps.db, settings.auditRetentionMs);
     });
     // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
     await sweepOverdueSchedules(deps);
@@ -156,9 +207,17 @@ export async function startPaybridge(
         perSource: settings.webhooks.ratePerSource,
         perConnector: settings.webhooks.ratePerConnector,
       },
+      ...(settings.auth.enabled ? { auth: await authentication(settings, deps) } : {}),
     });
     url = await server.listen({ port: settings.port, host: settings.host });
-    logger.info({ url, embedded: database.embedded }, 'paybridge API listening');
+    logger.info({ url, embedded: database.embedded, auth: settings.auth.enabled }, 'paybridge API listening');
+    if (settings.exposedWithoutAuth) {
+      logger.warn(
+        { host: settings.host },
+        'authentication is off and HOST is not a loopback address: the API is open to anyone who can reach it ' +
+          '(set PAYBRIDGE_AUTH_ENABLED=true, or listen on 127.0.0.1)',
+      );
+    }
   }
 
   return {

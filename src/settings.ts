@@ -72,10 +72,23 @@ function isProxyAddress(text: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback)
+    .transform((v) => v === 'true' || v === '1');
+
+/** An optional URL; an empty value counts as unset (as `VAR=` in an env file means). */
+const optionalUrl = z.union([z.literal(''), z.string().url()]).optional();
+
+/** Addresses that only this machine can reach. */
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|::ffff:127(?:\.\d{1,3}){3})$/i;
+
 const schema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    HOST: z.string().default('0.0.0.0'),
+    // Unset: loopback only while auth is off (secure by default), every interface once it is on.
+    HOST: z.string().optional(),
     DATABASE_URL: z.string().optional(),
     PAYBRIDGE_DATA_DIR: z.string().default('./data'),
     PAYBRIDGE_ENCRYPTION_KEY: z.string().min(1).optional(),
@@ -112,6 +125,18 @@ const schema = z
     PAYBRIDGE_INITIATION_RETRY_MAX: duration('1m'),
     PAYBRIDGE_INITIATION_DEADLINE: duration('24h'),
     PAYBRIDGE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+    PAYBRIDGE_AUTH_ENABLED: flag('false'),
+    PAYBRIDGE_AUTH_ISSUER: optionalUrl,
+    PAYBRIDGE_AUTH_JWKS_URL: optionalUrl,
+    PAYBRIDGE_AUTH_AUDIENCE: z.string().optional(),
+    PAYBRIDGE_AUTH_CHECK_SCOPES: flag('true'),
+    PAYBRIDGE_AUTH_TOKEN_TTL: duration('1h').refine((ms) => ms >= 1000 && ms <= 24 * 3_600_000, {
+      message: 'PAYBRIDGE_AUTH_TOKEN_TTL must be between 1s and 24h',
+    }),
+    PAYBRIDGE_AUTH_TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    PAYBRIDGE_AUTH_JWKS_REFRESH_FLOOR: duration('30s'),
+    PAYBRIDGE_METRICS_PUBLIC: flag('false'),
+    PAYBRIDGE_AUDIT_RETENTION: duration('2160h'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((s) => s.PAYBRIDGE_POLLING_PERIOD_DEFAULT >= s.PAYBRIDGE_POLLING_PERIOD_MINIMUM, {
@@ -122,7 +147,28 @@ const schema = z
   })
   .refine((s) => !s.DATABASE_URL || s.PAYBRIDGE_ENCRYPTION_KEY, {
     message: 'PAYBRIDGE_ENCRYPTION_KEY is required when DATABASE_URL is set',
+  })
+  .refine((s) => !s.PAYBRIDGE_AUTH_JWKS_URL || s.PAYBRIDGE_AUTH_ISSUER, {
+    message: 'PAYBRIDGE_AUTH_JWKS_URL needs PAYBRIDGE_AUTH_ISSUER (the issuer its tokens name)',
   });
+
+/** Authentication, as the API process applies it (see src/api/auth/). */
+export interface AuthSettings {
+  enabled: boolean;
+  /** The built-in issuer: the service's public URL, named in the `iss` of the tokens Paybridge signs. */
+  issuer: string;
+  /** The `aud` of built-in tokens, and the audience required of external ones when set. */
+  audience?: string;
+  /** An external OpenID Connect issuer whose tokens are accepted too. */
+  external?: { issuer: string; jwksUrl?: string };
+  checkScopes: boolean;
+  tokenTtlMs: number;
+  /** Token requests per minute per client id, and failed ones per minute per source address. */
+  tokenRateLimit: number;
+  /** The least time between two fetches of a key set prompted by an unknown `kid`. */
+  jwksRefreshFloorMs: number;
+  metricsPublic: boolean;
+}
 
 export interface Settings {
   port: number;
@@ -159,6 +205,10 @@ export interface Settings {
   /** Fastify's trustProxy: whose X-Forwarded-For to believe for `request.ip` (default: nobody's). */
   trustProxy: boolean | string[];
   logLevel: string;
+  auth: AuthSettings;
+  auditRetentionMs: number;
+  /** HOST was set to an address other machines can reach while auth is off: the API is open to them. */
+  exposedWithoutAuth: boolean;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -169,9 +219,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     );
   }
   const s = parsed.data;
+  const publicUrl = (s.PAYBRIDGE_PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, '');
+  const authEnabled = s.PAYBRIDGE_AUTH_ENABLED;
+  const host = s.HOST || (authEnabled ? '0.0.0.0' : '127.0.0.1');
+  const externalIssuer = s.PAYBRIDGE_AUTH_ISSUER || undefined;
+  if (externalIssuer !== undefined && externalIssuer.replace(/\/+$/, '') === publicUrl) {
+    throw new Error(
+      'invalid settings: PAYBRIDGE_AUTH_ISSUER names this service (its public URL), which is already the built-in issuer',
+    );
+  }
   return {
     port: s.PORT,
-    host: s.HOST,
+    host,
     databaseUrl: s.DATABASE_URL || undefined,
     dataDir: s.PAYBRIDGE_DATA_DIR,
     encryptionKey: s.PAYBRIDGE_ENCRYPTION_KEY,
@@ -192,7 +251,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         ? { url: s.PAYBRIDGE_EVENTS_HTTP_URL, secret: s.PAYBRIDGE_EVENTS_HTTP_SECRET }
         : undefined,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
-    publicUrl: (s.PAYBRIDGE_PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     webhooks: {
       maxBytes: s.PAYBRIDGE_WEBHOOK_MAX_BYTES,
       retentionMs: s.PAYBRIDGE_WEBHOOK_RETENTION,
@@ -207,5 +266,25 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       deadlineMs: s.PAYBRIDGE_INITIATION_DEADLINE,
     },
     logLevel: s.LOG_LEVEL,
+    auth: {
+      enabled: authEnabled,
+      issuer: publicUrl,
+      ...(s.PAYBRIDGE_AUTH_AUDIENCE ? { audience: s.PAYBRIDGE_AUTH_AUDIENCE } : {}),
+      ...(externalIssuer
+        ? {
+            external: {
+              issuer: externalIssuer,
+              ...(s.PAYBRIDGE_AUTH_JWKS_URL ? { jwksUrl: s.PAYBRIDGE_AUTH_JWKS_URL } : {}),
+            },
+          }
+        : {}),
+      checkScopes: s.PAYBRIDGE_AUTH_CHECK_SCOPES,
+      tokenTtlMs: s.PAYBRIDGE_AUTH_TOKEN_TTL,
+      tokenRateLimit: s.PAYBRIDGE_AUTH_TOKEN_RATE_LIMIT,
+      jwksRefreshFloorMs: s.PAYBRIDGE_AUTH_JWKS_REFRESH_FLOOR,
+      metricsPublic: s.PAYBRIDGE_METRICS_PUBLIC,
+    },
+    auditRetentionMs: s.PAYBRIDGE_AUDIT_RETENTION,
+    exposedWithoutAuth: !authEnabled && Boolean(s.HOST) && !LOOPBACK.test(host),
   };
 }

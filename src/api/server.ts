@@ -1,4 +1,6 @@
 // The HTTP server: bigint-safe JSON, the v3 error envelope, health and info routes, OpenAPI, and v3 under two prefixes.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyReply } from 'fastify';
 import {
@@ -11,6 +13,10 @@ import type { Logger } from 'pino';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { registry, watchDatabase } from '../observability/metrics.js';
+import type { BuiltInIssuer, TokenVerifier } from '../security/tokens.js';
+import { auditTrail } from './audit.js';
+import { documentAccess, guard, securitySchemes } from './auth/guard.js';
+import { tokenRoutes } from './auth/token-routes.js';
 import { consoleRoutes } from './console.js';
 import { invalidBodyError, toApiError } from './errors.js';
 import { v3Routes } from './v3/routes.js';
@@ -24,6 +30,31 @@ export interface ServerOptions {
   webhooks: WebhookIngressOptions;
   /** Fastify's trustProxy: whose X-Forwarded-For makes `request.ip` (false: nobody's, the peer's address). */
   trustProxy: boolean | string[];
+  /** Present when auth is on: every route but the public ones needs a bearer token (src/api/auth/). */
+  auth?: {
+    verifier: TokenVerifier;
+    builtIn: BuiltInIssuer;
+    checkScopes: boolean;
+    metricsPublic: boolean;
+    tokenRateLimit: number;
+  };
+}
+
+/** A caller's X-Request-Id is kept when it is short and plain (it ends up in logs and the audit trail). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * What `/_info` reports as `version`. Formance's fctl reads it before every payments command and treats
+ * semver >= v3.0.0-rc.1 as the v3 API, which is the one Paybridge serves; Paybridge's own version rides
+ * along as build metadata (which semver ignores when comparing), and plain in `paybridgeVersion`.
+ */
+export function apiCompatibleVersion(version: string): string {
+  return `3.0.0+paybridge.${version.replace(/[^0-9A-Za-z.-]/g, '-')}`;
 }
 
 /** Default request body limit; connector configs have their own, lower, limit. */
@@ -44,8 +75,12 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 16 * 1024 }, // ids are base64 JSON, longer than the default 100
     trustProxy: options.trustProxy,
+    genReqId: requestId,
     // Errors raised while routing (a malformed URL, …) also get the v3 envelope.
-    frameworkErrors: (error, _request, reply) => void sendError(reply as unknown as FastifyReply, error),
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      void sendError(reply as unknown as FastifyReply, error);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   server.removeAllContentTypeParsers();
@@ -73,6 +108,17 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     return payload;
   });
 
+  // Every answer names its request, so a caller can quote it and an operator find it in logs and the audit trail.
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  server.decorateRequest('principal', null);
+  if (options.auth) {
+    server.addHook('onRequest', guard(options.auth));
+    server.addHook('onRoute', documentAccess(options.auth));
+  }
+  server.addHook('onResponse', auditTrail(deps.db));
+
   server.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
@@ -90,6 +136,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     openapi: {
       info: { title: 'Paybridge API', version: options.version },
       servers: [{ url: '/' }],
+      ...(options.auth ? { components: { securitySchemes: securitySchemes() } } : {}),
     },
     transform: createJsonSchemaTransform({ zodToJsonConfig: { unrepresentable: 'any' } }),
   });
@@ -98,10 +145,13 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     await sql`SELECT 1`.execute(deps.db);
     return reply.send({});
   });
-  server.get('/_info', { schema: { hide: true } }, async () => ({
-    version: options.version,
+  const info = async () => ({
+    version: apiCompatibleVersion(options.version),
+    paybridgeVersion: options.version,
     debug: options.debug,
-  }));
+  });
+  server.get('/_info', { schema: { hide: true } }, info);
+  server.get('/api/payments/_info', { schema: { hide: true } }, info);
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
   server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     const text = await registry.metrics();
@@ -112,6 +162,13 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
   });
 
   await server.register(consoleRoutes);
+  if (options.auth) {
+    await server.register(tokenRoutes, {
+      db: deps.db,
+      builtIn: options.auth.builtIn,
+      rateLimit: options.auth.tokenRateLimit,
+    });
+  }
 
   // One ingress (one set of rate limiters) under both prefixes.
   const ingress = webhookIngress(deps, options.webhooks);

@@ -47,6 +47,9 @@ export class ApiError extends Error {
   }
 }
 
+/** What a command names does not exist (a client id, say), outside any API call. */
+export class NotFoundError extends Error {}
+
 /** No HTTP answer at all: connection refused, DNS failure, or no answer in time. */
 export class UnreachableError extends Error {}
 
@@ -73,6 +76,7 @@ export function describeFailure(error: unknown): Failure {
     return { exitCode, message: `error: ${error.code}: ${error.message} (HTTP ${error.status})` };
   }
   if (error instanceof UsageError) return { exitCode: EXIT.usage, message: `error: ${error.message}` };
+  if (error instanceof NotFoundError) return { exitCode: EXIT.notFound, message: `error: ${error.message}` };
   if (error instanceof UnreachableError) return { exitCode: EXIT.server, message: `error: ${error.message}` };
   if (error instanceof WaitFailedError)
     return { exitCode: EXIT.waitFailed, message: `error: ${error.message}` };

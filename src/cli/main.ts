@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `paybridge` command: the service (start, serve, worker, migrate, mock-psp) and the v3 API client commands.
+// The `paybridge` command: the service (start, serve, worker, migrate, mock-psp, clients, signing-keys) and the v3 API client commands.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAuthCommands } from './commands/auth.js';
 import { registerBankAccountCommands } from './commands/bank-accounts.js';
 import { registerConnectorCommands } from './commands/connectors.js';
 import { registerDataCommands } from './commands/data.js';
@@ -26,6 +27,7 @@ const program = new Command('paybridge')
   .addHelpText('after', EXIT_CODES_HELP);
 
 registerServiceCommands(program);
+registerAuthCommands(program);
 registerConnectorCommands(program);
 registerDataCommands(program);
 registerPaymentInitiationCommands(program);

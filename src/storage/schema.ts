@@ -300,6 +300,38 @@ export interface WebhookKeysTable {
   created_at: TimestampDefault;
 }
 
+export interface AuthClientsTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  scope: string;
+  created_at: TimestampDefault;
+  revoked_at: Nullable<string>;
+  sort_id: Generated<string>;
+}
+
+export interface AuthSigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: Json<Record<string, unknown>>;
+  private_key_sealed: Nullable<string>;
+  created_at: TimestampDefault;
+  retired_at: Nullable<string>;
+}
+
+export interface AuditRecordsTable {
+  id: string;
+  created_at: TimestampDefault;
+  subject: string | null;
+  client_id: string | null;
+  method: string;
+  route: string;
+  path_ids: Json<Record<string, string>>;
+  status_code: number;
+  request_id: string;
+  sort_id: Generated<string>;
+}
+
 export interface Database {
   connectors: ConnectorsTable;
   schedules: SchedulesTable;
@@ -323,4 +355,7 @@ export interface Database {
   webhook_configs: WebhookConfigsTable;
   webhooks: WebhooksTable;
   webhook_keys: WebhookKeysTable;
+  auth_clients: AuthClientsTable;
+  auth_signing_keys: AuthSigningKeysTable;
+  audit_records: AuditRecordsTable;
 }

@@ -1,6 +1,7 @@
 // The v3 API: every resource module, mounted once per prefix.
 import type { FastifyPluginAsync } from 'fastify';
 import { accountRoutes } from './accounts.js';
+import { auditRoutes } from './audit.js';
 import { bankAccountRoutes } from './bank-accounts.js';
 import type { V3Options } from './common.js';
 import { connectorRoutes } from './connectors.js';
@@ -23,4 +24,5 @@ export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug
   await app.register(paymentInitiationRoutes, options);
   await app.register(webhookListRoutes, options);
   await app.register(paymentServiceUserRoutes, options);
+  await app.register(auditRoutes, options);
 };
