@@ -171,7 +171,11 @@ describe('what is recorded', () => {
     expect(odd.requestId).toMatch(/^[0-9a-f-]{36}$/);
     const long = await send('DELETE', '/v3/pools/x', writeToken, undefined, 'a'.repeat(200));
     expect(long.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const [second, first] = (await audit('?pageSize=2')).cursor.data;
+    // Each record is written after its answer is sent, so two back-to-back requests may land in either
+    // order: find them by request id.
+    const records = (await audit('?pageSize=10')).cursor.data;
+    const first = records.find((r) => r.requestID === odd.requestId);
+    const second = records.find((r) => r.requestID === long.requestId);
     expect(first).toMatchObject({
       requestID: odd.requestId,
       route: '/v3/pools/:poolID',
