@@ -9,7 +9,12 @@ import { stringifyJson } from '../domain/json.js';
 import { findLiveConnectorRow } from '../storage/connectors.js';
 import type { Db } from '../storage/db.js';
 import { resumeSchedules, upsertSchedules } from '../storage/schedules.js';
-import { restoreMaskedSecrets, validateConfig, type ValidatedConfig } from './connector-config.js';
+import {
+  checkSecretsFollowDestinations,
+  restoreMaskedSecrets,
+  validateConfig,
+  type ValidatedConfig,
+} from './connector-config.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { CapabilityError, ConflictError, isUniqueViolation, NotFoundError } from './errors.js';
@@ -108,7 +113,8 @@ async function scheduleRoots(
  * Replaces a connector's config after validating it exactly like an install (the connector's `install`
  * runs again, so it can check the new config and its task tree is refreshed: new root nodes get their
  * first run, schedules of nodes that left the tree are dropped). Masked secrets sent back unchanged keep
- * their stored value. Paused schedules resume. A shorter polling period brings queued runs forward; a
+ * their stored value, unless a destination (the endpoint) changes: then every secret must be sent again.
+ * Paused schedules resume. A shorter polling period brings queued runs forward; a
  * longer one applies from the next run.
  */
 export async function updateConnectorConfig(
@@ -120,11 +126,9 @@ export async function updateConnectorConfig(
   if (!row) throw new NotFoundError('connector not found');
   const registration = registrationOf(row.provider);
   const previous = decryptConfig(deps.keyring, row.config_encrypted);
-  const config = validateConfig(
-    registration,
-    restoreMaskedSecrets(registration, rawConfig, previous),
-    deps.limits,
-  );
+  const { raw, restored } = restoreMaskedSecrets(registration, rawConfig, previous);
+  const config = validateConfig(registration, raw, deps.limits);
+  checkSecretsFollowDestinations(registration, previous, config.connectorConfig, restored);
   const connector = instantiate(registration, config.connectorConfig, connectorId, deps.logger);
   const { workflow } = await connector.install();
   validateTree(workflow);

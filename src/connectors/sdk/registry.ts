@@ -12,6 +12,19 @@ export function secret<T extends z.ZodType>(schema: T): T {
   return schema;
 }
 
+/**
+ * Marks config fields that decide where the connector sends its secrets (a region that picks the PSP's
+ * host, a token URL, …). A field named `endpoint` (the PSP's base URL) is one by convention, unmarked.
+ * A config update that changes any of them must carry every secret again: the mask that otherwise keeps
+ * a stored secret is refused, so a stored key cannot be redirected to a host of the caller's choosing.
+ */
+export const destinationFields = z.registry<{ destination: true }>();
+
+export function secretDestination<T extends z.ZodType>(schema: T): T {
+  destinationFields.add(schema, { destination: true });
+  return schema;
+}
+
 export interface ConnectorContext {
   connectorId: string;
   logger: Logger;
