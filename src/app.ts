@@ -119,6 +119,8 @@ export async function startPaybridge(
     initiations: settings.initiations,
     publicUrl: settings.publicUrl,
     webhooks: { retentionMs: settings.webhooks.retentionMs },
+    // Per process and passed explicitly (not a global), so two services in one process (tests) differ.
+    connectors: { outbound: { allow: settings.connectorEndpointsAllow } },
   };
 
   if (roles.worker) {

@@ -1,5 +1,6 @@
 // Process settings, read once from the environment and validated.
 import { z } from 'zod';
+import { EndpointAllowList } from './connectors/sdk/outbound.js';
 import { parseDuration } from './domain/duration.js';
 
 const duration = (fallback: string) =>
@@ -51,6 +52,17 @@ const schema = z
     PAYBRIDGE_INITIATION_RETRY_MAX: duration('1m'),
     PAYBRIDGE_INITIATION_DEADLINE: duration('24h'),
     PAYBRIDGE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+    PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        try {
+          return EndpointAllowList.parse(text);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+          return z.NEVER;
+        }
+      }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((s) => s.PAYBRIDGE_POLLING_PERIOD_DEFAULT >= s.PAYBRIDGE_POLLING_PERIOD_MINIMUM, {
@@ -83,6 +95,8 @@ export interface Settings {
   /** An HTTP endpoint that receives every event, signed the Standard Webhooks way. */
   eventsHttp?: { url: string; secret: string };
   pauseAfterFailures: number;
+  /** Unset: connectors may call any host (PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW). */
+  connectorEndpointsAllow?: EndpointAllowList;
   initiations: { retryMinMs: number; retryMaxMs: number; deadlineMs: number };
   /** The base URL PSPs use to reach this service (for webhooks). */
   publicUrl: string;
@@ -121,6 +135,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         ? { url: s.PAYBRIDGE_EVENTS_HTTP_URL, secret: s.PAYBRIDGE_EVENTS_HTTP_SECRET }
         : undefined,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
+    connectorEndpointsAllow: s.PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW,
     publicUrl: (s.PAYBRIDGE_PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
     webhooks: { maxBytes: s.PAYBRIDGE_WEBHOOK_MAX_BYTES, retentionMs: s.PAYBRIDGE_WEBHOOK_RETENTION },
     initiations: {

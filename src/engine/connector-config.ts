@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { InvalidConfigError } from '../connectors/sdk/errors.js';
+import type { EndpointAllowList } from '../connectors/sdk/outbound.js';
 import { type ConnectorRegistration, destinationFields, secretFields } from '../connectors/sdk/registry.js';
 import { stringifyJson } from '../domain/json.js';
 
@@ -170,6 +171,27 @@ export function changedDestinations(
   return destinationFieldsOf(registration).filter(
     (key) => normalisedDestination(before[key]) !== normalisedDestination(after[key]),
   );
+}
+
+/**
+ * With PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW set, every destination field that holds a URL must name an
+ * allowed host. A destination that is no URL (a region that picks the host) or is left to the connector's
+ * default is checked when it is called: pspRequest refuses a host the list does not name.
+ */
+export function checkDestinationsAllowed(
+  registration: ConnectorRegistration,
+  connectorConfig: Record<string, unknown>,
+  allow: EndpointAllowList | undefined,
+): void {
+  if (!allow) return;
+  for (const key of destinationFieldsOf(registration)) {
+    const url = absoluteUrl(connectorConfig[key]);
+    if (url && !allow.allows(url)) {
+      throw new InvalidConfigError(
+        `${key}: ${url.host} is not an allowed connector endpoint (PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW)`,
+      );
+    }
+  }
 }
 
 export const MASK = '********';

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Capability } from '../connectors/sdk/capabilities.js';
-import type { TaskNode } from '../connectors/sdk/contract.js';
+import type { Connector, TaskNode } from '../connectors/sdk/contract.js';
+import { InvalidConfigError, isRetryable } from '../connectors/sdk/errors.js';
 import { findConnector } from '../connectors/sdk/registry.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
@@ -10,6 +11,7 @@ import { findLiveConnectorRow } from '../storage/connectors.js';
 import type { Db } from '../storage/db.js';
 import { resumeSchedules, upsertSchedules } from '../storage/schedules.js';
 import {
+  checkDestinationsAllowed,
   checkSecretsFollowDestinations,
   restoreMaskedSecrets,
   validateConfig,
@@ -29,6 +31,24 @@ export interface PreparedConnector {
   workflow: TaskNode[];
 }
 
+/**
+ * The connector's task tree, from its `install` (which may check the config at the PSP). A PSP that cannot
+ * be reached or fails there makes the config unusable for now: a 400 naming the reason (generic when the
+ * PSP is internal, see connector-instance.ts), rather than a 500 that says nothing.
+ */
+async function taskTreeOf(connector: Connector): Promise<TaskNode[]> {
+  let workflow: TaskNode[];
+  try {
+    ({ workflow } = await connector.install());
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidConfigError(`the connector could not check its config with the PSP: ${reason}`);
+  }
+  validateTree(workflow);
+  return workflow;
+}
+
 /** Validates a config and asks the connector for its task tree (nothing is stored yet). */
 export async function prepareConnector(
   deps: EngineDeps,
@@ -37,11 +57,11 @@ export async function prepareConnector(
 ): Promise<PreparedConnector> {
   const registration = registrationOf(provider);
   const config = validateConfig(registration, rawConfig, deps.limits);
+  checkDestinationsAllowed(registration, config.connectorConfig, deps.connectors.outbound.allow);
   const reference = randomUUID();
   const id = connectorIdCodec.encode({ provider: registration.provider, reference });
-  const connector = instantiate(registration, config.connectorConfig, id, deps.logger);
-  const { workflow } = await connector.install();
-  validateTree(workflow);
+  const connector = instantiate(registration, config.connectorConfig, id, deps.logger, deps.connectors);
+  const workflow = await taskTreeOf(connector);
   return { id, reference, provider: registration.provider, config, workflow };
 }
 
@@ -128,10 +148,16 @@ export async function updateConnectorConfig(
   const previous = decryptConfig(deps.keyring, row.config_encrypted);
   const { raw, restored } = restoreMaskedSecrets(registration, rawConfig, previous);
   const config = validateConfig(registration, raw, deps.limits);
+  checkDestinationsAllowed(registration, config.connectorConfig, deps.connectors.outbound.allow);
   checkSecretsFollowDestinations(registration, previous, config.connectorConfig, restored);
-  const connector = instantiate(registration, config.connectorConfig, connectorId, deps.logger);
-  const { workflow } = await connector.install();
-  validateTree(workflow);
+  const connector = instantiate(
+    registration,
+    config.connectorConfig,
+    connectorId,
+    deps.logger,
+    deps.connectors,
+  );
+  const workflow = await taskTreeOf(connector);
   try {
     await deps.db.transaction().execute(async (trx) => {
       await trx

@@ -1,5 +1,6 @@
 // What the engine's parts share: the database, the job queue, the keyring, settings and the logger.
 import type { Logger } from 'pino';
+import type { OutboundPolicy } from '../connectors/sdk/outbound.js';
 import type { Keyring } from '../security/encryption.js';
 import type { Db } from '../storage/db.js';
 import type { JobQueue } from './jobs.js';
@@ -24,6 +25,13 @@ export interface EngineDeps {
   /** Where PSPs reach this service (webhook URLs registered at PSPs start with it). */
   publicUrl: string;
   webhooks: { retentionMs: number };
+  connectors: ConnectorPolicy;
+}
+
+/** What connectors may be and do in this process, from the settings. */
+export interface ConnectorPolicy {
+  /** Where connectors may send requests, and whether callers see the answers of internal hosts. */
+  outbound: OutboundPolicy;
 }
 
 /** How the worker paces the PSP calls of payment initiations, reversals and bank-account forwards. */

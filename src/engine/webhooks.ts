@@ -134,7 +134,7 @@ async function attempt(deps: EngineDeps, id: string, row: ClaimedWebhook): Promi
     (c) => c.name === row.config_name,
   );
   if (!config) throw new WebhookVerificationError(`webhook config ${row.config_name} no longer exists`);
-  const connector = openConnector(deps.keyring, row, row.connector_id, deps.logger);
+  const connector = openConnector(deps, row, row.connector_id, deps.logger);
   const webhook: Webhook = {
     headers: row.headers ?? {},
     queryValues: row.query ?? {},

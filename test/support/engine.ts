@@ -1,5 +1,6 @@
 // The engine without workers, on a fresh PostgreSQL database: tests drive every run themselves.
 import { pino } from 'pino';
+import type { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { loadConnectors } from '../../src/connectors/load.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { JobQueue } from '../../src/engine/jobs.js';
@@ -14,7 +15,12 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-export async function startTestEngine(): Promise<TestEngine> {
+export interface TestEngineOptions {
+  /** PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW; unset: any host, and internal hosts' answers stay hidden. */
+  endpointsAllow?: EndpointAllowList;
+}
+
+export async function startTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
   await loadConnectors();
   const database = await createTestDatabase();
   const opened = await openDatabase({ url: database.url, dataDir: '' });
@@ -33,6 +39,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     initiations: { retryMinMs: 200, retryMaxMs: 2000, deadlineMs: 60_000 },
     publicUrl: 'http://127.0.0.1:8080',
     webhooks: { retentionMs: 7 * 24 * 3600_000 },
+    connectors: { outbound: { allow: options.endpointsAllow } },
   };
   return {
     deps,

@@ -1,6 +1,6 @@
 // Starts a real Paybridge process-in-a-test (API + worker) on a fresh PostgreSQL database.
 import { createServer } from 'node:net';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type Paybridge, startPaybridge } from '../../src/app.js';
 import { readSettings } from '../../src/settings.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -12,11 +12,19 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+export interface TestServiceOptions {
+  /** The service's logger, for tests that read what it logs (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
+}
+
 /**
  * Environment overrides go through the same settings parser as production. Polling limits default to
  * values that let a test see several cycles in a few seconds.
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: TestServiceOptions = {},
+): Promise<TestService> {
   const database = await createTestDatabase();
   const settings = readSettings({
     DATABASE_URL: database.url,
@@ -28,7 +36,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     HOST: '127.0.0.1',
     ...env,
   });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const paybridge = await startPaybridge(settings, { api: true, worker: true }, logger);
   return {
     paybridge,

@@ -17,6 +17,7 @@ export function secret<T extends z.ZodType>(schema: T): T {
  * host, a token URL, …). A field named `endpoint` (the PSP's base URL) is one by convention, unmarked.
  * A config update that changes any of them must carry every secret again: the mask that otherwise keeps
  * a stored secret is refused, so a stored key cannot be redirected to a host of the caller's choosing.
+ * With PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW set, each of them must name an allowed host.
  */
 export const destinationFields = z.registry<{ destination: true }>();
 
