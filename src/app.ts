@@ -120,7 +120,11 @@ export async function startPaybridge(
     publicUrl: settings.publicUrl,
     webhooks: { retentionMs: settings.webhooks.retentionMs },
     // Per process and passed explicitly (not a global), so two services in one process (tests) differ.
-    connectors: { outbound: { allow: settings.connectorEndpointsAllow } },
+    connectors: {
+      debug: settings.debug,
+      fileRoot: settings.dummyPayRoot,
+      outbound: { allow: settings.connectorEndpointsAllow },
+    },
   };
 
   if (roles.worker) {

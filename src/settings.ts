@@ -63,6 +63,7 @@ const schema = z
           return z.NEVER;
         }
       }),
+    PAYBRIDGE_DUMMYPAY_ROOT: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((s) => s.PAYBRIDGE_POLLING_PERIOD_DEFAULT >= s.PAYBRIDGE_POLLING_PERIOD_MINIMUM, {
@@ -97,6 +98,8 @@ export interface Settings {
   pauseAfterFailures: number;
   /** Unset: connectors may call any host (PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW). */
   connectorEndpointsAllow?: EndpointAllowList;
+  /** Where DummyPay directories must be (symlinks followed); defaults to the data directory. */
+  dummyPayRoot: string;
   initiations: { retryMinMs: number; retryMaxMs: number; deadlineMs: number };
   /** The base URL PSPs use to reach this service (for webhooks). */
   publicUrl: string;
@@ -136,6 +139,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         : undefined,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
     connectorEndpointsAllow: s.PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW,
+    dummyPayRoot: s.PAYBRIDGE_DUMMYPAY_ROOT ?? s.PAYBRIDGE_DATA_DIR,
     publicUrl: (s.PAYBRIDGE_PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
     webhooks: { maxBytes: s.PAYBRIDGE_WEBHOOK_MAX_BYTES, retentionMs: s.PAYBRIDGE_WEBHOOK_RETENTION },
     initiations: {

@@ -2,6 +2,7 @@
 // or an in-process API-only Paybridge (to install through) and N spawned `paybridge worker` processes.
 // Either way every statement every process sends is counted, and a bench-side observer connection
 // (not counted) watches progress.
+import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { pino } from 'pino';
 import { startPaybridge } from '../../src/app.js';
@@ -51,6 +52,9 @@ function benchEnv(databaseUrl: string, dataDir: string): Record<string, string> 
     // one during a measurement, unless the bench brings the queued runs forward itself.
     PAYBRIDGE_POLLING_PERIOD_DEFAULT: '1h',
     PAYBRIDGE_POLLING_PERIOD_MINIMUM: '1s',
+    // The benches install DummyPay, a test double: debug mode, and its directories under the temp folder.
+    PAYBRIDGE_DEBUG: 'true',
+    PAYBRIDGE_DUMMYPAY_ROOT: tmpdir(),
   };
 }
 

@@ -54,7 +54,7 @@ export function instantiate(
 ): Connector {
   // The connector sees only its own fields, parsed by its own schema (engine fields are stripped).
   const config = z.object(registration.config.shape).parse(connectorConfig);
-  const context = { connectorId, logger: logger.child({ connectorId }) };
+  const context = { connectorId, logger: logger.child({ connectorId }), fileRoot: policy.fileRoot };
   return underPolicy(registration.create(config, context), policy, context.logger);
 }
 

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Capability } from '../connectors/sdk/capabilities.js';
 import type { Connector, TaskNode } from '../connectors/sdk/contract.js';
 import { InvalidConfigError, isRetryable } from '../connectors/sdk/errors.js';
-import { findConnector } from '../connectors/sdk/registry.js';
+import { type ConnectorRegistration, findConnector } from '../connectors/sdk/registry.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
 import { findLiveConnectorRow } from '../storage/connectors.js';
@@ -29,6 +29,16 @@ export interface PreparedConnector {
   provider: string;
   config: ValidatedConfig;
   workflow: TaskNode[];
+}
+
+/** A test double is installed, or its config changed, only in debug mode. */
+function requireInstallable(deps: EngineDeps, registration: ConnectorRegistration): void {
+  if (registration.hidden && !deps.connectors.debug) {
+    throw new InvalidConfigError(
+      `connector ${registration.provider} is a test double: it can be installed or updated only when ` +
+        'PAYBRIDGE_DEBUG=true',
+    );
+  }
 }
 
 /**
@@ -56,6 +66,7 @@ export async function prepareConnector(
   rawConfig: unknown,
 ): Promise<PreparedConnector> {
   const registration = registrationOf(provider);
+  requireInstallable(deps, registration);
   const config = validateConfig(registration, rawConfig, deps.limits);
   checkDestinationsAllowed(registration, config.connectorConfig, deps.connectors.outbound.allow);
   const reference = randomUUID();
@@ -145,6 +156,7 @@ export async function updateConnectorConfig(
   const row = await findLiveConnectorRow(deps.db, connectorId);
   if (!row) throw new NotFoundError('connector not found');
   const registration = registrationOf(row.provider);
+  requireInstallable(deps, registration);
   const previous = decryptConfig(deps.keyring, row.config_encrypted);
   const { raw, restored } = restoreMaskedSecrets(registration, rawConfig, previous);
   const config = validateConfig(registration, raw, deps.limits);

@@ -30,6 +30,10 @@ export interface EngineDeps {
 
 /** What connectors may be and do in this process, from the settings. */
 export interface ConnectorPolicy {
+  /** Test doubles (registrations marked `hidden`, DummyPay) may be installed only in debug mode. */
+  debug: boolean;
+  /** PAYBRIDGE_DUMMYPAY_ROOT: the tree file-backed connectors may use (ConnectorContext.fileRoot). */
+  fileRoot: string;
   /** Where connectors may send requests, and whether callers see the answers of internal hosts. */
   outbound: OutboundPolicy;
 }

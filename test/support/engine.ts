@@ -1,4 +1,5 @@
 // The engine without workers, on a fresh PostgreSQL database: tests drive every run themselves.
+import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import type { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { loadConnectors } from '../../src/connectors/load.js';
@@ -20,6 +21,7 @@ export interface TestEngineOptions {
   endpointsAllow?: EndpointAllowList;
 }
 
+/** In debug mode (DummyPay installs), with DummyPay directories allowed anywhere under the temp folder. */
 export async function startTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
   await loadConnectors();
   const database = await createTestDatabase();
@@ -39,7 +41,7 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
     initiations: { retryMinMs: 200, retryMaxMs: 2000, deadlineMs: 60_000 },
     publicUrl: 'http://127.0.0.1:8080',
     webhooks: { retentionMs: 7 * 24 * 3600_000 },
-    connectors: { outbound: { allow: options.endpointsAllow } },
+    connectors: { debug: true, fileRoot: tmpdir(), outbound: { allow: options.endpointsAllow } },
   };
   return {
     deps,

@@ -29,6 +29,12 @@ export function secretDestination<T extends z.ZodType>(schema: T): T {
 export interface ConnectorContext {
   connectorId: string;
   logger: Logger;
+  /**
+   * The only directory tree a connector that works on local files (DummyPay) may touch, from
+   * PAYBRIDGE_DUMMYPAY_ROOT. The engine always sets it; unset (a connector's own unit tests) means no
+   * confinement.
+   */
+  fileRoot?: string;
 }
 
 export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawShape> {
@@ -39,7 +45,10 @@ export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawSha
   config: z.ZodObject<Shape>;
   /** Default and maximum page size for this PSP. */
   pageSize: number;
-  /** Hidden from the configs and capabilities catalogs unless the service runs in debug mode. */
+  /**
+   * A test double (DummyPay): hidden from the configs and capabilities catalogs, and refused at install
+   * and config update, unless the service runs in debug mode (PAYBRIDGE_DEBUG=true).
+   */
   hidden?: boolean;
   create(config: z.infer<z.ZodObject<Shape>>, context: ConnectorContext): Connector;
 }
