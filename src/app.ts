@@ -169,6 +169,12 @@ export async function startPaybridge(
     initiations: settings.initiations,
     publicUrl: settings.publicUrl,
     webhooks: { retentionMs: settings.webhooks.retentionMs, unverifiedMax: settings.webhooks.unverifiedMax },
+    // Per process and passed explicitly (not a global), so two services in one process (tests) differ.
+    connectors: {
+      debug: settings.debug,
+      fileRoot: settings.dummyPayRoot,
+      outbound: { allow: settings.connectorEndpointsAllow },
+    },
   };
 
   if (roles.worker) {

@@ -1,6 +1,7 @@
 // Process settings, read once from the environment and validated.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { EndpointAllowList } from './connectors/sdk/outbound.js';
 import { parseDuration } from './domain/duration.js';
 
 const duration = (fallback: string) =>
@@ -137,6 +138,18 @@ const schema = z
     PAYBRIDGE_AUTH_JWKS_REFRESH_FLOOR: duration('30s'),
     PAYBRIDGE_METRICS_PUBLIC: flag('false'),
     PAYBRIDGE_AUDIT_RETENTION: duration('2160h'),
+    PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        try {
+          return EndpointAllowList.parse(text);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+          return z.NEVER;
+        }
+      }),
+    PAYBRIDGE_DUMMYPAY_ROOT: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((s) => s.PAYBRIDGE_POLLING_PERIOD_DEFAULT >= s.PAYBRIDGE_POLLING_PERIOD_MINIMUM, {
@@ -190,6 +203,10 @@ export interface Settings {
   /** An HTTP endpoint that receives every event, signed the Standard Webhooks way. */
   eventsHttp?: { url: string; secret: string };
   pauseAfterFailures: number;
+  /** Unset: connectors may call any host (PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW). */
+  connectorEndpointsAllow?: EndpointAllowList;
+  /** Where DummyPay directories must be (symlinks followed); defaults to the data directory. */
+  dummyPayRoot: string;
   initiations: { retryMinMs: number; retryMaxMs: number; deadlineMs: number };
   /** The base URL PSPs use to reach this service (for webhooks). */
   publicUrl: string;
@@ -251,6 +268,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         ? { url: s.PAYBRIDGE_EVENTS_HTTP_URL, secret: s.PAYBRIDGE_EVENTS_HTTP_SECRET }
         : undefined,
     pauseAfterFailures: s.PAYBRIDGE_PAUSE_AFTER_FAILURES,
+    connectorEndpointsAllow: s.PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW,
+    dummyPayRoot: s.PAYBRIDGE_DUMMYPAY_ROOT ?? s.PAYBRIDGE_DATA_DIR,
     publicUrl,
     webhooks: {
       maxBytes: s.PAYBRIDGE_WEBHOOK_MAX_BYTES,

@@ -22,6 +22,9 @@ afterAll(async () => {
 const settings = () =>
   readSettings({
     PAYBRIDGE_DATA_DIR: join(root, 'data'),
+    // DummyPay is a test double: installable in debug mode only, from a directory under its root.
+    PAYBRIDGE_DEBUG: 'true',
+    PAYBRIDGE_DUMMYPAY_ROOT: root,
     PORT: '0',
     HOST: '127.0.0.1',
     PAYBRIDGE_POLLING_PERIOD_MINIMUM: '1s',

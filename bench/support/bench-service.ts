@@ -2,6 +2,7 @@
 // or an in-process API-only Paybridge (to install through) and N spawned `paybridge worker` processes.
 // Either way every statement every process sends is counted, and a bench-side observer connection
 // (not counted) watches progress.
+import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { pino } from 'pino';
 import { startPaybridge } from '../../src/app.js';
@@ -56,6 +57,9 @@ function benchEnv(databaseUrl: string, dataDir: string): Record<string, string> 
     // the intake's cost (the limiters still run), not their refusals.
     PAYBRIDGE_WEBHOOK_RATE_PER_SOURCE: '1000000/1s',
     PAYBRIDGE_WEBHOOK_RATE_PER_CONNECTOR: '1000000/1s',
+    // The benches install DummyPay, a test double: debug mode, and its directories under the temp folder.
+    PAYBRIDGE_DEBUG: 'true',
+    PAYBRIDGE_DUMMYPAY_ROOT: tmpdir(),
   };
 }
 

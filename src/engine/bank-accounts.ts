@@ -157,7 +157,7 @@ export async function runBankAccountForward(deps: EngineDeps, job: ForwardJob): 
   if (swiftBicCode) details.swiftBicCode = swiftBicCode;
   if (bank.country) details.country = bank.country;
 
-  const connector = openConnector(deps.keyring, connectorRow, job.connectorId, deps.logger);
+  const connector = openConnector(deps, connectorRow, job.connectorId, deps.logger);
   let related: PspAccount;
   try {
     related = (

@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { InvalidConfigError } from '../connectors/sdk/errors.js';
-import { type ConnectorRegistration, secretFields } from '../connectors/sdk/registry.js';
+import type { EndpointAllowList } from '../connectors/sdk/outbound.js';
+import { type ConnectorRegistration, destinationFields, secretFields } from '../connectors/sdk/registry.js';
+import { stringifyJson } from '../domain/json.js';
 
 export interface PollingLimits {
   pollingPeriodDefaultMs: number;
@@ -112,14 +114,83 @@ export function validateConfig(
   };
 }
 
-function isSecret(schema: z.ZodType): boolean {
+/** Whether a field's schema, or the schema it wraps (optional, default, nullable), is in `registry`. */
+function isMarked(schema: z.ZodType, registry: { has(schema: z.ZodType): boolean }): boolean {
   let current: z.ZodType = schema;
   for (;;) {
-    if (secretFields.has(current)) return true;
+    if (registry.has(current)) return true;
     const def = current.def as { type: string; innerType?: z.ZodType };
     if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
       current = def.innerType;
     } else return false;
+  }
+}
+
+function isSecret(schema: z.ZodType): boolean {
+  return isMarked(schema, secretFields);
+}
+
+/** By convention a connector's PSP base URL is its `endpoint` field; kit connectors all have one. */
+const ENDPOINT_FIELD = 'endpoint';
+
+/** The fields that decide where the connector's secrets go: `endpoint`, and those marked secretDestination(). */
+export function destinationFieldsOf(registration: ConnectorRegistration): string[] {
+  return Object.entries(registration.config.shape as Record<string, z.ZodType>)
+    .filter(([key, schema]) => key === ENDPOINT_FIELD || isMarked(schema, destinationFields))
+    .map(([key]) => key);
+}
+
+/**
+ * A destination as compared across an update: a URL by scheme, host, port (the scheme's default left
+ * out), path without trailing slashes, and query; the host's case and a trailing slash do not count.
+ * Anything else by its exact text. Absent and empty are the same: no destination of its own.
+ */
+function normalisedDestination(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') return stringifyJson(value);
+  const url = absoluteUrl(value);
+  if (url) return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+  return value.trim();
+}
+
+/** A config value that is an absolute URL with a host (`https://psp.example/v1`), parsed. */
+function absoluteUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (!text.includes('//') || !URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  return url.host === '' ? undefined : url;
+}
+
+/** The destination fields whose value differs between two parsed configs (a field dropped counts too). */
+export function changedDestinations(
+  registration: ConnectorRegistration,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): string[] {
+  return destinationFieldsOf(registration).filter(
+    (key) => normalisedDestination(before[key]) !== normalisedDestination(after[key]),
+  );
+}
+
+/**
+ * With PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW set, every destination field that holds a URL must name an
+ * allowed host. A destination that is no URL (a region that picks the host) or is left to the connector's
+ * default is checked when it is called: pspRequest refuses a host the list does not name.
+ */
+export function checkDestinationsAllowed(
+  registration: ConnectorRegistration,
+  connectorConfig: Record<string, unknown>,
+  allow: EndpointAllowList | undefined,
+): void {
+  if (!allow) return;
+  for (const key of destinationFieldsOf(registration)) {
+    const url = absoluteUrl(connectorConfig[key]);
+    if (url && !allow.allows(url)) {
+      throw new InvalidConfigError(
+        `${key}: ${url.host} is not an allowed connector endpoint (PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW)`,
+      );
+    }
   }
 }
 
@@ -138,19 +209,47 @@ export function maskConfig(
   return masked;
 }
 
-/** Keeps secret values from the old config when an update sends the mask back unchanged. */
+/**
+ * Keeps secret values from the old config when an update sends the mask back unchanged; `restored` names
+ * the fields that were. The caller must refuse the update when a destination changes as well.
+ */
 export function restoreMaskedSecrets(
   registration: ConnectorRegistration,
   raw: unknown,
   previous: Record<string, unknown>,
-): unknown {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+): { raw: unknown; restored: string[] } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { raw, restored: [] };
   const shape = registration.config.shape as Record<string, z.ZodType>;
   const copy: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  const restored: string[] = [];
   for (const [key, fieldSchema] of Object.entries(shape)) {
-    if (copy[key] === MASK && isSecret(fieldSchema) && key in previous) copy[key] = previous[key];
+    if (copy[key] === MASK && isSecret(fieldSchema) && key in previous) {
+      copy[key] = previous[key];
+      restored.push(key);
+    }
   }
-  return copy;
+  return { raw: copy, restored };
+}
+
+/**
+ * A stored secret goes only where it went before: an update that changes a destination and sends a
+ * secret back as the mask is refused, naming both, so that a caller who can write configs but does not
+ * know the key cannot have the next poll deliver it to a host of their choosing.
+ */
+export function checkSecretsFollowDestinations(
+  registration: ConnectorRegistration,
+  previous: Record<string, unknown>,
+  next: Record<string, unknown>,
+  restored: string[],
+): void {
+  if (restored.length === 0) return;
+  const moved = changedDestinations(registration, previous, next);
+  if (moved.length === 0) return;
+  const fields = (names: string[]) => names.map((name) => `'${name}'`).join(', ');
+  throw new InvalidConfigError(
+    `${fields(moved)} changed, so the secrets go to a new destination: send ${fields(restored)} again ` +
+      `(the mask "${MASK}" keeps a stored secret only while its destination stays the same)`,
+  );
 }
 
 export interface ConfigEntry {

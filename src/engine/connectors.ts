@@ -2,14 +2,21 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Capability } from '../connectors/sdk/capabilities.js';
-import type { TaskNode } from '../connectors/sdk/contract.js';
-import { findConnector } from '../connectors/sdk/registry.js';
+import type { Connector, TaskNode } from '../connectors/sdk/contract.js';
+import { InvalidConfigError, isRetryable } from '../connectors/sdk/errors.js';
+import { type ConnectorRegistration, findConnector } from '../connectors/sdk/registry.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
 import { findLiveConnectorRow } from '../storage/connectors.js';
 import type { Db } from '../storage/db.js';
 import { resumeSchedules, upsertSchedules } from '../storage/schedules.js';
-import { restoreMaskedSecrets, validateConfig, type ValidatedConfig } from './connector-config.js';
+import {
+  checkDestinationsAllowed,
+  checkSecretsFollowDestinations,
+  restoreMaskedSecrets,
+  validateConfig,
+  type ValidatedConfig,
+} from './connector-config.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { CapabilityError, ConflictError, isUniqueViolation, NotFoundError } from './errors.js';
@@ -24,6 +31,34 @@ export interface PreparedConnector {
   workflow: TaskNode[];
 }
 
+/** A test double is installed, or its config changed, only in debug mode. */
+function requireInstallable(deps: EngineDeps, registration: ConnectorRegistration): void {
+  if (registration.hidden && !deps.connectors.debug) {
+    throw new InvalidConfigError(
+      `connector ${registration.provider} is a test double: it can be installed or updated only when ` +
+        'PAYBRIDGE_DEBUG=true',
+    );
+  }
+}
+
+/**
+ * The connector's task tree, from its `install` (which may check the config at the PSP). A PSP that cannot
+ * be reached or fails there makes the config unusable for now: a 400 naming the reason (generic when the
+ * PSP is internal, see connector-instance.ts), rather than a 500 that says nothing.
+ */
+async function taskTreeOf(connector: Connector): Promise<TaskNode[]> {
+  let workflow: TaskNode[];
+  try {
+    ({ workflow } = await connector.install());
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidConfigError(`the connector could not check its config with the PSP: ${reason}`);
+  }
+  validateTree(workflow);
+  return workflow;
+}
+
 /** Validates a config and asks the connector for its task tree (nothing is stored yet). */
 export async function prepareConnector(
   deps: EngineDeps,
@@ -31,12 +66,13 @@ export async function prepareConnector(
   rawConfig: unknown,
 ): Promise<PreparedConnector> {
   const registration = registrationOf(provider);
+  requireInstallable(deps, registration);
   const config = validateConfig(registration, rawConfig, deps.limits);
+  checkDestinationsAllowed(registration, config.connectorConfig, deps.connectors.outbound.allow);
   const reference = randomUUID();
   const id = connectorIdCodec.encode({ provider: registration.provider, reference });
-  const connector = instantiate(registration, config.connectorConfig, id, deps.logger);
-  const { workflow } = await connector.install();
-  validateTree(workflow);
+  const connector = instantiate(registration, config.connectorConfig, id, deps.logger, deps.connectors);
+  const workflow = await taskTreeOf(connector);
   return { id, reference, provider: registration.provider, config, workflow };
 }
 
@@ -108,7 +144,8 @@ async function scheduleRoots(
  * Replaces a connector's config after validating it exactly like an install (the connector's `install`
  * runs again, so it can check the new config and its task tree is refreshed: new root nodes get their
  * first run, schedules of nodes that left the tree are dropped). Masked secrets sent back unchanged keep
- * their stored value. Paused schedules resume. A shorter polling period brings queued runs forward; a
+ * their stored value, unless a destination (the endpoint) changes: then every secret must be sent again.
+ * Paused schedules resume. A shorter polling period brings queued runs forward; a
  * longer one applies from the next run.
  */
 export async function updateConnectorConfig(
@@ -119,15 +156,20 @@ export async function updateConnectorConfig(
   const row = await findLiveConnectorRow(deps.db, connectorId);
   if (!row) throw new NotFoundError('connector not found');
   const registration = registrationOf(row.provider);
+  requireInstallable(deps, registration);
   const previous = decryptConfig(deps.keyring, row.config_encrypted);
-  const config = validateConfig(
+  const { raw, restored } = restoreMaskedSecrets(registration, rawConfig, previous);
+  const config = validateConfig(registration, raw, deps.limits);
+  checkDestinationsAllowed(registration, config.connectorConfig, deps.connectors.outbound.allow);
+  checkSecretsFollowDestinations(registration, previous, config.connectorConfig, restored);
+  const connector = instantiate(
     registration,
-    restoreMaskedSecrets(registration, rawConfig, previous),
-    deps.limits,
+    config.connectorConfig,
+    connectorId,
+    deps.logger,
+    deps.connectors,
   );
-  const connector = instantiate(registration, config.connectorConfig, connectorId, deps.logger);
-  const { workflow } = await connector.install();
-  validateTree(workflow);
+  const workflow = await taskTreeOf(connector);
   try {
     await deps.db.transaction().execute(async (trx) => {
       await trx

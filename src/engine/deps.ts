@@ -1,5 +1,6 @@
 // What the engine's parts share: the database, the job queue, the keyring, settings and the logger.
 import type { Logger } from 'pino';
+import type { OutboundPolicy } from '../connectors/sdk/outbound.js';
 import type { Keyring } from '../security/encryption.js';
 import type { Db } from '../storage/db.js';
 import type { JobQueue } from './jobs.js';
@@ -28,6 +29,17 @@ export interface EngineDeps {
     /** Per connector that verifies over the network: deliveries stored and not yet verified (429 beyond). */
     unverifiedMax: number;
   };
+  connectors: ConnectorPolicy;
+}
+
+/** What connectors may be and do in this process, from the settings. */
+export interface ConnectorPolicy {
+  /** Test doubles (registrations marked `hidden`, DummyPay) may be installed only in debug mode. */
+  debug: boolean;
+  /** PAYBRIDGE_DUMMYPAY_ROOT: the tree file-backed connectors may use (ConnectorContext.fileRoot). */
+  fileRoot: string;
+  /** Where connectors may send requests, and whether callers see the answers of internal hosts. */
+  outbound: OutboundPolicy;
 }
 
 /** How the worker paces the PSP calls of payment initiations, reversals and bank-account forwards. */

@@ -129,7 +129,7 @@ class Step {
   }
 
   private get connector(): Connector {
-    return openConnector(this.deps.keyring, this.claimed, this.row.connector_id, this.deps.logger);
+    return openConnector(this.deps, this.claimed, this.row.connector_id, this.deps.logger);
   }
 
   async unexpected(error: unknown): Promise<void> {

@@ -58,7 +58,7 @@ async function connectorOf(
     .where('id', '=', connectorId)
     .executeTakeFirst();
   if (!row || (options.live && row.scheduled_for_deletion)) return undefined;
-  return openConnector(deps.keyring, row, connectorId, deps.logger);
+  return openConnector(deps, row, connectorId, deps.logger);
 }
 
 /**

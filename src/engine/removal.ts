@@ -126,7 +126,7 @@ async function deleteConnector(
   await deps.db.deleteFrom('schedules').where('connector_id', '=', row.id).execute();
   let warning: string | undefined;
   try {
-    const connector = openConnector(deps.keyring, row, row.id, logger);
+    const connector = openConnector(deps, row, row.id, logger);
     await connector.uninstall({ webhookConfigs: await webhookConfigsOf(deps.db, deps.keyring, row.id) });
   } catch (error) {
     if (!(error instanceof NotImplementedError)) {

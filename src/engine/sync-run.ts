@@ -104,7 +104,7 @@ export async function runSchedule(deps: EngineDeps, scheduleId: string): Promise
     node = findNode(leased.task_tree as TaskNode[], leased.node_path);
     if (!node) throw new Error(`task node ${leased.node_path} is no longer in the connector's task tree`);
     const connectorId: ConnectorId = connectorIdCodec.decode(leased.connector_id);
-    const connector = openConnector(deps.keyring, leased, leased.connector_id, logger);
+    const connector = openConnector(deps, leased, leased.connector_id, logger);
     const run: RunningSchedule = {
       scheduleId,
       instanceId,

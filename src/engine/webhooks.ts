@@ -87,7 +87,7 @@ export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook
   let verified: { at: string; key: string } | undefined;
   if (verification === 'local') {
     const receivedAt = new Date();
-    const connector = openConnector(deps.keyring, endpoint, incoming.connectorId, deps.logger);
+    const connector = openConnector(deps, endpoint, incoming.connectorId, deps.logger);
     const webhook: Webhook = { headers: incoming.headers, queryValues: incoming.query, body: incoming.body };
     try {
       const answer = await connector.verifyWebhook({
@@ -203,7 +203,7 @@ async function attempt(deps: EngineDeps, id: string, row: ClaimedWebhook): Promi
     (c) => c.name === row.config_name,
   );
   if (!config) throw new WebhookVerificationError(`webhook config ${row.config_name} no longer exists`);
-  const connector = openConnector(deps.keyring, row, row.connector_id, deps.logger);
+  const connector = openConnector(deps, row, row.connector_id, deps.logger);
   const webhook: Webhook = {
     headers: row.headers ?? {},
     queryValues: row.query ?? {},

@@ -388,10 +388,17 @@ describe('connector catalogs and secrets', () => {
       .executeTakeFirstOrThrow();
     expect(row.config_encrypted).not.toContain('sk_live_secret');
 
+    // Same destination (a trailing slash is no change): the mask keeps the key. A new endpoint would need
+    // the key again (test/e2e/secret-destinations.test.ts).
     const updated = await call(
       'PATCH',
       `/v3/connectors/${id}/config`,
-      JSON.stringify({ name: 'vault', apiKey: '********', endpoint: 'https://psp2.test' }),
+      JSON.stringify({
+        name: 'vault',
+        apiKey: '********',
+        endpoint: 'https://psp.test/',
+        pollingPeriod: '1h',
+      }),
     );
     expect(updated.status).toBe(204);
     const stored = JSON.parse(
@@ -405,7 +412,11 @@ describe('connector catalogs and secrets', () => {
         ).config_encrypted,
       ),
     ) as Record<string, string>;
-    expect(stored).toMatchObject({ apiKey: 'sk_live_secret', endpoint: 'https://psp2.test' });
+    expect(stored).toMatchObject({
+      apiKey: 'sk_live_secret',
+      endpoint: 'https://psp.test/',
+      pollingPeriod: '1h0m0s',
+    });
   });
 });
 

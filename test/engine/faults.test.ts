@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BaseConnector } from '../../src/connectors/sdk/base.js';
 import type { FetchNextRequest, FetchNextResponse, PspPayment } from '../../src/connectors/sdk/contract.js';
 import { pspRequest } from '../../src/connectors/sdk/http.js';
+import { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { installConnector } from '../../src/engine/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
@@ -101,7 +102,9 @@ beforeAll(async () => {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  engine = await startTestEngine(); // pauses after 3 failures in a row
+  // Pauses after 3 failures in a row. The fake PSP listens on loopback, whose answers API callers do not
+  // see unless the operator names the host in the allow list, as done here: these tests read the reasons.
+  engine = await startTestEngine({ endpointsAllow: EndpointAllowList.parse('127.0.0.1') });
   deps = engine.deps;
 });
 afterAll(async () => {

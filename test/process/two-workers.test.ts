@@ -29,6 +29,9 @@ function startService(): Promise<string> {
       PAYBRIDGE_POLLING_PERIOD_MINIMUM: '1s',
       PAYBRIDGE_WORKER_CONCURRENCY: '2',
       PAYBRIDGE_COMMIT_BATCH_ITEMS: '25',
+      // DummyPay is a test double: installable in debug mode only, from a directory under its root.
+      PAYBRIDGE_DEBUG: 'true',
+      PAYBRIDGE_DUMMYPAY_ROOT: tmpdir(),
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

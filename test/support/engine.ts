@@ -1,5 +1,7 @@
 // The engine without workers, on a fresh PostgreSQL database: tests drive every run themselves.
+import { tmpdir } from 'node:os';
 import { pino } from 'pino';
+import type { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { loadConnectors } from '../../src/connectors/load.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { JobQueue } from '../../src/engine/jobs.js';
@@ -14,7 +16,13 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-export async function startTestEngine(): Promise<TestEngine> {
+export interface TestEngineOptions {
+  /** PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW; unset: any host, and internal hosts' answers stay hidden. */
+  endpointsAllow?: EndpointAllowList;
+}
+
+/** In debug mode (DummyPay installs), with DummyPay directories allowed anywhere under the temp folder. */
+export async function startTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
   await loadConnectors();
   const database = await createTestDatabase();
   const opened = await openDatabase({ url: database.url, dataDir: '' });
@@ -33,6 +41,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     initiations: { retryMinMs: 200, retryMaxMs: 2000, deadlineMs: 60_000 },
     publicUrl: 'http://127.0.0.1:8080',
     webhooks: { retentionMs: 7 * 24 * 3600_000, unverifiedMax: 10_000 },
+    connectors: { debug: true, fileRoot: tmpdir(), outbound: { allow: options.endpointsAllow } },
   };
   return {
     deps,

@@ -1,5 +1,6 @@
 // Starts a real Paybridge process-in-a-test (API + worker) on a fresh PostgreSQL database.
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { type Logger, pino } from 'pino';
 import { type Paybridge, startPaybridge } from '../../src/app.js';
 import { readSettings } from '../../src/settings.js';
@@ -12,14 +13,19 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+export interface TestServiceOptions {
+  /** The service's logger, for tests that read what it logs (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
+}
+
 /**
  * Environment overrides go through the same settings parser as production. Polling limits default to
- * values that let a test see several cycles in a few seconds. `logger` replaces the silent one (a test
- * that reads what the service logs passes one).
+ * values that let a test see several cycles in a few seconds. Debug mode is on (DummyPay installs), and
+ * DummyPay directories may be anywhere under the temp folder, where tests create them.
  */
 export async function startTestService(
   env: Record<string, string> = {},
-  options: { logger?: Logger } = {},
+  options: TestServiceOptions = {},
 ): Promise<TestService> {
   const database = await createTestDatabase();
   const settings = readSettings({
@@ -28,6 +34,7 @@ export async function startTestService(
     PAYBRIDGE_POLLING_PERIOD_DEFAULT: '2s',
     PAYBRIDGE_POLLING_PERIOD_MINIMUM: '500ms',
     PAYBRIDGE_DEBUG: 'true',
+    PAYBRIDGE_DUMMYPAY_ROOT: tmpdir(),
     PORT: '0',
     HOST: '127.0.0.1',
     ...env,

@@ -1,6 +1,7 @@
 // The only module that touches the file system: reads and writes DummyPay's files and checks their shape.
-import { appendFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { open, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { parseJson, stringifyJson } from '../../domain/json.js';
 import { InvalidConfigError, InvalidRequestError, UpstreamError } from '../sdk/errors.js';
@@ -145,19 +146,68 @@ export interface FileEntry<T> {
 }
 
 export class DummyPayClient {
-  constructor(readonly directory: string) {}
+  private home: Promise<string> | undefined;
 
-  /** Install-time check: the configured directory must exist and be a directory. */
+  /**
+   * `root` (PAYBRIDGE_DUMMYPAY_ROOT, through the connector context) confines the directory: it must be
+   * inside the root once symlinks are followed. Without it (tests reading a directory's files) the
+   * directory is used as given.
+   */
+  constructor(
+    readonly directory: string,
+    private readonly root?: string,
+  ) {}
+
+  /** Install-time (and update-time) check: the directory exists, is a directory, and is inside the root. */
   async checkDirectory(): Promise<void> {
+    await this.resolvedDirectory();
+  }
+
+  /**
+   * The directory every file of this client lives in: checked once per client (a connector is built per
+   * run or call), symlinks followed, so that a directory swapped for a link after install is refused
+   * rather than written through.
+   */
+  private resolvedDirectory(): Promise<string> {
+    this.home ??= this.resolveDirectory();
+    return this.home;
+  }
+
+  private async resolveDirectory(): Promise<string> {
+    const root = this.root;
+    const outside = () =>
+      new InvalidConfigError(
+        `dummypay directory "${this.directory}" is outside the tree DummyPay may use (PAYBRIDGE_DUMMYPAY_ROOT)`,
+      );
+    let realRoot: string | undefined;
+    if (root !== undefined) {
+      try {
+        realRoot = await realpath(root);
+      } catch {
+        throw new InvalidConfigError('the DummyPay root (PAYBRIDGE_DUMMYPAY_ROOT) does not exist');
+      }
+      // Refused before the file system is asked anything, so that "does not exist" cannot be used to
+      // probe paths elsewhere on the machine.
+      const asked = resolve(this.directory);
+      if (!isInside(resolve(root), asked) && !isInside(realRoot, asked)) throw outside();
+    }
+    let real: string;
     let isDirectory: boolean;
     try {
-      isDirectory = (await stat(this.directory)).isDirectory();
+      real = realRoot === undefined ? this.directory : await realpath(this.directory);
+      isDirectory = (await stat(real)).isDirectory();
     } catch (error) {
       const reason = errorCode(error) === 'ENOENT' ? 'does not exist' : `cannot be read (${describe(error)})`;
       throw new InvalidConfigError(`dummypay directory "${this.directory}" ${reason}`);
     }
+    if (realRoot !== undefined && !isInside(realRoot, real)) throw outside();
     if (!isDirectory)
       throw new InvalidConfigError(`dummypay directory "${this.directory}" is not a directory`);
+    return real;
+  }
+
+  private async pathOf(file: string): Promise<string> {
+    return join(await this.resolvedDirectory(), file);
   }
 
   listAccounts(): Promise<FileEntry<AccountRecord>[]> {
@@ -184,13 +234,13 @@ export class DummyPayClient {
 
   /** A missing behaviour.json means the defaults: immediate settlement, no lost answers. */
   async readBehaviour(): Promise<Behaviour> {
-    const path = join(this.directory, BEHAVIOUR_FILE);
+    const path = await this.pathOf(BEHAVIOUR_FILE);
     const text = await readText(path);
     return checkShape(path, behaviourRecord, text === undefined ? {} : parseText(path, text));
   }
 
   async listRequests(): Promise<RequestLine[]> {
-    const path = join(this.directory, REQUESTS_FILE);
+    const path = await this.pathOf(REQUESTS_FILE);
     const text = (await readText(path)) ?? '';
     const lines = text.split('\n').filter((line) => line.trim() !== '');
     return lines.map((line, index) =>
@@ -223,7 +273,7 @@ export class DummyPayClient {
 
   /** The user file of a payment service user, or undefined when DummyPay has no such user. */
   async readUser(id: string): Promise<UserRecord | undefined> {
-    const path = join(this.directory, userFile(id));
+    const path = await this.pathOf(userFile(id));
     const text = await readText(path);
     return text === undefined ? undefined : checkShape(path, userRecord, parseText(path, text));
   }
@@ -234,7 +284,7 @@ export class DummyPayClient {
 
   /** Removes a user file; returns whether there was one. */
   async removeUser(id: string): Promise<boolean> {
-    const path = join(this.directory, userFile(id));
+    const path = await this.pathOf(userFile(id));
     try {
       await rm(path);
       return true;
@@ -245,10 +295,16 @@ export class DummyPayClient {
   }
 
   async appendRequest(line: RequestLine): Promise<void> {
-    const path = join(this.directory, REQUESTS_FILE);
+    const path = await this.pathOf(REQUESTS_FILE);
     try {
-      // One short append per call: O_APPEND keeps concurrent lines whole.
-      await appendFile(path, stringifyJson(line) + '\n');
+      // One short append per call: O_APPEND keeps concurrent lines whole. O_NOFOLLOW: a link planted in
+      // the directory is not written through.
+      const file = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW);
+      try {
+        await file.write(stringifyJson(line) + '\n');
+      } finally {
+        await file.close();
+      }
     } catch (error) {
       throw new UpstreamError(`dummypay cannot write ${path}: ${describe(error)}`);
     }
@@ -274,10 +330,11 @@ export class DummyPayClient {
 
   /** Replaces a whole file atomically: written aside in the same directory, then renamed over it. */
   private async replaceFile(file: string, value: unknown): Promise<void> {
-    const path = join(this.directory, file);
+    const path = await this.pathOf(file);
     const temporary = `${path}.${process.pid}.${++temporaryFiles}.tmp`;
     try {
-      await writeFile(temporary, stringifyJson(value));
+      // 'wx' creates the file or fails, never following a link; rename replaces a link, never follows it.
+      await writeFile(temporary, stringifyJson(value), { flag: 'wx' });
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true }).catch(() => undefined);
@@ -295,7 +352,7 @@ export class DummyPayClient {
     schema: S,
     options: ReadOptions = {},
   ): Promise<FileEntry<z.output<S>>[]> {
-    const path = join(this.directory, file);
+    const path = await this.pathOf(file);
     let version = '';
     if (!options.fresh) {
       try {
@@ -331,6 +388,15 @@ export interface ReadOptions {
   fresh?: boolean;
 }
 
+/** Whether `path` is `root` or below it (both absolute, symlinks already followed where need be). */
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+// Not on every platform (Windows has none); there the check of the directory is what confines writes.
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
 /** The pending work per directory (resolved path), so that writes to one directory run one at a time. */
 const queues = new Map<string, Promise<void>>();
 let temporaryFiles = 0;
@@ -338,7 +404,7 @@ let temporaryFiles = 0;
 /** The file's text, or undefined when it does not exist. */
 async function readText(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | NO_FOLLOW });
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw new UpstreamError(`dummypay cannot read ${path}: ${describe(error)}`);

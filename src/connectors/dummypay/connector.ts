@@ -45,7 +45,7 @@ export class DummyPayConnector extends BaseConnector {
 
   constructor(config: DummyPayConfig, context: ConnectorContext, options: DummyPayOptions = {}) {
     super();
-    this.client = new DummyPayClient(config.directory);
+    this.client = new DummyPayClient(config.directory, context.fileRoot);
     this.logger = context.logger;
     this.now = options.now ?? (() => new Date());
   }

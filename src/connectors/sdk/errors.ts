@@ -23,6 +23,13 @@ export class NotYetInstalledError extends ConnectorError {
 /** The request is invalid for this PSP (bad amount, unsupported currency, …). Terminal. */
 export class InvalidRequestError extends ConnectorError {
   override name = 'InvalidRequestError';
+  constructor(
+    message: string,
+    /** The PSP's HTTP status, when the refusal came as one (a 4xx). */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The connector configuration is invalid. Terminal; surfaces as a 400 at install. */

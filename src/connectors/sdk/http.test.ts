@@ -39,6 +39,30 @@ describe('PSP requests', () => {
   });
 });
 
+describe('PSP requests and redirects', () => {
+  it('do not follow a redirect (it would carry the credentials), and name where it pointed', async () => {
+    let followed = 0;
+    const server = createServer((req, res) => {
+      if (req.url === '/elsewhere') followed += 1;
+      res.writeHead(302, { location: '/elsewhere' }).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const error = await pspRequest(`${base}/accounts`, { headers: { 'x-api-key': 'k' } }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect((error as UpstreamError).status).toBe(302);
+      expect((error as Error).message).toContain('a redirect to /elsewhere');
+      expect(followed).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('PSP requests with retries', () => {
   it('ride out transient failures and honour a short Retry-After, but not a 4xx', async () => {
     const answers = [

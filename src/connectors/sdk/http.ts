@@ -1,4 +1,4 @@
-// The PSP HTTP client every connector shares: timeouts, and HTTP outcomes turned into typed errors.
+// The PSP HTTP client every connector shares: timeouts, the outbound policy, and HTTP outcomes turned into typed errors.
 import { parseJson } from '../../domain/json.js';
 import {
   InvalidRequestError,
@@ -7,8 +7,9 @@ import {
   UpstreamRateLimitError,
   UpstreamTimeoutError,
 } from './errors.js';
+import { afterPspAnswer, beforePspCall } from './outbound.js';
 
-export interface PspRequestOptions extends Omit<RequestInit, 'signal'> {
+export interface PspRequestOptions extends Omit<RequestInit, 'signal' | 'redirect'> {
   /** Abort after this long (default 30 s); the call then fails with UpstreamTimeoutError. */
   timeoutMs?: number;
   /**
@@ -34,6 +35,11 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * 429 → UpstreamRateLimitError (with Retry-After); 408, 504 and timeouts → UpstreamTimeoutError; other
  * 5xx, connection failures and unreadable bodies → UpstreamError (retried for reads; for writes the
  * caller must treat them as an unknown outcome); other 4xx → InvalidRequestError (not retried).
+ *
+ * Redirects are not followed: a redirect would carry the connector's credentials (an API-key header, say)
+ * to wherever it points. A 3xx is an UpstreamError that names the target. Inside a connector operation
+ * the engine's outbound policy applies (see outbound.ts): a host outside PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW
+ * is refused before any request is sent.
  */
 export async function pspRequest(url: string | URL, options: PspRequestOptions = {}): Promise<unknown> {
   const { retry, ...once } = options;
@@ -51,19 +57,25 @@ export async function pspRequest(url: string | URL, options: PspRequestOptions =
   }
 }
 
+/** Why fetch failed: undici says "fetch failed" and keeps the reason (ECONNREFUSED, …) as the cause. */
+function transportReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? error.cause.message : error.message;
+}
+
 async function requestOnce(url: string | URL, options: PspRequestOptions): Promise<unknown> {
   const { timeoutMs = 30_000, ...init } = options;
+  await beforePspCall(new URL(url));
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
       throw new UpstreamTimeoutError(`no answer from ${new URL(url).host} within ${timeoutMs} ms`);
     }
-    throw new UpstreamError(
-      `cannot reach ${new URL(url).host}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new UpstreamError(`cannot reach ${new URL(url).host}: ${transportReason(error)}`);
   }
+  afterPspAnswer();
   let text: string;
   try {
     text = await response.text();
@@ -87,6 +99,15 @@ async function requestOnce(url: string | URL, options: PspRequestOptions): Promi
   if (response.status >= 400) {
     throw new InvalidRequestError(
       `${new URL(url).host} refused the request (${response.status}): ${text.slice(0, 500)}`,
+      response.status,
+    );
+  }
+  if (response.status >= 300) {
+    const location = response.headers.get('location');
+    throw new UpstreamError(
+      `${new URL(url).host} answered ${response.status}, a redirect${location ? ` to ${location}` : ''}; ` +
+        'PSP calls do not follow redirects (they would carry the credentials along), so check the endpoint',
+      response.status,
     );
   }
   if (text.trim() === '') return undefined;

@@ -12,9 +12,29 @@ export function secret<T extends z.ZodType>(schema: T): T {
   return schema;
 }
 
+/**
+ * Marks config fields that decide where the connector sends its secrets (a region that picks the PSP's
+ * host, a token URL, …). A field named `endpoint` (the PSP's base URL) is one by convention, unmarked.
+ * A config update that changes any of them must carry every secret again: the mask that otherwise keeps
+ * a stored secret is refused, so a stored key cannot be redirected to a host of the caller's choosing.
+ * With PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW set, each of them must name an allowed host.
+ */
+export const destinationFields = z.registry<{ destination: true }>();
+
+export function secretDestination<T extends z.ZodType>(schema: T): T {
+  destinationFields.add(schema, { destination: true });
+  return schema;
+}
+
 export interface ConnectorContext {
   connectorId: string;
   logger: Logger;
+  /**
+   * The only directory tree a connector that works on local files (DummyPay) may touch, from
+   * PAYBRIDGE_DUMMYPAY_ROOT. The engine always sets it; unset (a connector's own unit tests) means no
+   * confinement.
+   */
+  fileRoot?: string;
 }
 
 export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawShape> {
@@ -25,7 +45,10 @@ export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawSha
   config: z.ZodObject<Shape>;
   /** Default and maximum page size for this PSP. */
   pageSize: number;
-  /** Hidden from the configs and capabilities catalogs unless the service runs in debug mode. */
+  /**
+   * A test double (DummyPay): hidden from the configs and capabilities catalogs, and refused at install
+   * and config update, unless the service runs in debug mode (PAYBRIDGE_DEBUG=true).
+   */
   hidden?: boolean;
   /**
    * How its webhooks are verified and which methods they use. Without it: `network` (stored within the
