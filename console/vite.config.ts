@@ -13,6 +13,11 @@ export default defineConfig({
   },
   server: {
     // `npx vite console` during development: the API calls go to a service started with `npm start`.
-    proxy: { '/v3': 'http://localhost:8080', '/_info': 'http://localhost:8080' },
+    // With auth on, the sign-in form gets its tokens from the service's token endpoint.
+    proxy: {
+      '/v3': 'http://localhost:8080',
+      '/_info': 'http://localhost:8080',
+      '/api/auth': 'http://localhost:8080',
+    },
   },
 });

@@ -1,8 +1,10 @@
-// The console's frame: skip link, navigation, and the screen the current path names.
+// The console's frame: skip link, navigation, who is signed in, the sign-in dialog, and the screen the current path names.
 import type { ReactNode } from 'react';
+import { SessionStatus, SignInDialog } from './components/sign-in.js';
 import { PageHeading } from './components/ui.js';
 import { Link, useLocation } from './lib/navigation.js';
 import { matchPath } from './lib/router.js';
+import { useSession } from './lib/session.js';
 import { AccountDetailScreen } from './screens/account-detail.js';
 import { AccountsScreen } from './screens/accounts.js';
 import { ConnectorDetailScreen } from './screens/connector-detail.js';
@@ -66,6 +68,7 @@ function resolve(path: string): { section?: string; content: ReactNode } {
 
 export function App() {
   const { path } = useLocation();
+  const { epoch } = useSession();
   const { section, content } = resolve(path);
   return (
     <>
@@ -87,10 +90,13 @@ export function App() {
             ))}
           </ul>
         </nav>
+        <SessionStatus />
       </header>
       <main id="main" tabIndex={-1}>
-        {content}
+        {/* Rebuilt on a sign-out (nothing loaded with the old token stays on screen) and a fresh sign-in. */}
+        <div key={epoch}>{content}</div>
       </main>
+      <SignInDialog />
     </>
   );
 }

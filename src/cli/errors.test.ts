@@ -4,6 +4,7 @@ import {
   ApiError,
   describeFailure,
   EXIT,
+  TokenRequestError,
   UnreachableError,
   UsageError,
   WaitFailedError,
@@ -19,6 +20,24 @@ describe('describeFailure', () => {
     expect(describeFailure(new ApiError(404, 'NOT_FOUND', 'x')).exitCode).toBe(4);
     expect(describeFailure(new ApiError(413, 'MISSING_OR_INVALID_BODY', 'x')).exitCode).toBe(3);
     expect(describeFailure(new ApiError(500, 'INTERNAL', 'x')).exitCode).toBe(5);
+  });
+
+  it('prints a hint on a line of its own', () => {
+    expect(describeFailure(new ApiError(403, 'VALIDATION', 'forbidden', 'use another client')).message).toBe(
+      'error: VALIDATION: forbidden (HTTP 403)\nhint: use another client',
+    );
+  });
+
+  it('maps a token endpoint refusal to exit 3 (5 when the endpoint fails), naming the endpoint', () => {
+    const url = 'http://127.0.0.1:8080/api/auth/oauth/token';
+    expect(
+      describeFailure(new TokenRequestError(401, 'invalid_client', 'client authentication failed', url)),
+    ).toEqual({
+      exitCode: EXIT.refused,
+      message: `error: the token endpoint refused: invalid_client: client authentication failed (HTTP 401 from ${url})`,
+    });
+    expect(describeFailure(new TokenRequestError(404, 'not_found', 'x', url)).exitCode).toBe(EXIT.refused);
+    expect(describeFailure(new TokenRequestError(503, 'HTTP_503', 'x', url)).exitCode).toBe(EXIT.server);
   });
 
   it('maps the CLI failures to their documented codes', () => {

@@ -23,15 +23,27 @@ Exit codes (API-client commands):
   0  success
   1  unexpected failure
   2  usage error (bad arguments or flags, unreadable file)
-  3  the API refused the request (HTTP 4xx other than 404)
+  3  the API refused the request (HTTP 4xx other than 404), or the token endpoint refused the credentials
   4  not found (HTTP 404)
   5  server error (HTTP 5xx) or server unreachable
   6  a waited-for task or run failed
   7  a wait timed out
 
+Authentication (when the server has PAYBRIDGE_AUTH_ENABLED=true):
+  With --client-id and --client-secret the CLI gets tokens itself (OAuth 2.0 client credentials, as the
+  official SDK does) from the token endpoint: /api/auth/oauth/token on the server URL's host, or
+  --token-url (a gateway's, an external identity provider's). It renews them before they expire, and
+  once when the API refuses one. --token sends a token as is, never renewed; given together, --token
+  wins (a flag wins over the environment). Neither the secret nor a token is ever printed. Prefer the
+  environment for the secret: a flag shows in the process list. Create a client on the server with
+  \`paybridge clients create <name>\`.
+
 Environment:
-  PAYBRIDGE_URL    the service's base URL (default http://localhost:8080), same as --server
-  PAYBRIDGE_TOKEN  bearer token sent as Authorization, same as --token`;
+  PAYBRIDGE_URL            the service's base URL (default http://localhost:8080), same as --server
+  PAYBRIDGE_CLIENT_ID      client id for the token endpoint, same as --client-id
+  PAYBRIDGE_CLIENT_SECRET  its secret, same as --client-secret
+  PAYBRIDGE_TOKEN_URL      the token endpoint, same as --token-url
+  PAYBRIDGE_TOKEN          bearer token sent as Authorization, same as --token`;
 
 /** Bad arguments, flags or input files: the request was never sent. */
 export class UsageError extends Error {}
@@ -42,6 +54,21 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** What to do about it (printed on a line of its own), e.g. which credentials options to give. */
+    public hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The token endpoint did not give a token: `code` is its OAuth error (`invalid_client`, …) when it sent one. */
+export class TokenRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly tokenUrl: string,
+    readonly hint?: string,
   ) {
     super(message);
   }
@@ -73,7 +100,15 @@ export function describeFailure(error: unknown): Failure {
   }
   if (error instanceof ApiError) {
     const exitCode = error.status === 404 ? EXIT.notFound : error.status >= 500 ? EXIT.server : EXIT.refused;
-    return { exitCode, message: `error: ${error.code}: ${error.message} (HTTP ${error.status})` };
+    const message = `error: ${error.code}: ${error.message} (HTTP ${error.status})`;
+    return { exitCode, message: error.hint ? `${message}\nhint: ${error.hint}` : message };
+  }
+  if (error instanceof TokenRequestError) {
+    // Any refusal is about the credentials or the token URL (exit 3), even a 404; a 5xx is the server's.
+    const exitCode = error.status >= 500 ? EXIT.server : EXIT.refused;
+    const detail = error.message ? `${error.code}: ${error.message}` : error.code;
+    const message = `error: the token endpoint refused: ${detail} (HTTP ${error.status} from ${error.tokenUrl})`;
+    return { exitCode, message: error.hint ? `${message}\nhint: ${error.hint}` : message };
   }
   if (error instanceof UsageError) return { exitCode: EXIT.usage, message: `error: ${error.message}` };
   if (error instanceof NotFoundError) return { exitCode: EXIT.notFound, message: `error: ${error.message}` };

@@ -17,12 +17,21 @@ const program = new Command('paybridge')
   .version(VERSION)
   // Set before any subcommand is added: subcommands inherit it, so every parse error reaches the handler below.
   .exitOverride()
-  // Each subcommand's help also lists --server, --token and --json.
+  // Each subcommand's help also lists the global options (--server, the credentials, --json).
   .configureHelp({ showGlobalOptions: true })
   // Program options are recognised before and after the subcommand (commander's default), so
   // `paybridge --json accounts list` and `paybridge accounts list --json` both work.
   .option('--server <url>', 'Paybridge base URL (env PAYBRIDGE_URL, default http://localhost:8080)')
-  .option('--token <token>', 'bearer token when auth is on (env PAYBRIDGE_TOKEN)')
+  .option(
+    '--client-id <id>',
+    'client id: the CLI gets and renews tokens itself when auth is on (env PAYBRIDGE_CLIENT_ID)',
+  )
+  .option('--client-secret <secret>', "the client's secret (env PAYBRIDGE_CLIENT_SECRET, preferred)")
+  .option(
+    '--token-url <url>',
+    "token endpoint (env PAYBRIDGE_TOKEN_URL, default /api/auth/oauth/token on the server URL's host)",
+  )
+  .option('--token <token>', 'bearer token sent as is; wins over --client-id (env PAYBRIDGE_TOKEN)')
   .option('--json', "print JSON (the API's data, amounts exact) instead of tables")
   .addHelpText('after', EXIT_CODES_HELP);
 

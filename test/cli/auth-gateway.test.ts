@@ -45,7 +45,8 @@ describe('authentication', () => {
   it('exits 3 with UNAUTHORIZED and a hint when the gateway refuses the request', async () => {
     const result = await runCli(['connectors', 'list', '--server', gatewayUrl]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^error: UNAUTHORIZED: .*PAYBRIDGE_TOKEN.* \(HTTP 401\)$/m);
+    expect(result.stderr).toMatch(/^error: UNAUTHORIZED: .* \(HTTP 401\)$/m);
+    expect(result.stderr).toMatch(/^hint: .*--client-id and --client-secret.*--token \(PAYBRIDGE_TOKEN\)$/m);
   });
 
   it('sends --token as a bearer token, to the path under the server URL', async () => {

@@ -20,9 +20,17 @@ export function runCli(
     const child = execFile(
       process.execPath,
       [CLI, ...args],
-      // PAYBRIDGE_URL is cleared so a developer's environment cannot point a test elsewhere.
+      // The server and credentials are cleared so a developer's environment cannot point a test elsewhere.
       {
-        env: { ...process.env, PAYBRIDGE_URL: '', PAYBRIDGE_TOKEN: '', ...env },
+        env: {
+          ...process.env,
+          PAYBRIDGE_URL: '',
+          PAYBRIDGE_TOKEN: '',
+          PAYBRIDGE_CLIENT_ID: '',
+          PAYBRIDGE_CLIENT_SECRET: '',
+          PAYBRIDGE_TOKEN_URL: '',
+          ...env,
+        },
         maxBuffer: 64 * 1024 * 1024,
         ...(cwd ? { cwd } : {}),
       },

@@ -1,9 +1,10 @@
 // Shared pieces of every screen: headings and titles, loading/error/empty states, badges, amounts, times, paging, dialogs.
 import { type ReactNode, useEffect, useId, useRef } from 'react';
-import { ApiError, UnreachableError } from '../lib/api.js';
+import { ApiError, ForbiddenError, UnreachableError } from '../lib/api.js';
 import type { Cursor } from '../lib/api-types.js';
 import { type Amount, amountText, enumText, isZeroTime, timeText } from '../lib/format.js';
 import { hasNavigated } from '../lib/navigation.js';
+import { getSessionState } from '../lib/session.js';
 import type { Loadable } from '../lib/use-load.js';
 
 /** The screen's h1 and the tab's title; after an in-app navigation it takes the focus, as a page load would. */
@@ -34,12 +35,61 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/** The heading of a 403: who lacks which scope (the signed-in client's name when the token names one). */
+export function forbiddenTitle(error: ForbiddenError): string {
+  const session = getSessionState().session;
+  const who = session?.identity.name
+    ? `Your client ${session.identity.name}`
+    : session?.via === 'token'
+      ? 'This token'
+      : 'Your client';
+  return `${who} lacks ${error.scope ?? 'the scope this needs'}.`;
+}
+
+/** What a 403 means and how to get past it: another client, which an operator can create. */
+export function ForbiddenDetail({ error }: { error: ForbiddenError }) {
+  const scopes = error.scope === 'payments:admin' ? 'payments:admin' : 'payments:read,payments:write';
+  return (
+    <>
+      <p>
+        <code>{error.code}</code>: {error.message}
+      </p>
+      <p>
+        Sign out, then sign in with a client that holds {error.scope ?? 'it'}. An operator creates one with:
+      </p>
+      <p>
+        <code className="command">paybridge clients create &lt;name&gt; --scopes {scopes}</code>
+      </p>
+    </>
+  );
+}
+
 /** What went wrong, in the API's own words, and what to do about it. */
 export function ErrorState({ error, onRetry, what }: { error: unknown; onRetry?: () => void; what: string }) {
   let title = `Could not load ${what}.`;
   let detail: ReactNode = error instanceof Error ? error.message : String(error);
   let next: ReactNode = 'Try again; if it keeps failing, the service logs say more.';
-  if (error instanceof UnreachableError) {
+  let retryLabel = 'Retry';
+  if (error instanceof ForbiddenError) {
+    // Retrying cannot help: the same token gets the same answer.
+    return (
+      <div className="notice notice-error" role="alert">
+        <p className="notice-title">{forbiddenTitle(error)}</p>
+        <ForbiddenDetail error={error} />
+      </div>
+    );
+  }
+  if (error instanceof ApiError && error.status === 401) {
+    // The sign-in form was closed: retrying brings it back.
+    title = `Could not load ${what}: not signed in.`;
+    detail = (
+      <>
+        <code>{error.code}</code>: {error.message}
+      </>
+    );
+    next = 'This service needs a token: sign in with an API client, or paste a bearer token.';
+    retryLabel = 'Sign in';
+  } else if (error instanceof UnreachableError) {
     title = 'The service did not answer.';
     detail = (
       <>
@@ -64,7 +114,7 @@ export function ErrorState({ error, onRetry, what }: { error: unknown; onRetry?:
       {next ? <p>{next}</p> : null}
       {onRetry ? (
         <button type="button" onClick={onRetry}>
-          Retry
+          {retryLabel}
         </button>
       ) : null}
     </div>

@@ -1,4 +1,5 @@
-// The console's API client: same-origin fetch, exact JSON (parseJson), the v3 error envelope as ApiError, cursor pages.
+// The console's API client: same-origin fetch with the signed-in token (a 401 asks for one and sends the
+// request again), exact JSON (parseJson), the v3 error envelope as ApiError, cursor pages.
 import { parseJson, stringifyJson } from '../../../src/domain/json.js';
 import type {
   Account,
@@ -16,6 +17,7 @@ import type {
 } from './api-types.js';
 import type { QueryExpression } from './filters.js';
 import { segment } from './router.js';
+import { currentToken, waitForSignIn } from './session.js';
 
 /** The service answered with its error envelope `{errorCode, errorMessage}` (or an unexpected status). */
 export class ApiError extends Error {
@@ -26,6 +28,18 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+}
+
+/** 403: the token is valid but lacks the scope the operation needs (`scope`, when the service names it). */
+export class ForbiddenError extends ApiError {
+  constructor(
+    code: string,
+    message: string,
+    readonly scope: string | undefined,
+  ) {
+    super(403, code, message);
+    this.name = 'ForbiddenError';
   }
 }
 
@@ -51,29 +65,46 @@ export async function readResponse(response: Response): Promise<unknown> {
     body = undefined;
   }
   if (!response.ok) {
-    if (isRecord(body) && typeof body.errorCode === 'string') {
-      throw new ApiError(response.status, body.errorCode, String(body.errorMessage ?? ''));
+    const envelope = isRecord(body) && typeof body.errorCode === 'string' ? body : undefined;
+    const code = envelope ? String(envelope.errorCode) : `HTTP_${response.status}`;
+    const message = envelope
+      ? String(envelope.errorMessage ?? '')
+      : text.slice(0, 200) || response.statusText;
+    if (response.status === 403) {
+      // RFC 6750 §3: the challenge names the scope the token lacks.
+      const scope = /\bscope="([^"]*)"/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
+      throw new ForbiddenError(code, message, scope);
     }
-    throw new ApiError(response.status, `HTTP_${response.status}`, text.slice(0, 200) || response.statusText);
+    throw new ApiError(response.status, code, message);
   }
   return body;
 }
 
 async function call(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      // stringifyJson writes bigints as bare integers, as the API reads amounts.
-      body: body === undefined ? undefined : stringifyJson(body),
-      signal,
-    });
-  } catch (error) {
-    if (signal?.aborted) throw error;
-    throw new UnreachableError(error);
+  // A 401 is answered before the request does anything, so sending it again after a sign-in is safe,
+  // for a write too; it loops only as long as the user keeps signing in with tokens the API refuses.
+  for (;;) {
+    const token = currentToken();
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        // stringifyJson writes bigints as bare integers, as the API reads amounts.
+        body: body === undefined ? undefined : stringifyJson(body),
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new UnreachableError(error);
+    }
+    if (response.status !== 401) return readResponse(response);
+    const refusal = await readResponse(response).catch((error: unknown) => error);
+    await waitForSignIn(token, refusal, refusal instanceof Error ? refusal.message : '', signal);
   }
-  return readResponse(response);
 }
 
 function dataOf<T>(body: unknown): T {

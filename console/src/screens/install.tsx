@@ -1,7 +1,7 @@
 // Install screen: pick a provider, fill in the form generated from its config schema, install.
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { EmptyState, LoadView, PageHeading } from '../components/ui.js';
-import { api, ApiError } from '../lib/api.js';
+import { EmptyState, ForbiddenDetail, forbiddenTitle, LoadView, PageHeading } from '../components/ui.js';
+import { api, ApiError, ForbiddenError } from '../lib/api.js';
 import {
   type ConfigField,
   configBody,
@@ -106,7 +106,12 @@ function InstallForm({ provider, schema }: { provider: string; schema: Record<st
       {error !== undefined ? (
         <div className="notice notice-error" role="alert" tabIndex={-1} ref={errorBox}>
           <p className="notice-title">The connector was not installed.</p>
-          {error instanceof ApiError ? (
+          {error instanceof ForbiddenError ? (
+            <>
+              <p>{forbiddenTitle(error)}</p>
+              <ForbiddenDetail error={error} />
+            </>
+          ) : error instanceof ApiError ? (
             <>
               <p>
                 <code>{error.code}</code>: {error.message}

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { parseDuration } from '../../domain/duration.js';
 import { parseJson, stringifyJson } from '../../domain/json.js';
-import { ApiClient, DEFAULT_SERVER, isRecord } from '../client.js';
+import { ApiClient, type Credentials, DEFAULT_SERVER, isRecord } from '../client.js';
 import { UsageError } from '../errors.js';
 import { type Column, renderJson, renderTable, type Row, text } from '../output.js';
 import { waitForTask } from '../wait.js';
@@ -13,12 +13,53 @@ export interface Context {
   json: boolean;
 }
 
-/** The global options (`--server`, `--token`, `--json`), wherever they were typed, then the environment. */
+export interface GlobalOptions {
+  server?: string;
+  token?: string;
+  clientId?: string;
+  clientSecret?: string;
+  tokenUrl?: string;
+  json?: boolean;
+}
+
+/** The global options (`--server`, the credentials, `--json`), wherever they were typed, then the environment. */
 export function contextOf(command: Command): Context {
-  const options = command.optsWithGlobals<{ server?: string; token?: string; json?: boolean }>();
+  const options = command.optsWithGlobals<GlobalOptions>();
   const server = options.server ?? (process.env.PAYBRIDGE_URL || DEFAULT_SERVER);
-  const token = options.token ?? (process.env.PAYBRIDGE_TOKEN || undefined);
-  return { client: new ApiClient({ server, ...(token ? { token } : {}) }), json: options.json === true };
+  const credentials = credentialsFrom(options, process.env);
+  return {
+    client: new ApiClient({ server, ...(credentials ? { credentials } : {}) }),
+    json: options.json === true,
+  };
+}
+
+/**
+ * The credentials to use. A token given as is wins over client credentials given the same way, and what
+ * was typed on the command line wins over the environment (a stale PAYBRIDGE_TOKEN does not hide the
+ * --client-id typed now). Half of a pair is a usage error, whichever half is missing.
+ */
+export function credentialsFrom(
+  options: GlobalOptions,
+  env: Record<string, string | undefined>,
+): Credentials | undefined {
+  const typed = (value: string | undefined) => (value === '' ? undefined : value);
+  const fromEnv = (name: string) => env[name] || undefined;
+  const flagToken = typed(options.token);
+  if (flagToken) return { kind: 'token', token: flagToken };
+  const flagClient = typed(options.clientId) !== undefined || typed(options.clientSecret) !== undefined;
+  const envToken = fromEnv('PAYBRIDGE_TOKEN');
+  if (!flagClient && envToken) return { kind: 'token', token: envToken };
+  const clientId = typed(options.clientId) ?? fromEnv('PAYBRIDGE_CLIENT_ID');
+  const clientSecret = typed(options.clientSecret) ?? fromEnv('PAYBRIDGE_CLIENT_SECRET');
+  if (clientId === undefined && clientSecret === undefined) return undefined;
+  if (clientId === undefined)
+    throw new UsageError('a client secret needs a client id: --client-id or PAYBRIDGE_CLIENT_ID');
+  if (clientSecret === undefined)
+    throw new UsageError(
+      `client id '${clientId}' needs its secret: PAYBRIDGE_CLIENT_SECRET (or --client-secret)`,
+    );
+  const tokenUrl = typed(options.tokenUrl) ?? fromEnv('PAYBRIDGE_TOKEN_URL');
+  return { kind: 'client', clientId, clientSecret, ...(tokenUrl ? { tokenUrl } : {}) };
 }
 
 /** Writes to stdout: what a script may read. */
