@@ -13,6 +13,7 @@ import type { EngineDeps } from '../engine/deps.js';
 import { registry, watchDatabase } from '../observability/metrics.js';
 import { consoleRoutes } from './console.js';
 import { invalidBodyError, toApiError } from './errors.js';
+import { guardRequests } from './request-guard.js';
 import { v3Routes } from './v3/routes.js';
 import { webhookIngress } from './v3/webhooks.js';
 
@@ -23,6 +24,8 @@ export interface ServerOptions {
   /** The largest webhook delivery accepted (413 above it). */
   webhookMaxBytes?: number;
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Default request body limit; connector configs have their own, lower, limit. */
 const BODY_LIMIT = 1024 * 1024;
@@ -46,8 +49,15 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
   }).withTypeProvider<ZodTypeProvider>();
 
   server.removeAllContentTypeParsers();
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string;
+    try {
+      // Fatal: bytes that are not UTF-8 are refused, never replaced by U+FFFD and stored as something else.
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(invalidBodyError('the body is not valid UTF-8'), undefined);
+      return;
+    }
     if (text.trim() === '') {
       done(null, undefined);
       return;
@@ -58,6 +68,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
       done(invalidBodyError(`invalid JSON body: ${(error as Error).message}`), undefined);
     }
   });
+  guardRequests(server);
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(() => (data) => stringifyJson(data));
   server.setReplySerializer((payload) => stringifyJson(payload));

@@ -3,11 +3,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accountIdCodec, InvalidIdError } from '../../domain/ids.js';
+import { parseTimestamp } from '../../domain/time.js';
 import { createAccount } from '../../engine/direct-entries.js';
 import { accountsQuery } from '../../storage/accounts.js';
 import { balancesQuery } from '../../storage/balances.js';
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { accountFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -32,8 +34,8 @@ const balancesQuerystring = listQuerystring.extend({
 
 function timeParam(name: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw validationError(`invalid '${name}' query param`);
+  const date = parseTimestamp(value);
+  if (date === undefined) throw validationError(`invalid '${name}' query param: not an RFC 3339 timestamp`);
   return date.toISOString();
 }
 
@@ -72,6 +74,7 @@ export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
   server.get(
     '/accounts',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,

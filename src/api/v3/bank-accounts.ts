@@ -16,6 +16,7 @@ import {
 } from '../../storage/bank-accounts.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { bankAccountFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -77,6 +78,7 @@ export const bankAccountRoutes: FastifyPluginAsync<V3Options> = async (app, { de
   server.get(
     '/bank-accounts',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,

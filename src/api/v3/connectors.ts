@@ -18,6 +18,7 @@ import { connectorsQuery } from '../../storage/connectors.js';
 import { instancesQuery, schedulesQuery } from '../../storage/schedules.js';
 import { invalidBodyError, notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { connectorFilterSpec, scheduleFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -64,6 +65,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
   server.get(
     '/connectors',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -238,6 +240,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
   server.get(
     '/connectors/:connectorID/schedules',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,

@@ -24,7 +24,8 @@ import {
 import { adjustmentsOf as paymentAdjustmentsOf, paymentsQuery } from '../../storage/payments.js';
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
-import { paymentInitiationFilterSpec } from '../query-filter.js';
+import { FILTER_BODY } from '../request-guard.js';
+import { paymentInitiationAdjustmentFilterSpec, paymentInitiationFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,
@@ -117,6 +118,7 @@ export const paymentInitiationRoutes: FastifyPluginAsync<V3Options> = async (app
   server.get(
     '/payment-initiations',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -242,6 +244,7 @@ export const paymentInitiationRoutes: FastifyPluginAsync<V3Options> = async (app
   server.get(
     '/payment-initiations/:paymentInitiationID/adjustments',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -255,6 +258,7 @@ export const paymentInitiationRoutes: FastifyPluginAsync<V3Options> = async (app
       const page = await paginate(adjustmentsOf(deps.db, id), readPageRequest(request.query, request.body), {
         createdAt: 'payment_initiation_adjustments.created_at',
         sortId: 'payment_initiation_adjustments.sort_id',
+        filter: paymentInitiationAdjustmentFilterSpec,
       });
       return cursorEnvelope(page, (row) => ({
         id: row.id,

@@ -24,6 +24,7 @@ import {
 } from '../../storage/payment-service-users.js';
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { psuFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -94,6 +95,7 @@ export const paymentServiceUserRoutes: FastifyPluginAsync<V3Options> = async (ap
   server.get(
     '/payment-service-users',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,

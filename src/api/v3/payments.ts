@@ -7,6 +7,7 @@ import { createPayment, updatePaymentMetadata } from '../../engine/direct-entrie
 import { adjustmentsOf, paymentsQuery } from '../../storage/payments.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { paymentFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -91,6 +92,7 @@ export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
   server.get(
     '/payments',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,

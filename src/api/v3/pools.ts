@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toAmount } from '../../domain/money.js';
-import { formatDbTime } from '../../domain/time.js';
+import { formatDbTime, parseTimestamp } from '../../domain/time.js';
 import {
   addAccountToPool,
   createPool,
@@ -23,6 +23,7 @@ import {
 import type { Db } from '../../storage/db.js';
 import { validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { poolFilterSpec } from '../query-filter.js';
 import {
   amount,
@@ -109,6 +110,7 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
   server.get(
     '/pools',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -227,8 +229,8 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
       const id = poolId(request.params.poolID);
       const text = request.query.at;
       if (text === undefined || text === '') throw validationError("missing 'at' query param");
-      const at = new Date(text);
-      if (Number.isNaN(at.getTime())) throw validationError(`invalid 'at' query param: ${text}`);
+      const at = parseTimestamp(text);
+      if (at === undefined) throw validationError("invalid 'at' query param: not an RFC 3339 timestamp");
       if (at.getTime() > Date.now()) throw validationError("'at' must not be in the future");
       return balancesOf(id, at.toISOString());
     },
