@@ -1,4 +1,6 @@
 // The HTTP server: bigint-safe JSON, the v3 error envelope, health and info routes, OpenAPI, and v3 under two prefixes.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyReply } from 'fastify';
 import {
@@ -12,6 +14,7 @@ import { parseJson, stringifyJson } from '../domain/json.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { registry, watchDatabase } from '../observability/metrics.js';
 import { consoleRoutes } from './console.js';
+import { documentCommonResponses } from './common-responses.js';
 import { invalidBodyError, toApiError } from './errors.js';
 import { guardRequests } from './request-guard.js';
 import { v3Routes } from './v3/routes.js';
@@ -24,6 +27,18 @@ export interface ServerOptions {
   /** The largest webhook delivery accepted (413 above it). */
   webhookMaxBytes?: number;
 }
+
+/** What any request may get before it reaches an operation; each operation lists its own answers. */
+const TRANSPORT_ANSWERS = [
+  'Formance Payments v3 compatible API. Every error is a JSON envelope {errorCode, errorMessage}.',
+  'Besides the answers each operation lists, any request may get: 405 with an Allow header when the path',
+  'exists under other methods; 404 when it does not exist; 431 when the request line or headers are too',
+  'large; 408 when the request is too slow to arrive.',
+  'Answers without a body (204, 304) carry no Content-Type; every other answer is application/json.',
+].join(' ');
+
+/** The methods a 405's Allow header may name: those Paybridge routes. */
+const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -38,6 +53,30 @@ function sendError(reply: FastifyReply, error: unknown) {
     .send({ errorCode: apiError.errorCode, errorMessage: apiError.message });
 }
 
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (headers too large, a malformed request line,
+ * a timeout) is answered in the v3 envelope too, and the connection closed.
+ */
+function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message =
+    status === 431
+      ? 'the request line or headers are too large'
+      : status === 408
+        ? 'the request took too long to arrive'
+        : 'malformed HTTP request';
+  const body = stringifyJson({ errorCode: 'VALIDATION', errorMessage: message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 export async function buildServer(deps: EngineDeps, options: ServerOptions) {
   watchDatabase(deps.db);
   const server = Fastify({
@@ -46,6 +85,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     routerOptions: { maxParamLength: 16 * 1024 }, // ids are base64 JSON, longer than the default 100
     // Errors raised while routing (a malformed URL, …) also get the v3 envelope.
     frameworkErrors: (error, _request, reply) => void sendError(reply as unknown as FastifyReply, error),
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   server.removeAllContentTypeParsers();
@@ -69,13 +109,16 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     }
   });
   guardRequests(server);
+  documentCommonResponses(server);
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(() => (data) => stringifyJson(data));
   server.setReplySerializer((payload) => stringifyJson(payload));
 
-  // The SDK matches bodies (errors included) on this content type, even on empty answers. Other types
-  // (metrics' text, the console's HTML, scripts and styles) are left as their route set them.
+  // The SDK matches bodies (errors included) on this content type. Other types (metrics' text, the console's
+  // HTML, scripts and styles) are left as their route set them. A 204 or 304 has no body, so no type: the SDK
+  // matches those on the status alone (its `nil` matcher accepts any content type, or none).
   server.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 204 || reply.statusCode === 304) return payload;
     const type = String(reply.getHeader('content-type') ?? '');
     if (type === '' || type.startsWith('application/json')) reply.header('content-type', 'application/json');
     return payload;
@@ -88,15 +131,31 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
       .status(apiError.statusCode)
       .send({ errorCode: apiError.errorCode, errorMessage: apiError.message });
   });
-  server.setNotFoundHandler((request, reply) =>
-    reply
+  server.setNotFoundHandler((request, reply) => {
+    // A path that exists under other methods is a 405 that names them, not a 404.
+    const url = request.url.split('?', 1)[0] ?? request.url;
+    const allowed = ROUTABLE_METHODS.filter((method) => server.findRoute({ method, url }) !== null);
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send({
+          errorCode: 'VALIDATION',
+          errorMessage: `method ${request.method} is not allowed on ${url}; allowed: ${allowed.join(', ')}`,
+        });
+    }
+    return reply
       .status(404)
-      .send({ errorCode: 'NOT_FOUND', errorMessage: `route ${request.method} ${request.url} not found` }),
-  );
+      .send({ errorCode: 'NOT_FOUND', errorMessage: `route ${request.method} ${request.url} not found` });
+  });
 
   await server.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Paybridge API', version: options.version },
+      info: {
+        title: 'Paybridge API',
+        version: options.version,
+        description: TRANSPORT_ANSWERS,
+      },
       servers: [{ url: '/' }],
     },
     transform: createJsonSchemaTransform({ zodToJsonConfig: { unrepresentable: 'any' } }),

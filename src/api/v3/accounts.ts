@@ -15,6 +15,7 @@ import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   notInFuture,
@@ -23,13 +24,18 @@ import {
 import { presentAccount, presentBalance } from './presenters.js';
 import * as S from './schemas.js';
 
-const accountParams = z.object({ accountID: z.string() });
-const balancesQuerystring = listQuerystring.extend({
-  asset: z.string().optional(),
-  from: z.string().optional(),
-  to: z.string().optional(),
-  fromTimestamp: z.string().optional().describe('Same as from (the name the official SDK sends)'),
-  toTimestamp: z.string().optional().describe('Same as to (the name the official SDK sends)'),
+const accountParams = z.object({ accountID: encodedIdParam('account') });
+const timestamp = (description: string) =>
+  z
+    .string()
+    .optional()
+    .meta({ format: 'date-time', description: `RFC 3339 timestamp: ${description}` });
+const balancesQuerystring = listQuerystring.omit({ query: true }).extend({
+  asset: z.string().optional().describe('Only balances in this asset'),
+  from: timestamp('balances held at or after this time'),
+  to: timestamp('balances held at or before this time (default: now)'),
+  fromTimestamp: timestamp('same as from (the name the official SDK sends)'),
+  toTimestamp: timestamp('same as to (the name the official SDK sends)'),
 });
 
 function timeParam(name: string, value: string | undefined): string | undefined {

@@ -26,12 +26,13 @@ import {
   listQuerystring,
   noContent,
   type V3Options,
+  uuidId,
   uuidParam,
 } from './common.js';
 import * as S from './schemas.js';
 
-const bankAccountId = (text: string) => uuidParam(text, 'bank account');
-const params = z.object({ bankAccountID: z.string() });
+const bankAccountId = (text: string) => uuidId(text, 'bank account');
+const params = z.object({ bankAccountID: uuidParam('bank account') });
 
 function present(row: BankAccountRow, related: RelatedAccountRow[]): z.input<typeof S.bankAccount> {
   return {

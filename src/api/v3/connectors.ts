@@ -24,6 +24,7 @@ import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
@@ -35,8 +36,10 @@ import * as S from './schemas.js';
 /** Connector configs are small; a larger body is refused with 413 before it is parsed. */
 const CONFIG_BODY_LIMIT = 500_000;
 
-const connectorParams = z.object({ connectorID: z.string() });
-const scheduleParams = connectorParams.extend({ scheduleID: z.string() });
+const connectorParams = z.object({ connectorID: encodedIdParam('connector') });
+const scheduleParams = connectorParams.extend({
+  scheduleID: z.string().describe('Schedule id, as listed by the schedules route'),
+});
 const configBody = z
   .record(z.string(), z.unknown())
   .describe('Provider config: name, pollingPeriod, pageSize and provider fields');
@@ -95,7 +98,9 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
       schema: {
         hide: hidden,
         tags,
-        params: z.object({ connector: z.string() }),
+        params: z.object({
+          connector: z.string().describe('Provider, as listed by /connectors/configs (any case)'),
+        }),
         body: configBody.nullish(),
         response: {
           202: dataOf(z.string().describe('connector id')),
@@ -307,7 +312,8 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
         hide: hidden,
         tags,
         params: scheduleParams,
-        querystring: listQuerystring,
+        // The instances of one schedule take no filter (as in Formance).
+        querystring: listQuerystring.omit({ query: true }),
         response: { 200: cursorOf(S.instance), 400: errorResponse },
       },
     },

@@ -30,6 +30,7 @@ import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
@@ -38,7 +39,7 @@ import {
 import { presentPayment } from './presenters.js';
 import * as S from './schemas.js';
 
-const params = z.object({ paymentInitiationID: z.string() });
+const params = z.object({ paymentInitiationID: encodedIdParam('payment initiation') });
 
 /** A path id must decode; an unknown but well-formed one is the caller's 404 to find. */
 function initiationId(text: string): string {
@@ -279,14 +280,15 @@ export const paymentInitiationRoutes: FastifyPluginAsync<V3Options> = async (app
         hide: hidden,
         tags,
         params,
-        querystring: listQuerystring,
+        // Formance applies no filter here, so none is documented (a `query` parameter is ignored).
+        querystring: listQuerystring.omit({ query: true }),
         response: { 200: cursorOf(S.payment), 400: errorResponse },
       },
     },
     async (request) => {
       const id = initiationId(request.params.paymentInitiationID);
       // Formance ignores a filter here; so do we (the page size and cursor still apply).
-      const pageRequest = readPageRequest({ ...request.query, query: undefined }, undefined);
+      const pageRequest = readPageRequest(request.query, undefined);
       const query = paymentsQuery(deps.db)
         .innerJoin('payment_initiation_related_payments as related', 'related.payment_id', 'payments.id')
         .where('related.payment_initiation_id', '=', id);

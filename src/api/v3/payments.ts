@@ -13,6 +13,7 @@ import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
@@ -21,6 +22,8 @@ import {
 } from './common.js';
 import { presentPayment } from './presenters.js';
 import * as S from './schemas.js';
+
+const paymentParams = z.object({ paymentID: encodedIdParam('payment') });
 
 export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
   const server = app.withTypeProvider<ZodTypeProvider>();
@@ -76,7 +79,7 @@ export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
       schema: {
         hide: hidden,
         tags,
-        params: z.object({ paymentID: z.string() }),
+        params: paymentParams,
         body: S.paymentMetadataBody,
         response: { 204: noContent, 400: errorResponse, 404: errorResponse },
       },
@@ -116,7 +119,7 @@ export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
       schema: {
         hide: hidden,
         tags,
-        params: z.object({ paymentID: z.string() }),
+        params: paymentParams,
         response: { 200: dataOf(S.payment), 400: errorResponse, 404: errorResponse },
       },
     },

@@ -30,16 +30,18 @@ import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
   type V3Options,
+  uuidId,
   uuidParam,
 } from './common.js';
 
-const poolId = (text: string) => uuidParam(text, 'pool');
-const poolParams = z.object({ poolID: z.string() });
-const poolAccountParams = z.object({ poolID: z.string(), accountID: z.string() });
+const poolId = (text: string) => uuidId(text, 'pool');
+const poolParams = z.object({ poolID: uuidParam('pool') });
+const poolAccountParams = poolParams.extend({ accountID: encodedIdParam('account') });
 
 const pool = z.object({
   id: z.string(),
@@ -220,7 +222,10 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
         tags,
         params: poolParams,
         querystring: z.object({
-          at: z.string().optional().describe('RFC 3339; required, not in the future'),
+          at: z
+            .string()
+            .optional()
+            .meta({ format: 'date-time', description: 'RFC 3339 timestamp; required, not in the future' }),
         }),
         response: { 200: dataOf(z.array(poolBalance)), 400: errorResponse, 404: errorResponse },
       },

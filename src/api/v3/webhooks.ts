@@ -9,7 +9,15 @@ import { receiveWebhook } from '../../engine/webhooks.js';
 import { webhooksReceived } from '../../observability/metrics.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
-import { cursorEnvelope, cursorOf, errorResponse, listQuerystring, type V3Options } from './common.js';
+import { FILTER_BODY } from '../request-guard.js';
+import {
+  cursorEnvelope,
+  cursorOf,
+  encodedIdParam,
+  errorResponse,
+  listQuerystring,
+  type V3Options,
+} from './common.js';
 
 const PREFIX = '/connectors/webhooks/';
 
@@ -85,10 +93,11 @@ export const webhookListRoutes: FastifyPluginAsync<V3Options> = async (app, { de
   server.get(
     '/connectors/:connectorID/webhooks',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags: ['connectors'],
-        params: z.object({ connectorID: z.string() }),
+        params: z.object({ connectorID: encodedIdParam('connector') }),
         querystring: listQuerystring,
         response: { 200: cursorOf(webhookRow), 400: errorResponse },
       },
