@@ -383,6 +383,15 @@ describe('dates', () => {
       expectRefused(await send('GET', `${balances}?${query}`));
     }
     expect((await send('GET', `${balances}?fromTimestamp=2024-01-01T00:00:00.000Z`)).status).toBe(200);
+    // Both names of one bound are read and checked: a bad or different second one is not silently ignored.
+    expectRefused(await send('GET', `${balances}?to=2024-01-01T00:00:00Z&toTimestamp=2024`));
+    expectRefused(
+      await send('GET', `${balances}?from=2024-01-01T00:00:00Z&fromTimestamp=2024-01-02T00:00:00Z`),
+    );
+    expect(
+      (await send('GET', `${balances}?from=2024-01-01T00:00:00Z&fromTimestamp=2024-01-01T00:00:00.000Z`))
+        .status,
+    ).toBe(200);
     const pool = await send('POST', '/v3/pools', {
       name: 'dated',
       accountIDs: [account('dummy-account-000000')],

@@ -45,6 +45,15 @@ function timeParam(name: string, value: string | undefined): string | undefined 
   return date.toISOString();
 }
 
+/** Go reads `from`, the SDK sends `fromTimestamp`: either is read, both are checked, and they must agree. */
+function timeBound(name: string, value: string | undefined, alias: string, aliased: string | undefined) {
+  const [first, second] = [timeParam(name, value), timeParam(alias, aliased)];
+  if (first !== undefined && second !== undefined && first !== second) {
+    throw validationError(`'${name}' and '${alias}' are the same parameter: give one, or the same time`);
+  }
+  return first ?? second;
+}
+
 export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
   const server = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['accounts'];
@@ -138,8 +147,8 @@ export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
         throw error;
       }
       const q = request.query;
-      const from = timeParam('from', q.from ?? q.fromTimestamp);
-      const to = timeParam('to', q.to ?? q.toTimestamp);
+      const from = timeBound('from', q.from, 'fromTimestamp', q.fromTimestamp);
+      const to = timeBound('to', q.to, 'toTimestamp', q.toTimestamp);
       let query = balancesQuery(deps.db, request.params.accountID);
       if (q.asset) query = query.where('asset', '=', q.asset);
       if (from) query = query.where('last_updated_at', '>=', from);

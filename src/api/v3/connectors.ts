@@ -233,7 +233,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
         hide: hidden,
         tags,
         params: connectorParams,
-        response: { 200: dataOf(z.array(S.capability)) },
+        response: { 200: dataOf(z.array(S.capability)), 404: errorResponse },
       },
     },
     async (request) => {

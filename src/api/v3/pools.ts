@@ -38,6 +38,7 @@ import {
   uuidId,
   uuidParam,
 } from './common.js';
+import { time } from './schemas.js';
 
 const poolId = (text: string) => uuidId(text, 'pool');
 const poolParams = z.object({ poolID: uuidParam('pool') });
@@ -46,7 +47,7 @@ const poolAccountParams = poolParams.extend({ accountID: encodedIdParam('account
 const pool = z.object({
   id: z.string(),
   name: z.string(),
-  createdAt: z.string(),
+  createdAt: time,
   type: z.enum(['STATIC', 'DYNAMIC']),
   query: z.record(z.string(), z.unknown()).optional(),
   poolAccounts: z.array(z.string()),

@@ -18,7 +18,7 @@ import { addressShape, contactDetailsShape } from '../../engine/payment-service-
 import { amount } from './common.js';
 
 const metadata = z.record(z.string(), z.string());
-const time = z.string().describe('RFC 3339 timestamp, UTC');
+export const time = z.string().meta({ format: 'date-time', description: 'RFC 3339 timestamp, UTC' });
 
 export const connectorBase = z.object({
   id: z.string(),
