@@ -30,6 +30,7 @@ describe('RFC 3339 timestamps', () => {
       '2024-01-01T23:59:60Z',
       '2024-01-01T00:00:00+24:00',
       '2024-01-01T00:00:00+01:60',
+      '0000-01-01T00:00:00Z',
     ]) {
       expect(parseTimestamp(text), text).toBeUndefined();
     }

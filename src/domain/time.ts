@@ -26,7 +26,8 @@ const RFC3339 =
 /**
  * Parses an RFC 3339 timestamp strictly: an impossible date (`2024-02-30`, `2023-02-29`), hour or offset is
  * refused instead of rolling over as `new Date()` would, and so is anything that is not RFC 3339 (`2024`,
- * `March 7`). Leap seconds (`:60`) are refused, as Go's parser does. Precision below the millisecond is dropped.
+ * `March 7`). Leap seconds (`:60`) are refused, as Go's parser does, and so is the year 0, which PostgreSQL does
+ * not take. Precision below the millisecond is dropped.
  */
 export function parseTimestamp(text: string): Date | undefined {
   const match = RFC3339.exec(text);
@@ -41,7 +42,8 @@ export function parseTimestamp(text: string): Date | undefined {
     number,
   ];
   const [offsetHours, offsetMinutes] = [field(9), field(10)];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  // Year 0 is valid RFC 3339 but not a year PostgreSQL takes in ISO input (it counts 1 BC instead).
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
   const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
   const date = new Date(0);

@@ -342,6 +342,33 @@ describe('amounts and assets', () => {
   });
 });
 
+describe('values too large for an index', () => {
+  // 1000 characters, as the reference rule allows, but 3000 bytes of text that does not compress: its id is past
+  // PostgreSQL's btree limit (2704 bytes).
+  const wide = Array.from({ length: 1000 }, (_v, i) =>
+    String.fromCodePoint(0x4e00 + ((i * 7919) % 20_000)),
+  ).join('');
+
+  it('are refused with 400 and nothing is stored, instead of failing in the database', async () => {
+    await expectNothingStored('accounts', () =>
+      send('POST', '/v3/accounts', {
+        reference: wide,
+        connectorID,
+        createdAt: utcDay,
+        accountName: 'a',
+        type: 'INTERNAL',
+      }),
+    );
+    await expectNothingStored('payments', () =>
+      send('POST', '/v3/payments', paymentBody({ reference: wide })),
+    );
+    await expectNothingStored('payment_initiations', () =>
+      send('POST', '/v3/payment-initiations', initiationBody({ reference: wide })),
+    );
+    await expectNothingStored('pools', () => send('POST', '/v3/pools', { name: wide, accountIDs: [] }));
+  });
+});
+
 describe('dates', () => {
   it('refuse impossible or non-RFC 3339 timestamps in bodies instead of rolling them over', async () => {
     for (const createdAt of [
@@ -349,6 +376,7 @@ describe('dates', () => {
       '2023-02-29T12:00:00Z',
       '2024-01-01T00:00Z',
       '2024-01-01T24:00:00Z',
+      '0000-01-01T00:00:00Z',
     ]) {
       await expectNothingStored('accounts', () =>
         send('POST', '/v3/accounts', {
@@ -379,6 +407,7 @@ describe('dates', () => {
       'to=2024',
       'fromTimestamp=March%207%2C%202024',
       'toTimestamp=2024-01-01',
+      'from=0000-01-01T00:00:00Z',
     ]) {
       expectRefused(await send('GET', `${balances}?${query}`));
     }

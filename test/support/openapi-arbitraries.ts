@@ -31,6 +31,7 @@ export type Hints = Record<string, readonly unknown[]>;
 
 const LONGEST_STRING = 24;
 const LARGEST_COLLECTION = 3;
+const LONGEST_AT_LIMIT = 10_000;
 
 /** A value of the schema, preferring the hinted values for a property called `name`. */
 export function arbitraryOf(schema: JsonSchema, hints: Hints = {}, name?: string): fc.Arbitrary<unknown> {
@@ -101,8 +102,23 @@ function stringOf(schema: JsonSchema): fc.Arbitrary<string> {
     return fc.stringMatching(new RegExp(pattern));
   }
   const maxLength = Math.min(schema.maxLength ?? LONGEST_STRING, Math.max(minLength, LONGEST_STRING));
-  return fc.string({ minLength, maxLength });
+  const choices = [
+    { weight: 4, arbitrary: fc.string({ minLength, maxLength }) },
+    { weight: 1, arbitrary: fc.string({ unit: WIDE_CHARACTER, minLength, maxLength }) },
+  ];
+  // Now and then as long as allowed, in text that takes three bytes a character and hardly compresses.
+  const longest = schema.maxLength;
+  if (longest !== undefined && longest <= LONGEST_AT_LIMIT) {
+    choices.push({
+      weight: 1,
+      arbitrary: fc.string({ unit: WIDE_CHARACTER, minLength: longest, maxLength: longest }),
+    });
+  }
+  return fc.oneof(...choices);
 }
+
+/** One UTF-16 unit outside ASCII and outside the surrogates: zod counts it as one character. */
+const WIDE_CHARACTER = fc.integer({ min: 0xa0, max: 0xd7ff }).map((code) => String.fromCharCode(code));
 
 /** Integers within the bounds; beyond 2^53 (amounts go to 10^38) as bigints, written exactly by the JSON writer. */
 function integerOf(schema: JsonSchema): fc.Arbitrary<number | bigint> {
