@@ -431,6 +431,32 @@ describe('dates', () => {
   });
 });
 
+describe('durations', () => {
+  it('are refused beyond what Go can hold, and stored in whole milliseconds', async () => {
+    await expectNothingStored('connectors', () =>
+      send('POST', '/v3/connectors/install/dummypay', {
+        name: 'forever',
+        directory: dir,
+        pollingPeriod: '99999999999h',
+      }),
+    );
+    const longest = await send('POST', '/v3/connectors/install/dummypay', {
+      name: 'longest',
+      directory: dir,
+      pollingPeriod: '9223372036854775807ns',
+    });
+    expect(longest.status, longest.text).toBe(202);
+    const odd = await send('POST', '/v3/connectors/install/dummypay', {
+      name: 'odd',
+      directory: dir,
+      pollingPeriod: '20m1ns',
+    });
+    expect(odd.status, odd.text).toBe(202);
+    const config = await send('GET', `/v3/connectors/${(odd.body as { data: string }).data}/config`);
+    expect((config.body as { data: { pollingPeriod: string } }).data.pollingPeriod).toBe('20m0s');
+  });
+});
+
 describe('a body on GET', () => {
   it('is refused where the route reads none', async () => {
     for (const path of [
