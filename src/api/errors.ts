@@ -37,6 +37,7 @@ export const capabilityError = (message: string) =>
   new ApiError(400, 'CONNECTOR_CAPABILITY_NOT_SUPPORTED', message);
 
 const INTERNAL_MESSAGE = 'Internal error. Consult logs/traces to have more details.';
+const PROGRAM_LIMIT_EXCEEDED = '54000';
 
 interface FrameworkError {
   code?: string;
@@ -73,6 +74,12 @@ export function toApiError(error: unknown): ApiError {
     const status = framework.statusCode;
     if (status !== undefined && status >= 400 && status < 500)
       return new ApiError(status, 'VALIDATION', error.message);
+    // PostgreSQL's program_limit_exceeded: a value within every field limit can still be too large for an index
+    // (a 1000-character reference of random CJK text makes an id past the 2704-byte btree limit once encoded,
+    // and whether it fits depends on how well it compresses). The statement failed, so nothing was stored.
+    if (framework.code === PROGRAM_LIMIT_EXCEEDED) {
+      return validationError('a value is too large to be stored: an id, a reference or a name is too long');
+    }
   }
   return new ApiError(500, 'INTERNAL', INTERNAL_MESSAGE);
 }

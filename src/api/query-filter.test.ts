@@ -8,6 +8,8 @@ import {
   accountFilterSpec,
   buildFilter,
   connectorFilterSpec,
+  MAX_FILTER_DEPTH,
+  MAX_FILTER_EXPRESSIONS,
   paymentFilterSpec,
   readFilter,
   scheduleFilterSpec,
@@ -360,5 +362,40 @@ describe('buildFilter', () => {
   it('rejects float values read from the query string', () => {
     const filter = readFilter('{"$lt":{"amount":10.25}}', undefined);
     expectValidation(() => buildFilter(filter, paymentFilterSpec));
+  });
+
+  it('bounds nesting to MAX_FILTER_DEPTH levels and size to MAX_FILTER_EXPRESSIONS expressions', async () => {
+    const nested = (depth: number) => {
+      let filter: unknown = { $match: { id: 'a1' } };
+      for (let level = 1; level < depth; level++) filter = { $and: [filter] };
+      return filter;
+    };
+    expect(await ids('accounts', nested(MAX_FILTER_DEPTH))).toEqual(['a1']);
+    expectValidation(() => buildFilter(nested(MAX_FILTER_DEPTH + 1), accountFilterSpec), /levels deep/);
+    // Deep enough to overflow a naive recursive compiler: refused at the limit, without recursing further.
+    expectValidation(() => buildFilter(nested(50_000), accountFilterSpec), /levels deep/);
+    const or = (n: number) => ({ $or: Array.from({ length: n }, (_v, i) => ({ $match: { id: `a${i}` } })) });
+    expect(await ids('accounts', or(MAX_FILTER_EXPRESSIONS - 1))).toHaveLength(4);
+    expectValidation(() => buildFilter(or(MAX_FILTER_EXPRESSIONS), accountFilterSpec), /expressions/);
+    const wide = { $and: Array.from({ length: 40 }, () => or(30)) };
+    expectValidation(() => buildFilter(wide, accountFilterSpec), /expressions/);
+  });
+
+  it('refuses text PostgreSQL cannot bind, in values and metadata keys', () => {
+    expectValidation(() => buildFilter({ $match: { name: 'a\u0000' } }, accountFilterSpec), /NUL/);
+    expectValidation(() => buildFilter({ $match: { name: '\ud800' } }, accountFilterSpec), /surrogate/);
+    expectValidation(() => buildFilter({ $match: { 'metadata[k\u0000]': 'v' } }, accountFilterSpec), /NUL/);
+    expectValidation(
+      () => buildFilter({ $match: { 'metadata[k]': '\udfff' } }, accountFilterSpec),
+      /surrogate/,
+    );
+  });
+
+  it('refuses amounts beyond NUMERIC range instead of letting the database fail', () => {
+    expectValidation(() => buildFilter({ $gt: { amount: 10n ** 38n } }, paymentFilterSpec), /out of range/);
+    expectValidation(
+      () => buildFilter({ $gt: { amount: '9'.repeat(200_000) } }, paymentFilterSpec),
+      /out of range/,
+    );
   });
 });

@@ -3,7 +3,22 @@
 // written into the SQL, as quoted identifiers.
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import { parseJson, stringifyJson } from '../domain/json.js';
+import { isAmountInRange } from '../domain/money.js';
+import { textProblem } from '../domain/text.js';
 import { validationError } from './errors.js';
+
+/**
+ * How deep a filter may nest (`$and`, `$or` and `$not` each add a level, a comparison is the last one). Real
+ * filters are two or three levels deep; 10 leaves room for generated ones while keeping the compiler's recursion
+ * and PostgreSQL's expression depth small.
+ */
+export const MAX_FILTER_DEPTH = 10;
+/**
+ * How many expressions (operators and comparisons) a filter may hold. Each comparison is a bound parameter, and
+ * PostgreSQL takes at most 65 535 per statement; 1000 allows an `$or` over a few hundred ids and keeps the
+ * planning cost of one list request small.
+ */
+export const MAX_FILTER_EXPRESSIONS = 1000;
 
 /** A leaf value once checked: strings, exact integers (as bigint) or booleans. */
 export type FilterValue = string | bigint | boolean;
@@ -78,7 +93,30 @@ function parseFilterText(text: string, message: string): unknown {
  */
 export function buildFilter(filter: unknown, spec: FilterSpec): Expression<SqlBool> | undefined {
   if (isEmptyFilter(filter)) return undefined;
-  return compileExpression(filter, spec);
+  return compileExpression(filter, spec, { depth: 1, budget: { expressions: 0 } });
+}
+
+/** Where the compiler is: the current depth, and the expressions counted so far (shared by the whole filter). */
+interface Position {
+  depth: number;
+  budget: { expressions: number };
+}
+
+function enter(position: Position): Position {
+  if (position.depth > MAX_FILTER_DEPTH) {
+    throw validationError(`the filter is nested more than ${MAX_FILTER_DEPTH} levels deep`);
+  }
+  if (++position.budget.expressions > MAX_FILTER_EXPRESSIONS) {
+    throw validationError(`the filter holds more than ${MAX_FILTER_EXPRESSIONS} expressions`);
+  }
+  return { depth: position.depth + 1, budget: position.budget };
+}
+
+/** Keys and values end up in SQL parameters: text PostgreSQL cannot store is refused here, not by the database. */
+function checkText(text: string, what: string): string {
+  const problem = textProblem(text);
+  if (problem) throw validationError(`${what} in the filter ${problem}`);
+  return text;
 }
 
 function singleEntry(value: unknown, what: string): [string, unknown] {
@@ -89,18 +127,22 @@ function singleEntry(value: unknown, what: string): [string, unknown] {
   return [key, value[key]];
 }
 
-function compileExpression(expression: unknown, spec: FilterSpec): RawBuilder<SqlBool> {
+function compileExpression(expression: unknown, spec: FilterSpec, position: Position): RawBuilder<SqlBool> {
+  const inner = enter(position);
   const [operator, operand] = singleEntry(expression, 'a query expression');
   switch (operator) {
     case '$and':
     case '$or': {
       if (!Array.isArray(operand)) throw validationError(`'${operator}' expects an array`);
+      if (operand.length > MAX_FILTER_EXPRESSIONS) {
+        throw validationError(`the filter holds more than ${MAX_FILTER_EXPRESSIONS} expressions`);
+      }
       if (operand.length === 0) return sql<SqlBool>`true`;
-      const parts = operand.map((item: unknown) => sql`(${compileExpression(item, spec)})`);
+      const parts = operand.map((item: unknown) => sql`(${compileExpression(item, spec, inner)})`);
       return sql<SqlBool>`${sql.join(parts, operator === '$and' ? sql` and ` : sql` or `)}`;
     }
     case '$not':
-      return sql<SqlBool>`not (${compileExpression(operand, spec)})`;
+      return sql<SqlBool>`not (${compileExpression(operand, spec, inner)})`;
     case '$match':
       return compileLeaf(operator, operand, spec);
     case '$gt':
@@ -110,8 +152,13 @@ function compileExpression(expression: unknown, spec: FilterSpec): RawBuilder<Sq
       return compileLeaf(operator, operand, spec);
     default:
       if (UNSUPPORTED.has(operator)) throw validationError(`unsupported operator '${operator}'`);
-      throw validationError(`unknown operator '${operator}'`);
+      throw validationError(`unknown operator '${shown(operator)}'`);
   }
+}
+
+/** A user's key as an error message shows it: bounded, so a long key is not echoed back whole. */
+function shown(key: string): string {
+  return key.length > 100 ? `${key.slice(0, 100)}…` : key;
 }
 
 function compileLeaf(
@@ -123,15 +170,16 @@ function compileLeaf(
 
   const metadata = spec.metadataColumn === undefined ? null : METADATA_KEY.exec(key);
   if (metadata && spec.metadataColumn !== undefined) {
-    if (operator !== '$match') throw validationError(`operator '${operator}' is not allowed on key '${key}'`);
-    if (typeof raw !== 'string') throw validationError(`value for key '${key}' must be a string`);
+    if (operator !== '$match')
+      throw validationError(`operator '${operator}' is not allowed on key '${shown(key)}'`);
+    if (typeof raw !== 'string') throw validationError(`value for key '${shown(key)}' must be a string`);
     const wanted: Record<string, string> = Object.create(null) as Record<string, string>;
-    wanted[metadata[1] as string] = raw;
+    wanted[checkText(metadata[1] as string, 'a metadata key')] = checkText(raw, 'a value');
     return sql<SqlBool>`${sql.ref(spec.metadataColumn)} @> ${stringifyJson(wanted)}::jsonb`;
   }
 
   const definition = Object.prototype.hasOwnProperty.call(spec.keys, key) ? spec.keys[key] : undefined;
-  if (!definition) throw validationError(`unknown key '${key}' when building query`);
+  if (!definition) throw validationError(`unknown key '${shown(key)}' when building query`);
   if (operator !== '$match' && definition.ops !== 'compare') {
     throw validationError(`operator '${operator}' is not allowed on key '${key}'`);
   }
@@ -153,15 +201,20 @@ function checkValue(key: string, value: unknown, kind: 'text' | 'numeric' | 'boo
   switch (kind) {
     case 'text':
       if (typeof value !== 'string') throw validationError(`value for key '${key}' must be a string`);
-      return value;
+      return checkText(value, `the value for key '${key}'`);
     case 'boolean':
       if (typeof value !== 'boolean') throw validationError(`value for key '${key}' must be a boolean`);
       return value;
-    case 'numeric':
-      if (typeof value === 'bigint') return value;
-      if (typeof value === 'number') return BigInt(value);
-      if (typeof value === 'string' && INTEGER_TEXT.test(value)) return BigInt(value);
-      throw validationError(`value for key '${key}' must be an integer`);
+    case 'numeric': {
+      let amount: bigint;
+      if (typeof value === 'bigint') amount = value;
+      else if (typeof value === 'number') amount = BigInt(value);
+      else if (typeof value === 'string' && INTEGER_TEXT.test(value)) amount = BigInt(value);
+      else throw validationError(`value for key '${key}' must be an integer`);
+      // PostgreSQL would refuse a value past NUMERIC's range with an error; no stored amount is that large.
+      if (!isAmountInRange(amount)) throw validationError(`value for key '${key}' is out of range`);
+      return amount;
+    }
   }
 }
 
@@ -216,6 +269,14 @@ export const paymentInitiationFilterSpec: FilterSpec = {
     amount: { column: 'payment_initiations.amount', ops: 'compare', value: 'numeric' },
   },
   metadataColumn: 'payment_initiations.metadata',
+};
+
+/** GET /v3/payment-initiations/{id}/adjustments. `status` is the adjustment's status. */
+export const paymentInitiationAdjustmentFilterSpec: FilterSpec = {
+  keys: {
+    status: matchText('payment_initiation_adjustments.status'),
+  },
+  metadataColumn: 'payment_initiation_adjustments.metadata',
 };
 
 /** GET /v3/connectors. Providers are stored lower-case; `STRIPE` finds `stripe`. */

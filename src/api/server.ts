@@ -1,6 +1,7 @@
 // The HTTP server: bigint-safe JSON, the v3 error envelope, health and info routes, OpenAPI, and v3 under two prefixes.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyReply } from 'fastify';
 import {
@@ -18,7 +19,9 @@ import { auditTrail } from './audit.js';
 import { documentAccess, guard, securitySchemes } from './auth/guard.js';
 import { tokenRoutes } from './auth/token-routes.js';
 import { consoleRoutes } from './console.js';
+import { documentCommonResponses } from './common-responses.js';
 import { invalidBodyError, toApiError } from './errors.js';
+import { guardRequests } from './request-guard.js';
 import { v3Routes } from './v3/routes.js';
 import { webhookIngress, type WebhookIngressOptions } from './v3/webhooks.js';
 
@@ -57,6 +60,20 @@ export function apiCompatibleVersion(version: string): string {
   return `3.0.0+paybridge.${version.replace(/[^0-9A-Za-z.-]/g, '-')}`;
 }
 
+/** What any request may get before it reaches an operation; each operation lists its own answers. */
+const TRANSPORT_ANSWERS = [
+  'Formance Payments v3 compatible API. Every error is a JSON envelope {errorCode, errorMessage}.',
+  'Besides the answers each operation lists, any request may get: 405 with an Allow header when the path',
+  'exists under other methods; 404 when it does not exist; 431 when the request line or headers are too',
+  'large; 408 when the request is too slow to arrive.',
+  'Answers without a body (204, 304) carry no Content-Type; every other answer is application/json.',
+].join(' ');
+
+/** The methods a 405's Allow header may name: those Paybridge routes. */
+const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Default request body limit; connector configs have their own, lower, limit. */
 const BODY_LIMIT = 1024 * 1024;
 
@@ -66,6 +83,30 @@ function sendError(reply: FastifyReply, error: unknown) {
   return reply
     .code(apiError.statusCode)
     .send({ errorCode: apiError.errorCode, errorMessage: apiError.message });
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (headers too large, a malformed request line,
+ * a timeout) is answered in the v3 envelope too, and the connection closed.
+ */
+function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message =
+    status === 431
+      ? 'the request line or headers are too large'
+      : status === 408
+        ? 'the request took too long to arrive'
+        : 'malformed HTTP request';
+  const body = stringifyJson({ errorCode: 'VALIDATION', errorMessage: message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export async function buildServer(deps: EngineDeps, options: ServerOptions) {
@@ -81,11 +122,19 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
       reply.header('x-request-id', request.id);
       void sendError(reply as unknown as FastifyReply, error);
     },
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   server.removeAllContentTypeParsers();
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string;
+    try {
+      // Fatal: bytes that are not UTF-8 are refused, never replaced by U+FFFD and stored as something else.
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(invalidBodyError('the body is not valid UTF-8'), undefined);
+      return;
+    }
     if (text.trim() === '') {
       done(null, undefined);
       return;
@@ -96,13 +145,17 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
       done(invalidBodyError(`invalid JSON body: ${(error as Error).message}`), undefined);
     }
   });
+  guardRequests(server);
+  documentCommonResponses(server);
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(() => (data) => stringifyJson(data));
   server.setReplySerializer((payload) => stringifyJson(payload));
 
-  // The SDK matches bodies (errors included) on this content type, even on empty answers. Other types
-  // (metrics' text, the console's HTML, scripts and styles) are left as their route set them.
+  // The SDK matches bodies (errors included) on this content type. Other types (metrics' text, the console's
+  // HTML, scripts and styles) are left as their route set them. A 204 or 304 has no body, so no type: the SDK
+  // matches those on the status alone (its `nil` matcher accepts any content type, or none).
   server.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 204 || reply.statusCode === 304) return payload;
     const type = String(reply.getHeader('content-type') ?? '');
     if (type === '' || type.startsWith('application/json')) reply.header('content-type', 'application/json');
     return payload;
@@ -126,15 +179,31 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
       .status(apiError.statusCode)
       .send({ errorCode: apiError.errorCode, errorMessage: apiError.message });
   });
-  server.setNotFoundHandler((request, reply) =>
-    reply
+  server.setNotFoundHandler((request, reply) => {
+    // A path that exists under other methods is a 405 that names them, not a 404.
+    const url = request.url.split('?', 1)[0] ?? request.url;
+    const allowed = ROUTABLE_METHODS.filter((method) => server.findRoute({ method, url }) !== null);
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send({
+          errorCode: 'VALIDATION',
+          errorMessage: `method ${request.method} is not allowed on ${url}; allowed: ${allowed.join(', ')}`,
+        });
+    }
+    return reply
       .status(404)
-      .send({ errorCode: 'NOT_FOUND', errorMessage: `route ${request.method} ${request.url} not found` }),
-  );
+      .send({ errorCode: 'NOT_FOUND', errorMessage: `route ${request.method} ${request.url} not found` });
+  });
 
   await server.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Paybridge API', version: options.version },
+      info: {
+        title: 'Paybridge API',
+        version: options.version,
+        description: TRANSPORT_ANSWERS,
+      },
       servers: [{ url: '/' }],
       ...(options.auth ? { components: { securitySchemes: securitySchemes() } } : {}),
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { formatDbTime, formatTime } from './time.js';
 
 describe('Go durations', () => {
@@ -13,6 +13,14 @@ describe('Go durations', () => {
 
   it('reject text that is not a duration', () => {
     for (const bad of ['', '30', 'm', '30x', '1h 30m', '-1s']) expect(parseDuration(bad)).toBeUndefined();
+  });
+
+  it('reject durations longer than Go can hold, and keep the longest it can', () => {
+    expect(parseDuration('9223372036854775807ns')).toBe(MAX_DURATION_MS);
+    expect(parseDuration('2562047h47m16.854775807s')).toBe(MAX_DURATION_MS);
+    for (const bad of ['9223372036854775808000ns', '99999999999h', '2562048h']) {
+      expect(parseDuration(bad), bad).toBeUndefined();
+    }
   });
 
   it('format like time.Duration.String()', () => {

@@ -11,7 +11,13 @@ const UNITS: Record<string, number> = {
 };
 const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
 
-/** Parses a Go duration string into milliseconds; returns undefined when the text is not one. */
+/** The longest duration Go can hold (int64 nanoseconds, about 292 years), in milliseconds. */
+export const MAX_DURATION_MS = 9_223_372_036_854;
+
+/**
+ * Parses a Go duration string into milliseconds; returns undefined when the text is not one, or when it is longer
+ * than Go's time.Duration can be (Formance refuses those as well).
+ */
 export function parseDuration(text: string): number | undefined {
   if (text === '0') return 0;
   if (text.length === 0) return undefined;
@@ -23,7 +29,7 @@ export function parseDuration(text: string): number | undefined {
     if (!match || match.index !== start) return undefined;
     total += Number(match[1]) * (UNITS[match[2] as string] as number);
   }
-  return total;
+  return total <= MAX_DURATION_MS + 1 ? Math.min(total, MAX_DURATION_MS) : undefined;
 }
 
 /** Formats milliseconds the way Go's time.Duration.String() does ("30m0s", "2s", "1h0m0s", "500ms"). */

@@ -84,4 +84,22 @@ describe('identifiers', () => {
   it('write control characters with upper-case hex escapes and leave <>& alone', () => {
     expect(canonicalJson({ b: '\u001f<&>', a: 1 })).toBe('{"a":1,"b":"\\u001F<&>"}');
   });
+
+  it('reject ids whose JSON holds a NUL or a lone surrogate, or bytes that are not UTF-8', () => {
+    const encoded = (text: string | Buffer) => Buffer.from(text).toString('base64url');
+    const inner = `{"Provider":"dummypay","Reference":"${connector.reference}"}`;
+    for (const reference of ['\\u0000', '\\ud800', 'a\\udc00b']) {
+      const id = encoded(`{"ConnectorID":${inner},"Reference":"${reference}"}`);
+      expect(() => accountIdCodec.decode(id), reference).toThrow(InvalidIdError);
+    }
+    const notUtf8 = Buffer.concat([
+      Buffer.from(`{"ConnectorID":${inner},"Reference":"`),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('"}'),
+    ]);
+    expect(() => accountIdCodec.decode(encoded(notUtf8))).toThrow(InvalidIdError);
+    expect(
+      accountIdCodec.decode(encoded(`{"ConnectorID":${inner},"Reference":"caf\u00e9 😀"}`)).reference,
+    ).toBe('café 😀');
+  });
 });

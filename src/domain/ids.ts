@@ -1,5 +1,6 @@
 // Deterministic identifiers: base64url (no padding) of canonical JSON with PascalCase keys, as Formance encodes them.
 import type { PaymentStatus, PaymentType } from './enums.js';
+import { findJsonProblem } from './text.js';
 
 export interface ConnectorId {
   provider: string;
@@ -40,17 +41,23 @@ function encode(value: unknown): string {
   return Buffer.from(canonicalJson(value), 'utf8').toString('base64url');
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function decode(id: string): Record<string, unknown> {
   if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new InvalidIdError('not a base64url identifier');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(id, 'base64url').toString('utf8'));
+    // Fatal: bytes that are not UTF-8 make the id invalid, instead of decoding to U+FFFD.
+    parsed = JSON.parse(utf8.decode(Buffer.from(id, 'base64url')));
   } catch {
     throw new InvalidIdError('identifier does not hold JSON');
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidIdError('identifier does not hold an object');
   }
+  // A `\u0000` or a lone `\ud800` escape inside the JSON: no stored object can have such an id.
+  const problem = findJsonProblem(parsed);
+  if (problem) throw new InvalidIdError(`identifier ${problem.path || 'value'} ${problem.problem}`);
   return parsed as Record<string, unknown>;
 }
 

@@ -82,7 +82,8 @@ export function validateConfig(
   if (pollingPeriod !== undefined && pollingPeriod !== '') {
     const ms = parseDuration(pollingPeriod);
     if (ms === undefined) throw new InvalidConfigError(`pollingPeriod: '${pollingPeriod}' is not a duration`);
-    if (ms > 0) pollingPeriodMs = ms;
+    // Stored in whole milliseconds: a nanosecond part (`20m1ns`) is rounded away, not sent to an integer column.
+    if (ms > 0) pollingPeriodMs = Math.max(1, Math.round(ms));
   }
   if (pollingPeriodMs < limits.pollingPeriodMinimumMs) {
     throw new InvalidConfigError(

@@ -3,16 +3,19 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accountIdCodec, InvalidIdError } from '../../domain/ids.js';
+import { parseTimestamp } from '../../domain/time.js';
 import { createAccount } from '../../engine/direct-entries.js';
 import { accountsQuery } from '../../storage/accounts.js';
 import { balancesQuery } from '../../storage/balances.js';
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { accountFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   notInFuture,
@@ -21,20 +24,34 @@ import {
 import { presentAccount, presentBalance } from './presenters.js';
 import * as S from './schemas.js';
 
-const accountParams = z.object({ accountID: z.string() });
-const balancesQuerystring = listQuerystring.extend({
-  asset: z.string().optional(),
-  from: z.string().optional(),
-  to: z.string().optional(),
-  fromTimestamp: z.string().optional().describe('Same as from (the name the official SDK sends)'),
-  toTimestamp: z.string().optional().describe('Same as to (the name the official SDK sends)'),
+const accountParams = z.object({ accountID: encodedIdParam('account') });
+const timestamp = (description: string) =>
+  z
+    .string()
+    .optional()
+    .meta({ format: 'date-time', description: `RFC 3339 timestamp: ${description}` });
+const balancesQuerystring = listQuerystring.omit({ query: true }).extend({
+  asset: z.string().optional().describe('Only balances in this asset'),
+  from: timestamp('balances held at or after this time'),
+  to: timestamp('balances held at or before this time (default: now)'),
+  fromTimestamp: timestamp('same as from (the name the official SDK sends)'),
+  toTimestamp: timestamp('same as to (the name the official SDK sends)'),
 });
 
 function timeParam(name: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw validationError(`invalid '${name}' query param`);
+  const date = parseTimestamp(value);
+  if (date === undefined) throw validationError(`invalid '${name}' query param: not an RFC 3339 timestamp`);
   return date.toISOString();
+}
+
+/** Go reads `from`, the SDK sends `fromTimestamp`: either is read, both are checked, and they must agree. */
+function timeBound(name: string, value: string | undefined, alias: string, aliased: string | undefined) {
+  const [first, second] = [timeParam(name, value), timeParam(alias, aliased)];
+  if (first !== undefined && second !== undefined && first !== second) {
+    throw validationError(`'${name}' and '${alias}' are the same parameter: give one, or the same time`);
+  }
+  return first ?? second;
 }
 
 export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
@@ -72,6 +89,7 @@ export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
   server.get(
     '/accounts',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -129,8 +147,8 @@ export const accountRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
         throw error;
       }
       const q = request.query;
-      const from = timeParam('from', q.from ?? q.fromTimestamp);
-      const to = timeParam('to', q.to ?? q.toTimestamp);
+      const from = timeBound('from', q.from, 'fromTimestamp', q.fromTimestamp);
+      const to = timeBound('to', q.to, 'toTimestamp', q.toTimestamp);
       let query = balancesQuery(deps.db, request.params.accountID);
       if (q.asset) query = query.where('asset', '=', q.asset);
       if (from) query = query.where('last_updated_at', '>=', from);

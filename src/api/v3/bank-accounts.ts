@@ -16,6 +16,7 @@ import {
 } from '../../storage/bank-accounts.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { bankAccountFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
@@ -25,12 +26,13 @@ import {
   listQuerystring,
   noContent,
   type V3Options,
+  uuidId,
   uuidParam,
 } from './common.js';
 import * as S from './schemas.js';
 
-const bankAccountId = (text: string) => uuidParam(text, 'bank account');
-const params = z.object({ bankAccountID: z.string() });
+const bankAccountId = (text: string) => uuidId(text, 'bank account');
+const params = z.object({ bankAccountID: uuidParam('bank account') });
 
 function present(row: BankAccountRow, related: RelatedAccountRow[]): z.input<typeof S.bankAccount> {
   return {
@@ -77,6 +79,7 @@ export const bankAccountRoutes: FastifyPluginAsync<V3Options> = async (app, { de
   server.get(
     '/bank-accounts',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,

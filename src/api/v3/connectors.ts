@@ -18,11 +18,13 @@ import { connectorsQuery } from '../../storage/connectors.js';
 import { instancesQuery, schedulesQuery } from '../../storage/schedules.js';
 import { invalidBodyError, notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { connectorFilterSpec, scheduleFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
@@ -34,8 +36,10 @@ import * as S from './schemas.js';
 /** Connector configs are small; a larger body is refused with 413 before it is parsed. */
 const CONFIG_BODY_LIMIT = 500_000;
 
-const connectorParams = z.object({ connectorID: z.string() });
-const scheduleParams = connectorParams.extend({ scheduleID: z.string() });
+const connectorParams = z.object({ connectorID: encodedIdParam('connector') });
+const scheduleParams = connectorParams.extend({
+  scheduleID: z.string().describe('Schedule id, as listed by the schedules route'),
+});
 const configBody = z
   .record(z.string(), z.unknown())
   .describe('Provider config: name, pollingPeriod, pageSize and provider fields');
@@ -64,6 +68,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
   server.get(
     '/connectors',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -93,7 +98,9 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
       schema: {
         hide: hidden,
         tags,
-        params: z.object({ connector: z.string() }),
+        params: z.object({
+          connector: z.string().describe('Provider, as listed by /connectors/configs (any case)'),
+        }),
         body: configBody.nullish(),
         response: {
           202: dataOf(z.string().describe('connector id')),
@@ -226,7 +233,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
         hide: hidden,
         tags,
         params: connectorParams,
-        response: { 200: dataOf(z.array(S.capability)) },
+        response: { 200: dataOf(z.array(S.capability)), 404: errorResponse },
       },
     },
     async (request) => {
@@ -238,6 +245,7 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
   server.get(
     '/connectors/:connectorID/schedules',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -304,7 +312,8 @@ export const connectorRoutes: FastifyPluginAsync<V3Options> = async (app, { deps
         hide: hidden,
         tags,
         params: scheduleParams,
-        querystring: listQuerystring,
+        // The instances of one schedule take no filter (as in Formance).
+        querystring: listQuerystring.omit({ query: true }),
         response: { 200: cursorOf(S.instance), 400: errorResponse },
       },
     },

@@ -24,11 +24,13 @@ import {
 import { adjustmentsOf as paymentAdjustmentsOf, paymentsQuery } from '../../storage/payments.js';
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
-import { paymentInitiationFilterSpec } from '../query-filter.js';
+import { FILTER_BODY } from '../request-guard.js';
+import { paymentInitiationAdjustmentFilterSpec, paymentInitiationFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
@@ -37,7 +39,7 @@ import {
 import { presentPayment } from './presenters.js';
 import * as S from './schemas.js';
 
-const params = z.object({ paymentInitiationID: z.string() });
+const params = z.object({ paymentInitiationID: encodedIdParam('payment initiation') });
 
 /** A path id must decode; an unknown but well-formed one is the caller's 404 to find. */
 function initiationId(text: string): string {
@@ -117,6 +119,7 @@ export const paymentInitiationRoutes: FastifyPluginAsync<V3Options> = async (app
   server.get(
     '/payment-initiations',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -242,6 +245,7 @@ export const paymentInitiationRoutes: FastifyPluginAsync<V3Options> = async (app
   server.get(
     '/payment-initiations/:paymentInitiationID/adjustments',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -255,6 +259,7 @@ export const paymentInitiationRoutes: FastifyPluginAsync<V3Options> = async (app
       const page = await paginate(adjustmentsOf(deps.db, id), readPageRequest(request.query, request.body), {
         createdAt: 'payment_initiation_adjustments.created_at',
         sortId: 'payment_initiation_adjustments.sort_id',
+        filter: paymentInitiationAdjustmentFilterSpec,
       });
       return cursorEnvelope(page, (row) => ({
         id: row.id,
@@ -275,14 +280,15 @@ export const paymentInitiationRoutes: FastifyPluginAsync<V3Options> = async (app
         hide: hidden,
         tags,
         params,
-        querystring: listQuerystring,
+        // Formance applies no filter here, so none is documented (a `query` parameter is ignored).
+        querystring: listQuerystring.omit({ query: true }),
         response: { 200: cursorOf(S.payment), 400: errorResponse },
       },
     },
     async (request) => {
       const id = initiationId(request.params.paymentInitiationID);
       // Formance ignores a filter here; so do we (the page size and cursor still apply).
-      const pageRequest = readPageRequest({ ...request.query, query: undefined }, undefined);
+      const pageRequest = readPageRequest(request.query, undefined);
       const query = paymentsQuery(deps.db)
         .innerJoin('payment_initiation_related_payments as related', 'related.payment_id', 'payments.id')
         .where('related.payment_initiation_id', '=', id);

@@ -24,22 +24,26 @@ import {
 } from '../../storage/payment-service-users.js';
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { psuFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
   type V3Options,
+  uuidId,
   uuidParam,
 } from './common.js';
 import * as S from './schemas.js';
 
-const psuId = (text: string) => uuidParam(text, 'payment service user');
-const params = z.object({ psuID: z.string() });
-const connectorParams = z.object({ psuID: z.string(), connectorID: z.string() });
+const psuId = (text: string) => uuidId(text, 'payment service user');
+const params = z.object({ psuID: uuidParam('payment service user') });
+const connectorParams = params.extend({ connectorID: encodedIdParam('connector') });
+const bankAccountParams = params.extend({ bankAccountID: uuidParam('bank account') });
 
 /** A path connector id; an undecodable one is 400 INVALID_ID. */
 function connectorId(text: string): string {
@@ -94,6 +98,7 @@ export const paymentServiceUserRoutes: FastifyPluginAsync<V3Options> = async (ap
   server.get(
     '/payment-service-users',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -160,7 +165,7 @@ export const paymentServiceUserRoutes: FastifyPluginAsync<V3Options> = async (ap
       schema: {
         hide: hidden,
         tags,
-        params: z.object({ psuID: z.string(), bankAccountID: z.string() }),
+        params: bankAccountParams,
         response: { 204: noContent, 400: errorResponse, 404: errorResponse },
       },
     },
@@ -168,7 +173,7 @@ export const paymentServiceUserRoutes: FastifyPluginAsync<V3Options> = async (ap
       await addBankAccountToPaymentServiceUser(
         deps,
         psuId(request.params.psuID),
-        uuidParam(request.params.bankAccountID, 'bank account'),
+        uuidId(request.params.bankAccountID, 'bank account'),
       );
       return reply.status(204).send();
     },
@@ -180,14 +185,14 @@ export const paymentServiceUserRoutes: FastifyPluginAsync<V3Options> = async (ap
       schema: {
         hide: hidden,
         tags,
-        params: z.object({ psuID: z.string(), bankAccountID: z.string() }),
+        params: bankAccountParams,
         body: S.forwardBankAccountBody,
         response: { 202: dataOf(z.object({ taskID: z.string() })), 400: errorResponse, 404: errorResponse },
       },
     },
     async (request, reply) => {
       const psu = psuId(request.params.psuID);
-      const bankAccountId = uuidParam(request.params.bankAccountID, 'bank account');
+      const bankAccountId = uuidId(request.params.bankAccountID, 'bank account');
       const owned = await deps.db
         .selectFrom('bank_accounts')
         .select('psu_id')

@@ -7,11 +7,13 @@ import { createPayment, updatePaymentMetadata } from '../../engine/direct-entrie
 import { adjustmentsOf, paymentsQuery } from '../../storage/payments.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { paymentFilterSpec } from '../query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
@@ -20,6 +22,8 @@ import {
 } from './common.js';
 import { presentPayment } from './presenters.js';
 import * as S from './schemas.js';
+
+const paymentParams = z.object({ paymentID: encodedIdParam('payment') });
 
 export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
   const server = app.withTypeProvider<ZodTypeProvider>();
@@ -75,7 +79,7 @@ export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
       schema: {
         hide: hidden,
         tags,
-        params: z.object({ paymentID: z.string() }),
+        params: paymentParams,
         body: S.paymentMetadataBody,
         response: { 204: noContent, 400: errorResponse, 404: errorResponse },
       },
@@ -91,6 +95,7 @@ export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
   server.get(
     '/payments',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -114,7 +119,7 @@ export const paymentRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, 
       schema: {
         hide: hidden,
         tags,
-        params: z.object({ paymentID: z.string() }),
+        params: paymentParams,
         response: { 200: dataOf(S.payment), 400: errorResponse, 404: errorResponse },
       },
     },

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toAmount } from '../../domain/money.js';
-import { formatDbTime } from '../../domain/time.js';
+import { formatDbTime, parseTimestamp } from '../../domain/time.js';
 import {
   addAccountToPool,
   createPool,
@@ -23,27 +23,31 @@ import {
 import type { Db } from '../../storage/db.js';
 import { validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import { poolFilterSpec } from '../query-filter.js';
 import {
   amount,
   cursorEnvelope,
   cursorOf,
   dataOf,
+  encodedIdParam,
   errorResponse,
   listQuerystring,
   noContent,
   type V3Options,
+  uuidId,
   uuidParam,
 } from './common.js';
+import { time } from './schemas.js';
 
-const poolId = (text: string) => uuidParam(text, 'pool');
-const poolParams = z.object({ poolID: z.string() });
-const poolAccountParams = z.object({ poolID: z.string(), accountID: z.string() });
+const poolId = (text: string) => uuidId(text, 'pool');
+const poolParams = z.object({ poolID: uuidParam('pool') });
+const poolAccountParams = poolParams.extend({ accountID: encodedIdParam('account') });
 
 const pool = z.object({
   id: z.string(),
   name: z.string(),
-  createdAt: z.string(),
+  createdAt: time,
   type: z.enum(['STATIC', 'DYNAMIC']),
   query: z.record(z.string(), z.unknown()).optional(),
   poolAccounts: z.array(z.string()),
@@ -109,6 +113,7 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
   server.get(
     '/pools',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags,
@@ -218,7 +223,10 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
         tags,
         params: poolParams,
         querystring: z.object({
-          at: z.string().optional().describe('RFC 3339; required, not in the future'),
+          at: z
+            .string()
+            .optional()
+            .meta({ format: 'date-time', description: 'RFC 3339 timestamp; required, not in the future' }),
         }),
         response: { 200: dataOf(z.array(poolBalance)), 400: errorResponse, 404: errorResponse },
       },
@@ -227,8 +235,8 @@ export const poolRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
       const id = poolId(request.params.poolID);
       const text = request.query.at;
       if (text === undefined || text === '') throw validationError("missing 'at' query param");
-      const at = new Date(text);
-      if (Number.isNaN(at.getTime())) throw validationError(`invalid 'at' query param: ${text}`);
+      const at = parseTimestamp(text);
+      if (at === undefined) throw validationError("invalid 'at' query param: not an RFC 3339 timestamp");
       if (at.getTime() > Date.now()) throw validationError("'at' must not be in the future");
       return balancesOf(id, at.toISOString());
     },

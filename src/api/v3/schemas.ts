@@ -1,7 +1,7 @@
 // Response models of the v3 API, for the OpenAPI document.
 import { z } from 'zod';
 import { CAPABILITIES } from '../../connectors/sdk/capabilities.js';
-import { isIsoAsset, isValidAsset } from '../../domain/assets.js';
+import { isAsset, isIsoAsset, MAX_ASSET_PRECISION } from '../../domain/assets.js';
 import {
   ACCOUNT_TYPES,
   PAYMENT_INITIATION_STATUSES,
@@ -12,11 +12,13 @@ import {
   TASK_STATUSES,
 } from '../../domain/enums.js';
 import { accountIdCodec, connectorIdCodec } from '../../domain/ids.js';
+import { isAmountInRange, MAX_AMOUNT } from '../../domain/money.js';
+import { parseTimestamp } from '../../domain/time.js';
 import { addressShape, contactDetailsShape } from '../../engine/payment-service-users.js';
 import { amount } from './common.js';
 
 const metadata = z.record(z.string(), z.string());
-const time = z.string().describe('RFC 3339 timestamp, UTC');
+export const time = z.string().meta({ format: 'date-time', description: 'RFC 3339 timestamp, UTC' });
 
 export const connectorBase = z.object({
   id: z.string(),
@@ -146,11 +148,49 @@ export const task = z.object({
 });
 
 // Request bodies. Integers arrive exact (a number when safe, a bigint beyond 2^53).
-const integer = z.union([z.bigint(), z.number().int()]).transform((value) => BigInt(value));
-const instant = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
+const AMOUNT_RANGE = `at most ${String(MAX_AMOUNT).length} digits`;
+/** An exact integer amount in minor units, within ±MAX_AMOUNT; `minimum` is the lowest allowed value. */
+const amountInput = (minimum: 'any' | 0n | 1n) =>
+  z
+    .custom<number | bigint>((value) => typeof value === 'bigint' || Number.isInteger(value), {
+      error: 'must be an integer',
+    })
+    .transform((value) => BigInt(value))
+    .refine(isAmountInRange, { error: `must have ${AMOUNT_RANGE}` })
+    .refine((value) => minimum === 'any' || value >= minimum, {
+      error: minimum === 1n ? 'must be greater than 0' : 'must not be negative',
+    })
+    .meta({
+      type: 'integer',
+      ...(minimum === 'any' ? { minimum: -1e38, exclusiveMinimum: true } : { minimum: Number(minimum) }),
+      maximum: 1e38,
+      exclusiveMaximum: true,
+      description: `Amount in minor units: an exact integer, ${AMOUNT_RANGE}`,
+    });
+const instant = z
+  .string()
+  .transform((text, context) => {
+    const date = parseTimestamp(text);
+    if (date === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be an RFC 3339 timestamp such as 2024-05-01T10:00:00Z',
+      });
+      return z.NEVER;
+    }
+    return date;
+  })
+  .meta({ type: 'string', format: 'date-time', description: 'RFC 3339 timestamp' });
 const reference = z.string().min(3).max(1000);
-const asset = z.string().refine(isValidAsset, { error: 'must be an asset such as USD/2' });
-const isoAsset = z.string().refine(isIsoAsset, { error: 'must be an ISO 4217 asset such as USD/2' });
+const ASSET_DESCRIPTION = `CODE/precision, the precision without a leading zero and at most ${MAX_ASSET_PRECISION}`;
+const asset = z
+  .string()
+  .refine(isAsset, { error: 'must be an asset such as USD/2 or BTC/8' })
+  .meta({ description: `Asset: ${ASSET_DESCRIPTION} (USD/2, BTC/8)` });
+const isoAsset = z
+  .string()
+  .refine(isIsoAsset, { error: 'must be an ISO 4217 asset such as USD/2' })
+  .meta({ description: `ISO 4217 asset: ${ASSET_DESCRIPTION} (EUR/2, JPY/0)` });
 const decodes = (codec: { decode(text: string): unknown }, what: string) =>
   z.string().refine(
     (text) => {
@@ -179,8 +219,8 @@ export const createPaymentBody = z.object({
   connectorID: decodes(connectorIdCodec, 'connector'),
   createdAt: instant,
   type: z.enum(PAYMENT_TYPES),
-  initialAmount: integer.nullish(),
-  amount: integer,
+  initialAmount: amountInput(0n).nullish(),
+  amount: amountInput(0n),
   asset,
   scheme: z.enum(PAYMENT_SCHEMES),
   sourceAccountID: decodes(accountIdCodec, 'account').nullish(),
@@ -192,7 +232,7 @@ export const createPaymentBody = z.object({
         reference,
         createdAt: instant,
         status: z.enum(PAYMENT_STATUSES),
-        amount: integer,
+        amount: amountInput(0n),
         asset,
         metadata: metadata.nullish(),
       }),
@@ -331,7 +371,7 @@ export const initiatePaymentBody = z.object({
   reference,
   connectorID: decodes(connectorIdCodec, 'connector'),
   type: z.enum(PAYMENT_INITIATION_TYPES),
-  amount: integer.refine((v) => v > 0n, { error: 'must be greater than 0' }),
+  amount: amountInput(1n),
   asset: isoAsset,
   description: z.string().max(10_000).nullish(),
   sourceAccountID: decodes(accountIdCodec, 'account').nullish(),
@@ -346,7 +386,7 @@ export const initiatePaymentQuery = z.object({
 
 export const reversePaymentInitiationBody = z.object({
   reference,
-  amount: integer.refine((v) => v > 0n, { error: 'must be greater than 0' }),
+  amount: amountInput(1n),
   asset: isoAsset,
   description: z.string().max(10_000).nullish(),
   metadata: metadata.nullish(),

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { taskIdCodec } from '../../domain/ids.js';
 import { findTask } from '../../storage/tasks.js';
 import { notFoundError } from '../errors.js';
-import { dataOf, errorResponse, type V3Options } from './common.js';
+import { dataOf, encodedIdParam, errorResponse, type V3Options } from './common.js';
 import { presentTask } from './presenters.js';
 import * as S from './schemas.js';
 
@@ -17,7 +17,7 @@ export const taskRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hid
       schema: {
         hide: hidden,
         tags: ['tasks'],
-        params: z.object({ taskID: z.string() }),
+        params: z.object({ taskID: encodedIdParam('task') }),
         response: { 200: dataOf(S.task), 400: errorResponse, 404: errorResponse },
       },
     },

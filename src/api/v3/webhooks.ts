@@ -12,7 +12,15 @@ import { receiveWebhook } from '../../engine/webhooks.js';
 import { webhooksReceived, webhooksRefused } from '../../observability/metrics.js';
 import { type ErrorCode, notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
-import { cursorEnvelope, cursorOf, errorResponse, listQuerystring, type V3Options } from './common.js';
+import { FILTER_BODY } from '../request-guard.js';
+import {
+  cursorEnvelope,
+  cursorOf,
+  encodedIdParam,
+  errorResponse,
+  listQuerystring,
+  type V3Options,
+} from './common.js';
 
 const PREFIX = '/connectors/webhooks/';
 
@@ -214,10 +222,11 @@ export const webhookListRoutes: FastifyPluginAsync<V3Options> = async (app, { de
   server.get(
     '/connectors/:connectorID/webhooks',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags: ['connectors'],
-        params: z.object({ connectorID: z.string() }),
+        params: z.object({ connectorID: encodedIdParam('connector') }),
         querystring: listQuerystring,
         response: { 200: cursorOf(webhookRow), 400: errorResponse },
       },
