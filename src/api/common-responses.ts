@@ -24,7 +24,8 @@ const COMMON = {
  * Every route can answer 400 (a query string or path parameter that is not valid text, a body where none is
  * read, …) and 500. Routes that read a body (any method but GET and HEAD, and GET list routes that take their
  * filter as a body) can also answer 413 and 415. Route-specific statuses (404, 304, …) stay on each route;
- * a route that names one of these statuses with the shared envelope gets the common description.
+ * a route that names one of these statuses with the shared envelope gets the common description. A route
+ * whose 400 is not the envelope has an error format of its own, and lists its statuses itself.
  */
 export function documentCommonResponses<L extends FastifyBaseLogger, P extends FastifyTypeProvider>(
   server: AnyServer<L, P>,
@@ -35,6 +36,8 @@ export function documentCommonResponses<L extends FastifyBaseLogger, P extends F
     const readsBody =
       [route.method].flat().some((method) => !BODYLESS.has(method)) || route.config?.filterBody === true;
     const response = (schema.response ?? {}) as Record<string, unknown>;
+    // A route that answers errors in another format (the OAuth token endpoint) documents its own.
+    if (response[400] !== undefined && response[400] !== errorResponse) return;
     const statuses: (keyof typeof COMMON)[] = readsBody ? [400, 413, 415, 500] : [400, 500];
     for (const status of statuses) {
       if (response[status] === undefined || response[status] === errorResponse)

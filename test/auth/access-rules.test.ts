@@ -123,7 +123,7 @@ describe('with auth on (scopes checked, metrics protected)', () => {
     for (const { path, method, operation } of all) {
       if (path === '/api/auth/oauth/token') {
         expect(operation.security).toEqual([]);
-        expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '429']);
+        expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '429', '500']);
         continue;
       }
       const scope =

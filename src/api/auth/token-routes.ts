@@ -257,7 +257,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (
           security: [],
           consumes: ['application/x-www-form-urlencoded'],
           body: tokenForm,
-          response: { 200: tokenAnswer, 400: oauthError, 401: oauthError, 429: oauthError },
+          response: { 200: tokenAnswer, 400: oauthError, 401: oauthError, 429: oauthError, 500: oauthError },
         },
         // The form is read by the handler, whose refusals are OAuth errors; the schema documents it.
         validatorCompiler: () => (data) => ({ value: data }),

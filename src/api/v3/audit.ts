@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { formatDbTime } from '../../domain/time.js';
 import { auditQuery } from '../../storage/audit.js';
 import { paginate, readPageRequest } from '../pagination.js';
+import { FILTER_BODY } from '../request-guard.js';
 import type { FilterSpec, FilterValue } from '../query-filter.js';
 import { cursorEnvelope, cursorOf, errorResponse, listQuerystring, type V3Options } from './common.js';
 
@@ -42,6 +43,7 @@ export const auditRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hi
   server.get(
     '/audit',
     {
+      config: FILTER_BODY,
       schema: {
         hide: hidden,
         tags: ['audit'],
