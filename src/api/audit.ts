@@ -1,16 +1,15 @@
 // Records every write request in the audit trail once it has been answered (refusals included).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { storableText } from '../domain/text.js';
 import type { Db } from '../storage/db.js';
 import { recordAudit } from '../storage/audit.js';
 import { isWebhookIngress } from './auth/access.js';
 
 /** Path parameters are caller-chosen text: bounded, and made storable (no NUL, no lone surrogate). */
 const MAX_ID_LENGTH = 1024;
-// eslint-disable-next-line no-control-regex -- NUL is what PostgreSQL text and jsonb cannot hold
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function storable(text: string): string {
-  return text.slice(0, MAX_ID_LENGTH).replace(UNSTORABLE, '\uFFFD');
+  return storableText(text.slice(0, MAX_ID_LENGTH));
 }
 
 function pathIds(params: unknown): Record<string, string> {

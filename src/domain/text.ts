@@ -9,6 +9,11 @@ export function textProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** The text made storable: lone surrogates and NUL replaced by U+FFFD (for what is recorded, not refused). */
+export function storableText(text: string): string {
+  return text.toWellFormed().replaceAll('\u0000', '\uFFFD');
+}
+
 /** A refused JSON value: where it is (`metadata.k`, `adjustments.0.reference`, …) and why. */
 export interface JsonProblem {
   path: string;
