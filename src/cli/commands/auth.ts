@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import type { Db } from '../../storage/db.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { formatTime, renderDetails, renderJson, renderTable, text } from '../output.js';
-import { note, print } from './shared.js';
+import { formatTime, renderDetails, renderJson, text } from '../output.js';
+import { note, print, printList } from './shared.js';
 
 const SCOPE_LIST_HELP =
   'comma-separated: payments:read, payments:write (implies read), payments:admin (the audit trail)';
@@ -92,25 +92,18 @@ export function registerAuthCommands(program: Command): void {
         createdAt: formatDbTime(row.createdAt),
         ...(row.revokedAt === null ? {} : { revokedAt: formatDbTime(row.revokedAt) }),
       }));
-      if (jsonOf(command)) {
-        print(renderJson(items));
-        return;
-      }
-      if (items.length === 0) {
-        note('no clients found (create one with: paybridge clients create <name>)');
-        return;
-      }
-      print(
-        renderTable(
-          [
-            { header: 'client id', value: (r) => text(r.clientId) },
-            { header: 'name', value: (r) => text(r.name) },
-            { header: 'scopes', value: (r) => (Array.isArray(r.scopes) ? r.scopes.join(' ') : '-') },
-            { header: 'created', value: (r) => formatTime(r.createdAt) },
-            { header: 'revoked', value: (r) => formatTime(r.revokedAt) },
-          ],
-          items,
-        ),
+      printList(
+        { json: jsonOf(command) },
+        { items },
+        [
+          { header: 'client id', value: (r) => text(r.clientId) },
+          { header: 'name', value: (r) => text(r.name) },
+          { header: 'scopes', value: (r) => (Array.isArray(r.scopes) ? r.scopes.join(' ') : '-') },
+          { header: 'created', value: (r) => formatTime(r.createdAt) },
+          { header: 'revoked', value: (r) => formatTime(r.revokedAt) },
+        ],
+        'clients',
+        'create one with: paybridge clients create <name>',
       );
     });
 
@@ -189,25 +182,18 @@ export function registerAuthCommands(program: Command): void {
           ...(publishedUntil ? { publishedUntil } : {}),
         };
       });
-      if (jsonOf(command)) {
-        print(renderJson(items));
-        return;
-      }
-      if (items.length === 0) {
-        note('no signing keys yet (the first start with PAYBRIDGE_AUTH_ENABLED=true creates one)');
-        return;
-      }
-      print(
-        renderTable(
-          [
-            { header: 'status', value: (r) => text(r.status) },
-            { header: 'alg', value: (r) => text(r.alg) },
-            { header: 'created', value: (r) => formatTime(r.createdAt) },
-            { header: 'published until', value: (r) => formatTime(r.publishedUntil) },
-            { header: 'kid', value: (r) => text(r.kid) },
-          ],
-          items,
-        ),
+      printList(
+        { json: jsonOf(command) },
+        { items },
+        [
+          { header: 'status', value: (r) => text(r.status) },
+          { header: 'alg', value: (r) => text(r.alg) },
+          { header: 'created', value: (r) => formatTime(r.createdAt) },
+          { header: 'published until', value: (r) => formatTime(r.publishedUntil) },
+          { header: 'kid', value: (r) => text(r.kid) },
+        ],
+        'signing keys',
+        'the first start with PAYBRIDGE_AUTH_ENABLED=true creates one',
       );
     });
 }

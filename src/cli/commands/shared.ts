@@ -144,13 +144,15 @@ export async function fetchList(
  * remain, how to get them goes to stderr, so the JSON on stdout stays a plain array.
  */
 export function printList(
-  context: Context,
+  context: Pick<Context, 'json'>,
   list: { items: unknown[]; next?: string },
   columns: Column[],
   noun: string,
+  /** What to do about an empty list, said after it. */
+  emptyHint?: string,
 ): void {
   if (context.json) print(renderJson(list.items));
-  else if (list.items.length === 0) note(`no ${noun} found`);
+  else if (list.items.length === 0) note(`no ${noun} found${emptyHint ? ` (${emptyHint})` : ''}`);
   else print(renderTable(columns, asRows(list.items)));
   if (list.next !== undefined) note(`more ${noun}: add --cursor ${list.next} (or --all)`);
 }
