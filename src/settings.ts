@@ -96,10 +96,7 @@ const schema = z
     PAYBRIDGE_ENCRYPTION_KEYS_PREVIOUS: z.string().optional(),
     PAYBRIDGE_POLLING_PERIOD_DEFAULT: duration('30m'),
     PAYBRIDGE_POLLING_PERIOD_MINIMUM: duration('20m'),
-    PAYBRIDGE_DEBUG: z
-      .enum(['true', 'false', '1', '0'])
-      .default('false')
-      .transform((v) => v === 'true' || v === '1'),
+    PAYBRIDGE_DEBUG: flag('false'),
     PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     PAYBRIDGE_RUN_LEASE: duration('1m'),
     PAYBRIDGE_NATS_URL: z.string().optional(),
