@@ -46,6 +46,7 @@ import {
 import { type QueryCounter, type StatementStats } from './support/query-counter.js';
 import { benchWorkspace } from './support/workspace.js';
 import { isQueueKind, totalCount, totalMs } from './support/statement-kinds.js';
+import { standaloneContext } from '../src/connectors/sdk/context.js';
 
 const LARGE_BATCH = 1000;
 const POLL_MS = 100;
@@ -234,7 +235,7 @@ async function measureCeiling(
 async function fetchAllPayments(directory: string): Promise<PspPayment[]> {
   const connector = new DummyPayConnector(
     { directory },
-    { connectorId: 'bench', logger: pino({ level: 'silent' }) },
+    standaloneContext({ connectorId: 'bench', logger: pino({ level: 'silent' }) }),
   );
   const payments: PspPayment[] = [];
   let state: unknown;

@@ -1,6 +1,7 @@
 // Builds a live connector from its registration and decrypted stored config, under the outbound policy.
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { type ConnectorContext, systemClock } from '../connectors/sdk/context.js';
 import type { Connector } from '../connectors/sdk/contract.js';
 import { InvalidConfigError } from '../connectors/sdk/errors.js';
 import { type OutboundCall, redactedError, withOutboundCall } from '../connectors/sdk/outbound.js';
@@ -54,7 +55,14 @@ export function instantiate(
 ): Connector {
   // The connector sees only its own fields, parsed by its own schema (engine fields are stripped).
   const config = z.object(registration.config.shape).parse(connectorConfig);
-  const context = { connectorId, logger: logger.child({ connectorId }), fileRoot: policy.fileRoot };
+  const context: ConnectorContext = {
+    connectorId,
+    logger: logger.child({ connectorId }),
+    // Replaced by the instrumented fetch (metrics, call budget, redacted logging) in the kit work.
+    fetch: (input, init) => fetch(input, init),
+    clock: systemClock,
+    fileRoot: policy.fileRoot,
+  };
   return underPolicy(registration.create(config, context), policy, context.logger);
 }
 

@@ -41,7 +41,7 @@ class HttpPsp extends BaseConnector {
     receivedStates.push(request.state);
     const offset = (request.state as { offset?: number } | undefined)?.offset ?? 0;
     const body = pageSchema.parse(
-      await pspRequest(`${this.baseUrl}/payments?offset=${offset}`, { timeoutMs: 300 }),
+      await pspRequest(fetch, `${this.baseUrl}/payments?offset=${offset}`, { timeoutMs: 300 }),
     );
     return {
       // The connector itself leaves out records it cannot map (here: no currency) and reports them.

@@ -106,7 +106,7 @@ class KitPsp extends BaseConnector {
     return { items: [], newState: {}, hasMore: false };
   }
   private call(path: string) {
-    return pspRequest(`${this.base}${path}`, { headers: { 'x-api-key': this.config.apiKey } });
+    return pspRequest(fetch, `${this.base}${path}`, { headers: { 'x-api-key': this.config.apiKey } });
   }
 }
 

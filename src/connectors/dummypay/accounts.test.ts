@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PspAccount } from '../sdk/contract.js';
 import { InvalidRequestError } from '../sdk/errors.js';
 import { DummyPayConnector } from './connector.js';
+import { standaloneContext } from '../sdk/context.js';
 
 let dir: string;
 let warnings: Record<string, unknown>[];
@@ -15,7 +16,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dummypay-'));
   warnings = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
-  connector = new DummyPayConnector({ directory: dir }, { connectorId: 'c1', logger });
+  connector = new DummyPayConnector({ directory: dir }, standaloneContext({ connectorId: 'c1', logger }));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

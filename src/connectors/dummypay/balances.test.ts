@@ -7,6 +7,7 @@ import { stringifyJson } from '../../domain/json.js';
 import type { FetchNextRequest, PspAccount } from '../sdk/contract.js';
 import { InvalidRequestError, MissingFromPayloadError } from '../sdk/errors.js';
 import { DummyPayConnector } from './connector.js';
+import { standaloneContext } from '../sdk/context.js';
 
 const NOW = new Date('2024-06-01T12:34:56.789Z');
 
@@ -15,7 +16,7 @@ let connector: DummyPayConnector;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dummypay-'));
-  const context = { connectorId: 'c1', logger: pino({ level: 'silent' }) };
+  const context = standaloneContext({ connectorId: 'c1', logger: pino({ level: 'silent' }) });
   connector = new DummyPayConnector({ directory: dir }, context, { now: () => NOW });
 });
 afterEach(async () => {

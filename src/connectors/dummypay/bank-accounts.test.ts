@@ -7,6 +7,7 @@ import type { BankAccountDetails, CreateBankAccountRequest } from '../sdk/contra
 import { InvalidRequestError } from '../sdk/errors.js';
 import { DummyPayConnector } from './connector.js';
 import { readDummyPayMovements, readDummyPayRequests, setDummyPayBehaviour } from './psp-files.js';
+import { standaloneContext } from '../sdk/context.js';
 
 let dir: string;
 let connector: DummyPayConnector;
@@ -15,7 +16,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dummypay-bank-'));
   connector = new DummyPayConnector(
     { directory: dir },
-    { connectorId: 'c1', logger: pino({ level: 'silent' }) },
+    standaloneContext({ connectorId: 'c1', logger: pino({ level: 'silent' }) }),
   );
 });
 afterEach(async () => {

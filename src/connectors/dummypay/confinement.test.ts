@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CreateBankAccountRequest } from '../sdk/contract.js';
 import { InvalidConfigError, UpstreamError } from '../sdk/errors.js';
 import { DummyPayConnector } from './connector.js';
+import { standaloneContext } from '../sdk/context.js';
 
 let root: string;
 let outside: string;
@@ -22,7 +23,7 @@ afterEach(async () => {
 const connectorAt = (directory: string) =>
   new DummyPayConnector(
     { directory },
-    { connectorId: 'c1', logger: pino({ level: 'silent' }), fileRoot: root },
+    standaloneContext({ connectorId: 'c1', logger: pino({ level: 'silent' }), fileRoot: root }),
   );
 
 const bankAccountRequest: CreateBankAccountRequest = {

@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskNode } from '../sdk/contract.js';
 import { InvalidConfigError } from '../sdk/errors.js';
 import { DummyPayConnector } from './connector.js';
+import { standaloneContext } from '../sdk/context.js';
 
-const context = { connectorId: 'dummypay-test', logger: pino({ level: 'silent' }) };
+const context = standaloneContext({ connectorId: 'dummypay-test', logger: pino({ level: 'silent' }) });
 
 function allNodes(nodes: TaskNode[]): TaskNode[] {
   return nodes.flatMap((node) => [node, ...allNodes(node.children)]);

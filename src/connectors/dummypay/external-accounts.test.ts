@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../sdk/errors.js';
 import { DummyPayConnector } from './connector.js';
+import { standaloneContext } from '../sdk/context.js';
 
 let dir: string;
 let connector: DummyPayConnector;
@@ -13,7 +14,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dummypay-'));
   connector = new DummyPayConnector(
     { directory: dir },
-    { connectorId: 'c1', logger: pino({ level: 'silent' }) },
+    standaloneContext({ connectorId: 'c1', logger: pino({ level: 'silent' }) }),
   );
 });
 afterEach(async () => {

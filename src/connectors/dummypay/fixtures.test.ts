@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeDummyPayDirectory, type DummyPayData } from '../../../test/support/dummypay-fixtures.js';
 import type { PspAccount, PspPayment } from '../sdk/contract.js';
 import { DummyPayConnector } from './connector.js';
+import { standaloneContext } from '../sdk/context.js';
 
 const FILES = ['accounts.json', 'balances.json', 'external_accounts.json', 'payments.json'];
 
@@ -72,7 +73,7 @@ describe('writeDummyPayDirectory', () => {
     });
     const connector = new DummyPayConnector(
       { directory: dir },
-      { connectorId: 'c1', logger: pino({ level: 'silent' }) },
+      standaloneContext({ connectorId: 'c1', logger: pino({ level: 'silent' }) }),
     );
     const request = (name: string) => (state: unknown) => ({ state, pageSize: 25, name });
 

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { findConnector } from '../sdk/registry.js';
 import { DummyPayConnector } from './connector.js';
 import './index.js';
+import { standaloneContext } from '../sdk/context.js';
 
 describe('DummyPay registration', () => {
   const registration = findConnector('dummypay');
@@ -40,7 +41,10 @@ describe('DummyPay registration', () => {
 
   it('creates a DummyPay connector from a parsed config', () => {
     const config = registration!.config.parse({ directory: '/tmp/psp' });
-    const connector = registration!.create(config, { connectorId: 'c1', logger: pino({ level: 'silent' }) });
+    const connector = registration!.create(
+      config,
+      standaloneContext({ connectorId: 'c1', logger: pino({ level: 'silent' }) }),
+    );
     expect(connector).toBeInstanceOf(DummyPayConnector);
   });
 });

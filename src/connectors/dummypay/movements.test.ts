@@ -20,6 +20,7 @@ import {
   setDummyPayBehaviour,
   setDummyPayPaymentStatus,
 } from './psp-files.js';
+import { standaloneContext } from '../sdk/context.js';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');
 
@@ -28,7 +29,7 @@ let connector: DummyPayConnector;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dummypay-writes-'));
-  const context = { connectorId: 'c1', logger: pino({ level: 'silent' }) };
+  const context = standaloneContext({ connectorId: 'c1', logger: pino({ level: 'silent' }) });
   connector = new DummyPayConnector({ directory: dir }, context, { now: () => NOW });
   await writeBalances([
     { account_id: 'acc-1', amount_in_minors: 10000, currency: 'EUR' },

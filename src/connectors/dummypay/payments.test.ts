@@ -8,6 +8,7 @@ import type { PspPayment } from '../sdk/contract.js';
 import { InvalidRequestError } from '../sdk/errors.js';
 import { updatePaymentStatus, writeDummyPayDirectory } from '../../../test/support/dummypay-fixtures.js';
 import { DummyPayConnector } from './connector.js';
+import { standaloneContext } from '../sdk/context.js';
 
 let dir: string;
 let warnings: Record<string, unknown>[];
@@ -17,7 +18,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dummypay-'));
   warnings = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
-  connector = new DummyPayConnector({ directory: dir }, { connectorId: 'c1', logger });
+  connector = new DummyPayConnector({ directory: dir }, standaloneContext({ connectorId: 'c1', logger }));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

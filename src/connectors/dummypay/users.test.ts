@@ -7,6 +7,7 @@ import type { CreateUserRequest, PspPaymentServiceUser } from '../sdk/contract.j
 import { InvalidRequestError } from '../sdk/errors.js';
 import { DummyPayConnector } from './connector.js';
 import { dummyPayUserPath, readDummyPayRequests, readDummyPayUser } from './psp-files.js';
+import { standaloneContext } from '../sdk/context.js';
 
 let dir: string;
 let connector: DummyPayConnector;
@@ -15,7 +16,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dummypay-users-'));
   connector = new DummyPayConnector(
     { directory: dir },
-    { connectorId: 'c1', logger: pino({ level: 'silent' }) },
+    standaloneContext({ connectorId: 'c1', logger: pino({ level: 'silent' }) }),
     { now: () => new Date('2024-06-01T12:00:00Z') },
   );
 });

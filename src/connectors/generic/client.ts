@@ -1,6 +1,7 @@
 // The only module that speaks HTTP to the integration service: the Generic contract's six endpoints.
 import { pspRequest, type PspRequestOptions } from '../sdk/http.js';
 import { UpstreamError } from '../sdk/errors.js';
+import type { PspFetch } from '../sdk/context.js';
 import type { GenericConfig } from './config.js';
 
 /** The three listings, with the timestamp each one sorts and filters on. */
@@ -37,7 +38,10 @@ export class GenericClient {
   private readonly base: string;
   private readonly headers: Record<string, string>;
 
-  constructor(config: GenericConfig) {
+  constructor(
+    config: GenericConfig,
+    private readonly fetch: PspFetch,
+  ) {
     this.base = config.endpoint.replace(/\/+$/, '');
     this.headers = { authorization: `Bearer ${config.apiKey}`, accept: 'application/json' };
   }
@@ -107,6 +111,6 @@ export class GenericClient {
   }
 
   private call(path: string, options: PspRequestOptions): Promise<unknown> {
-    return pspRequest(`${this.base}${path}`, options);
+    return pspRequest(this.fetch, `${this.base}${path}`, options);
   }
 }

@@ -22,7 +22,7 @@ function tenant(): { sim: MockPspTenant; connector: GenericConnector } {
   const apiKey = `connector-test-${tenants}`;
   return {
     sim: new MockPspTenant(psp.url, apiKey),
-    connector: new GenericConnector({ apiKey, endpoint: `${psp.url}/` }),
+    connector: new GenericConnector({ apiKey, endpoint: `${psp.url}/` }, { fetch }),
   };
 }
 

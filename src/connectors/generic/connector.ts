@@ -1,4 +1,5 @@
 // The Generic connector: polls a team's own integration service through the Generic contract, and sends it payouts and transfers.
+import type { ConnectorContext } from '../sdk/context.js';
 import { z } from 'zod';
 import { BaseConnector } from '../sdk/base.js';
 import type {
@@ -45,9 +46,9 @@ export class GenericConnector extends BaseConnector {
   private readonly client: GenericClient;
   private readonly webhooks: boolean;
 
-  constructor(config: GenericConfig) {
+  constructor(config: GenericConfig, context: Pick<ConnectorContext, 'fetch'>) {
     super();
-    this.client = new GenericClient(config);
+    this.client = new GenericClient(config, context.fetch);
     this.webhooks = config.webhooks ?? false;
   }
 

@@ -22,5 +22,5 @@ registerConnector({
   pageSize: 100,
   // The Standard Webhooks signature is checked against the secret kept in the webhook config: no call out.
   webhooks: { verification: 'local' },
-  create: (config) => new GenericConnector(config),
+  create: (config, context) => new GenericConnector(config, context),
 });

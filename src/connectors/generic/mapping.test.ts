@@ -30,7 +30,7 @@ afterAll(() => {
 
 describe('reading transactions', () => {
   it('maps unknown types, statuses and schemes to OTHER, ignores unknown fields, and skips broken records', async () => {
-    const connector = new GenericConnector({ apiKey: 'secret-key', endpoint });
+    const connector = new GenericConnector({ apiKey: 'secret-key', endpoint }, { fetch });
     const page = await connector.fetchNextPayments({
       state: undefined,
       pageSize: 100,

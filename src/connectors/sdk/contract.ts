@@ -62,17 +62,16 @@ export interface PspConversion {
   [field: string]: unknown;
 }
 
-export const TASK_TYPES = [
-  'FETCH_OTHERS',
-  'FETCH_ACCOUNTS',
-  'FETCH_BALANCES',
-  'FETCH_EXTERNAL_ACCOUNTS',
-  'FETCH_PAYMENTS',
-  'CREATE_WEBHOOKS',
-  'FETCH_ORDERS',
-  'FETCH_CONVERSIONS',
-] as const;
-export type TaskType = (typeof TASK_TYPES)[number];
+/** The task types a task tree may hold; what each one runs is in tasks.ts. */
+export type TaskType =
+  | 'FETCH_OTHERS'
+  | 'FETCH_ACCOUNTS'
+  | 'FETCH_BALANCES'
+  | 'FETCH_EXTERNAL_ACCOUNTS'
+  | 'FETCH_PAYMENTS'
+  | 'CREATE_WEBHOOKS'
+  | 'FETCH_ORDERS'
+  | 'FETCH_CONVERSIONS';
 
 /**
  * One node of a connector's task tree. A periodic node is polled on the connector's polling period; a

@@ -56,6 +56,21 @@ export class UpstreamRateLimitError extends ConnectorError {
   }
 }
 
+/**
+ * The PSP refused the connector's credentials (401 or 403): wrong, expired or revoked keys, or keys
+ * without the permission the call needs. Repeating cannot fix it, so a schedule that meets it pauses at
+ * once with this reason, and an install answers 400 with it; the fix is a config update.
+ */
+export class AuthenticationError extends ConnectorError {
+  override name = 'AuthenticationError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The PSP did not answer in time. Retryable for reads; an unknown outcome for writes. */
 export class UpstreamTimeoutError extends ConnectorError {
   override name = 'UpstreamTimeoutError';

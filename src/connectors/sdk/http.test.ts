@@ -26,16 +26,16 @@ describe('PSP requests', () => {
     await once(server, 'listening');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      await expect(pspRequest(`${base}/ok`)).resolves.toEqual({ amount: 18446744073709551615n });
-      await expect(pspRequest(`${base}/missing`)).rejects.toBeInstanceOf(InvalidRequestError);
-      const limited = await pspRequest(`${base}/busy`).catch((error: unknown) => error);
+      await expect(pspRequest(fetch, `${base}/ok`)).resolves.toEqual({ amount: 18446744073709551615n });
+      await expect(pspRequest(fetch, `${base}/missing`)).rejects.toBeInstanceOf(InvalidRequestError);
+      const limited = await pspRequest(fetch, `${base}/busy`).catch((error: unknown) => error);
       expect(limited).toBeInstanceOf(UpstreamRateLimitError);
       expect((limited as UpstreamRateLimitError).retryAfterMs).toBe(7000);
     } finally {
       server.close();
     }
     // Nothing listens there any more: a connection failure is retryable, not a client error.
-    await expect(pspRequest(`${base}/ok`)).rejects.toBeInstanceOf(UpstreamError);
+    await expect(pspRequest(fetch, `${base}/ok`)).rejects.toBeInstanceOf(UpstreamError);
   });
 });
 
@@ -50,7 +50,7 @@ describe('PSP requests and redirects', () => {
     await once(server, 'listening');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const error = await pspRequest(`${base}/accounts`, { headers: { 'x-api-key': 'k' } }).catch(
+      const error = await pspRequest(fetch, `${base}/accounts`, { headers: { 'x-api-key': 'k' } }).catch(
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(UpstreamError);
@@ -81,12 +81,12 @@ describe('PSP requests with retries', () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const retry = { attempts: 3, baseDelayMs: 1 };
     try {
-      await expect(pspRequest(`${base}/flaky`, { retry })).resolves.toEqual({ ok: true });
+      await expect(pspRequest(fetch, `${base}/flaky`, { retry })).resolves.toEqual({ ok: true });
       expect(calls).toBe(3);
-      await expect(pspRequest(`${base}/bad`, { retry })).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(pspRequest(fetch, `${base}/bad`, { retry })).rejects.toBeInstanceOf(InvalidRequestError);
       expect(calls).toBe(4);
       // The queue is empty now: every answer is a 500, and the last one reaches the caller.
-      await expect(pspRequest(`${base}/down`, { retry })).rejects.toBeInstanceOf(UpstreamError);
+      await expect(pspRequest(fetch, `${base}/down`, { retry })).rejects.toBeInstanceOf(UpstreamError);
       expect(calls).toBe(8);
     } finally {
       server.close();
@@ -103,7 +103,7 @@ describe('PSP requests with retries', () => {
     await once(server, 'listening');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const error = await pspRequest(`${base}/x`, { retry: { attempts: 3 } }).catch((e: unknown) => e);
+      const error = await pspRequest(fetch, `${base}/x`, { retry: { attempts: 3 } }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UpstreamRateLimitError);
       expect(calls).toBe(1);
     } finally {

@@ -7,6 +7,7 @@ import {
   UpstreamRateLimitError,
   UpstreamTimeoutError,
 } from './errors.js';
+import type { PspFetch } from './context.js';
 import { afterPspAnswer, beforePspCall } from './outbound.js';
 
 export interface PspRequestOptions extends Omit<RequestInit, 'signal' | 'redirect'> {
@@ -31,7 +32,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /**
- * Calls a PSP and returns its JSON body (bigint-exact). Failures map to the engine's error classes:
+ * Calls a PSP through the connector's fetch (ConnectorContext.fetch) and returns its JSON body (bigint-exact). Failures map to the engine's error classes:
  * 429 → UpstreamRateLimitError (with Retry-After); 408, 504 and timeouts → UpstreamTimeoutError; other
  * 5xx, connection failures and unreadable bodies → UpstreamError (retried for reads; for writes the
  * caller must treat them as an unknown outcome); other 4xx → InvalidRequestError (not retried).
@@ -41,12 +42,16 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * the engine's outbound policy applies (see outbound.ts): a host outside PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW
  * is refused before any request is sent.
  */
-export async function pspRequest(url: string | URL, options: PspRequestOptions = {}): Promise<unknown> {
+export async function pspRequest(
+  fetch: PspFetch,
+  url: string | URL,
+  options: PspRequestOptions = {},
+): Promise<unknown> {
   const { retry, ...once } = options;
   const attempts = retry?.attempts ?? 0;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await requestOnce(url, once);
+      return await requestOnce(fetch, url, once);
     } catch (error) {
       if (attempt >= attempts || !isRetryable(error)) throw error;
       const retryAfter = error instanceof UpstreamRateLimitError ? (error.retryAfterMs ?? 0) : 0;
@@ -63,7 +68,7 @@ function transportReason(error: unknown): string {
   return error.cause instanceof Error ? error.cause.message : error.message;
 }
 
-async function requestOnce(url: string | URL, options: PspRequestOptions): Promise<unknown> {
+async function requestOnce(fetch: PspFetch, url: string | URL, options: PspRequestOptions): Promise<unknown> {
   const { timeoutMs = 30_000, ...init } = options;
   await beforePspCall(new URL(url));
   let response: Response;

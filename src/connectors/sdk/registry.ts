@@ -1,8 +1,10 @@
 // Connector registration: each connector folder calls registerConnector once; the engine looks providers up here.
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Capability } from './capabilities.js';
+import type { ConnectorContext } from './context.js';
 import type { Connector, WebhookIntake } from './contract.js';
+
+export type { ConnectorContext } from './context.js';
 
 /** Marks config fields that hold secrets: they are encrypted at rest and masked in every API answer. */
 export const secretFields = z.registry<{ secret: true }>();
@@ -24,17 +26,6 @@ export const destinationFields = z.registry<{ destination: true }>();
 export function secretDestination<T extends z.ZodType>(schema: T): T {
   destinationFields.add(schema, { destination: true });
   return schema;
-}
-
-export interface ConnectorContext {
-  connectorId: string;
-  logger: Logger;
-  /**
-   * The only directory tree a connector that works on local files (DummyPay) may touch, from
-   * PAYBRIDGE_DUMMYPAY_ROOT. The engine always sets it; unset (a connector's own unit tests) means no
-   * confinement.
-   */
-  fileRoot?: string;
 }
 
 export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawShape> {
