@@ -1,6 +1,7 @@
 // Connector configs: validation at install and update, masking of secrets, and the configs catalog.
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../domain/duration.js';
+import { ENDPOINT_FIELD } from '../connectors/sdk/config.js';
 import { InvalidConfigError } from '../connectors/sdk/errors.js';
 import type { EndpointAllowList } from '../connectors/sdk/outbound.js';
 import { type ConnectorRegistration, destinationFields, secretFields } from '../connectors/sdk/registry.js';
@@ -131,9 +132,6 @@ function isSecret(schema: z.ZodType): boolean {
   return isMarked(schema, secretFields);
 }
 
-/** By convention a connector's PSP base URL is its `endpoint` field; kit connectors all have one. */
-const ENDPOINT_FIELD = 'endpoint';
-
 /** The fields that decide where the connector's secrets go: `endpoint`, and those marked secretDestination(). */
 export function destinationFieldsOf(registration: ConnectorRegistration): string[] {
   return Object.entries(registration.config.shape as Record<string, z.ZodType>)
@@ -163,14 +161,26 @@ function absoluteUrl(value: unknown): URL | undefined {
   return url.host === '' ? undefined : url;
 }
 
-/** The destination fields whose value differs between two parsed configs (a field dropped counts too). */
+/**
+ * The destination fields whose value differs between two configs (a field dropped counts too). A field
+ * absent from a config stored before it existed counts as its default (an `endpointField` added by an
+ * upgrade has not moved anywhere).
+ */
 export function changedDestinations(
   registration: ConnectorRegistration,
   before: Record<string, unknown>,
   after: Record<string, unknown>,
 ): string[] {
+  const shape = registration.config.shape as Record<string, z.ZodType>;
+  const orDefault = (key: string, value: unknown): unknown => {
+    if (value !== undefined) return value;
+    const parsed = shape[key]?.safeParse(undefined);
+    return parsed?.success ? parsed.data : undefined;
+  };
   return destinationFieldsOf(registration).filter(
-    (key) => normalisedDestination(before[key]) !== normalisedDestination(after[key]),
+    (key) =>
+      normalisedDestination(orDefault(key, before[key])) !==
+      normalisedDestination(orDefault(key, after[key])),
   );
 }
 

@@ -6,6 +6,8 @@ import { PAGE_SIZE } from './paging.js';
 
 registerConnector({
   provider: 'dummypay',
+  // It reads and writes local files: no endpoint, no HTTP.
+  http: false,
   capabilities: [
     'FETCH_ACCOUNTS',
     'FETCH_BALANCES',

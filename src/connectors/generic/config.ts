@@ -4,6 +4,7 @@ import { secret } from '../sdk/registry.js';
 
 export const genericConfig = z.object({
   apiKey: secret(z.string({ error: 'apiKey is required' }).min(1, { error: 'apiKey is required' })),
+  // Required, unlike the kit's endpointField: there is no default integration service, each is the operator's own.
   endpoint: z.url({
     protocol: /^https?$/,
     error: 'endpoint must be an http:// or https:// URL',

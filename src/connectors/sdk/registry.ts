@@ -42,6 +42,13 @@ export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawSha
    */
   hidden?: boolean;
   /**
+   * `false` for a connector that makes no HTTP call at all (DummyPay reads files). Every other
+   * connector reaches its PSP through `context.fetch` and has an `endpoint` config field
+   * (`endpointField` in config.ts, or a required URL when there is no default host, as for Generic);
+   * the conformance suite checks it.
+   */
+  http?: false;
+  /**
    * How its webhooks are verified and which methods they use. Without it: `network` (stored within the
    * unverified cap, verified by the job, never by a request), POST only. Declare `local` when
    * `verifyWebhook` makes no network call: forged deliveries are then refused before anything is stored.
