@@ -127,7 +127,7 @@ type ForwardJob = Extract<MovementJob, { kind: 'bank-account-forward' }>;
 export async function runBankAccountForward(deps: EngineDeps, job: ForwardJob): Promise<void> {
   const connectorRow = await deps.db
     .selectFrom('connectors')
-    .select(['provider', 'config_encrypted', 'scheduled_for_deletion'])
+    .select(['provider', 'config_encrypted', 'calls_per_second', 'scheduled_for_deletion'])
     .where('id', '=', job.connectorId)
     .executeTakeFirst();
   const bank = await deps.db

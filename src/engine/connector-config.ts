@@ -205,6 +205,27 @@ export function checkDestinationsAllowed(
   }
 }
 
+/**
+ * The connector's configured secret values (strings, and the strings inside secret objects or lists), so
+ * logs can redact them wherever they appear: a key sent in a URL, say.
+ */
+export function secretValuesOf(
+  registration: ConnectorRegistration,
+  connectorConfig: Record<string, unknown>,
+): string[] {
+  const values: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') values.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  for (const [key, fieldSchema] of Object.entries(registration.config.shape as Record<string, z.ZodType>)) {
+    if (isSecret(fieldSchema)) collect(connectorConfig[key]);
+  }
+  // Longest first, so a secret that contains another is redacted whole.
+  return [...new Set(values)].filter((value) => value !== '').sort((a, b) => b.length - a.length);
+}
+
 export const MASK = '********';
 
 /** A stored config as the API may show it: secret fields replaced by a mask. */

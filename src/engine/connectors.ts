@@ -71,6 +71,7 @@ export async function prepareConnector(
   checkDestinationsAllowed(registration, config.connectorConfig, deps.connectors.outbound.allow);
   const reference = randomUUID();
   const id = connectorIdCodec.encode({ provider: registration.provider, reference });
+  // Not stored yet, so no call budget: the install check makes a handful of calls at most.
   const connector = instantiate(registration, config.connectorConfig, id, deps.logger, deps.connectors);
   const workflow = await taskTreeOf(connector);
   return { id, reference, provider: registration.provider, config, workflow };
@@ -168,6 +169,10 @@ export async function updateConnectorConfig(
     connectorId,
     deps.logger,
     deps.connectors,
+    {
+      db: deps.db,
+      callsPerSecond: config.callsPerSecond,
+    },
   );
   const workflow = await taskTreeOf(connector);
   try {

@@ -28,7 +28,6 @@ import {
   type ReversalRow,
 } from '../storage/payment-initiations.js';
 import { finishTask } from '../storage/tasks.js';
-import { takeCall } from './call-budget.js';
 import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import {
@@ -154,10 +153,8 @@ class Step {
     return this.create();
   }
 
+  /** A connector call; its budget is taken per HTTP request by the engine's fetch (openConnector). */
   private async call<T>(request: () => Promise<T>): Promise<T> {
-    if (this.claimed.calls_per_second !== null) {
-      await takeCall(this.deps.db, this.row.connector_id, this.claimed.calls_per_second);
-    }
     return request();
   }
 

@@ -54,7 +54,7 @@ async function connectorOf(
 ): Promise<Connector | undefined> {
   const row = await deps.db
     .selectFrom('connectors')
-    .select(['provider', 'config_encrypted', 'scheduled_for_deletion'])
+    .select(['provider', 'config_encrypted', 'calls_per_second', 'scheduled_for_deletion'])
     .where('id', '=', connectorId)
     .executeTakeFirst();
   if (!row || (options.live && row.scheduled_for_deletion)) return undefined;

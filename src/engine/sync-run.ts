@@ -23,7 +23,6 @@ import {
   startRun,
   type LeasedSchedule,
 } from '../storage/schedules.js';
-import { takeCall } from './call-budget.js';
 import { openConnector } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { mapPage } from './items.js';
@@ -147,8 +146,6 @@ async function pageThrough(
   let pendingPages = 0;
   let pendingSince = 0;
   for (;;) {
-    if (leased.calls_per_second !== null)
-      await takeCall(deps.db, leased.connector_id, leased.calls_per_second);
     const response = await timed(leased.provider, leased.connector_id, run.node.type, () =>
       fetch(connector, {
         fromPayload,

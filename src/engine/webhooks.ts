@@ -59,7 +59,14 @@ export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook
   const endpoint = await deps.db
     .selectFrom('webhook_configs as w')
     .innerJoin('connectors as c', 'c.id', 'w.connector_id')
-    .select(['w.name', 'w.url_path', 'w.metadata_sealed', 'c.provider', 'c.config_encrypted'])
+    .select([
+      'w.name',
+      'w.url_path',
+      'w.metadata_sealed',
+      'c.provider',
+      'c.config_encrypted',
+      'c.calls_per_second',
+    ])
     .select((eb) =>
       // A bounded count: at most `cap` entries of the partial index webhooks_unverified are read.
       (verification === 'network'
@@ -151,6 +158,7 @@ interface ClaimedWebhook {
   idempotency_key: string | null;
   provider: string;
   config_encrypted: string;
+  calls_per_second: number | null;
   scheduled_for_deletion: boolean;
 }
 
@@ -165,7 +173,7 @@ export async function processWebhook(deps: EngineDeps, id: string): Promise<void
     FROM connectors c
     WHERE w.id = ${id} AND w.status = 'RECEIVED' AND c.id = w.connector_id
     RETURNING w.connector_id, w.config_name, w.headers, w.query, w.body, w.received_at, w.attempts,
-      w.verified_at, w.idempotency_key, c.provider, c.config_encrypted, c.scheduled_for_deletion`.execute(
+      w.verified_at, w.idempotency_key, c.provider, c.config_encrypted, c.calls_per_second, c.scheduled_for_deletion`.execute(
     deps.db,
   );
   const row = claimed.rows[0];

@@ -20,6 +20,21 @@ export const pspCallSeconds = new Histogram({
   registers: [registry],
 });
 
+export const pspRequests = new Counter({
+  name: 'paybridge_psp_http_requests_total',
+  help: 'HTTP requests connectors sent to their PSP, by method and status class (error: no answer)',
+  labelNames: ['provider', 'connector', 'method', 'status'] as const,
+  registers: [registry],
+});
+
+export const pspRequestSeconds = new Histogram({
+  name: 'paybridge_psp_http_request_duration_seconds',
+  help: 'Time from an HTTP request to a PSP until its answer headers (or its failure)',
+  labelNames: ['provider', 'connector', 'method'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
 export const pagesCommitted = new Counter({
   name: 'paybridge_pages_committed_total',
   help: 'Fetched pages committed with their rows and cursor',

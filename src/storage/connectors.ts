@@ -12,6 +12,7 @@ export function connectorsQuery(db: Db) {
       'created_at',
       'updated_at',
       'config_encrypted',
+      'calls_per_second',
       'polling_period_ms',
       'page_size',
       'task_tree',

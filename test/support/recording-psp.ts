@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { BaseConnector } from '../../src/connectors/sdk/base.js';
 import type { FetchNextRequest, FetchNextResponse, PspAccount } from '../../src/connectors/sdk/contract.js';
+import type { PspFetch } from '../../src/connectors/sdk/context.js';
 import { pspRequest } from '../../src/connectors/sdk/http.js';
 import {
   findConnector,
@@ -90,7 +91,10 @@ export const kitConfig = z.object({
 /** A connector in the shape the connector kit gives them: an API key in a header, an `endpoint`. */
 class KitPsp extends BaseConnector {
   private readonly base: string;
-  constructor(private readonly config: z.infer<typeof kitConfig>) {
+  constructor(
+    private readonly config: z.infer<typeof kitConfig>,
+    private readonly fetch: PspFetch,
+  ) {
     super();
     this.base = (config.endpoint ?? KIT_DEFAULT_HOST(config.region ?? 'eu')).replace(/\/+$/, '');
   }
@@ -106,7 +110,7 @@ class KitPsp extends BaseConnector {
     return { items: [], newState: {}, hasMore: false };
   }
   private call(path: string) {
-    return pspRequest(fetch, `${this.base}${path}`, { headers: { 'x-api-key': this.config.apiKey } });
+    return pspRequest(this.fetch, `${this.base}${path}`, { headers: { 'x-api-key': this.config.apiKey } });
   }
 }
 
@@ -118,6 +122,6 @@ export function registerKitPsp(): void {
     capabilities: ['FETCH_ACCOUNTS'],
     config: kitConfig,
     pageSize: 10,
-    create: (config) => new KitPsp(config),
+    create: (config, context) => new KitPsp(config, context.fetch),
   });
 }

@@ -1,4 +1,4 @@
-// The PSP HTTP client every connector shares: timeouts, the outbound policy, and HTTP outcomes turned into typed errors.
+// The PSP HTTP client every connector shares: timeouts, retries, and HTTP outcomes turned into typed errors.
 import { parseJson } from '../../domain/json.js';
 import {
   InvalidRequestError,
@@ -8,7 +8,6 @@ import {
   UpstreamTimeoutError,
 } from './errors.js';
 import type { PspFetch } from './context.js';
-import { afterPspAnswer, beforePspCall } from './outbound.js';
 
 export interface PspRequestOptions extends Omit<RequestInit, 'signal' | 'redirect'> {
   /** Abort after this long (default 30 s); the call then fails with UpstreamTimeoutError. */
@@ -38,9 +37,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * caller must treat them as an unknown outcome); other 4xx → InvalidRequestError (not retried).
  *
  * Redirects are not followed: a redirect would carry the connector's credentials (an API-key header, say)
- * to wherever it points. A 3xx is an UpstreamError that names the target. Inside a connector operation
- * the engine's outbound policy applies (see outbound.ts): a host outside PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW
- * is refused before any request is sent.
+ * to wherever it points. A 3xx is an UpstreamError that names the target. The outbound policy, the
+ * call budget, metrics and logging are the given fetch's (the engine's: see fetch.ts), so they hold for
+ * every request a connector makes, through this client or not.
  */
 export async function pspRequest(
   fetch: PspFetch,
@@ -70,7 +69,6 @@ function transportReason(error: unknown): string {
 
 async function requestOnce(fetch: PspFetch, url: string | URL, options: PspRequestOptions): Promise<unknown> {
   const { timeoutMs = 30_000, ...init } = options;
-  await beforePspCall(new URL(url));
   let response: Response;
   try {
     response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
@@ -80,7 +78,6 @@ async function requestOnce(fetch: PspFetch, url: string | URL, options: PspReque
     }
     throw new UpstreamError(`cannot reach ${new URL(url).host}: ${transportReason(error)}`);
   }
-  afterPspAnswer();
   let text: string;
   try {
     text = await response.text();
