@@ -39,6 +39,8 @@ export interface PageCommit {
   writes: PageWrites;
   /** How many fetched pages these writes hold (consecutive pages may commit together). */
   pages: number;
+  /** The connector's warnings about these pages (FetchNextResponse.warnings). */
+  warnings?: string[];
   newState: unknown;
   leaseMs: number;
   /** On the run's last page: when to run next (null: not again). */
@@ -66,6 +68,7 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
         pages: page.pages,
         items: page.writes.children.length,
         skipped: page.writes.skipped.length,
+        warnings: page.warnings,
         leaseMs: page.leaseMs,
         finish: page.finish && { nextRunAt: page.finish.nextRunAt?.toISOString() ?? null },
       });

@@ -23,10 +23,11 @@ import {
   startRun,
   type LeasedSchedule,
 } from '../storage/schedules.js';
-import { openConnector } from './connector-instance.js';
+import { openConnector, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from './deps.js';
 import { mapPage } from './items.js';
 import { commitPage, type RunningSchedule } from './page-commit.js';
+import { resumableState } from './task-state.js';
 import { findNode } from './task-tree.js';
 
 /** A run that pages for longer than this commits and hands over to a fresh job (bounded job length). */
@@ -136,13 +137,23 @@ async function pageThrough(
   if (!fetch) throw new Error(`task type ${run.node.type} cannot be fetched`);
   const fromPayload = (leased.from_payload ?? undefined) as FetchNextRequest['fromPayload'];
   const started = Date.now();
-  let state: unknown = leased.state ?? undefined;
+  let state: unknown = await resumableState(
+    {
+      db: deps.db,
+      logger,
+      registration: registrationOf(leased.provider),
+      taskType: run.node.type,
+      instanceId: run.instanceId,
+    },
+    leased.state,
+  );
   // A run that starts from an empty cursor and reaches the end without handing over has seen every item:
   // the parent items it did not see are gone at the PSP, and so are their child tasks.
   const seen = state === undefined && run.node.children.length > 0 ? new Set<string>() : undefined;
   let pending: unknown[] = [];
   let pendingDeletes: string[] = [];
   let pendingSkipped: SkippedRecord[] = [];
+  let pendingWarnings: string[] = [];
   let pendingPages = 0;
   let pendingSince = 0;
   for (;;) {
@@ -159,6 +170,7 @@ async function pageThrough(
     pending = pending.concat(response.items);
     if (response.paymentsToDelete) pendingDeletes = pendingDeletes.concat(response.paymentsToDelete);
     if (response.skipped) pendingSkipped = pendingSkipped.concat(response.skipped);
+    if (response.warnings) pendingWarnings = pendingWarnings.concat(response.warnings);
     pendingPages += 1;
     state = response.newState;
     const last = !response.hasMore;
@@ -187,6 +199,7 @@ async function pageThrough(
     const owned = await commitPage(deps, run, {
       writes,
       pages: pendingPages,
+      warnings: pendingWarnings,
       newState: state,
       leaseMs: deps.leaseMs,
       finish,
@@ -201,6 +214,7 @@ async function pageThrough(
     pending = [];
     pendingDeletes = [];
     pendingSkipped = [];
+    pendingWarnings = [];
     pendingPages = 0;
   }
 }

@@ -92,6 +92,37 @@ export async function startRun(
   return result.rows[0];
 }
 
+/** A run keeps at most this many distinct warnings (the migration's check holds the same bound)... */
+export const RUN_WARNINGS_MAX = 50;
+/** ...of at most this many characters each: a longer one is cut, with an ellipsis. */
+export const RUN_WARNING_LENGTH = 500;
+
+/** Warnings as stored: cut to length, blank ones dropped. */
+function boundedWarnings(warnings: readonly string[]): string[] {
+  return warnings
+    .map((warning) =>
+      warning.length > RUN_WARNING_LENGTH ? `${warning.slice(0, RUN_WARNING_LENGTH - 1)}…` : warning,
+    )
+    .filter((warning) => warning.trim() !== '');
+}
+
+/**
+ * The SQL value of a run's warnings after adding `added`: the distinct warnings in the order they first
+ * came, the first RUN_WARNINGS_MAX kept (a PSP that maps every record to OTHER repeats itself page after page).
+ */
+function mergedWarnings(added: readonly string[]) {
+  return sql<string[]>`ARRAY(
+    SELECT w FROM unnest(warnings || ${boundedWarnings(added)}::text[]) WITH ORDINALITY AS t(w, i)
+    GROUP BY w ORDER BY min(i) LIMIT ${RUN_WARNINGS_MAX})`;
+}
+
+/** Adds warnings to a run at once (not with a page): a run that fails before its first page still shows them. */
+export async function addRunWarnings(db: Db, instanceId: string, warnings: readonly string[]): Promise<void> {
+  if (warnings.length === 0) return;
+  await sql`UPDATE schedule_instances SET warnings = ${mergedWarnings(warnings)}, updated_at = now()
+    WHERE id = ${instanceId}`.execute(db);
+}
+
 export interface PageProgress {
   scheduleId: string;
   instanceId: string;
@@ -99,6 +130,8 @@ export interface PageProgress {
   pages: number;
   items: number;
   skipped: number;
+  /** What the connector said about these pages (FetchNextResponse.warnings); kept on the run, bounded. */
+  warnings?: readonly string[];
   leaseMs: number;
   /** Set on the run's last page: when the next run is due (null: none), which releases the lease. */
   finish?: { nextRunAt: string | null };
@@ -125,6 +158,7 @@ export async function savePageProgress(db: Db, p: PageProgress): Promise<boolean
       RETURNING s.id
     ), counted AS (
       UPDATE schedule_instances SET pages = pages + ${p.pages}, items = items + ${p.items}, skipped = skipped + ${p.skipped}, updated_at = now(),
+        warnings = ${mergedWarnings(p.warnings ?? [])},
         terminated = ${finishing}, terminated_at = CASE WHEN ${finishing} THEN now() ELSE NULL END
       WHERE id = ${p.instanceId} AND EXISTS (SELECT 1 FROM saved)
     )
@@ -234,6 +268,7 @@ export function schedulesQuery(db: Db) {
             'schedule_instances.error as last_run_error',
             'schedule_instances.items as last_run_items',
             'schedule_instances.skipped as last_run_skipped',
+            'schedule_instances.warnings as last_run_warnings',
           ])
           .whereRef('schedule_instances.schedule_id', '=', 'schedules.id')
           .orderBy('schedule_instances.created_at', 'desc')
@@ -258,6 +293,7 @@ export function schedulesQuery(db: Db) {
       'last_run.last_run_error',
       'last_run.last_run_items',
       'last_run.last_run_skipped',
+      'last_run.last_run_warnings',
     ]);
 }
 export type ScheduleRow = Awaited<ReturnType<ReturnType<typeof schedulesQuery>['executeTakeFirstOrThrow']>>;
@@ -277,6 +313,7 @@ export function instancesQuery(db: Db) {
       'pages',
       'items',
       'skipped',
+      'warnings',
       'sort_id',
     ]);
 }

@@ -60,6 +60,8 @@ export interface ScheduleInstancesTable {
   pages: ColumnType<number, number | undefined, number>;
   items: ColumnType<number, number | undefined, number>;
   skipped: ColumnType<number, number | undefined, number>;
+  /** Distinct, in arrival order, bounded (RUN_WARNINGS_MAX of RUN_WARNING_LENGTH characters). */
+  warnings: ColumnType<string[], string[] | undefined, string[]>;
   sort_id: Generated<string>;
 }
 

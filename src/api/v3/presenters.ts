@@ -131,6 +131,7 @@ export function presentSchedule(row: ScheduleRow): z.input<typeof S.schedule> {
             ...(row.last_run_error ? { error: row.last_run_error } : {}),
             items: row.last_run_items ?? 0,
             skippedRecords: row.last_run_skipped ?? 0,
+            warnings: row.last_run_warnings ?? [],
           },
         }
       : {}),
@@ -147,10 +148,12 @@ export function presentInstance(row: InstanceRow): z.input<typeof S.instance> {
     terminated: row.terminated,
     ...(row.terminated_at ? { terminatedAt: time(row.terminated_at) } : {}),
     ...(row.error ? { error: row.error } : {}),
-    // Not in Formance's model (the SDK ignores them): what the run did, and the invalid records it skipped.
+    // Not in Formance's model (the SDK ignores them): what the run did, the invalid records it skipped, and
+    // what it warned about.
     pages: row.pages,
     items: row.items,
     skippedRecords: row.skipped,
+    warnings: row.warnings,
   };
 }
 

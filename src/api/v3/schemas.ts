@@ -118,6 +118,7 @@ export const schedule = z.object({
       error: z.string().optional(),
       items: z.number().int(),
       skippedRecords: z.number().int(),
+      warnings: z.array(z.string()),
     })
     .optional()
     .describe('The newest run of this schedule'),
@@ -135,6 +136,12 @@ export const instance = z.object({
   pages: z.number().int().describe('Fetched pages committed by this run'),
   items: z.number().int().describe('PSP items stored by this run'),
   skippedRecords: z.number().int().describe('PSP records skipped by this run because they failed validation'),
+  warnings: z
+    .array(z.string())
+    .describe(
+      'What the run did not stop for but an operator should know (a task restarted because its saved state ' +
+        'no longer fits the connector, PSP values mapped to OTHER): distinct, at most 50',
+    ),
 });
 
 export const task = z.object({

@@ -68,7 +68,16 @@ const instanceColumns: Column[] = [
   { header: 'items', value: (r) => text(r.items), align: 'right' },
   { header: 'skipped', value: (r) => text(r.skippedRecords), align: 'right' },
   { header: 'error', value: (r) => text(r.error) },
+  { header: 'warnings', value: (r) => warningsSummary(r.warnings) },
 ];
+
+/** A run's warnings in one cell: the first, clipped, and how many more (all of them with --json). */
+function warningsSummary(value: unknown): string {
+  const warnings = Array.isArray(value) ? value.map((warning) => text(warning)) : [];
+  const [first] = warnings;
+  if (first === undefined) return '-';
+  return clip(first) + (warnings.length > 1 ? ` (+${warnings.length - 1} more)` : '');
+}
 
 const webhookColumns: Column[] = [
   { header: 'id', value: (r) => text(r.id) },
@@ -393,6 +402,10 @@ export function registerConnectorCommands(program: Command): void {
         ['  items', text(run.items)],
         ['  skipped', text(run.skippedRecords)],
         ['  error', text(run.error)],
+        [
+          '  warnings',
+          Array.isArray(run.warnings) && run.warnings.length > 0 ? run.warnings.map(text).join('\n') : '-',
+        ],
       ]),
     );
   });
@@ -400,7 +413,7 @@ export function registerConnectorCommands(program: Command): void {
   withListOptions(
     connectors
       .command('instances')
-      .description("a schedule's runs (newest first): pages, items, skipped records, errors")
+      .description("a schedule's runs (newest first): pages, items, skipped records, errors, warnings")
       .argument('<connectorID>')
       .argument('<scheduleID>'),
     false,

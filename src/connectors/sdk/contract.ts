@@ -123,6 +123,13 @@ export interface FetchNextResponse<T> {
    * own validation; the cursor still moves past them.
    */
   skipped?: SkippedRecord[];
+  /**
+   * What an operator should know about this page that did not stop it: a PSP status or type the
+   * connector does not know and mapped to OTHER, say ("unknown payment status 'ON_HOLD' mapped to
+   * OTHER"). Shown on the run (API instances, `paybridge connectors instances`), distinct, at most 50
+   * of at most 500 characters: say what and which value, not which record, so repeats collapse.
+   */
+  warnings?: string[];
 }
 
 export interface SkippedRecord {

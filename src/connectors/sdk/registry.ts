@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Capability } from './capabilities.js';
 import type { ConnectorContext } from './context.js';
-import type { Connector, WebhookIntake } from './contract.js';
+import type { Connector, TaskType, WebhookIntake } from './contract.js';
 
 export type { ConnectorContext } from './context.js';
 
@@ -54,6 +54,19 @@ export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawSha
    * `verifyWebhook` makes no network call: forged deliveries are then refused before anything is stored.
    */
   webhooks?: WebhookIntake;
+  /**
+   * The shape of each task type's state (the `newState` its fetches return, `state` in the next
+   * request). The engine validates the state it reads back and hands the connector the schema's
+   * output; a state the schema refuses (an upgrade changed the shape) restarts that task from
+   * scratch (state undefined) with a warning on the run and in the log, instead of failing every run.
+   * Task types without a schema get the stored state as it is. Keep a schema able to read what it
+   * wrote after a JSON round trip (ISO strings, not Dates, unless it coerces them back).
+   *
+   * ```ts
+   * state: { FETCH_PAYMENTS: z.object({ createdAfter: z.string(), cursor: z.string().optional() }) },
+   * ```
+   */
+  state?: Partial<Record<TaskType, z.ZodType>>;
   create(config: z.infer<z.ZodObject<Shape>>, context: ConnectorContext): Connector;
 }
 
