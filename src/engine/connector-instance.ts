@@ -84,7 +84,7 @@ function engineFetch(f: {
       const labels = { provider: f.provider, connector: f.connectorId, method: label };
       pspRequests.inc({
         ...labels,
-        status: status === undefined ? 'error' : `${Math.floor(status / 100)}xx`,
+        status_class: status === undefined ? 'error' : `${Math.floor(status / 100)}xx`,
       });
       pspRequestSeconds.observe(labels, durationMs / 1000);
       f.logger.debug(

@@ -23,7 +23,7 @@ export const pspCallSeconds = new Histogram({
 export const pspRequests = new Counter({
   name: 'paybridge_psp_http_requests_total',
   help: 'HTTP requests connectors sent to their PSP, by method and status class (error: no answer)',
-  labelNames: ['provider', 'connector', 'method', 'status'] as const,
+  labelNames: ['provider', 'connector', 'method', 'status_class'] as const,
   registers: [registry],
 });
 

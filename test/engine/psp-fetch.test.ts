@@ -98,7 +98,8 @@ async function counted(connector: string, method: string, status: string): Promi
   const metric = await pspRequests.get();
   return (
     metric.values.find(
-      (v) => v.labels.connector === connector && v.labels.method === method && v.labels.status === status,
+      (v) =>
+        v.labels.connector === connector && v.labels.method === method && v.labels.status_class === status,
     )?.value ?? 0
   );
 }

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromMinorUnits, InvalidAmountError, specMetadata, specMetadataKey, toMinorUnits } from './money.js';
+import {
+  fromMinorUnits,
+  InvalidAmountError,
+  pspMoney,
+  specMetadata,
+  specMetadataKey,
+  toMinorUnits,
+} from './money.js';
 
 describe('toMinorUnits', () => {
   it('reads a decimal string in the currency minor units exactly', () => {
@@ -58,6 +65,14 @@ describe('toMinorUnits', () => {
 
   it('stays exact far beyond the float range', () => {
     expect(toMinorUnits('123456789012345678901234567890.12', 'EUR')).toBe(12345678901234567890123456789012n);
+  });
+});
+
+describe('pspMoney', () => {
+  it('gives the amount in minor units with the asset of its currency', () => {
+    expect(pspMoney('1234.56', 'eur')).toEqual({ amount: 123456n, asset: 'EUR/2' });
+    expect(pspMoney('1234', 'JPY')).toEqual({ amount: 1234n, asset: 'JPY/0' });
+    expect(() => pspMoney('1', 'EURO')).toThrow(InvalidAmountError);
   });
 });
 

@@ -1,5 +1,5 @@
 // Amounts and metadata as every PSP sends them: decimal strings to exact minor units and back, and the spec metadata namespace.
-import { currencyPrecision, MAX_ASSET_PRECISION } from '../../domain/assets.js';
+import { assetFromCurrency, currencyPrecision, MAX_ASSET_PRECISION } from '../../domain/assets.js';
 import { ConnectorError } from './errors.js';
 
 /**
@@ -58,6 +58,17 @@ export function toMinorUnits(amount: string, currency: CurrencyOrPrecision): big
   }
   const minor = BigInt(whole + kept.padEnd(precision, '0'));
   return sign === '-' ? -minor : minor;
+}
+
+/**
+ * A PSP's amount and ISO 4217 currency as the engine stores them: `("1234.56", "eur")` →
+ * `{amount: 123456n, asset: "EUR/2"}`. Throws InvalidAmountError like toMinorUnits.
+ */
+export function pspMoney(amount: string, currency: string): { amount: bigint; asset: string } {
+  const asset = assetFromCurrency(currency);
+  if (asset === undefined)
+    throw new InvalidAmountError(`'${currency.slice(0, 32)}' is not an ISO 4217 currency`);
+  return { amount: toMinorUnits(amount, asset), asset };
 }
 
 /**
