@@ -139,14 +139,15 @@ describe('connectors', () => {
 
     const one = await cli('connectors', 'schedules', connectorID, payments.id);
     expect(one.stdout).toMatch(/^Task:\s+FETCH_PAYMENTS$/m);
+    expect(one.stdout).toMatch(/^ {2}warnings:\s+-$/m);
 
     const runs = await json<Item[]>('connectors', 'instances', connectorID, payments.id, '--all');
     expect(runs.length).toBeGreaterThan(0);
     // The oldest run is the first sync: it stored every payment of the file.
-    expect(runs.at(-1)).toMatchObject({ items: data.payments.length, terminated: true });
+    expect(runs.at(-1)).toMatchObject({ items: data.payments.length, terminated: true, warnings: [] });
     const runTable = await cli('connectors', 'instances', connectorID, payments.id);
     expect(runTable.stdout.split('\n')[0]).toMatch(
-      /^ID\s+STARTED\s+ENDED\s+PAGES\s+ITEMS\s+SKIPPED\s+ERROR$/,
+      /^ID\s+STARTED\s+ENDED\s+PAGES\s+ITEMS\s+SKIPPED\s+ERROR\s+WARNINGS$/,
     );
   });
 });
