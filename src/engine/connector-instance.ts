@@ -87,6 +87,8 @@ function engineFetch(f: {
         status_class: status === undefined ? 'error' : `${Math.floor(status / 100)}xx`,
       });
       pspRequestSeconds.observe(labels, durationMs / 1000);
+      // Redaction scans the URL for every secret: only when the line is written.
+      if (!f.logger.isLevelEnabled('debug')) return;
       f.logger.debug(
         {
           method: label,
