@@ -8,7 +8,8 @@ import type {
   TaskNode,
   TaskType,
 } from '../connectors/sdk/contract.js';
-import { isRetryable, UpstreamRateLimitError } from '../connectors/sdk/errors.js';
+import { isRetryable } from '../connectors/sdk/errors.js';
+import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import {
   pagesCommitted,
@@ -238,8 +239,8 @@ async function createWebhooks(
 }
 
 /**
- * Records a failed run. Retryable errors (rate limits, timeouts, PSP 5xx) come back with exponential
- * backoff and jitter, never sooner than the PSP's Retry-After and never later than the next period;
+ * Records a failed run. Retryable errors (rate limits, timeouts, PSP 5xx) come back after the shared
+ * backoff (retry.ts: full jitter, capped at the polling period), never sooner than the PSP's Retry-After;
  * others wait for the next period. After `pauseAfterFailures` failures in a row the schedule pauses, so
  * a broken connector shows up as paused instead of failing quietly forever.
  */
@@ -260,9 +261,10 @@ async function recordFailure(
       : null;
   let nextRunAt: Date | null = null;
   if (pausedReason === null && isRetryable(error)) {
-    const backoff = Math.min(1000 * 2 ** attempt, periodMs) * (0.5 + Math.random() / 2);
-    const retryAfter = error instanceof UpstreamRateLimitError ? (error.retryAfterMs ?? 0) : 0;
-    nextRunAt = new Date(Date.now() + Math.max(backoff, retryAfter));
+    const delay = backoffDelay({ baseMs: 1000, capMs: periodMs }, attempt, {
+      retryAfterMs: retryAfterOf(error),
+    });
+    nextRunAt = new Date(Date.now() + delay);
   } else if (pausedReason === null && leased.periodic && node) {
     nextRunAt = nextPeriodicRun(periodMs);
   }

@@ -65,7 +65,7 @@ describe('Errors from PSP answers', () => {
     expect(refused).toBeInstanceOf(InvalidRequestError);
     expect((refused as InvalidRequestError).status).toBe(422);
     expect((refused as Error).message).toBe(
-      'api.psp.test refused the request (HTTP 422: amount must be positive)',
+      'api.psp.test refused the request (422): amount must be positive',
     );
     const plain = errorFromAnswer({ status: 404, body: 'no such account' });
     expect((plain as Error).message).toContain('no such account');

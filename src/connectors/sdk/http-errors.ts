@@ -113,28 +113,24 @@ export interface StatusRefusal {
 export function errorFromStatus(refusal: StatusRefusal): ConnectorError {
   const { status, headers, host, now = Date.now() } = refusal;
   const who = host ?? 'the PSP';
-  const because = (label: string) => (refusal.reason ? `${label}: ${refusal.reason}` : label);
+  const reason = refusal.reason ? `: ${refusal.reason}` : '';
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(headerValue(headers, 'retry-after'), now);
-    const after = retryAfterMs === undefined ? '' : `; retry after ${Math.ceil(retryAfterMs / 1000)} s`;
-    return new UpstreamRateLimitError(
-      `rate limited by ${who} (${because('HTTP 429')})${after}`,
-      retryAfterMs,
-    );
+    const after = retryAfterMs === undefined ? '' : ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
+    return new UpstreamRateLimitError(`rate limited by ${who}${after}${reason}`, retryAfterMs);
   }
   if (status === 408 || status === 504) {
-    return new UpstreamTimeoutError(`${who} timed out (${because(`HTTP ${status}`)})`);
+    return new UpstreamTimeoutError(`${who} answered ${status}, a timeout${reason}`);
   }
-  if (status >= 500) return new UpstreamError(`${who} failed (${because(`HTTP ${status}`)})`, status);
+  if (status >= 500) return new UpstreamError(`${who} answered ${status}${reason}`, status);
   if (status === 401 || status === 403) {
     return new AuthenticationError(
-      `${who} refused the connector's credentials (${because(`HTTP ${status}`)})`,
+      `${who} refused the connector's credentials (HTTP ${status}${reason})`,
       status,
     );
   }
-  if (status >= 400) {
-    return new InvalidRequestError(`${who} refused the request (${because(`HTTP ${status}`)})`, status);
-  }
+  if (status >= 400)
+    return new InvalidRequestError(`${who} refused the request (${status})${reason}`, status);
   if (status >= 300) {
     const location = headerValue(headers, 'location');
     return new UpstreamError(
