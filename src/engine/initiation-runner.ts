@@ -10,6 +10,7 @@ import type {
   PspPaymentInitiation,
 } from '../connectors/sdk/contract.js';
 import {
+  AuthenticationError,
   InvalidConfigError,
   InvalidRequestError,
   MissingFromPayloadError,
@@ -52,10 +53,14 @@ export function idempotencyKey(...parts: (string | number)[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Errors that prove the PSP did not act on the request; anything else leaves the outcome unknown. */
+/**
+ * Errors that prove the PSP did not act on the request (refused credentials included: a PSP acts on
+ * nothing it cannot authenticate); anything else leaves the outcome unknown.
+ */
 export function isRefusal(error: unknown): boolean {
   return (
     error instanceof InvalidRequestError ||
+    error instanceof AuthenticationError ||
     error instanceof NotImplementedError ||
     error instanceof InvalidConfigError ||
     error instanceof MissingFromPayloadError

@@ -8,7 +8,7 @@ import type {
   TaskNode,
   TaskType,
 } from '../connectors/sdk/contract.js';
-import { isRetryable } from '../connectors/sdk/errors.js';
+import { AuthenticationError, isRetryable } from '../connectors/sdk/errors.js';
 import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import {
@@ -242,7 +242,8 @@ async function createWebhooks(
  * Records a failed run. Retryable errors (rate limits, timeouts, PSP 5xx) come back after the shared
  * backoff (retry.ts: full jitter, capped at the polling period), never sooner than the PSP's Retry-After;
  * others wait for the next period. After `pauseAfterFailures` failures in a row the schedule pauses, so
- * a broken connector shows up as paused instead of failing quietly forever.
+ * a broken connector shows up as paused instead of failing quietly forever. Refused credentials pause it
+ * at once: no run can succeed until the config changes, and a config update resumes it.
  */
 async function recordFailure(
   deps: EngineDeps,
@@ -256,9 +257,11 @@ async function recordFailure(
   const message = error instanceof Error ? error.message : String(error);
   const attempt = leased.consecutive_failures + 1;
   const pausedReason =
-    attempt >= deps.pauseAfterFailures
-      ? `paused after ${attempt} consecutive failed runs; last error: ${message}`
-      : null;
+    error instanceof AuthenticationError
+      ? `${message}; update the connector's config to resume`
+      : attempt >= deps.pauseAfterFailures
+        ? `paused after ${attempt} consecutive failed runs; last error: ${message}`
+        : null;
   let nextRunAt: Date | null = null;
   if (pausedReason === null && isRetryable(error)) {
     const delay = backoffDelay({ baseMs: 1000, capMs: periodMs }, attempt, {
