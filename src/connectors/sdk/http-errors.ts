@@ -84,15 +84,18 @@ export function reasonInBody(body: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
-/** The reason in a body given as text: from JSON when it parses, else short plain text (never HTML). */
+/**
+ * The reason in a body given as text: from JSON when it parses, else the text itself, clipped (an HTML
+ * error page included: it is often all an operator has to go on, and redaction hides it from API
+ * callers when the host is internal).
+ */
 export function reasonInText(body: string | undefined, { plainText = true } = {}): string | undefined {
   if (body === undefined || body.trim() === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(body);
     return reasonInBody(parsed);
   } catch {
-    if (!plainText || /^\s*</.test(body)) return undefined;
-    return clip(body);
+    return plainText ? clip(body) : undefined;
   }
 }
 
