@@ -1,6 +1,6 @@
 // A PSP that refuses the connector's credentials (HTTP 401), faked at the HTTP boundary: an install
 // answers 400 with the PSP's reason, a sync run pauses its schedule at once until the config changes, and
-// a transfer fails as a refusal (the PSP did nothing).
+// a transfer fails as a refusal (the PSP did nothing), and a webhook delivery fails without retries.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,10 +15,12 @@ import type {
   FetchNextResponse,
   PspAccount,
 } from '../../src/connectors/sdk/contract.js';
+import { AuthenticationError } from '../../src/connectors/sdk/errors.js';
 import { pspRequest } from '../../src/connectors/sdk/http.js';
 import { registerConnector, secret } from '../../src/connectors/sdk/registry.js';
 import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { apiCall } from '../support/api-call.js';
+import { HookPsp, paymentBody, signed } from '../support/hook-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
 
 /** Keys the fake PSP knows: `good` may do anything; `stale` still identifies itself but is refused work. */
@@ -63,6 +65,24 @@ registerConnector({
   config: z.object({ apiKey: secret(z.string().min(1)), endpoint: z.string() }),
   pageSize: 50,
   create: (config, context) => new KeyedPsp(config, context.fetch),
+});
+
+// A PSP whose webhook translation needs a call the PSP refuses (the connector's key was revoked meanwhile).
+class LockedHookPsp extends HookPsp {
+  override async translateWebhook(): Promise<never> {
+    throw new AuthenticationError(
+      "the PSP refused the connector's credentials (HTTP 401: API key revoked)",
+      401,
+    );
+  }
+}
+registerConnector({
+  provider: 'lockedhookpsp',
+  capabilities: ['CREATE_WEBHOOKS', 'TRANSLATE_WEBHOOKS'],
+  config: z.object({}),
+  pageSize: 10,
+  webhooks: { verification: 'local' },
+  create: () => new LockedHookPsp(),
 });
 
 let psp: Server;
@@ -201,4 +221,37 @@ it('fails a transfer the PSP refuses as a refusal, without retrying it', async (
   });
   expect(failed.error).toMatch(/refused the connector's credentials \(HTTP 401: API key revoked\)/);
   expect(transfersTried - before).toBe(1);
+});
+
+it('fails a webhook delivery whose translation the PSP refuses at once, without retrying it', async () => {
+  const installed = await apiCall(service.url, 'POST', '/v3/connectors/install/lockedhookpsp', {
+    name: 'locked-hooks',
+  });
+  expect(installed.status).toBe(202);
+  const id = installed.body?.data as string;
+  await eventually(async () => {
+    const rows = await db()
+      .selectFrom('webhook_configs')
+      .select('name')
+      .where('connector_id', '=', id)
+      .execute();
+    return rows.length === 1 ? rows : undefined;
+  });
+  const body = paymentBody('pay_locked', 'SUCCEEDED', '2026-01-01T00:00:00Z');
+  const delivered = await fetch(`${service.url}/api/payments/v3/connectors/webhooks/${id}/payments`, {
+    method: 'POST',
+    headers: signed(body),
+    body,
+  });
+  expect(delivered.status).toBeLessThan(300);
+  const failed = await eventually(async () => {
+    const row = await db()
+      .selectFrom('webhooks')
+      .select(['status', 'error', 'attempts'])
+      .where('connector_id', '=', id)
+      .executeTakeFirst();
+    return row?.status === 'FAILED' ? row : undefined;
+  });
+  expect(failed.error).toContain('API key revoked');
+  expect(failed.attempts).toBe(1);
 });

@@ -1,3 +1,4 @@
+// The shared mapping of PSP answers and transport failures to typed errors, case by case.
 import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,

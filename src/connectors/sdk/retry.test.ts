@@ -1,3 +1,4 @@
+// Properties of the one retry policy (fast-check): bounds, full jitter, the cap, Retry-After honoured.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UpstreamError, UpstreamRateLimitError } from './errors.js';
