@@ -1,5 +1,6 @@
 // The v3 error envelope and the one place where errors become HTTP statuses.
 import {
+  AuthenticationError,
   InvalidConfigError,
   InvalidRequestError,
   MissingFromPayloadError,
@@ -50,10 +51,13 @@ interface FrameworkError {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof InvalidIdError) return invalidIdError(error.message);
+  // Refused credentials are a config the caller sent (an install, a config update) or must fix: a 400
+  // naming the PSP's reason, never a 500 and never the PSP's own 401 (the caller's credentials are fine).
   if (
     error instanceof InvalidConfigError ||
     error instanceof InvalidRequestError ||
-    error instanceof MissingFromPayloadError
+    error instanceof MissingFromPayloadError ||
+    error instanceof AuthenticationError
   ) {
     return validationError(error.message);
   }

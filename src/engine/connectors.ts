@@ -44,7 +44,9 @@ function requireInstallable(deps: EngineDeps, registration: ConnectorRegistratio
 /**
  * The connector's task tree, from its `install` (which may check the config at the PSP). A PSP that cannot
  * be reached or fails there makes the config unusable for now: a 400 naming the reason (generic when the
- * PSP is internal, see connector-instance.ts), rather than a 500 that says nothing.
+ * PSP is internal, see connector-instance.ts), rather than a 500 that says nothing. Refused credentials
+ * (AuthenticationError) and refused requests pass through as they are: the API answers them 400 with the
+ * PSP's reason (api/errors.ts).
  */
 async function taskTreeOf(connector: Connector): Promise<TaskNode[]> {
   let workflow: TaskNode[];

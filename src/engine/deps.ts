@@ -44,9 +44,12 @@ export interface ConnectorPolicy {
 
 /** How the worker paces the PSP calls of payment initiations, reversals and bank-account forwards. */
 export interface InitiationTimings {
-  /** First delay before polling a status, or retrying a call whose outcome is unknown; it doubles. */
+  /**
+   * The backoff's base (retry.ts): the first poll of a status, or retry of a call whose outcome is
+   * unknown, comes after a random delay up to this; the ceiling doubles with each try.
+   */
   retryMinMs: number;
-  /** The longest delay between two tries. */
+  /** The cap of the backoff: the longest delay between two tries (unless the PSP asks for longer). */
   retryMaxMs: number;
   /**
    * How long an unknown outcome (or a status that never becomes final) is chased before the step gives

@@ -10,12 +10,13 @@ import type {
   PspPaymentInitiation,
 } from '../connectors/sdk/contract.js';
 import {
+  AuthenticationError,
   InvalidConfigError,
   InvalidRequestError,
   MissingFromPayloadError,
   NotImplementedError,
-  UpstreamRateLimitError,
 } from '../connectors/sdk/errors.js';
+import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
 import type { PaymentInitiationStatus } from '../domain/enums.js';
 import { connectorIdCodec, paymentIdCodec } from '../domain/ids.js';
 import { initiationSteps } from '../observability/metrics.js';
@@ -51,10 +52,14 @@ export function idempotencyKey(...parts: (string | number)[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Errors that prove the PSP did not act on the request; anything else leaves the outcome unknown. */
+/**
+ * Errors that prove the PSP did not act on the request (refused credentials included: a PSP acts on
+ * nothing it cannot authenticate); anything else leaves the outcome unknown.
+ */
 export function isRefusal(error: unknown): boolean {
   return (
     error instanceof InvalidRequestError ||
+    error instanceof AuthenticationError ||
     error instanceof NotImplementedError ||
     error instanceof InvalidConfigError ||
     error instanceof MissingFromPayloadError
@@ -410,12 +415,11 @@ class Step {
       { err: error, step },
       'PSP call outcome unknown; retrying with the same idempotency key',
     );
-    const retryAfterMs = error instanceof UpstreamRateLimitError ? error.retryAfterMs : undefined;
     return this.retryLater(
       step,
       `outcome unknown: ${message(error)}`,
       { tries: this.row.tries + 1 },
-      retryAfterMs,
+      retryAfterOf(error),
     );
   }
 
@@ -480,15 +484,14 @@ class Step {
       : undefined;
   }
 
-  /** Gives the lease back and wakes the step again after the backoff for `tries`. */
+  /** Gives the lease back and wakes the step again after the shared backoff (retry.ts) for `tries`. */
   private async reschedule(
     changes: { tries: number; polling_id?: string; error?: string },
     step: string,
     retryAfterMs?: number,
   ): Promise<void> {
     const { retryMinMs, retryMaxMs, deadlineMs } = this.deps.initiations;
-    const backoff = Math.min(retryMaxMs, retryMinMs * 2 ** changes.tries);
-    const delay = Math.max(retryAfterMs ?? 0, backoff / 2 + Math.random() * (backoff / 2));
+    const delay = backoffDelay({ baseMs: retryMinMs, capMs: retryMaxMs }, changes.tries, { retryAfterMs });
     const at = new Date(Date.now() + delay);
     const fresh = changes.tries === 0 || this.row.deadline_at === null;
     await this.commit(step, 'rescheduled', async (t) => {

@@ -8,7 +8,8 @@ import type {
   TaskNode,
   TaskType,
 } from '../connectors/sdk/contract.js';
-import { isRetryable, UpstreamRateLimitError } from '../connectors/sdk/errors.js';
+import { AuthenticationError, isRetryable } from '../connectors/sdk/errors.js';
+import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
 import {
   pagesCommitted,
@@ -249,10 +250,11 @@ async function createWebhooks(
 }
 
 /**
- * Records a failed run. Retryable errors (rate limits, timeouts, PSP 5xx) come back with exponential
- * backoff and jitter, never sooner than the PSP's Retry-After and never later than the next period;
+ * Records a failed run. Retryable errors (rate limits, timeouts, PSP 5xx) come back after the shared
+ * backoff (retry.ts: full jitter, capped at the polling period), never sooner than the PSP's Retry-After;
  * others wait for the next period. After `pauseAfterFailures` failures in a row the schedule pauses, so
- * a broken connector shows up as paused instead of failing quietly forever.
+ * a broken connector shows up as paused instead of failing quietly forever. Refused credentials pause it
+ * at once: no run can succeed until the config changes, and a config update resumes it.
  */
 async function recordFailure(
   deps: EngineDeps,
@@ -266,14 +268,17 @@ async function recordFailure(
   const message = error instanceof Error ? error.message : String(error);
   const attempt = leased.consecutive_failures + 1;
   const pausedReason =
-    attempt >= deps.pauseAfterFailures
-      ? `paused after ${attempt} consecutive failed runs; last error: ${message}`
-      : null;
+    error instanceof AuthenticationError
+      ? `${message}; update the connector's config to resume`
+      : attempt >= deps.pauseAfterFailures
+        ? `paused after ${attempt} consecutive failed runs; last error: ${message}`
+        : null;
   let nextRunAt: Date | null = null;
   if (pausedReason === null && isRetryable(error)) {
-    const backoff = Math.min(1000 * 2 ** attempt, periodMs) * (0.5 + Math.random() / 2);
-    const retryAfter = error instanceof UpstreamRateLimitError ? (error.retryAfterMs ?? 0) : 0;
-    nextRunAt = new Date(Date.now() + Math.max(backoff, retryAfter));
+    const delay = backoffDelay({ baseMs: 1000, capMs: periodMs }, attempt, {
+      retryAfterMs: retryAfterOf(error),
+    });
+    nextRunAt = new Date(Date.now() + delay);
   } else if (pausedReason === null && leased.periodic && node) {
     nextRunAt = nextPeriodicRun(periodMs);
   }

@@ -1,5 +1,6 @@
 // Background tasks that call a connector once (forwarding a bank account, deleting a user at a PSP):
 // what happens after a failed call.
+import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
 import { finishTask } from '../storage/tasks.js';
 import type { EngineDeps } from './deps.js';
 import { isRefusal } from './initiation-runner.js';
@@ -10,7 +11,7 @@ type RetriedJob = Extract<MovementJob, { tries: number; firstTryAt: string }>;
 
 /**
  * After a failed call: a refusal fails the task with its reason; an unknown outcome (timeout, 5xx) wakes
- * the job again with exponential backoff, until the deadline fails the task. Nothing done so far is undone.
+ * the job again after the shared backoff (retry.ts), until the deadline fails the task. Nothing done so far is undone.
  */
 export async function retryTaskOrFail(
   deps: EngineDeps,
@@ -31,7 +32,9 @@ export async function retryTaskOrFail(
     });
     return;
   }
-  const delay = Math.min(retryMaxMs, retryMinMs * 2 ** job.tries);
+  const delay = backoffDelay({ baseMs: retryMinMs, capMs: retryMaxMs }, job.tries, {
+    retryAfterMs: retryAfterOf(error),
+  });
   deps.logger.warn({ err: error, taskId: job.id, kind: job.kind }, 'task call outcome unknown; retrying');
   await deps.jobs.enqueueMovement(deps.db, { ...job, tries: job.tries + 1 }, new Date(Date.now() + delay));
 }

@@ -201,9 +201,15 @@ export async function processWebhook(deps: EngineDeps, id: string): Promise<void
   webhooksProcessed.inc({ provider: row.provider, outcome });
 }
 
-/** Errors that will not go away by trying again: the connector refused the delivery's content. */
+/**
+ * Errors that will not go away by trying again: the connector refused the delivery's content, or the
+ * PSP refused the credentials of a call it made for it.
+ */
 function isTerminal(error: unknown): boolean {
-  return error instanceof Error && ['InvalidRequestError', 'NotImplementedError'].includes(error.name);
+  return (
+    error instanceof Error &&
+    ['InvalidRequestError', 'NotImplementedError', 'AuthenticationError'].includes(error.name)
+  );
 }
 
 async function attempt(deps: EngineDeps, id: string, row: ClaimedWebhook): Promise<Outcome> {

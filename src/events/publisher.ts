@@ -1,9 +1,13 @@
 // Publishes outbox events in batches to every configured sink, in order per entity.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { backoffDelay } from '../connectors/sdk/retry.js';
 import type { Db } from '../storage/db.js';
 import { claimEvents, markFailed, markSent } from './outbox.js';
 import type { EventSink } from './sinks.js';
+
+/** A failed delivery waits the shared backoff (retry.ts) from 1 s, at most 5 minutes, before the next try. */
+const OUTBOX_BACKOFF = { baseMs: 1000, capMs: 5 * 60_000 };
 
 export interface PublisherSettings {
   batchSize?: number;
@@ -63,7 +67,7 @@ export class EventPublisher {
           for (const sink of this.sinks) await sink.deliver(event);
           sent.push(event.id);
         } catch (error) {
-          const backoffMs = Math.min(1000 * 2 ** event.attempts, 5 * 60_000);
+          const backoffMs = backoffDelay(OUTBOX_BACKOFF, event.attempts);
           await markFailed(trx, [event.id], String(error), backoffMs, this.settings.maxAttempts);
           this.logger.warn(
             { err: error, eventId: event.id, attempt: event.attempts + 1 },

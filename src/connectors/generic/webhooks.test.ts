@@ -4,7 +4,9 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { VerifyWebhookRequest } from '../sdk/contract.js';
 import { InvalidRequestError, WebhookVerificationError } from '../sdk/errors.js';
-import { translateWebhook, verifyWebhook } from './webhooks.js';
+import { GenericClient } from './client.js';
+import type { GenericConfig } from './config.js';
+import { translateWebhook, unregisterWebhooks, verifyWebhook } from './webhooks.js';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const config = { name: 'events', urlPath: '/events', metadata: { secret, webhookId: 'wh_1' } };
@@ -102,5 +104,34 @@ describe('translateWebhook', () => {
     const broken = JSON.stringify({ type: 'transaction.created', data: { ...transaction, amount: 'lots' } });
     expect(() => translateWebhook(Buffer.from(broken))).toThrow(InvalidRequestError);
     expect(() => translateWebhook(Buffer.from('not json'))).toThrow(InvalidRequestError);
+  });
+});
+
+describe('Generic webhook unregistration', () => {
+  const registration = (webhookId: string) => ({
+    name: 'events',
+    urlPath: '/events',
+    metadata: { webhookId },
+  });
+  const client = (answers: Record<string, number>) =>
+    new GenericClient({ apiKey: 'k', endpoint: 'http://generic.test' } as GenericConfig, (input) => {
+      const id = String(input).split('/').pop() ?? '';
+      return Promise.resolve(
+        new Response(answers[id] === 204 ? null : '{"message":"nope"}', { status: answers[id] }),
+      );
+    });
+
+  it('accepts a registration already gone at the service (404)', async () => {
+    await expect(
+      unregisterWebhooks(client({ wh_1: 204, wh_2: 404 }), [registration('wh_1'), registration('wh_2')]),
+    ).resolves.toBeUndefined();
+  });
+
+  it('passes on any other refusal, whatever its message says', async () => {
+    const refused = await unregisterWebhooks(client({ wh_1: 400 }), [registration('wh_1')]).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(InvalidRequestError);
+    expect((refused as InvalidRequestError).status).toBe(400);
   });
 });

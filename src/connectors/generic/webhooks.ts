@@ -55,7 +55,7 @@ export async function unregisterWebhooks(client: GenericClient, configs: Webhook
     try {
       await client.deleteWebhook(id);
     } catch (error) {
-      if (!(error instanceof InvalidRequestError && /\(404\)/.test(error.message))) throw error;
+      if (!(error instanceof InvalidRequestError && error.status === 404)) throw error;
     }
   }
 }

@@ -2,24 +2,23 @@ import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, UpstreamError, UpstreamRateLimitError } from './errors.js';
-import { parseRetryAfter, pspRequest } from './http.js';
-
-describe('Retry-After', () => {
-  it('reads delay-seconds and HTTP dates, and ignores garbage', () => {
-    expect(parseRetryAfter('120')).toBe(120_000);
-    const now = Date.parse('2025-01-01T00:00:00Z');
-    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter(null)).toBeUndefined();
-  });
-});
+import {
+  AuthenticationError,
+  InvalidRequestError,
+  UpstreamError,
+  UpstreamRateLimitError,
+  UpstreamTimeoutError,
+} from './errors.js';
+import { pspRequest } from './http.js';
 
 describe('PSP requests', () => {
   it('turn statuses into typed errors and bodies into exact JSON', async () => {
     const server = createServer((req, res) => {
       if (req.url === '/missing') res.writeHead(404).end('{"error":"no such thing"}');
       else if (req.url === '/busy') res.writeHead(429, { 'retry-after': '7' }).end();
+      else if (req.url === '/locked') res.writeHead(401).end('{"message":"API key revoked"}');
+      else if (req.url === '/garbled') res.end('{"amount":');
+      else if (req.url === '/hang') req.on('close', () => res.destroy());
       else res.end('{"amount":18446744073709551615}');
     });
     server.listen(0, '127.0.0.1');
@@ -31,6 +30,16 @@ describe('PSP requests', () => {
       const limited = await pspRequest(fetch, `${base}/busy`).catch((error: unknown) => error);
       expect(limited).toBeInstanceOf(UpstreamRateLimitError);
       expect((limited as UpstreamRateLimitError).retryAfterMs).toBe(7000);
+      const locked = await pspRequest(fetch, `${base}/locked`).catch((error: unknown) => error);
+      expect(locked).toBeInstanceOf(AuthenticationError);
+      expect((locked as AuthenticationError).status).toBe(401);
+      expect((locked as Error).message).toContain('HTTP 401: API key revoked');
+      const garbled = await pspRequest(fetch, `${base}/garbled`).catch((error: unknown) => error);
+      expect(garbled).toBeInstanceOf(UpstreamError);
+      expect((garbled as Error).message).toContain('malformed JSON');
+      await expect(pspRequest(fetch, `${base}/hang`, { timeoutMs: 50 })).rejects.toBeInstanceOf(
+        UpstreamTimeoutError,
+      );
     } finally {
       server.close();
     }

@@ -1,13 +1,12 @@
 // The PSP HTTP client every connector shares: timeouts, retries, and HTTP outcomes turned into typed errors.
 import { parseJson } from '../../domain/json.js';
-import {
-  InvalidRequestError,
-  isRetryable,
-  UpstreamError,
-  UpstreamRateLimitError,
-  UpstreamTimeoutError,
-} from './errors.js';
 import type { PspFetch } from './context.js';
+import { isRetryable, UpstreamError } from './errors.js';
+import { errorFromAnswer, errorFromTransport, malformedJsonError } from './http-errors.js';
+import { backoffDelay, retryAfterOf } from './retry.js';
+
+// Kept here too: connectors and tests import it from the HTTP client.
+export { parseRetryAfter } from './http-errors.js';
 
 export interface PspRequestOptions extends Omit<RequestInit, 'signal' | 'redirect'> {
   /** Abort after this long (default 30 s); the call then fails with UpstreamTimeoutError. */
@@ -17,24 +16,19 @@ export interface PspRequestOptions extends Omit<RequestInit, 'signal' | 'redirec
    * exponential backoff and full jitter, never sooner than the PSP's Retry-After. Only for requests
    * that are safe to repeat (reads, or writes the PSP de-duplicates by idempotency key). A Retry-After
    * longer than `maxRetryAfterMs` (default 10 s) is not waited out here: the error goes to the caller,
-   * whose schedule comes back later. Default: no retries.
+   * whose schedule comes back later. The backoff (retry.ts) starts at `baseDelayMs` (default 100 ms)
+   * and is capped at `maxDelayMs` (default 10 s). Default: no retries.
    */
-  retry?: { attempts: number; baseDelayMs?: number; maxRetryAfterMs?: number };
-}
-
-/** `Retry-After` as milliseconds: either delay-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  retry?: { attempts: number; baseDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
 }
 
 /**
- * Calls a PSP through the connector's fetch (ConnectorContext.fetch) and returns its JSON body (bigint-exact). Failures map to the engine's error classes:
- * 429 → UpstreamRateLimitError (with Retry-After); 408, 504 and timeouts → UpstreamTimeoutError; other
- * 5xx, connection failures and unreadable bodies → UpstreamError (retried for reads; for writes the
- * caller must treat them as an unknown outcome); other 4xx → InvalidRequestError (not retried).
+ * Calls a PSP through the connector's fetch (ConnectorContext.fetch) and returns its JSON body
+ * (bigint-exact). Failures map to the engine's error classes (see http-errors.ts): 429 →
+ * UpstreamRateLimitError (with Retry-After); 408, 504 and timeouts → UpstreamTimeoutError; other 5xx,
+ * connection failures and unreadable bodies → UpstreamError (retried for reads; for writes the caller
+ * must treat them as an unknown outcome); 401 and 403 → AuthenticationError; other 4xx →
+ * InvalidRequestError (neither retried).
  *
  * Redirects are not followed: a redirect would carry the connector's credentials (an API-key header, say)
  * to wherever it points. A 3xx is an UpstreamError that names the target. The outbound policy, the
@@ -53,69 +47,40 @@ export async function pspRequest(
       return await requestOnce(fetch, url, once);
     } catch (error) {
       if (attempt >= attempts || !isRetryable(error)) throw error;
-      const retryAfter = error instanceof UpstreamRateLimitError ? (error.retryAfterMs ?? 0) : 0;
-      if (retryAfter > (retry?.maxRetryAfterMs ?? 10_000)) throw error;
-      const backoff = (retry?.baseDelayMs ?? 100) * 2 ** attempt * Math.random();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(backoff, retryAfter)));
+      const retryAfterMs = retryAfterOf(error);
+      if ((retryAfterMs ?? 0) > (retry?.maxRetryAfterMs ?? 10_000)) throw error;
+      const policy = { baseMs: retry?.baseDelayMs ?? 100, capMs: retry?.maxDelayMs ?? 10_000 };
+      const delay = backoffDelay(policy, attempt, { retryAfterMs });
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }
 
-/** Why fetch failed: undici says "fetch failed" and keeps the reason (ECONNREFUSED, …) as the cause. */
-function transportReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error ? error.cause.message : error.message;
-}
-
 async function requestOnce(fetch: PspFetch, url: string | URL, options: PspRequestOptions): Promise<unknown> {
   const { timeoutMs = 30_000, ...init } = options;
+  const { host } = new URL(url);
   let response: Response;
   try {
     response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-      throw new UpstreamTimeoutError(`no answer from ${new URL(url).host} within ${timeoutMs} ms`);
-    }
-    throw new UpstreamError(`cannot reach ${new URL(url).host}: ${transportReason(error)}`);
+    throw errorFromTransport(error, { host, timeoutMs });
   }
   let text: string;
   try {
     text = await response.text();
   } catch (error) {
-    throw new UpstreamError(
-      `connection lost while reading ${new URL(url).host}: ${String(error)}`,
-      response.status,
-    );
+    // The answer started but its body never arrived whole: the status alone does not say what happened.
+    const cause = errorFromTransport(error, { host, timeoutMs });
+    throw cause instanceof UpstreamError
+      ? new UpstreamError(`connection lost while reading ${host}: ${cause.message}`, response.status)
+      : cause;
   }
-  if (response.status === 429) {
-    throw new UpstreamRateLimitError(
-      `rate limited by ${new URL(url).host}`,
-      parseRetryAfter(response.headers.get('retry-after')),
-    );
-  }
-  if (response.status === 408 || response.status === 504) {
-    throw new UpstreamTimeoutError(`${new URL(url).host} answered ${response.status}`);
-  }
-  if (response.status >= 500)
-    throw new UpstreamError(`${new URL(url).host} answered ${response.status}`, response.status);
-  if (response.status >= 400) {
-    throw new InvalidRequestError(
-      `${new URL(url).host} refused the request (${response.status}): ${text.slice(0, 500)}`,
-      response.status,
-    );
-  }
-  if (response.status >= 300) {
-    const location = response.headers.get('location');
-    throw new UpstreamError(
-      `${new URL(url).host} answered ${response.status}, a redirect${location ? ` to ${location}` : ''}; ` +
-        'PSP calls do not follow redirects (they would carry the credentials along), so check the endpoint',
-      response.status,
-    );
-  }
+  const refusal = errorFromAnswer({ status: response.status, headers: response.headers, body: text, host });
+  if (refusal) throw refusal;
   if (text.trim() === '') return undefined;
   try {
     return parseJson(text);
   } catch {
-    throw new UpstreamError(`${new URL(url).host} answered with malformed JSON`, response.status);
+    throw malformedJsonError(response.status, host);
   }
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, NotImplementedError, UpstreamError, UpstreamRateLimitError } from './errors.js';
+import {
+  AuthenticationError,
+  InvalidRequestError,
+  NotImplementedError,
+  UpstreamError,
+  UpstreamRateLimitError,
+} from './errors.js';
 import {
   EndpointAllowList,
   isInternalAddress,
@@ -92,6 +98,18 @@ describe('errors after a call to a hidden host', () => {
     );
     expect(limited).toBeInstanceOf(UpstreamRateLimitError);
     expect((limited as UpstreamRateLimitError).retryAfterMs).toBe(3000);
+    // Refused credentials stay refused credentials (the schedule pauses on the class), without the detail.
+    const locked = redactedError(
+      new AuthenticationError(
+        "10.0.0.5 refused the connector's credentials (HTTP 401: key k-123 revoked)",
+        401,
+      ),
+      call(true, true),
+    );
+    expect(locked).toBeInstanceOf(AuthenticationError);
+    expect((locked as AuthenticationError).status).toBe(401);
+    expect((locked as Error).message).not.toContain('10.0.0.5');
+    expect((locked as Error).message).not.toContain('k-123');
   });
 
   it('are left alone when every host was public or listed, or when they tell nothing', () => {

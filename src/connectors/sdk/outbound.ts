@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import {
+  AuthenticationError,
   ConnectorError,
   InvalidConfigError,
   InvalidRequestError,
@@ -223,7 +224,9 @@ export function redactedError(error: unknown, call: OutboundCall): unknown {
   const status =
     error instanceof UpstreamRateLimitError
       ? 429
-      : error instanceof UpstreamError || error instanceof InvalidRequestError
+      : error instanceof UpstreamError ||
+          error instanceof InvalidRequestError ||
+          error instanceof AuthenticationError
         ? error.status
         : undefined;
   const transport =
@@ -238,6 +241,10 @@ export function redactedError(error: unknown, call: OutboundCall): unknown {
   if (error instanceof UpstreamTimeoutError) return new UpstreamTimeoutError(message);
   if (error instanceof UpstreamError) return new UpstreamError(message, error.status);
   if (error instanceof InvalidRequestError) return new InvalidRequestError(message, error.status);
+  // The class already says the credentials were refused; the message says no more than that.
+  if (error instanceof AuthenticationError) {
+    return new AuthenticationError(`the PSP refused the connector's credentials (${SEE_LOG})`, error.status);
+  }
   if (error instanceof InvalidConfigError) return new InvalidConfigError(message);
   if (error instanceof WebhookVerificationError) return new WebhookVerificationError(message);
   if (error instanceof ConnectorError) return new ConnectorError(message);
