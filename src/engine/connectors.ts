@@ -46,7 +46,7 @@ function requireInstallable(deps: EngineDeps, registration: ConnectorRegistratio
  * be reached or fails there makes the config unusable for now: a 400 naming the reason (generic when the
  * PSP is internal, see connector-instance.ts), rather than a 500 that says nothing.
  */
-async function taskTreeOf(connector: Connector): Promise<TaskNode[]> {
+async function taskTreeOf(connector: Connector, capabilities: readonly Capability[]): Promise<TaskNode[]> {
   let workflow: TaskNode[];
   try {
     ({ workflow } = await connector.install());
@@ -55,7 +55,7 @@ async function taskTreeOf(connector: Connector): Promise<TaskNode[]> {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidConfigError(`the connector could not check its config with the PSP: ${reason}`);
   }
-  validateTree(workflow);
+  validateTree(workflow, capabilities);
   return workflow;
 }
 
@@ -72,7 +72,7 @@ export async function prepareConnector(
   const reference = randomUUID();
   const id = connectorIdCodec.encode({ provider: registration.provider, reference });
   const connector = instantiate(registration, config.connectorConfig, id, deps.logger, deps.connectors);
-  const workflow = await taskTreeOf(connector);
+  const workflow = await taskTreeOf(connector, registration.capabilities);
   return { id, reference, provider: registration.provider, config, workflow };
 }
 
@@ -169,7 +169,7 @@ export async function updateConnectorConfig(
     deps.logger,
     deps.connectors,
   );
-  const workflow = await taskTreeOf(connector);
+  const workflow = await taskTreeOf(connector, registration.capabilities);
   try {
     await deps.db.transaction().execute(async (trx) => {
       await trx
