@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES } from '../connectors/sdk/capabilities.js';
 import type { TaskNode, TaskType } from '../connectors/sdk/contract.js';
+import { dummyPayWorkflow } from '../connectors/dummypay/workflow.js';
+import { genericWorkflow } from '../connectors/generic/workflow.js';
+import '../connectors/dummypay/index.js';
+import '../connectors/generic/index.js';
 import { InvalidConfigError } from '../connectors/sdk/errors.js';
+import { findConnector } from '../connectors/sdk/registry.js';
 import { capabilitiesOfTree, TASK_TYPES, TASKS } from '../connectors/sdk/tasks.js';
 import { mapPage } from './items.js';
 import { validateTree } from './task-tree.js';
@@ -38,6 +43,13 @@ describe('the task table', () => {
     expect(() => validateTree(tree, ['FETCH_ACCOUNTS'])).toThrow(InvalidConfigError);
     expect(() => validateTree(tree, ['FETCH_ACCOUNTS'])).toThrow(/accounts\.orders.*FETCH_ORDERS/);
     expect(() => validateTree(tree, ['FETCH_ACCOUNTS', 'FETCH_ORDERS'])).not.toThrow();
+  });
+
+  it('accepts the task trees of Generic (with and without webhooks) and DummyPay under their declared capabilities', () => {
+    const declared = (provider: string) => findConnector(provider)?.capabilities ?? [];
+    expect(() => validateTree(genericWorkflow({ webhooks: true }), declared('generic'))).not.toThrow();
+    expect(() => validateTree(genericWorkflow(), declared('generic'))).not.toThrow();
+    expect(() => validateTree(dummyPayWorkflow(), declared('dummypay'))).not.toThrow();
   });
 
   it('refuses a task type that is not in the table, including inherited property names', () => {

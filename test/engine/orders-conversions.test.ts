@@ -4,6 +4,10 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BaseConnector } from '../../src/connectors/sdk/base.js';
+import { InvalidConfigError } from '../../src/connectors/sdk/errors.js';
+import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { installConnector } from '../../src/engine/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { runRemoval, uninstallConnector } from '../../src/engine/removal.js';
@@ -11,6 +15,25 @@ import { runSchedule } from '../../src/engine/sync-run.js';
 import { scheduleId } from '../../src/engine/task-tree.js';
 import { stringifyJson } from '../../src/domain/json.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
+
+// Declares payments only, yet its tree fetches orders: the install must refuse it.
+class OverreachingConnector extends BaseConnector {
+  async install() {
+    return {
+      workflow: [
+        { type: 'FETCH_PAYMENTS' as const, name: 'payments', periodic: true, children: [] },
+        { type: 'FETCH_ORDERS' as const, name: 'orders', periodic: true, children: [] },
+      ],
+    };
+  }
+}
+registerConnector({
+  provider: 'overreaching',
+  capabilities: ['FETCH_PAYMENTS'],
+  config: z.object({}),
+  pageSize: 10,
+  create: () => new OverreachingConnector(),
+});
 
 /** Above 2^53, so a lossy step between the file and the database would show. */
 const HUGE = 18446744073709551615n;
@@ -149,6 +172,18 @@ const eventCount = async (type: string) =>
   ).length;
 
 describe('orders and conversions in the engine', () => {
+  it('refuses to install a connector whose task tree holds a node it has not declared', async () => {
+    const install = installConnector(deps, 'overreaching', { name: 'overreaching' });
+    await expect(install).rejects.toBeInstanceOf(InvalidConfigError);
+    await expect(install).rejects.toThrow(/'orders' \(FETCH_ORDERS\) needs the capability FETCH_ORDERS/);
+    const stored = await deps.db
+      .selectFrom('connectors')
+      .select('id')
+      .where('name', '=', 'overreaching')
+      .execute();
+    expect(stored).toEqual([]);
+  });
+
   it('stores the valid orders with one adjustment each, exact amounts, and skips the bad record', async () => {
     await run('fetch_orders');
     const rows = await storedOrders();
