@@ -8,8 +8,8 @@ import type {
   TaskNode,
 } from '../connectors/sdk/contract.js';
 import { isRetryable, UpstreamRateLimitError } from '../connectors/sdk/errors.js';
-import { TASKS } from '../connectors/sdk/tasks.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
+import { TASKS } from '../connectors/sdk/tasks.js';
 import {
   pagesCommitted,
   pspCalls,
