@@ -328,3 +328,40 @@ export const scheduleFilterSpec: FilterSpec = {
     connector_id: matchText('schedules.connector_id'),
   },
 };
+
+/** GET /v3/orders. `status` is the order's current status. */
+export const orderFilterSpec: FilterSpec = {
+  keys: {
+    reference: matchText('orders.reference'),
+    id: matchText('orders.id'),
+    connector_id: matchText('orders.connector_id'),
+    direction: matchText('orders.direction'),
+    source_asset: matchText('orders.source_asset'),
+    destination_asset: matchText('orders.destination_asset'),
+    type: matchText('orders.type'),
+    status: matchText('orders.status'),
+    time_in_force: matchText('orders.time_in_force'),
+    base_quantity_ordered: { column: 'orders.base_quantity_ordered', ops: 'compare', value: 'numeric' },
+    base_quantity_filled: { column: 'orders.base_quantity_filled', ops: 'compare', value: 'numeric' },
+    limit_price: { column: 'orders.limit_price', ops: 'compare', value: 'numeric' },
+    fee: { column: 'orders.fee', ops: 'compare', value: 'numeric' },
+  },
+  metadataColumn: 'orders.metadata',
+};
+
+/** GET /v3/conversions. */
+export const conversionFilterSpec: FilterSpec = {
+  keys: {
+    reference: matchText('conversions.reference'),
+    id: matchText('conversions.id'),
+    connector_id: matchText('conversions.connector_id'),
+    source_asset: matchText('conversions.source_asset'),
+    destination_asset: matchText('conversions.destination_asset'),
+    status: matchText('conversions.status'),
+    source_account_id: matchText('conversions.source_account_id'),
+    destination_account_id: matchText('conversions.destination_account_id'),
+    source_amount: { column: 'conversions.source_amount', ops: 'compare', value: 'numeric' },
+    destination_amount: { column: 'conversions.destination_amount', ops: 'compare', value: 'numeric' },
+  },
+  metadataColumn: 'conversions.metadata',
+};

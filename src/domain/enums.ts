@@ -74,3 +74,49 @@ export const PAYMENT_INITIATION_STATUSES = [
   'REVERSED',
 ] as const;
 export type PaymentInitiationStatus = (typeof PAYMENT_INITIATION_STATUSES)[number];
+
+export const ORDER_STATUSES = [
+  'UNKNOWN',
+  'PENDING',
+  'OPEN',
+  'PARTIALLY_FILLED',
+  'FILLED',
+  'CANCELLED',
+  'FAILED',
+  'EXPIRED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const ORDER_TYPES = [
+  'UNKNOWN',
+  'MARKET',
+  'LIMIT',
+  'STOP_LIMIT',
+  'STOP',
+  'TWAP',
+  'VWAP',
+  'PEG',
+  'BLOCK',
+  'RFQ',
+  'TRAILING_STOP',
+  'TRAILING_STOP_LIMIT',
+  'TAKE_PROFIT',
+  'TAKE_PROFIT_LIMIT',
+  'LIMIT_MAKER',
+] as const;
+export type OrderType = (typeof ORDER_TYPES)[number];
+
+export const ORDER_DIRECTIONS = ['UNKNOWN', 'BUY', 'SELL'] as const;
+export type OrderDirection = (typeof ORDER_DIRECTIONS)[number];
+
+export const TIME_IN_FORCES = [
+  'UNKNOWN',
+  'GOOD_UNTIL_CANCELLED',
+  'GOOD_UNTIL_DATE_TIME',
+  'IMMEDIATE_OR_CANCEL',
+  'FILL_OR_KILL',
+] as const;
+export type TimeInForce = (typeof TIME_IN_FORCES)[number];
+
+export const CONVERSION_STATUSES = ['UNKNOWN', 'PENDING', 'COMPLETED', 'FAILED'] as const;
+export type ConversionStatus = (typeof CONVERSION_STATUSES)[number];

@@ -3,7 +3,10 @@ import {
   accountIdCodec,
   canonicalJson,
   connectorIdCodec,
+  conversionIdCodec,
   InvalidIdError,
+  orderAdjustmentIdCodec,
+  orderIdCodec,
   paymentAdjustmentIdCodec,
   paymentIdCodec,
   taskIdCodec,
@@ -79,6 +82,26 @@ describe('identifiers', () => {
     }
     const noUuid = Buffer.from('{"Provider":"x","Reference":"nope"}').toString('base64url');
     expect(() => connectorIdCodec.decode(noUuid)).toThrow(InvalidIdError);
+  });
+
+  it('encode order and conversion ids as {ConnectorID, Reference}, and decode them back', () => {
+    const inner = '{"ConnectorID":{"Provider":"dummypay","Reference":"7d4e5237-3c09-450e-8869-26c060af2377"}';
+    for (const codec of [orderIdCodec, conversionIdCodec]) {
+      const id = codec.encode({ connectorId: connector, reference: 'ord-1' });
+      expect(Buffer.from(id, 'base64url').toString()).toBe(`${inner},"Reference":"ord-1"}`);
+      expect(codec.decode(id)).toEqual({ connectorId: connector, reference: 'ord-1' });
+    }
+    expect(() => orderIdCodec.decode('not-an-id')).toThrow(InvalidIdError);
+  });
+
+  it('give an order adjustment one id per distinct status, fill and fee', () => {
+    const orderId = { connectorId: connector, reference: 'ord-1' };
+    const open = { orderId, status: 'OPEN', baseQuantityFilled: null, fee: null };
+    const id = orderAdjustmentIdCodec.encode(open);
+    expect(orderAdjustmentIdCodec.encode({ ...open })).toBe(id);
+    expect(orderAdjustmentIdCodec.encode({ ...open, baseQuantityFilled: '0' })).not.toBe(id);
+    expect(orderAdjustmentIdCodec.encode({ ...open, fee: '0' })).not.toBe(id);
+    expect(orderAdjustmentIdCodec.encode({ ...open, status: 'FILLED' })).not.toBe(id);
   });
 
   it('write control characters with upper-case hex escapes and leave <>& alone', () => {

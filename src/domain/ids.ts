@@ -170,3 +170,44 @@ export const paymentInitiationAdjustmentIdCodec = {
     });
   },
 };
+
+/** An order or a conversion: a PSP reference unique per connector (Formance's OrderID, ConversionID). */
+export interface ReferenceId {
+  connectorId: ConnectorId;
+  reference: string;
+}
+
+const referenceIdCodec = {
+  encode: (id: ReferenceId) =>
+    encode({ ConnectorID: connectorWire(id.connectorId), Reference: id.reference }),
+  decode: (text: string): ReferenceId => {
+    const obj = decode(text);
+    return { connectorId: nestedConnector(obj), reference: stringField(obj, 'Reference') };
+  },
+};
+
+export const orderIdCodec = referenceIdCodec;
+export const conversionIdCodec = referenceIdCodec;
+
+export interface OrderAdjustmentId {
+  orderId: ReferenceId;
+  status: string;
+  /** Digits, or null before any fill. */
+  baseQuantityFilled: string | null;
+  /** Digits, or null when the PSP reports no fee. */
+  fee: string | null;
+}
+
+/**
+ * One distinct state of an order: the order plus the fields that define it (status, filled quantity,
+ * fee), so observing the same state again yields the same id and inserts nothing.
+ */
+export const orderAdjustmentIdCodec = {
+  encode: (id: OrderAdjustmentId) =>
+    encode({
+      BaseQuantityFilled: id.baseQuantityFilled,
+      Fee: id.fee,
+      OrderID: { ConnectorID: connectorWire(id.orderId.connectorId), Reference: id.orderId.reference },
+      Status: id.status,
+    }),
+};

@@ -48,7 +48,7 @@ function requireInstallable(deps: EngineDeps, registration: ConnectorRegistratio
  * (AuthenticationError) and refused requests pass through as they are: the API answers them 400 with the
  * PSP's reason (api/errors.ts).
  */
-async function taskTreeOf(connector: Connector): Promise<TaskNode[]> {
+async function taskTreeOf(connector: Connector, capabilities: readonly Capability[]): Promise<TaskNode[]> {
   let workflow: TaskNode[];
   try {
     ({ workflow } = await connector.install());
@@ -57,7 +57,7 @@ async function taskTreeOf(connector: Connector): Promise<TaskNode[]> {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidConfigError(`the connector could not check its config with the PSP: ${reason}`);
   }
-  validateTree(workflow);
+  validateTree(workflow, capabilities);
   return workflow;
 }
 
@@ -75,7 +75,7 @@ export async function prepareConnector(
   const id = connectorIdCodec.encode({ provider: registration.provider, reference });
   // Not stored yet, so no call budget: the install check makes a handful of calls at most.
   const connector = instantiate(registration, config.connectorConfig, id, deps.logger, deps.connectors);
-  const workflow = await taskTreeOf(connector);
+  const workflow = await taskTreeOf(connector, registration.capabilities);
   return { id, reference, provider: registration.provider, config, workflow };
 }
 
@@ -176,7 +176,7 @@ export async function updateConnectorConfig(
       callsPerSecond: config.callsPerSecond,
     },
   );
-  const workflow = await taskTreeOf(connector);
+  const workflow = await taskTreeOf(connector, registration.capabilities);
   try {
     await deps.db.transaction().execute(async (trx) => {
       await trx

@@ -1,11 +1,32 @@
 // Turns a page of PSP items into storage writes and child payloads, skipping records that fail validation.
-import type { PspAccount, PspBalance, PspOther, PspPayment, TaskType } from '../connectors/sdk/contract.js';
+import type {
+  PspAccount,
+  PspBalance,
+  PspConversion,
+  PspOrder,
+  PspOther,
+  PspPayment,
+  TaskType,
+} from '../connectors/sdk/contract.js';
+import type { TaskItem } from '../connectors/sdk/tasks.js';
 import { isValidAsset } from '../domain/assets.js';
-import { PAYMENT_SCHEMES, PAYMENT_STATUSES, PAYMENT_TYPES } from '../domain/enums.js';
+import {
+  CONVERSION_STATUSES,
+  ORDER_DIRECTIONS,
+  ORDER_STATUSES,
+  ORDER_TYPES,
+  PAYMENT_SCHEMES,
+  PAYMENT_STATUSES,
+  PAYMENT_TYPES,
+  TIME_IN_FORCES,
+} from '../domain/enums.js';
 import {
   accountIdCodec,
   connectorIdCodec,
   type ConnectorId,
+  conversionIdCodec,
+  orderAdjustmentIdCodec,
+  orderIdCodec,
   paymentAdjustmentIdCodec,
   paymentIdCodec,
   type PaymentId,
@@ -13,6 +34,8 @@ import {
 import { formatTime } from '../domain/time.js';
 import type { AccountWrite } from '../storage/accounts.js';
 import type { BalanceWrite } from '../storage/balances.js';
+import type { ConversionWrite } from '../storage/conversions.js';
+import type { OrderAdjustmentWrite, OrderWrite } from '../storage/orders.js';
 import type { AdjustmentWrite, PaymentWrite } from '../storage/payments.js';
 
 export interface PageWrites {
@@ -20,6 +43,9 @@ export interface PageWrites {
   balances: BalanceWrite[];
   payments: PaymentWrite[];
   adjustments: AdjustmentWrite[];
+  orders: OrderWrite[];
+  orderAdjustments: OrderAdjustmentWrite[];
+  conversions: ConversionWrite[];
   /** One entry per valid item: what its child tasks receive as `fromPayload`. */
   children: { id: string; payload: unknown }[];
   skipped: { reference: string; reason: string }[];
@@ -60,6 +86,61 @@ function paymentProblem(p: PspPayment): string | undefined {
   return undefined;
 }
 
+const isOneOf = (values: readonly string[], value: unknown) =>
+  typeof value === 'string' && values.includes(value);
+/** An optional integer quantity or price: absent, or a bigint that is not negative. */
+const quantityProblem = (name: string, value: unknown, required = false): string | undefined => {
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'bigint') return `${name} is not an integer`;
+  return value < 0n ? `${name} is negative` : undefined;
+};
+const optionalAssetProblem = (name: string, value: unknown) =>
+  value === undefined || (typeof value === 'string' && isValidAsset(value))
+    ? undefined
+    : `invalid ${name} ${String(value)}`;
+
+function orderProblem(o: PspOrder): string | undefined {
+  if (!nonEmpty(o.reference)) return 'missing reference';
+  if (!validDate(o.createdAt)) return 'invalid createdAt';
+  if (o.updatedAt !== undefined && !validDate(o.updatedAt)) return 'invalid updatedAt';
+  if (o.expiresAt !== undefined && !validDate(o.expiresAt)) return 'invalid expiresAt';
+  if (!isOneOf(ORDER_DIRECTIONS, o.direction)) return `invalid direction ${o.direction}`;
+  if (!isOneOf(ORDER_TYPES, o.type)) return `invalid type ${o.type}`;
+  if (!isOneOf(ORDER_STATUSES, o.status)) return `invalid status ${o.status}`;
+  if (!isOneOf(TIME_IN_FORCES, o.timeInForce)) return `invalid timeInForce ${o.timeInForce}`;
+  if (!isValidAsset(o.sourceAsset)) return `invalid sourceAsset ${o.sourceAsset}`;
+  if (!isValidAsset(o.destinationAsset)) return `invalid destinationAsset ${o.destinationAsset}`;
+  return (
+    quantityProblem('baseQuantityOrdered', o.baseQuantityOrdered, true) ??
+    quantityProblem('baseQuantityFilled', o.baseQuantityFilled) ??
+    quantityProblem('limitPrice', o.limitPrice) ??
+    quantityProblem('stopPrice', o.stopPrice) ??
+    quantityProblem('averageFillPrice', o.averageFillPrice) ??
+    quantityProblem('quoteAmount', o.quoteAmount) ??
+    quantityProblem('fee', o.fee) ??
+    optionalAssetProblem('priceAsset', o.priceAsset) ??
+    optionalAssetProblem('quoteAsset', o.quoteAsset) ??
+    optionalAssetProblem('feeAsset', o.feeAsset) ??
+    (isJsonObject(o.raw) ? undefined : 'raw must be a JSON object')
+  );
+}
+
+function conversionProblem(c: PspConversion): string | undefined {
+  if (!nonEmpty(c.reference)) return 'missing reference';
+  if (!validDate(c.createdAt)) return 'invalid createdAt';
+  if (c.updatedAt !== undefined && !validDate(c.updatedAt)) return 'invalid updatedAt';
+  if (!isOneOf(CONVERSION_STATUSES, c.status)) return `invalid status ${c.status}`;
+  if (!isValidAsset(c.sourceAsset)) return `invalid sourceAsset ${c.sourceAsset}`;
+  if (!isValidAsset(c.destinationAsset)) return `invalid destinationAsset ${c.destinationAsset}`;
+  return (
+    quantityProblem('sourceAmount', c.sourceAmount, true) ??
+    quantityProblem('destinationAmount', c.destinationAmount) ??
+    quantityProblem('fee', c.fee) ??
+    optionalAssetProblem('feeAsset', c.feeAsset) ??
+    (isJsonObject(c.raw) ? undefined : 'raw must be a JSON object')
+  );
+}
+
 /** The account as child tasks receive it. */
 function accountPayload(a: PspAccount) {
   return {
@@ -78,6 +159,9 @@ export function emptyWrites(): PageWrites {
     balances: [],
     payments: [],
     adjustments: [],
+    orders: [],
+    orderAdjustments: [],
+    conversions: [],
     children: [],
     skipped: [],
     paymentsToDelete: [],
@@ -220,19 +304,157 @@ export function mapOthers(items: PspOther[]): PageWrites {
   return writes;
 }
 
-export function mapPage(connectorId: ConnectorId, type: TaskType, items: unknown[]): PageWrites {
-  switch (type) {
-    case 'FETCH_ACCOUNTS':
-      return mapAccounts(connectorId, 'INTERNAL', items as PspAccount[]);
-    case 'FETCH_EXTERNAL_ACCOUNTS':
-      return mapAccounts(connectorId, 'EXTERNAL', items as PspAccount[]);
-    case 'FETCH_BALANCES':
-      return mapBalances(connectorId, items as PspBalance[]);
-    case 'FETCH_PAYMENTS':
-      return mapPayments(connectorId, items as PspPayment[]);
-    case 'FETCH_OTHERS':
-      return mapOthers(items as PspOther[]);
-    default:
-      throw new Error(`task type ${type} has no storage yet`);
+/** The newest observation per key wins within a page (one statement may touch a row once). */
+function newestPerKey<T extends { updatedAt: string }>(rows: T[], key: (row: T) => string): T[] {
+  return lastPerKey(
+    [...rows].sort((x, y) => x.updatedAt.localeCompare(y.updatedAt)),
+    key,
+  );
+}
+
+const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
+
+export function mapOrders(connectorId: ConnectorId, items: PspOrder[]): PageWrites {
+  const writes = emptyWrites();
+  const encodedConnector = connectorIdCodec.encode(connectorId);
+  const accountId = (reference?: string) =>
+    reference ? accountIdCodec.encode({ connectorId, reference }) : null;
+  for (const o of items) {
+    const problem = orderProblem(o);
+    if (problem) {
+      writes.skipped.push({ reference: String(o.reference), reason: problem });
+      continue;
+    }
+    const id = orderIdCodec.encode({ connectorId, reference: o.reference });
+    const observedAt = formatTime(o.updatedAt ?? o.createdAt);
+    const filled = orNull(o.baseQuantityFilled);
+    const fee = orNull(o.fee);
+    writes.orders.push({
+      id,
+      connectorId: encodedConnector,
+      reference: o.reference,
+      clientOrderId: orNull(o.clientOrderId),
+      createdAt: formatTime(o.createdAt),
+      updatedAt: observedAt,
+      direction: o.direction,
+      sourceAsset: o.sourceAsset,
+      destinationAsset: o.destinationAsset,
+      type: o.type,
+      status: o.status,
+      baseQuantityOrdered: o.baseQuantityOrdered,
+      baseQuantityFilled: filled,
+      limitPrice: orNull(o.limitPrice),
+      stopPrice: orNull(o.stopPrice),
+      priceAsset: orNull(o.priceAsset),
+      averageFillPrice: orNull(o.averageFillPrice),
+      timeInForce: o.timeInForce,
+      expiresAt: o.expiresAt ? formatTime(o.expiresAt) : null,
+      quoteAmount: orNull(o.quoteAmount),
+      quoteAsset: orNull(o.quoteAsset),
+      fee,
+      feeAsset: orNull(o.feeAsset),
+      error: orNull(o.error),
+      sourceAccountId: accountId(o.sourceAccountReference),
+      destinationAccountId: accountId(o.destinationAccountReference),
+      metadata: o.metadata ?? {},
+      raw: o.raw,
+    });
+    writes.orderAdjustments.push({
+      id: orderAdjustmentIdCodec.encode({
+        orderId: { connectorId, reference: o.reference },
+        status: o.status,
+        baseQuantityFilled: filled === null ? null : filled.toString(),
+        fee: fee === null ? null : fee.toString(),
+      }),
+      orderId: id,
+      connectorId: encodedConnector,
+      reference: o.reference,
+      createdAt: observedAt,
+      status: o.status,
+      baseQuantityFilled: filled,
+      fee,
+      feeAsset: orNull(o.feeAsset),
+      metadata: o.metadata ?? {},
+      raw: o.raw,
+    });
+    writes.children.push({ id: o.reference, payload: withTimes(o) });
   }
+  writes.orders = newestPerKey(writes.orders, (o) => o.id);
+  // The first observation of a state keeps its time, as the stored adjustment (inserted once) does.
+  writes.orderAdjustments = [
+    ...new Map(
+      [...writes.orderAdjustments]
+        .sort((x, y) => y.createdAt.localeCompare(x.createdAt))
+        .map((a) => [a.id, a]),
+    ).values(),
+  ];
+  return writes;
+}
+
+export function mapConversions(connectorId: ConnectorId, items: PspConversion[]): PageWrites {
+  const writes = emptyWrites();
+  const encodedConnector = connectorIdCodec.encode(connectorId);
+  const accountId = (reference?: string) =>
+    reference ? accountIdCodec.encode({ connectorId, reference }) : null;
+  for (const c of items) {
+    const problem = conversionProblem(c);
+    if (problem) {
+      writes.skipped.push({ reference: String(c.reference), reason: problem });
+      continue;
+    }
+    writes.conversions.push({
+      id: conversionIdCodec.encode({ connectorId, reference: c.reference }),
+      connectorId: encodedConnector,
+      reference: c.reference,
+      createdAt: formatTime(c.createdAt),
+      updatedAt: formatTime(c.updatedAt ?? c.createdAt),
+      sourceAsset: c.sourceAsset,
+      destinationAsset: c.destinationAsset,
+      sourceAmount: c.sourceAmount,
+      destinationAmount: orNull(c.destinationAmount),
+      fee: orNull(c.fee),
+      feeAsset: orNull(c.feeAsset),
+      status: c.status,
+      error: orNull(c.error),
+      sourceAccountId: accountId(c.sourceAccountReference),
+      destinationAccountId: accountId(c.destinationAccountReference),
+      metadata: c.metadata ?? {},
+      raw: c.raw,
+    });
+    writes.children.push({ id: c.reference, payload: withTimes(c) });
+  }
+  writes.conversions = newestPerKey(writes.conversions, (c) => c.id);
+  return writes;
+}
+
+/** An item as child tasks receive it: its dates as RFC 3339 text. */
+function withTimes(item: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(item).map(([key, value]) => [key, value instanceof Date ? formatTime(value) : value]),
+  );
+}
+
+/**
+ * How each task type's items become storage writes. Keyed by every task type, with the item type its
+ * connector method returns (tasks.ts): a new task type without a mapper, or a mapper for the wrong item,
+ * does not compile. CREATE_WEBHOOKS yields the `others` its children hang from.
+ */
+const ITEM_MAPPERS: { [T in TaskType]: (connectorId: ConnectorId, items: TaskItem<T>[]) => PageWrites } = {
+  FETCH_ACCOUNTS: (connectorId, items) => mapAccounts(connectorId, 'INTERNAL', items),
+  FETCH_EXTERNAL_ACCOUNTS: (connectorId, items) => mapAccounts(connectorId, 'EXTERNAL', items),
+  FETCH_BALANCES: mapBalances,
+  FETCH_PAYMENTS: mapPayments,
+  FETCH_OTHERS: (_connectorId, items) => mapOthers(items),
+  CREATE_WEBHOOKS: (_connectorId, items) => mapOthers(items),
+  FETCH_ORDERS: mapOrders,
+  FETCH_CONVERSIONS: mapConversions,
+};
+
+/**
+ * Maps a page of items fetched by a node of type `type`. The items come from that node's method, so
+ * they are what its mapper expects; each mapper still validates every item and skips bad ones.
+ */
+export function mapPage<T extends TaskType>(connectorId: ConnectorId, type: T, items: unknown[]): PageWrites {
+  const mapper = ITEM_MAPPERS[type] as (connectorId: ConnectorId, items: unknown[]) => PageWrites;
+  return mapper(connectorId, items);
 }

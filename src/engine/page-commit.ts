@@ -23,6 +23,7 @@ import { recordEvents } from '../events/outbox.js';
 import { rowsChanged } from '../observability/metrics.js';
 import type { EngineDeps } from './deps.js';
 import { followPayments, Transition } from './initiations.js';
+import { storeOrdersAndConversions } from './order-commit.js';
 import type { PageWrites } from './items.js';
 import { childPath, scheduleId } from './task-tree.js';
 
@@ -131,6 +132,7 @@ export async function storeWrites(
       events.push(deletedPayment(id, connectorId));
     }
   }
+  events.push(...(await storeOrdersAndConversions(trx, writes)));
   await recordEvents(trx, events);
   return events;
 }

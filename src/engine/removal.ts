@@ -115,7 +115,15 @@ async function reinstall(deps: EngineDeps, row: ConnectorRow, taskId: string): P
 }
 
 const DELETE_BATCH = 5000;
-const DATA_TABLES = ['payment_adjustments', 'payments', 'balances', 'accounts'] as const;
+const DATA_TABLES = [
+  'order_adjustments',
+  'orders',
+  'conversions',
+  'payment_adjustments',
+  'payments',
+  'balances',
+  'accounts',
+] as const;
 
 /** Deletes a connector and everything it ingested. Returns a warning when the PSP cleanup failed. */
 async function deleteConnector(

@@ -6,11 +6,11 @@ import type {
   FetchNextResponse,
   SkippedRecord,
   TaskNode,
-  TaskType,
 } from '../connectors/sdk/contract.js';
 import { AuthenticationError, isRetryable } from '../connectors/sdk/errors.js';
 import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
 import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
+import { TASKS } from '../connectors/sdk/tasks.js';
 import {
   pagesCommitted,
   pspCalls,
@@ -35,16 +35,6 @@ import { findNode } from './task-tree.js';
 const MAX_RUN_MS = 4 * 60_000;
 /** Fetched pages wait at most this long for more pages before they are committed together. */
 const COMMIT_INTERVAL_MS = 2000;
-
-type Fetcher = (connector: Connector, request: FetchNextRequest) => Promise<FetchNextResponse<unknown>>;
-
-const FETCHERS: Partial<Record<TaskType, Fetcher>> = {
-  FETCH_ACCOUNTS: (c, r) => c.fetchNextAccounts(r),
-  FETCH_EXTERNAL_ACCOUNTS: (c, r) => c.fetchNextExternalAccounts(r),
-  FETCH_BALANCES: (c, r) => c.fetchNextBalances(r),
-  FETCH_PAYMENTS: (c, r) => c.fetchNextPayments(r),
-  FETCH_OTHERS: (c, r) => c.fetchNextOthers(r),
-};
 
 /**
  * A connector limited to N concurrent runs: when this run would be the N+1th, it gives its lease back and
@@ -133,9 +123,10 @@ async function pageThrough(
   periodMs: number,
   logger: EngineDeps['logger'],
 ): Promise<void> {
-  if (run.node.type === 'CREATE_WEBHOOKS') return createWebhooks(deps, run, connector, leased, periodMs);
-  const fetch = FETCHERS[run.node.type];
-  if (!fetch) throw new Error(`task type ${run.node.type} cannot be fetched`);
+  const { method } = TASKS[run.node.type];
+  if (method === 'createWebhooks') return createWebhooks(deps, run, connector, leased, periodMs);
+  const fetch = (c: Connector, request: FetchNextRequest): Promise<FetchNextResponse<unknown>> =>
+    c[method](request);
   const fromPayload = (leased.from_payload ?? undefined) as FetchNextRequest['fromPayload'];
   const started = Date.now();
   let state: unknown = await resumableState(

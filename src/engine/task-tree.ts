@@ -1,21 +1,17 @@
 // Task trees: validation, node paths and the deterministic schedule ids built from them.
-import type { TaskNode, TaskType } from '../connectors/sdk/contract.js';
+import type { Capability } from '../connectors/sdk/capabilities.js';
+import type { TaskNode } from '../connectors/sdk/contract.js';
 import { InvalidConfigError } from '../connectors/sdk/errors.js';
-
-/** Task types the engine can run today; the rest arrive with their own storage. */
-const RUNNABLE: ReadonlySet<TaskType> = new Set([
-  'FETCH_OTHERS',
-  'FETCH_ACCOUNTS',
-  'FETCH_BALANCES',
-  'FETCH_EXTERNAL_ACCOUNTS',
-  'FETCH_PAYMENTS',
-  'CREATE_WEBHOOKS',
-]);
+import { TASKS } from '../connectors/sdk/tasks.js';
 
 const NODE_NAME = /^[a-z0-9_]+$/;
 
-/** Rejects trees the engine cannot run: unknown types, or names that are not unique among siblings. */
-export function validateTree(nodes: TaskNode[], parentPath = ''): void {
+/**
+ * Rejects trees the engine cannot run: unknown types, names that are not unique among siblings, and,
+ * when the registration's capabilities are given, a node whose capability the connector does not declare
+ * (the declaration is what the API advertises, so a tree must not do more than it says).
+ */
+export function validateTree(nodes: TaskNode[], capabilities?: readonly Capability[], parentPath = ''): void {
   const seen = new Set<string>();
   for (const node of nodes) {
     if (!NODE_NAME.test(node.name)) {
@@ -27,10 +23,20 @@ export function validateTree(nodes: TaskNode[], parentPath = ''): void {
       );
     }
     seen.add(node.name);
-    if (!RUNNABLE.has(node.type)) {
-      throw new InvalidConfigError(`task type ${node.type} is not supported by this version of the engine`);
+    // A tree read back from JSON may hold any string: check it is a key of the table, not a prototype one.
+    if (!Object.hasOwn(TASKS, node.type)) {
+      throw new InvalidConfigError(
+        `task type ${String(node.type)} is not supported by this version of the engine`,
+      );
     }
-    validateTree(node.children, childPath(parentPath, node));
+    const path = childPath(parentPath, node);
+    const needed = TASKS[node.type].capability;
+    if (capabilities && !capabilities.includes(needed)) {
+      throw new InvalidConfigError(
+        `task node '${path}' (${node.type}) needs the capability ${needed}, which the connector does not declare`,
+      );
+    }
+    validateTree(node.children, capabilities, path);
   }
 }
 

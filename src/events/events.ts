@@ -7,6 +7,8 @@ import { formatDbTime } from '../domain/time.js';
 import type { SavedAccountRow } from '../storage/accounts.js';
 import type { OpenedBalanceRow } from '../storage/balances.js';
 import type { BankAccountRow } from '../storage/bank-accounts.js';
+import type { ConversionRow } from '../storage/conversions.js';
+import type { OrderRow } from '../storage/orders.js';
 import type { InitiationAdjustmentRow, InitiationRow } from '../storage/payment-initiations.js';
 
 export const EVENT_TYPES = [
@@ -21,6 +23,8 @@ export const EVENT_TYPES = [
   'SAVED_PAYMENT_INITIATION',
   'SAVED_PAYMENT_INITIATION_ADJUSTMENT',
   'SAVED_PAYMENT_INITIATION_RELATED_PAYMENT',
+  'SAVED_ORDER',
+  'SAVED_CONVERSION',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -275,5 +279,90 @@ export function savedPaymentInitiationRelatedPayment(
     entityId: initiationId,
     type: 'SAVED_PAYMENT_INITIATION_RELATED_PAYMENT',
     payload: { paymentInitiationId: initiationId, paymentId },
+  };
+}
+
+/** An amount column that may be empty: absent from the payload rather than null. */
+const optionalAmount = (name: string, value: string | null) =>
+  value === null ? {} : { [name]: toAmount(value) };
+const optionalText = (name: string, value: string | null) => (value === null ? {} : { [name]: value });
+
+/** A change's id from its payload: the same stored state always yields the same event id. */
+function contentVersion(payload: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(canonicalJson(JSON.parse(stringifyJson(payload))))
+    .digest('hex');
+}
+
+/** An order was inserted, or a newer observation (a new status, fill or fee) changed it. */
+export function savedOrder(row: OrderRow): OutboxEvent {
+  const payload = {
+    id: row.id,
+    connectorID: row.connector_id,
+    provider: row.provider,
+    reference: row.reference,
+    ...optionalText('clientOrderID', row.client_order_id),
+    createdAt: formatDbTime(row.created_at),
+    updatedAt: formatDbTime(row.updated_at),
+    direction: row.direction,
+    sourceAsset: row.source_asset,
+    destinationAsset: row.destination_asset,
+    type: row.type,
+    status: row.status,
+    baseQuantityOrdered: toAmount(row.base_quantity_ordered),
+    ...optionalAmount('baseQuantityFilled', row.base_quantity_filled),
+    ...optionalAmount('limitPrice', row.limit_price),
+    ...optionalAmount('stopPrice', row.stop_price),
+    ...optionalText('priceAsset', row.price_asset),
+    ...optionalAmount('averageFillPrice', row.average_fill_price),
+    timeInForce: row.time_in_force,
+    ...(row.expires_at === null ? {} : { expiresAt: formatDbTime(row.expires_at) }),
+    ...optionalAmount('quoteAmount', row.quote_amount),
+    ...optionalText('quoteAsset', row.quote_asset),
+    ...optionalAmount('fee', row.fee),
+    ...optionalText('feeAsset', row.fee_asset),
+    ...optionalText('error', row.error),
+    sourceAccountID: row.source_account_id,
+    destinationAccountID: row.destination_account_id,
+    metadata: row.metadata ?? {},
+    rawData: row.raw,
+  };
+  return {
+    id: eventId('SAVED_ORDER', row.id, contentVersion(payload)),
+    connectorId: row.connector_id,
+    entityId: row.id,
+    type: 'SAVED_ORDER',
+    payload,
+  };
+}
+
+/** A conversion was inserted, or a newer observation changed it. */
+export function savedConversion(row: ConversionRow): OutboxEvent {
+  const payload = {
+    id: row.id,
+    connectorID: row.connector_id,
+    provider: row.provider,
+    reference: row.reference,
+    createdAt: formatDbTime(row.created_at),
+    updatedAt: formatDbTime(row.updated_at),
+    sourceAsset: row.source_asset,
+    destinationAsset: row.destination_asset,
+    sourceAmount: toAmount(row.source_amount),
+    ...optionalAmount('destinationAmount', row.destination_amount),
+    ...optionalAmount('fee', row.fee),
+    ...optionalText('feeAsset', row.fee_asset),
+    status: row.status,
+    ...optionalText('error', row.error),
+    sourceAccountID: row.source_account_id,
+    destinationAccountID: row.destination_account_id,
+    metadata: row.metadata ?? {},
+    rawData: row.raw,
+  };
+  return {
+    id: eventId('SAVED_CONVERSION', row.id, contentVersion(payload)),
+    connectorId: row.connector_id,
+    entityId: row.id,
+    type: 'SAVED_CONVERSION',
+    payload,
   };
 }

@@ -133,6 +133,77 @@ export interface PaymentAdjustmentsTable {
   sort_id: Generated<string>;
 }
 
+type NullableNumeric = ColumnType<string | null, bigint | string | null, bigint | string | null>;
+
+export interface OrdersTable {
+  id: string;
+  connector_id: string;
+  reference: string;
+  client_order_id: string | null;
+  created_at: Timestamp;
+  /** The time of the newest observation stored. */
+  updated_at: Timestamp;
+  direction: string;
+  source_asset: string;
+  destination_asset: string;
+  type: string;
+  status: string;
+  base_quantity_ordered: Numeric;
+  base_quantity_filled: NullableNumeric;
+  limit_price: NullableNumeric;
+  stop_price: NullableNumeric;
+  price_asset: string | null;
+  average_fill_price: NullableNumeric;
+  time_in_force: string;
+  expires_at: Timestamp | null;
+  quote_amount: NullableNumeric;
+  quote_asset: string | null;
+  fee: NullableNumeric;
+  fee_asset: string | null;
+  error: string | null;
+  source_account_id: string | null;
+  destination_account_id: string | null;
+  metadata: JsonDefault<Record<string, string>>;
+  raw: Json;
+  sort_id: Generated<string>;
+}
+
+export interface OrderAdjustmentsTable {
+  id: string;
+  order_id: string;
+  connector_id: string;
+  reference: string;
+  created_at: Timestamp;
+  status: string;
+  base_quantity_filled: NullableNumeric;
+  fee: NullableNumeric;
+  fee_asset: string | null;
+  metadata: JsonDefault<Record<string, string>>;
+  raw: Json;
+  sort_id: Generated<string>;
+}
+
+export interface ConversionsTable {
+  id: string;
+  connector_id: string;
+  reference: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  source_asset: string;
+  destination_asset: string;
+  source_amount: Numeric;
+  destination_amount: NullableNumeric;
+  fee: NullableNumeric;
+  fee_asset: string | null;
+  status: string;
+  error: string | null;
+  source_account_id: string | null;
+  destination_account_id: string | null;
+  metadata: JsonDefault<Record<string, string>>;
+  raw: Json;
+  sort_id: Generated<string>;
+}
+
 export interface OutboxEventsTable {
   id: string;
   seq: Generated<string>;
@@ -343,6 +414,9 @@ export interface Database {
   balances: BalancesTable;
   payments: PaymentsTable;
   payment_adjustments: PaymentAdjustmentsTable;
+  orders: OrdersTable;
+  order_adjustments: OrderAdjustmentsTable;
+  conversions: ConversionsTable;
   outbox_events: OutboxEventsTable;
   pools: PoolsTable;
   pool_accounts: PoolAccountsTable;

@@ -122,7 +122,15 @@ describe('the OpenAPI document', () => {
     }
     const encoded = '^[A-Za-z0-9_-]+$';
     const uuid = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-    for (const name of ['connectorID', 'accountID', 'paymentID', 'paymentInitiationID', 'taskID']) {
+    for (const name of [
+      'connectorID',
+      'accountID',
+      'paymentID',
+      'paymentInitiationID',
+      'taskID',
+      'orderID',
+      'conversionID',
+    ]) {
       expect([...(patterns.get(name) ?? [])], name).toEqual([encoded]);
     }
     for (const name of ['poolID', 'bankAccountID', 'psuID']) {
@@ -132,6 +140,8 @@ describe('the OpenAPI document', () => {
       'accountID',
       'bankAccountID',
       'connectorID',
+      'conversionID',
+      'orderID',
       'paymentID',
       'paymentInitiationID',
       'poolID',

@@ -17,12 +17,14 @@ import { ERROR_CODES } from '../../src/api/errors.js';
 import {
   accountIdCodec,
   connectorIdCodec,
+  conversionIdCodec,
+  orderIdCodec,
   paymentIdCodec,
   paymentInitiationIdCodec,
   taskIdCodec,
 } from '../../src/domain/ids.js';
 import { stringifyJson } from '../../src/domain/json.js';
-import { writeDummyPayDirectory } from '../support/dummypay-fixtures.js';
+import { writeDummyPayDirectory, writeDummyPayExchange } from '../support/dummypay-fixtures.js';
 import { rawRequest, type RawResponse } from '../support/http.js';
 import { arbitraryOf, type Hints, type JsonSchema } from '../support/openapi-arbitraries.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
@@ -157,6 +159,7 @@ beforeAll(async () => {
   service = await startTestService();
   dir = await mkdtemp(join(tmpdir(), 'pb-properties-'));
   await writeDummyPayDirectory(dir, { accounts: 3, payments: 6 });
+  await writeDummyPayExchange(dir, { orders: 4, conversions: 3 });
   const connectorID = (await seed('POST', '/v3/connectors/install/dummypay', {
     name: 'properties',
     directory: dir,
@@ -165,6 +168,11 @@ beforeAll(async () => {
   await eventually(async () => {
     const page = (await call('GET', '/v3/payments?pageSize=100')).body as { cursor: { data: unknown[] } };
     return page.cursor.data.length >= 6 ? true : undefined;
+  });
+  await eventually(async () => {
+    const page = (await call('GET', '/v3/conversions?pageSize=100')).body as { cursor: { data: unknown[] } };
+    const orders = (await call('GET', '/v3/orders?pageSize=100')).body as { cursor: { data: unknown[] } };
+    return page.cursor.data.length >= 3 && orders.cursor.data.length >= 4 ? true : undefined;
   });
   const ids = async (path: string, field = 'id') =>
     (
@@ -213,6 +221,8 @@ beforeAll(async () => {
     payment: paymentIdCodec.encode({ connectorId: nobody, reference: 'nobody', type: 'PAYOUT' }),
     initiation: paymentInitiationIdCodec.encode(nobody, 'nobody'),
     task: taskIdCodec.encode(nobody, 'nobody'),
+    order: orderIdCodec.encode({ connectorId: nobody, reference: 'nobody' }),
+    conversion: conversionIdCodec.encode({ connectorId: nobody, reference: 'nobody' }),
   };
   Object.assign(hints, {
     connectorID: [connectorID, unknown.connector],
@@ -228,6 +238,8 @@ beforeAll(async () => {
     psuID: [psu],
     poolID: pools,
     taskID: [task.taskID, unknown.task],
+    orderID: [...(await ids('/v3/orders')), unknown.order],
+    conversionID: [...(await ids('/v3/conversions')), unknown.conversion],
     scheduleID: await ids(`/v3/connectors/${connectorID}/schedules`),
     asset: ['EUR/2', 'USD/2', 'JPY/0'],
     query: ['{}', stringifyJson({ $match: { id: 'x' } }), stringifyJson({ $or: [{ $match: { id: 'x' } }] })],

@@ -127,7 +127,14 @@ describe('connectors', () => {
     const schedules = await json<Item[]>('connectors', 'schedules', connectorID, '--all');
     const tasks = new Set(schedules.map((s) => s.taskType));
     expect(tasks).toEqual(
-      new Set(['FETCH_ACCOUNTS', 'FETCH_BALANCES', 'FETCH_EXTERNAL_ACCOUNTS', 'FETCH_PAYMENTS']),
+      new Set([
+        'FETCH_ACCOUNTS',
+        'FETCH_BALANCES',
+        'FETCH_EXTERNAL_ACCOUNTS',
+        'FETCH_PAYMENTS',
+        'FETCH_ORDERS',
+        'FETCH_CONVERSIONS',
+      ]),
     );
     const table = await cli('connectors', 'schedules', connectorID, '--all');
     expect(table.stdout.split('\n')[0]).toMatch(

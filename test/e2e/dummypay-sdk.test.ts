@@ -56,6 +56,8 @@ const DUMMYPAY_CAPABILITIES = [
   'FETCH_BALANCES',
   'FETCH_EXTERNAL_ACCOUNTS',
   'FETCH_PAYMENTS',
+  'FETCH_ORDERS',
+  'FETCH_CONVERSIONS',
   'ALLOW_FORMANCE_ACCOUNT_CREATION',
   'ALLOW_FORMANCE_PAYMENT_CREATION',
   'CREATE_TRANSFER',
@@ -799,9 +801,13 @@ describe('DummyPay through the official Formance SDK', () => {
 
   it('lists the root and per-account schedules and their terminated runs', { timeout: 30_000 }, async () => {
     const schedules = await listAllSchedules();
-    const rootIds = ['fetch_accounts', 'fetch_external_accounts', 'fetch_payments'].map(
-      (name) => `${connectorID}-${name}`,
-    );
+    const rootIds = [
+      'fetch_accounts',
+      'fetch_external_accounts',
+      'fetch_payments',
+      'fetch_orders',
+      'fetch_conversions',
+    ].map((name) => `${connectorID}-${name}`);
     const balanceIds = data.accounts.map((a) => `${connectorID}-fetch_accounts.fetch_balances-${a.id}`);
     expect(schedules).toHaveLength(rootIds.length + balanceIds.length);
     expect(new Set(schedules.map((s) => s.id))).toEqual(new Set([...rootIds, ...balanceIds]));

@@ -82,7 +82,9 @@ it('resets a connector under a new id with the same config, once, and emits CONN
     .execute();
   expect(roots.map((r) => r.node_path).sort()).toEqual([
     'fetch_accounts',
+    'fetch_conversions',
     'fetch_external_accounts',
+    'fetch_orders',
     'fetch_payments',
   ]);
   const reset = await deps.db

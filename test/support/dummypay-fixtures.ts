@@ -214,3 +214,58 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+export interface DummyPayExchangeOptions {
+  orders: number;
+  conversions: number;
+}
+
+/**
+ * Writes orders.json and conversions.json: orders cycle through the order statuses, types and both
+ * directions (half of them partly or fully filled, with a fee), conversions through the conversion
+ * statuses (completed ones with their destination amount). Records share created_at in pairs, so page
+ * boundaries fall inside ties.
+ */
+export async function writeDummyPayExchange(
+  dir: string,
+  options: DummyPayExchangeOptions,
+): Promise<{ orders: Record<string, unknown>[]; conversions: Record<string, unknown>[] }> {
+  const statuses = ['PENDING', 'OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'FAILED', 'EXPIRED'];
+  const types = ['MARKET', 'LIMIT', 'STOP_LIMIT'];
+  const orders = Array.from({ length: options.orders }, (_, i) => {
+    const status = statuses[i % statuses.length] as string;
+    const filled = status === 'FILLED' ? 1_000_000n : status === 'PARTIALLY_FILLED' ? 250_000n : undefined;
+    return {
+      id: `dummy-order-${pad(i)}`,
+      created_at: timestamp(7_200_000 + Math.floor(i / 2) * 1000),
+      direction: i % 2 === 0 ? 'BUY' : 'SELL',
+      source_currency: i % 2 === 0 ? 'EUR' : 'BTC/8',
+      destination_currency: i % 2 === 0 ? 'BTC/8' : 'EUR',
+      type: types[i % types.length],
+      status,
+      time_in_force: 'GOOD_UNTIL_CANCELLED',
+      base_quantity_ordered: 1_000_000n,
+      ...(filled === undefined
+        ? {}
+        : { base_quantity_filled: filled, fee: 10n + BigInt(i), fee_currency: 'EUR' }),
+      ...(i % 3 === 1 ? { limit_price: 6_000_000n, price_currency: 'EUR' } : {}),
+    };
+  });
+  const conversionStatuses = ['PENDING', 'COMPLETED', 'FAILED'];
+  const conversions = Array.from({ length: options.conversions }, (_, i) => {
+    const status = conversionStatuses[i % conversionStatuses.length] as string;
+    return {
+      id: `dummy-conversion-${pad(i)}`,
+      created_at: timestamp(10_800_000 + Math.floor(i / 2) * 1000),
+      source_currency: 'USD',
+      destination_currency: 'EUR',
+      source_amount: BigInt(1000 * (i + 1)),
+      ...(status === 'COMPLETED' ? { destination_amount: BigInt(920 * (i + 1)) } : {}),
+      status,
+    };
+  });
+  await mkdir(dir, { recursive: true });
+  await writeAtomically(join(dir, 'orders.json'), orders);
+  await writeAtomically(join(dir, 'conversions.json'), conversions);
+  return { orders, conversions };
+}

@@ -1,12 +1,24 @@
 // Rows to v3 wire objects, shaped as the official SDK parses them (absent, never null, where it wants optional).
 import type { z } from 'zod';
 import type { Capability } from '../../connectors/sdk/capabilities.js';
-import type { AccountType, PaymentStatus, PaymentType, TaskStatus } from '../../domain/enums.js';
+import type {
+  AccountType,
+  ConversionStatus,
+  OrderDirection,
+  OrderStatus,
+  OrderType,
+  PaymentStatus,
+  PaymentType,
+  TaskStatus,
+  TimeInForce,
+} from '../../domain/enums.js';
 import { toAmount } from '../../domain/money.js';
 import { formatDbTime } from '../../domain/time.js';
 import type { AccountRow } from '../../storage/accounts.js';
 import type { BalanceRow } from '../../storage/balances.js';
 import type { ConnectorRow } from '../../storage/connectors.js';
+import type { ConversionRow } from '../../storage/conversions.js';
+import type { OrderAdjustmentRow, OrderRow } from '../../storage/orders.js';
 import type { PaymentRow } from '../../storage/payments.js';
 import type { InstanceRow, ScheduleRow } from '../../storage/schedules.js';
 import type * as S from './schemas.js';
@@ -182,4 +194,81 @@ export function presentTask(row: TaskRow): z.input<typeof S.task> {
 /** `dummypay` → `Dummypay`: the literal the SDK's config union needs. */
 export function titleCase(provider: string): string {
   return provider.charAt(0).toUpperCase() + provider.slice(1);
+}
+
+// Optional fields are left out when empty: the SDK takes null for most of them, but not for all.
+const optionalAmount = <K extends string>(key: K, value: string | null) =>
+  (value === null ? {} : { [key]: toAmount(value) }) as Partial<Record<K, bigint>>;
+const optionalText = <K extends string>(key: K, value: string | null) =>
+  (value === null ? {} : { [key]: value }) as Partial<Record<K, string>>;
+
+export function presentOrderAdjustment(row: OrderAdjustmentRow): z.input<typeof S.orderAdjustment> {
+  return {
+    id: row.id,
+    reference: row.reference,
+    createdAt: time(row.created_at),
+    status: row.status as OrderStatus,
+    ...optionalAmount('baseQuantityFilled', row.base_quantity_filled),
+    ...optionalAmount('fee', row.fee),
+    ...optionalText('feeAsset', row.fee_asset),
+    metadata: row.metadata ?? {},
+    raw: row.raw as Raw,
+  };
+}
+
+export function presentOrder(row: OrderRow, adjustments: OrderAdjustmentRow[]): z.input<typeof S.order> {
+  return {
+    id: row.id,
+    connectorID: row.connector_id,
+    provider: row.provider,
+    reference: row.reference,
+    ...optionalText('clientOrderID', row.client_order_id),
+    createdAt: time(row.created_at),
+    updatedAt: time(row.updated_at),
+    direction: row.direction as OrderDirection,
+    sourceAsset: row.source_asset,
+    destinationAsset: row.destination_asset,
+    type: row.type as OrderType,
+    status: row.status as OrderStatus,
+    baseQuantityOrdered: toAmount(row.base_quantity_ordered),
+    baseQuantityFilled: row.base_quantity_filled === null ? null : toAmount(row.base_quantity_filled),
+    ...optionalAmount('limitPrice', row.limit_price),
+    ...optionalAmount('stopPrice', row.stop_price),
+    timeInForce: row.time_in_force as TimeInForce,
+    ...(row.expires_at === null ? {} : { expiresAt: time(row.expires_at) }),
+    ...optionalAmount('quoteAmount', row.quote_amount),
+    ...optionalText('quoteAsset', row.quote_asset),
+    ...optionalAmount('fee', row.fee),
+    ...optionalText('feeAsset', row.fee_asset),
+    ...optionalAmount('averageFillPrice', row.average_fill_price),
+    ...optionalText('priceAsset', row.price_asset),
+    ...optionalText('error', row.error),
+    sourceAccountID: row.source_account_id,
+    destinationAccountID: row.destination_account_id,
+    metadata: row.metadata ?? {},
+    adjustments: adjustments.map(presentOrderAdjustment),
+  };
+}
+
+export function presentConversion(row: ConversionRow): z.input<typeof S.conversion> {
+  return {
+    id: row.id,
+    connectorID: row.connector_id,
+    provider: row.provider,
+    reference: row.reference,
+    createdAt: time(row.created_at),
+    updatedAt: time(row.updated_at),
+    sourceAsset: row.source_asset,
+    destinationAsset: row.destination_asset,
+    sourceAmount: toAmount(row.source_amount),
+    ...optionalAmount('destinationAmount', row.destination_amount),
+    ...optionalAmount('fee', row.fee),
+    ...optionalText('feeAsset', row.fee_asset),
+    status: row.status as ConversionStatus,
+    ...optionalText('error', row.error),
+    sourceAccountID: row.source_account_id,
+    destinationAccountID: row.destination_account_id,
+    metadata: row.metadata ?? {},
+    raw: row.raw as Raw,
+  };
 }

@@ -5,6 +5,7 @@ import { auditRoutes } from './audit.js';
 import { bankAccountRoutes } from './bank-accounts.js';
 import type { V3Options } from './common.js';
 import { connectorRoutes } from './connectors.js';
+import { orderRoutes } from './orders.js';
 import { paymentServiceUserRoutes } from './payment-service-users.js';
 import { paymentInitiationRoutes } from './payment-initiations.js';
 import { paymentRoutes } from './payments.js';
@@ -25,4 +26,5 @@ export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug
   await app.register(webhookListRoutes, options);
   await app.register(paymentServiceUserRoutes, options);
   await app.register(auditRoutes, options);
+  await app.register(orderRoutes, options);
 };

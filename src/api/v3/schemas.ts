@@ -4,12 +4,17 @@ import { CAPABILITIES } from '../../connectors/sdk/capabilities.js';
 import { isAsset, isIsoAsset, MAX_ASSET_PRECISION } from '../../domain/assets.js';
 import {
   ACCOUNT_TYPES,
+  CONVERSION_STATUSES,
+  ORDER_DIRECTIONS,
+  ORDER_STATUSES,
+  ORDER_TYPES,
   PAYMENT_INITIATION_STATUSES,
   PAYMENT_INITIATION_TYPES,
   PAYMENT_SCHEMES,
   PAYMENT_STATUSES,
   PAYMENT_TYPES,
   TASK_STATUSES,
+  TIME_IN_FORCES,
 } from '../../domain/enums.js';
 import { accountIdCodec, connectorIdCodec } from '../../domain/ids.js';
 import { isAmountInRange, MAX_AMOUNT } from '../../domain/money.js';
@@ -79,6 +84,75 @@ export const payment = z.object({
   metadata,
   adjustments: z.array(paymentAdjustment).nullable(),
 });
+
+export const orderAdjustment = z.object({
+  id: z.string(),
+  reference: z.string(),
+  createdAt: time,
+  status: z.enum(ORDER_STATUSES),
+  baseQuantityFilled: amount.optional(),
+  fee: amount.optional(),
+  feeAsset: z.string().optional(),
+  metadata,
+  raw: z.record(z.string(), z.unknown()),
+});
+
+export const order = z
+  .object({
+    id: z.string(),
+    connectorID: z.string(),
+    provider: z.string(),
+    reference: z.string(),
+    clientOrderID: z.string().optional(),
+    createdAt: time,
+    updatedAt: time.describe('The time of the newest observation (its latest adjustment)'),
+    direction: z.enum(ORDER_DIRECTIONS),
+    sourceAsset: z.string(),
+    destinationAsset: z.string(),
+    type: z.enum(ORDER_TYPES),
+    status: z.enum(ORDER_STATUSES),
+    baseQuantityOrdered: amount,
+    baseQuantityFilled: amount.nullable(),
+    limitPrice: amount.optional(),
+    stopPrice: amount.optional(),
+    timeInForce: z.enum(TIME_IN_FORCES),
+    expiresAt: time.optional(),
+    quoteAmount: amount.optional(),
+    quoteAsset: z.string().optional(),
+    fee: amount.optional(),
+    feeAsset: z.string().optional(),
+    averageFillPrice: amount.optional(),
+    priceAsset: z.string().optional(),
+    error: z.string().optional(),
+    sourceAccountID: z.string().nullable(),
+    destinationAccountID: z.string().nullable(),
+    metadata,
+    adjustments: z.array(orderAdjustment).describe('Each distinct state observed, oldest first'),
+  })
+  .describe('A trade order fetched from an exchange-style PSP (read-only)');
+
+export const conversion = z
+  .object({
+    id: z.string(),
+    connectorID: z.string(),
+    provider: z.string(),
+    reference: z.string(),
+    createdAt: time,
+    updatedAt: time,
+    sourceAsset: z.string(),
+    destinationAsset: z.string(),
+    sourceAmount: amount,
+    destinationAmount: amount.optional(),
+    fee: amount.optional(),
+    feeAsset: z.string().optional(),
+    status: z.enum(CONVERSION_STATUSES),
+    error: z.string().optional(),
+    sourceAccountID: z.string().nullable(),
+    destinationAccountID: z.string().nullable(),
+    metadata,
+    raw: z.record(z.string(), z.unknown()),
+  })
+  .describe('A conversion between two assets at the PSP (read-only; the newest observation)');
 
 export const capability = z.enum(CAPABILITIES);
 

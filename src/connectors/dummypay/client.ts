@@ -10,6 +10,8 @@ export const ACCOUNTS_FILE = 'accounts.json';
 export const BALANCES_FILE = 'balances.json';
 export const EXTERNAL_ACCOUNTS_FILE = 'external_accounts.json';
 export const PAYMENTS_FILE = 'payments.json';
+export const ORDERS_FILE = 'orders.json';
+export const CONVERSIONS_FILE = 'conversions.json';
 /** The write side: the ledger of writes by idempotency key, the call log, and the behaviour knobs. */
 export const MOVEMENTS_FILE = 'movements.json';
 export const REQUESTS_FILE = 'requests.jsonl';
@@ -58,6 +60,53 @@ const paymentRecord = z.object({
   destination_account_id: optionalString,
   /** Set on a refund or reversal: the reference of the payment it adjusts. */
   parent_reference: optionalString,
+});
+
+const optionalInteger = integer.nullish().transform((value) => value ?? undefined);
+
+// Orders and conversions follow Formance's v3 Order and Conversion, in snake_case, with currencies in
+// place of assets (mapped like the other files' currencies).
+const orderRecord = z.object({
+  id: z.string().min(1),
+  client_order_id: optionalString,
+  created_at: z.string(),
+  updated_at: optionalString,
+  direction: z.string(),
+  source_currency: z.string(),
+  destination_currency: z.string(),
+  type: z.string(),
+  status: z.string(),
+  time_in_force: z.string(),
+  base_quantity_ordered: integer,
+  base_quantity_filled: optionalInteger,
+  limit_price: optionalInteger,
+  stop_price: optionalInteger,
+  average_fill_price: optionalInteger,
+  price_currency: optionalString,
+  expires_at: optionalString,
+  quote_amount: optionalInteger,
+  quote_currency: optionalString,
+  fee: optionalInteger,
+  fee_currency: optionalString,
+  error: optionalString,
+  source_account_id: optionalString,
+  destination_account_id: optionalString,
+});
+
+const conversionRecord = z.object({
+  id: z.string().min(1),
+  created_at: z.string(),
+  updated_at: optionalString,
+  source_currency: z.string(),
+  destination_currency: z.string(),
+  source_amount: integer,
+  destination_amount: optionalInteger,
+  fee: optionalInteger,
+  fee_currency: optionalString,
+  status: z.string(),
+  error: optionalString,
+  source_account_id: optionalString,
+  destination_account_id: optionalString,
 });
 
 /** The writes DummyPay performs; each one is stored in movements.json under its idempotency key. */
@@ -134,6 +183,8 @@ export type AccountRecord = z.output<typeof accountRecord>;
 export type ExternalAccountRecord = z.output<typeof externalAccountRecord>;
 export type BalanceRecord = z.output<typeof balanceRecord>;
 export type PaymentRecord = z.output<typeof paymentRecord>;
+export type OrderRecord = z.output<typeof orderRecord>;
+export type ConversionRecord = z.output<typeof conversionRecord>;
 export type MovementRecord = z.output<typeof movementRecord>;
 export type Behaviour = z.output<typeof behaviourRecord>;
 export type RequestLine = z.output<typeof requestLine>;
@@ -225,6 +276,14 @@ export class DummyPayClient {
 
   listPayments(options: ReadOptions = {}): Promise<FileEntry<PaymentRecord>[]> {
     return this.readRecords(PAYMENTS_FILE, paymentRecord, options);
+  }
+
+  listOrders(): Promise<FileEntry<OrderRecord>[]> {
+    return this.readRecords(ORDERS_FILE, orderRecord);
+  }
+
+  listConversions(): Promise<FileEntry<ConversionRecord>[]> {
+    return this.readRecords(CONVERSIONS_FILE, conversionRecord);
   }
 
   async listMovements(): Promise<MovementRecord[]> {

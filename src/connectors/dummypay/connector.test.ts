@@ -23,7 +23,7 @@ describe('DummyPay install', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('returns accounts with balances beneath them, external accounts and payments, all periodic', async () => {
+  it('returns accounts with balances beneath them, external accounts, payments, orders and conversions, all periodic', async () => {
     const { workflow } = await new DummyPayConnector({ directory: dir }, context).install();
     expect(workflow).toEqual([
       {
@@ -34,6 +34,8 @@ describe('DummyPay install', () => {
       },
       { type: 'FETCH_EXTERNAL_ACCOUNTS', name: 'fetch_external_accounts', periodic: true, children: [] },
       { type: 'FETCH_PAYMENTS', name: 'fetch_payments', periodic: true, children: [] },
+      { type: 'FETCH_ORDERS', name: 'fetch_orders', periodic: true, children: [] },
+      { type: 'FETCH_CONVERSIONS', name: 'fetch_conversions', periodic: true, children: [] },
     ]);
     for (const node of allNodes(workflow)) expect(node.name).toMatch(/^[a-z0-9_]+$/);
   });

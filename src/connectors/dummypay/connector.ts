@@ -14,6 +14,8 @@ import type {
   InstallResponse,
   PspAccount,
   PspBalance,
+  PspConversion,
+  PspOrder,
   PollTransferStatusRequest,
   PollTransferStatusResponse,
   PspPayment,
@@ -27,8 +29,10 @@ import { createBankAccount } from './bank-accounts.js';
 import { fetchNextBalances } from './balances.js';
 import { DummyPayClient } from './client.js';
 import type { DummyPayConfig } from './config.js';
+import { fetchNextConversions } from './conversions.js';
 import { fetchNextExternalAccounts } from './external-accounts.js';
 import { createMovement, pollMovement, reverseMovement } from './movements.js';
+import { fetchNextOrders } from './orders.js';
 import { fetchNextPayments } from './payments.js';
 import { createUser, deleteUser } from './users.js';
 import { dummyPayWorkflow } from './workflow.js';
@@ -72,6 +76,14 @@ export class DummyPayConnector extends BaseConnector {
 
   override fetchNextPayments(request: FetchNextRequest): Promise<FetchNextResponse<PspPayment>> {
     return fetchNextPayments(this.client, this.logger, request);
+  }
+
+  override fetchNextOrders(request: FetchNextRequest): Promise<FetchNextResponse<PspOrder>> {
+    return fetchNextOrders(this.client, this.logger, request);
+  }
+
+  override fetchNextConversions(request: FetchNextRequest): Promise<FetchNextResponse<PspConversion>> {
+    return fetchNextConversions(this.client, this.logger, request);
   }
 
   override createTransfer(request: CreateTransferRequest): Promise<CreateTransferResponse> {

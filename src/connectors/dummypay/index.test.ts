@@ -27,6 +27,8 @@ describe('DummyPay registration', () => {
         'FETCH_BALANCES',
         'FETCH_EXTERNAL_ACCOUNTS',
         'FETCH_PAYMENTS',
+        'FETCH_ORDERS',
+        'FETCH_CONVERSIONS',
       ].sort(),
     );
   });

@@ -1,4 +1,4 @@
-// DummyPay's task tree: accounts (with their balances), external accounts and payments, all polled.
+// DummyPay's task tree: accounts (with their balances), external accounts, payments, orders and conversions, all polled.
 import type { TaskNode } from '../sdk/contract.js';
 
 export function dummyPayWorkflow(): TaskNode[] {
@@ -11,5 +11,7 @@ export function dummyPayWorkflow(): TaskNode[] {
     },
     { type: 'FETCH_EXTERNAL_ACCOUNTS', name: 'fetch_external_accounts', periodic: true, children: [] },
     { type: 'FETCH_PAYMENTS', name: 'fetch_payments', periodic: true, children: [] },
+    { type: 'FETCH_ORDERS', name: 'fetch_orders', periodic: true, children: [] },
+    { type: 'FETCH_CONVERSIONS', name: 'fetch_conversions', periodic: true, children: [] },
   ];
 }

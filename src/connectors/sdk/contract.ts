@@ -1,5 +1,14 @@
 // The typed contract between the engine and a connector: PSP objects, task trees, requests and responses.
-import type { PaymentScheme, PaymentStatus, PaymentType } from '../../domain/enums.js';
+import type {
+  ConversionStatus,
+  OrderDirection,
+  OrderStatus,
+  OrderType,
+  PaymentScheme,
+  PaymentStatus,
+  PaymentType,
+  TimeInForce,
+} from '../../domain/enums.js';
 
 /** An account as the PSP reports it. `raw` is the PSP's own JSON for that account. */
 export interface PspAccount {
@@ -48,18 +57,69 @@ export interface PspOther {
   other: unknown;
 }
 
+/**
+ * A trade order on an exchange-style PSP (Formance's v3 Order). Quantities and prices are integers in minor
+ * units of their asset: `baseQuantity*` of the base asset (the destination for a BUY, the source for a
+ * SELL), prices of `priceAsset`, `quoteAmount` of `quoteAsset`, `fee` of `feeAsset`. Each distinct
+ * (status, filled quantity, fee) observed becomes one adjustment of the order, stamped `updatedAt`.
+ */
 export interface PspOrder {
   reference: string;
+  /** The id the client gave the PSP at placement; kept for tracing, never used to de-duplicate. */
+  clientOrderId?: string;
   createdAt: Date;
+  /** When the PSP last changed this order; defaults to createdAt. The newest observation wins. */
+  updatedAt?: Date;
+  direction: OrderDirection;
+  sourceAsset: string;
+  destinationAsset: string;
+  type: OrderType;
+  status: OrderStatus;
+  baseQuantityOrdered: bigint;
+  baseQuantityFilled?: bigint;
+  limitPrice?: bigint;
+  stopPrice?: bigint;
+  /** The asset (and precision) limitPrice, stopPrice and averageFillPrice are expressed in. */
+  priceAsset?: string;
+  averageFillPrice?: bigint;
+  timeInForce: TimeInForce;
+  /** For GOOD_UNTIL_DATE_TIME orders. */
+  expiresAt?: Date;
+  quoteAmount?: bigint;
+  quoteAsset?: string;
+  fee?: bigint;
+  feeAsset?: string;
+  /** The PSP's reason, for a FAILED order. */
+  error?: string;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata?: Record<string, string>;
   raw: unknown;
-  [field: string]: unknown;
 }
 
+/**
+ * A conversion between two assets at the PSP (Formance's v3 Conversion). It has no history: the row
+ * holds the newest observation (by `updatedAt`).
+ */
 export interface PspConversion {
   reference: string;
   createdAt: Date;
+  /** When the PSP last changed this conversion; defaults to createdAt. */
+  updatedAt?: Date;
+  sourceAsset: string;
+  destinationAsset: string;
+  sourceAmount: bigint;
+  /** Unknown until the conversion completes. */
+  destinationAmount?: bigint;
+  fee?: bigint;
+  feeAsset?: string;
+  status: ConversionStatus;
+  /** The PSP's reason, for a FAILED conversion. */
+  error?: string;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata?: Record<string, string>;
   raw: unknown;
-  [field: string]: unknown;
 }
 
 /** The task types a task tree may hold; what each one runs is in tasks.ts. */

@@ -1,7 +1,7 @@
 // Every task type of the contract in one typed table: the capability that announces it and the
 // connector method that runs it. The engine, the conformance suite and the catalogue read it.
 import type { Capability } from './capabilities.js';
-import type { Connector, TaskType } from './contract.js';
+import type { Connector, CreateWebhooksResponse, FetchNextResponse, TaskNode, TaskType } from './contract.js';
 
 export interface TaskKind {
   /** The capability a connector declares when its task tree may hold this node. */
@@ -22,3 +22,30 @@ export const TASKS = {
 } as const satisfies Record<TaskType, TaskKind>;
 
 export const TASK_TYPES = Object.keys(TASKS) as TaskType[];
+
+/** The connector method a node of type T runs. */
+export type TaskMethod<T extends TaskType> = (typeof TASKS)[T]['method'];
+
+/**
+ * What one run of a node of type T yields, derived from its method's answer: the page items of a fetch,
+ * or the `others` a CREATE_WEBHOOKS run hands to its children. The engine's table of item mappers is
+ * keyed by this, so a mapper always receives what the method really returns.
+ */
+export type TaskItem<T extends TaskType> =
+  Awaited<ReturnType<Connector[TaskMethod<T>]>> extends infer R
+    ? R extends FetchNextResponse<infer Item>
+      ? Item
+      : R extends CreateWebhooksResponse
+        ? CreateWebhooksResponse['others'][number]
+        : never
+    : never;
+
+/** The capabilities a task tree needs: one per distinct node type, parents and children alike. */
+export function capabilitiesOfTree(nodes: readonly TaskNode[]): Set<Capability> {
+  const found = new Set<Capability>();
+  for (const node of nodes) {
+    found.add(TASKS[node.type].capability);
+    for (const capability of capabilitiesOfTree(node.children)) found.add(capability);
+  }
+  return found;
+}
