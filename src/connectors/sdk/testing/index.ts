@@ -4,3 +4,4 @@ export * from './fake-psp.js';
 export * from './pagination.js';
 export * from './walk.js';
 export { generateCertificates, type TestCertificates, type KeyPair } from './certificates.js';
+export * from './psp-spec.js';
