@@ -9,7 +9,6 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { z } from 'zod';
 import { stringifyJson } from '../../../domain/json.js';
 import { mapPage } from '../../../engine/items.js';
-import { BaseConnector } from '../base.js';
 import type { Capability } from '../capabilities.js';
 import { standaloneContext, type ConnectorContext, type PspFetch } from '../context.js';
 import type {
@@ -18,7 +17,6 @@ import type {
   PspPayment,
   PspPaymentInitiation,
   TaskNode,
-  TaskType,
   WebhookConfig,
 } from '../contract.js';
 import {
@@ -31,10 +29,20 @@ import {
   WebhookVerificationError,
 } from '../errors.js';
 import { pspRequest } from '../http.js';
-import { findConnector, secretFields, type ConnectorRegistration } from '../registry.js';
+import { findConnector, type ConnectorRegistration } from '../registry.js';
 import { TASKS, TASK_TYPES } from '../tasks.js';
 import { FakePsp, idempotencyKeyOf, type FakePspOptions, type IdempotencyKeyLocation } from './fake-psp.js';
-import { isFetchNode, runNode, walkTree, type NodeRun } from './walk.js';
+import {
+  capabilityProblems,
+  configProblems,
+  nodesOf,
+  overrides,
+  pagingProblems,
+  unmarkedSecrets,
+  unnamedStatuses,
+  withoutField,
+} from './checks.js';
+import { isFetchNode, runNode, walkTree } from './walk.js';
 
 /** What each case gets besides the fake PSP: a fresh temporary directory (a file-backed PSP lives there). */
 export interface ConformanceEnv {
@@ -126,8 +134,6 @@ export interface ConformanceOptions {
 }
 
 const WEBHOOK_BASE = 'https://paybridge.conformance.test/webhooks/conformance';
-/** Names that say "secret" (apiKey, clientSecret, password, privateKey, accessToken, …). */
-const SECRET_NAME = /(key|secret|password|token|credential|private|signature)/i;
 
 /** A connector built against a fresh fake PSP, with a context whose fetch the suite controls. */
 interface Harness {
@@ -214,37 +220,7 @@ export function describeConformance(options: ConformanceOptions): void {
 
     describe('capabilities', () => {
       test('declared capabilities, implemented methods and task-tree nodes agree', async (h) => {
-        const declared = new Set<Capability>(h.registration.capabilities);
-        const inTree = new Set<TaskType>(nodesOf(await h.tree()).map((node) => node.type));
-        const problems: string[] = [];
-        for (const type of TASK_TYPES) {
-          const { capability, method } = TASKS[type];
-          const implemented = overrides(h.connector, method);
-          if (declared.has(capability) !== implemented) {
-            problems.push(
-              `${capability} is ${declared.has(capability) ? '' : 'not '}declared but ${method} is ${implemented ? '' : 'not '}implemented`,
-            );
-          }
-          if (declared.has(capability) !== inTree.has(type)) {
-            problems.push(
-              `${capability} is ${declared.has(capability) ? '' : 'not '}declared but the task tree has ${inTree.has(type) ? 'a' : 'no'} ${type} node`,
-            );
-          }
-        }
-        for (const [capability, methods] of Object.entries(WRITE_METHODS) as [
-          Capability,
-          (keyof Connector)[],
-        ][]) {
-          for (const method of methods) {
-            const implemented = overrides(h.connector, method);
-            if (declared.has(capability) !== implemented) {
-              problems.push(
-                `${capability} is ${declared.has(capability) ? '' : 'not '}declared but ${method} is ${implemented ? '' : 'not '}implemented`,
-              );
-            }
-          }
-        }
-        expect(problems).toEqual([]);
+        expect(capabilityProblems(h.registration, h.connector, await h.tree())).toEqual([]);
       });
 
       test('a listing the PSP does not have answers NotImplementedError', async (h) => {
@@ -297,34 +273,15 @@ export function describeConformance(options: ConformanceOptions): void {
         test(`page size ${size}: every item exactly once; resuming from each page's state after a JSON round trip gives the same items; the next pass ${paging.relists ? 're-lists them' : 'returns only what changed'}`, async (h) => {
           const max = h.registration.pageSize;
           const pageSize = size === 'max' ? max : Math.min(Number(size), max);
-          const tree = await h.tree();
-          const states = new Map<string, unknown>();
-          const first = await walkTree(h.connector, tree, { pageSize, states });
-          expect(keysByPath(first.runs)).toEqual(sorted(paging.expected));
-          expectSkippedAllowed(first.runs, paging);
-
-          for (const run of first.runs) await expectResumable(h.connector, run, pageSize);
-
-          const second = await walkTree(h.connector, tree, { pageSize, states });
-          const again = keysByPath(second.runs, paging.relists ? undefined : 'FETCH_BALANCES');
-          if (paging.relists) expect(again).toEqual(sorted(paging.expected));
-          else expect(again, 'a second pass returned items it had already returned').toEqual({});
-
-          if (!paging.change) return;
-          const changed = sorted(await paging.change(h.psp, h.env));
-          const third = keysByPath(
-            (await walkTree(h.connector, tree, { pageSize, states })).runs,
-            paging.relists ? undefined : 'FETCH_BALANCES',
-          );
-          if (!paging.relists)
-            expect(third, 'after the change, exactly the changed items come back').toEqual(changed);
-          else {
-            for (const [path, keys] of Object.entries(changed)) {
-              const seen = third[path] ?? [];
-              expect(new Set(seen).size, `${path}: an item twice in one pass`).toBe(seen.length);
-              for (const key of keys) expect(seen, `${path}: changed item ${key}`).toContain(key);
-            }
-          }
+          const { change } = paging;
+          const problems = await pagingProblems(h.connector, await h.tree(), {
+            pageSize,
+            expected: paging.expected,
+            relists: paging.relists !== undefined,
+            ...(paging.skipped ? { skipped: paging.skipped } : {}),
+            ...(change ? { change: async () => change(h.psp, h.env) } : {}),
+          });
+          expect(problems).toEqual([]);
         });
       }
     });
@@ -531,33 +488,13 @@ export function describeConformance(options: ConformanceOptions): void {
         expect(h.registration.config.safeParse(options.config(h.psp, h.env)).success).toBe(true);
       });
       test('each missing required field and each wrongly typed field is refused, naming the field', async (h) => {
-        const schema = h.registration.config;
-        const valid = options.config(h.psp, h.env);
-        const problems: string[] = [];
-        for (const [field, fieldSchema] of Object.entries(schema.shape) as [string, z.ZodType][]) {
-          if (!fieldSchema.safeParse(undefined).success) {
-            const without = withoutField(valid, field);
-            const missing = schema.safeParse(without);
-            if (missing.success || !missing.error.issues.some((i) => i.path[0] === field))
-              problems.push(`${field} may be left out`);
-          }
-          const wrong = [12345, 'not-a-valid-value', true, { nested: 1 }, ['x']].find(
-            (value) => !fieldSchema.safeParse(value).success,
-          );
-          if (wrong === undefined) continue;
-          const typed = schema.safeParse({ ...valid, [field]: wrong });
-          if (typed.success || !typed.error.issues.some((i) => i.path[0] === field))
-            problems.push(`${field} = ${JSON.stringify(wrong)} is not refused naming ${field}`);
-        }
-        expect(problems).toEqual([]);
+        expect(configProblems(h.registration.config, options.config(h.psp, h.env))).toEqual([]);
       });
       test('secret fields are marked secret', async (h) => {
-        const shape = h.registration.config.shape as Record<string, z.ZodType>;
-        const guessed = Object.keys(shape).filter(
-          (field) => SECRET_NAME.test(field) && !(field in (options.notSecret ?? {})),
-        );
-        const fields = [...new Set([...(options.secretFields ?? []), ...guessed])];
-        const unmarked = fields.filter((field) => !isSecret(shape[field]));
+        const unmarked = unmarkedSecrets(h.registration.config, {
+          ...(options.secretFields ? { secretFields: options.secretFields } : {}),
+          ...(options.notSecret ? { notSecret: options.notSecret } : {}),
+        });
         expect(unmarked, 'fields that must be marked secret (registry.ts secret())').toEqual([]);
       });
       if (options.noHttp) skip('an optional endpoint', options.noHttp);
@@ -667,9 +604,7 @@ export function describeConformance(options: ConformanceOptions): void {
             }
           }
         }
-        const missing = [...statuses].filter(
-          (status) => !new RegExp(`\\b${status.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text),
-        );
+        const missing = unnamedStatuses(text, statuses);
         expect(missing, `statuses ${path} does not name`).toEqual([]);
       });
     });
@@ -678,88 +613,6 @@ export function describeConformance(options: ConformanceOptions): void {
 
 type WriteKind = 'transfer' | 'payout' | 'bankAccount';
 
-/** The write capabilities and the methods that implement them. */
-const WRITE_METHODS: Partial<Record<Capability, (keyof Connector)[]>> = {
-  CREATE_TRANSFER: ['createTransfer'],
-  CREATE_PAYOUT: ['createPayout'],
-  CREATE_BANK_ACCOUNT: ['createBankAccount'],
-  TRANSLATE_WEBHOOKS: ['verifyWebhook', 'translateWebhook'],
-};
-
-/** Whether the connector implements `method` itself rather than inheriting BaseConnector's refusal. */
-function overrides(connector: Connector, method: keyof Connector): boolean {
-  if (!(connector instanceof BaseConnector)) return typeof connector[method] === 'function';
-  return connector[method] !== BaseConnector.prototype[method];
-}
-
-function nodesOf(nodes: readonly TaskNode[]): TaskNode[] {
-  return nodes.flatMap((node) => [node, ...nodesOf(node.children)]);
-}
-
-/** The key an item is known by in `PagingOptions.expected`. */
-export function itemKey(type: TaskType, item: unknown): string {
-  const record = item as { reference?: string; id?: string; accountReference?: string; asset?: string };
-  if (type === 'FETCH_BALANCES') return `${record.accountReference}/${record.asset}`;
-  if (type === 'FETCH_OTHERS') return String(record.id);
-  return String(record.reference);
-}
-
-/** Item keys per node path over one walk, sorted (duplicates kept, so a repeat shows); empty paths left out. */
-function keysByPath(runs: NodeRun[], except?: TaskType): Record<string, string[]> {
-  const keys: Record<string, string[]> = {};
-  for (const run of runs) {
-    if (run.node.type === except || run.items.length === 0) continue;
-    (keys[run.path] ??= []).push(...run.items.map((item) => itemKey(run.node.type, item)));
-  }
-  return sorted(keys);
-}
-
-function sorted(keys: Record<string, string[]>): Record<string, string[]> {
-  return Object.fromEntries(
-    Object.entries(keys)
-      .filter(([, values]) => values.length > 0)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([path, values]) => [path, [...values].sort()]),
-  );
-}
-
-function expectSkippedAllowed(runs: NodeRun[], paging: PagingOptions): void {
-  const allowed = new Set(paging.skipped ?? []);
-  const unexpected = runs.flatMap((run) =>
-    run.skipped
-      .filter((record) => !allowed.has(record.reference))
-      .map((record) => `${run.path}: ${record.reference} (${record.reason})`),
-  );
-  expect(unexpected, 'records the connector skipped that the options do not list').toEqual([]);
-}
-
-/** Resuming from the state saved after each page (already through JSON) yields the rest of the pass. */
-async function expectResumable(connector: Connector, run: NodeRun, pageSize: number): Promise<void> {
-  for (let boundary = 0; boundary < run.states.length - 1; boundary++) {
-    const rest = await runNode(connector, run.node, {
-      pageSize,
-      state: run.states[boundary],
-      ...(run.fromPayload ? { fromPayload: run.fromPayload } : {}),
-    });
-    const expected = run.items
-      .slice(itemsBefore(run, boundary + 1))
-      .map((item) => itemKey(run.node.type, item));
-    expect(
-      rest.items.map((item) => itemKey(run.node.type, item)),
-      `${run.path}: resumed after page ${boundary + 1}`,
-    ).toEqual(expected);
-  }
-}
-
-/** How many of the run's items its first `pages` pages held. */
-function itemsBefore(run: NodeRun, pages: number): number {
-  return run.pageItems.slice(0, pages).reduce((sum, count) => sum + count, 0);
-}
-
-function withoutField(config: Record<string, unknown>, field: string): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).filter(([name]) => name !== field));
-}
-
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`the conformance options must give ${what}`);
   return value;
@@ -767,21 +620,6 @@ function required<T>(value: T | undefined, what: string): T {
 
 function randomSuffix(): string {
   return Math.random().toString(36).slice(2, 10);
-}
-
-function isSecret(schema: z.ZodType | undefined): boolean {
-  let current: unknown = schema;
-  while (current instanceof z.ZodType) {
-    if (secretFields.has(current)) return true;
-    if (
-      current instanceof z.ZodOptional ||
-      current instanceof z.ZodNullable ||
-      current instanceof z.ZodDefault
-    )
-      current = current.unwrap();
-    else return false;
-  }
-  return false;
 }
 
 /** A write's identity in its answer: the payment reference, the polling id or the account reference. */
