@@ -17,6 +17,8 @@ import { generateCertificates, type TestCertificates } from './certificates.js';
 /** One request the fake PSP received, as it arrived. */
 export interface FakeRequest {
   method: string;
+  /** The request target as sent (path and query, undecoded). */
+  target: string;
   /** The path without the query string. */
   path: string;
   query: URLSearchParams;
@@ -45,9 +47,15 @@ export interface FakeResponse {
 
 export type FakeHandler = (request: FakeRequest) => FakeResponse | Promise<FakeResponse>;
 
-/** What a route answers: a handler, a fixture file (`{ fixture: path }`), or a JSON value. */
+/**
+ * What a route answers: a handler, a fixture file (`{ fixture: path }`), a JSON value, or a raw Node
+ * handler (`{ raw }`, which writes the response itself, whenever it likes; the body is already read).
+ */
 export type RouteAnswer =
-  FakeHandler | { fixture: string; status?: number } | { json: unknown; status?: number };
+  | FakeHandler
+  | { fixture: string; status?: number }
+  | { json: unknown; status?: number }
+  | { raw: (req: IncomingMessage, res: ServerResponse) => void };
 
 /** A fault the server injects instead of answering. */
 export type Fault =
@@ -309,8 +317,10 @@ export class FakePsp {
       const params = route.match(request.path);
       if (!params) continue;
       request.params = params;
+      const answer = route.answer;
+      if (typeof answer === 'object' && 'raw' in answer) return answer.raw(req, res);
       try {
-        send(res, await answerOf(route.answer, request));
+        send(res, await answerOf(answer, request));
       } catch (error) {
         send(res, { status: 500, json: { error: `fake PSP handler failed: ${String(error)}` } });
       }
@@ -353,6 +363,7 @@ function recorded(req: IncomingMessage, body: Buffer): FakeRequest {
   const cn = peer?.subject?.CN;
   return {
     method: req.method ?? 'GET',
+    target: req.url ?? '/',
     path: url.pathname,
     query: url.searchParams,
     headers,
@@ -365,7 +376,10 @@ function recorded(req: IncomingMessage, body: Buffer): FakeRequest {
   };
 }
 
-async function answerOf(answer: RouteAnswer, request: FakeRequest): Promise<FakeResponse> {
+async function answerOf(
+  answer: Exclude<RouteAnswer, { raw: unknown }>,
+  request: FakeRequest,
+): Promise<FakeResponse> {
   if (typeof answer === 'function') return answer(request);
   if ('fixture' in answer) {
     return {
