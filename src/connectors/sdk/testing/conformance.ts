@@ -42,6 +42,7 @@ import {
   unnamedStatuses,
   withoutField,
 } from './checks.js';
+import { loadPspSpec, pspSpecPath, recordedRequestProblems } from './psp-spec.js';
 import { isFetchNode, runNode, walkTree } from './walk.js';
 
 /** What each case gets besides the fake PSP: a fresh temporary directory (a file-backed PSP lives there). */
@@ -129,6 +130,12 @@ export interface ConformanceOptions {
   statuses?: string[];
   /** Checks what uninstall removed at the PSP, given the webhook configs it was handed. */
   uninstall?: (psp: FakePsp, configs: WebhookConfig[]) => void | Promise<void>;
+  /**
+   * The PSP's OpenAPI document in ../shared/psp-specs (`{ provider: 'stripe', file: 'spec3.yaml' }`):
+   * every request the paging pass makes is checked against it. Skipped, with the reason, when the
+   * folder or the document is absent.
+   */
+  spec?: { provider: string; file?: string };
   /** The client-side deadline of the hang case (default 1 000 ms); see `errorCases`. */
   hangDeadlineMs?: number;
 }
@@ -582,6 +589,26 @@ export function describeConformance(options: ConformanceOptions): void {
             'the fault was never reached: the call made no request',
           ).toBeGreaterThan(0);
           check(error);
+        });
+      }
+    });
+
+    describe("the PSP's own API document", () => {
+      const specPath = options.spec ? pspSpecPath(options.spec.provider, options.spec.file) : undefined;
+      if (!options.spec)
+        skip('every request matches the PSP document', 'no spec option (the PSP publishes none here)');
+      else if (!specPath || !options.paging) {
+        skip(
+          'every request matches the PSP document',
+          specPath
+            ? 'no paging fixtures to make requests with'
+            : `no document for ${options.spec.provider} in ../shared/psp-specs`,
+        );
+      } else {
+        test('every request of a paging pass matches an operation of the PSP document', async (h) => {
+          await walkTree(h.connector, await h.tree(), { pageSize: h.registration.pageSize });
+          const spec = await loadPspSpec(specPath);
+          expect(recordedRequestProblems(spec, h.psp.requests)).toEqual([]);
         });
       }
     });

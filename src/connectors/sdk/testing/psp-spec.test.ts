@@ -1,7 +1,10 @@
 // Spec checks against the PSPs' own documents in ../shared/psp-specs (skipped, with a message, where absent).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadPspSpec, pspSpecPath, pspSpecsRoot } from './psp-spec.js';
+import { pspRequest } from '../http.js';
+import { FakePsp } from './fake-psp.js';
+import { stripeListPages } from './pagination.js';
+import { loadPspSpec, pspSpecPath, pspSpecsRoot, recordedRequestProblems } from './psp-spec.js';
 
 const stripe = pspSpecPath('stripe', 'spec3.yaml');
 const currencycloud = pspSpecPath('currencycloud', 'reference.yaml');
@@ -70,6 +73,29 @@ describe.skipIf(!stripe)('Stripe (OpenAPI 3.0, spec3.yaml)', () => {
     );
     expect(s.validateRequest(request('POST', '/v1/payouts'))).toEqual(['the request body is required']);
     expect(s.validateRequest(request('PUT', '/v1/balance_transactions'))[0]).toMatch(/no operation PUT/);
+  });
+});
+
+describe.skipIf(!stripe)('a fake Stripe serving the fixture', () => {
+  it('serves pages the document accepts, and names the recorded request the document refuses', async () => {
+    const spec = await loadPspSpec(stripe ?? '');
+    const psp = await FakePsp.start();
+    try {
+      psp.route('GET', '/v1/balance_transactions', stripeListPages(balanceTransactions().data));
+      psp.route('POST', '/v1/payouts', { json: {} });
+      const page = await pspRequest(psp.fetch, `${psp.url}/v1/balance_transactions?limit=1`);
+      expect(spec.validateResponse('GET', '/v1/balance_transactions', 200, page)).toEqual([]);
+      await pspRequest(psp.fetch, `${psp.url}/v1/payouts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'amount=100',
+      });
+      expect(recordedRequestProblems(spec, psp.requests)).toEqual([
+        'POST /v1/payouts: body field currency is required',
+      ]);
+    } finally {
+      await psp.stop();
+    }
   });
 });
 

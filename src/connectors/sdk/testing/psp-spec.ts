@@ -7,6 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
+import type { FakeRequest } from './fake-psp.js';
 
 /**
  * Where the PSPs' documents live: PAYBRIDGE_PSP_SPECS, else `shared/psp-specs` next to the repository
@@ -316,4 +317,36 @@ function toJsonSchema(schema: unknown): unknown {
     return { anyOf: [out, { type: 'null' }] };
   }
   return out;
+}
+
+/** A request the fake PSP recorded, as the spec checks read it: JSON or form body, parsed. */
+export function specRequestOf(request: FakeRequest): SpecRequest {
+  const type = request.headers['content-type'] ?? '';
+  let body: unknown;
+  if (request.body.length > 0) {
+    if (type.includes('application/x-www-form-urlencoded')) body = request.form();
+    else {
+      try {
+        body = request.json();
+      } catch {
+        body = request.text();
+      }
+    }
+  }
+  return {
+    method: request.method,
+    path: request.path,
+    query: request.query,
+    headers: request.headers,
+    ...(body === undefined ? {} : { body }),
+  };
+}
+
+/** Every recorded request checked against the document: one line per problem, naming the request. */
+export function recordedRequestProblems(spec: PspSpec, requests: readonly FakeRequest[]): string[] {
+  return requests.flatMap((request) =>
+    spec
+      .validateRequest(specRequestOf(request))
+      .map((problem) => `${request.method} ${request.target}: ${problem}`),
+  );
 }
