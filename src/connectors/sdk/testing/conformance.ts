@@ -29,7 +29,7 @@ import {
   WebhookVerificationError,
 } from '../errors.js';
 import { pspRequest } from '../http.js';
-import { findConnector, type ConnectorRegistration } from '../registry.js';
+import { findConnector, webhookIntakeOf, type ConnectorRegistration } from '../registry.js';
 import { TASKS, TASK_TYPES } from '../tasks.js';
 import { FakePsp, idempotencyKeyOf, type FakePspOptions, type IdempotencyKeyLocation } from './fake-psp.js';
 import {
@@ -449,7 +449,12 @@ export function describeConformance(options: ConformanceOptions): void {
           switch (name) {
             case 'a valid delivery verifies and translates': {
               const webhook = delivery(now);
+              const before = h.psp.requests.length;
               await verify(webhook);
+              if (webhookIntakeOf(h.registration).verification === 'local') {
+                // Declared local: it runs while the PSP's request is open, so it may not call out.
+                expect(h.psp.requests.length, 'a local verifier called the PSP').toBe(before);
+              }
               const { responses } = await h.connector.translateWebhook({
                 webhook,
                 config,
