@@ -1,13 +1,12 @@
 // A fake PSP at the HTTP boundary that records every request it gets (path and credentials), for the
 // tests of where connectors send their secrets, and a kit-style connector (an `endpoint` field) to point at it.
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { BaseConnector } from '../../src/connectors/sdk/base.js';
 import type { FetchNextRequest, FetchNextResponse, PspAccount } from '../../src/connectors/sdk/contract.js';
 import type { PspFetch } from '../../src/connectors/sdk/context.js';
 import { pspRequest } from '../../src/connectors/sdk/http.js';
+import { FakePsp } from '../../src/connectors/sdk/testing/fake-psp.js';
 import {
   findConnector,
   registerConnector,
@@ -27,40 +26,36 @@ export interface RecordedRequest {
 export interface RecordingPsp {
   url: string;
   port: number;
-  requests: RecordedRequest[];
+  /** Every request so far, in arrival order. */
+  readonly requests: RecordedRequest[];
   stop(): Promise<void>;
 }
 
 /**
  * Records each request, then answers with `answer` (default: an empty JSON list, which every Generic
- * listing and the kit connector read as "nothing new").
+ * listing and the kit connector read as "nothing new"). A view of the connector kit's fake PSP server.
  */
 export async function startRecordingPsp(
   answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) =>
     res.writeHead(200, { 'content-type': 'application/json' }).end('[]'),
 ): Promise<RecordingPsp> {
-  const requests: RecordedRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    const apiKey = req.headers['x-api-key'];
-    requests.push({
-      method: req.method ?? '',
-      path: req.url ?? '',
-      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
-      ...(typeof apiKey === 'string' ? { apiKey } : {}),
-    });
-    answer(req, res);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const psp = await FakePsp.start();
+  psp.route('*', '/*', { raw: answer });
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    requests,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+    url: psp.url,
+    port: Number(new URL(psp.url).port),
+    get requests() {
+      return psp.requests.map((request) => {
+        const apiKey = request.headers['x-api-key'];
+        return {
+          method: request.method,
+          path: request.target,
+          ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+          ...(apiKey !== undefined ? { apiKey } : {}),
+        };
+      });
     },
+    stop: () => psp.stop(),
   };
 }
 
