@@ -59,21 +59,36 @@ const REASON_FIELDS = [
   'Message',
   'error_description',
   'detail',
-  'title',
+  'Detail',
   'errorMessage',
   'error_message',
   'description',
   'reason',
 ];
 
+/**
+ * Fields PSPs put a machine-readable code or short title in (`INSUFFICIENT_FUNDS`). Kept beside the
+ * message, because the code is often what an operator (or a test) looks for.
+ */
+const CODE_FIELDS = ['code', 'Code', 'title', 'Title', 'error_code', 'errorCode', 'type', 'Type'];
+
+function firstText(body: Record<string, unknown>, fields: readonly string[]): string | undefined {
+  for (const field of fields) {
+    const value = body[field];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}
+
 /** The PSP's own reason in a parsed error body: `message`, `error.message`, `errors[0].detail`, … */
 export function reasonInBody(body: unknown, depth = 0): string | undefined {
   if (depth > 2) return undefined;
   if (Array.isArray(body)) return body.length > 0 ? reasonInBody(body[0], depth + 1) : undefined;
   if (!isRecord(body)) return undefined;
-  for (const field of REASON_FIELDS) {
-    const value = body[field];
-    if (typeof value === 'string' && value.trim() !== '') return clip(value);
+  const message = firstText(body, REASON_FIELDS);
+  const code = firstText(body, CODE_FIELDS);
+  if (message !== undefined || code !== undefined) {
+    return clip(code && message && !message.includes(code) ? `${code}: ${message}` : (message ?? code ?? ''));
   }
   for (const field of ['error', 'errors', 'Errors', 'fault']) {
     const value = body[field];
