@@ -57,6 +57,21 @@ headers, cookies, tokens and the values of the config's secret fields are replac
         json,
       });
     });
+
+  connector
+    .command('catalogue')
+    .description(
+      'write docs/connectors/capabilities.json and README.md from every registration (npm run connectors:catalogue)',
+    )
+    .option('--root <dir>', 'the checkout to write into (default: the one this command runs from)')
+    .action(async (options: { root?: string }) => {
+      const { loadConnectors } = await import('../../connectors/load.js');
+      const { listConnectors } = await import('../../connectors/sdk/registry.js');
+      const { checkoutRoot, writeCatalogue } = await import('../connector/catalogue.js');
+      await loadConnectors();
+      const written = await writeCatalogue(listConnectors(), options.root ?? checkoutRoot());
+      for (const path of written) process.stdout.write(`wrote ${path}\n`);
+    });
 }
 
 function pick<K extends string>(
