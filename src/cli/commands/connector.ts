@@ -1,5 +1,7 @@
 // `paybridge connector …`: a connector author's tools, offline (no service, no database): run, new, catalogue.
 import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { DEFAULT_PARTS, PART_NAMES } from '../connector/scaffold-templates.js';
 import { WRITE_KINDS } from '../connector/writes.js';
 
 export function registerConnectorKitCommands(program: Command): void {
@@ -56,6 +58,39 @@ headers, cookies, tokens and the values of the config's secret fields are replac
         ]),
         json,
       });
+    });
+
+  connector
+    .command('new <provider>')
+    .description(
+      'generate src/connectors/<provider>/: registration, config, task tree, client, capability files, MAPPING.md, tests',
+    )
+    .option('--dir <dir>', 'the connectors folder to write into (default: src/connectors of this checkout)')
+    .option(
+      '--capabilities <list>',
+      `comma-separated, of ${PART_NAMES.join(', ')} (or capability names); default ${DEFAULT_PARTS.join(',')}`,
+    )
+    .action(async (provider: string, options: { dir?: string; capabilities?: string }) => {
+      const { loadConnectors } = await import('../../connectors/load.js');
+      const { listConnectors } = await import('../../connectors/sdk/registry.js');
+      const { checkoutRoot } = await import('../connector/catalogue.js');
+      const { parseParts, scaffoldConnector } = await import('../connector/scaffold.js');
+      const parts = parseParts(options.capabilities);
+      await loadConnectors();
+      const connectorsDir = resolve(options.dir ?? join(checkoutRoot(), 'src', 'connectors'));
+      const done = await scaffoldConnector({
+        provider,
+        connectorsDir,
+        parts,
+        registered: listConnectors().map((r) => r.provider),
+      });
+      process.stdout.write(`created ${done.dir}\n${done.files.map((f) => `  ${f}\n`).join('')}`);
+      if (!done.formatted) process.stderr.write('note: prettier was not found; run it over the folder\n');
+      process.stdout.write(
+        `next: fill the TODOs against ${provider}'s API, run it with \`paybridge connector run ${provider} --config <file>\`, ` +
+          'record fixtures with --record, then drop `todo: true` from conformance.test.ts; ' +
+          'npm run connectors:catalogue updates docs/connectors\n',
+      );
     });
 
   connector
