@@ -1,6 +1,6 @@
 // `paybridge connector run` against the Generic simulator: the tree, one node, paging, resume, JSON lines,
 // record then replay with the simulator stopped, and writes carrying their idempotency key.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,7 @@ describe('connector run <provider> --config', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^fetch_accounts \(FETCH_ACCOUNTS\): 2 items/m);
     expect(result.stdout).toMatch(
-      /^fetch_accounts\.fetch_balances \(FETCH_BALANCES\): 2 items, 2 pages, 2 parent/m,
+      /^fetch_accounts\/fetch_balances \(FETCH_BALANCES\): 2 items, 2 pages, 2 parent/m,
     );
     expect(result.stdout).toMatch(/^fetch_external_accounts \(FETCH_EXTERNAL_ACCOUNTS\): 1 items/m);
     expect(result.stdout).toMatch(/^fetch_payments \(FETCH_PAYMENTS\): 7 items/m);
@@ -78,7 +78,7 @@ describe('connector run <provider> --config', () => {
     >;
     expect(Object.keys(state).sort()).toEqual([
       'fetch_accounts',
-      ...accounts.map((id) => `fetch_accounts.fetch_balances-${id}`).sort(),
+      ...accounts.map((id) => `fetch_accounts/fetch_balances#${id}`).sort(),
       'fetch_external_accounts',
       'fetch_payments',
     ]);
@@ -90,7 +90,7 @@ describe('connector run <provider> --config', () => {
     const output = lines(result.stdout);
     expect(refsOf(output, 'fetch_accounts').sort()).toEqual([...accounts].sort());
     expect(refsOf(output, 'fetch_payments').sort()).toEqual([...transactions].sort());
-    const balances = output.filter((l) => l.task === 'fetch_accounts.fetch_balances');
+    const balances = output.filter((l) => l.task === 'fetch_accounts/fetch_balances');
     expect(balances.map((l) => l.parent).sort()).toEqual([...accounts].sort());
     // Amounts are exact integers in minor units, not strings.
     expect(typeof balances[0]?.item?.amount).toMatch(/number|bigint/);
@@ -98,7 +98,12 @@ describe('connector run <provider> --config', () => {
   });
 
   it('runs one node with --task, by name or task type, and only that node', async () => {
-    for (const task of ['fetch_balances', 'FETCH_BALANCES', 'fetch_accounts.fetch_balances']) {
+    for (const task of [
+      'fetch_balances',
+      'FETCH_BALANCES',
+      'fetch_accounts/fetch_balances',
+      'fetch_accounts.fetch_balances',
+    ]) {
       const result = await runCli([
         'connector',
         'run',
@@ -112,7 +117,7 @@ describe('connector run <provider> --config', () => {
       expect(result.code).toBe(0);
       const output = lines(result.stdout);
       expect(new Set(output.filter((l) => l.task).map((l) => l.task))).toEqual(
-        new Set(['fetch_accounts.fetch_balances']),
+        new Set(['fetch_accounts/fetch_balances']),
       );
       expect(
         output
@@ -171,6 +176,30 @@ describe('connector run <provider> --config', () => {
     const unknown = await runCli(['connector', 'run', 'nopsp', '--config', configFile]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown connector 'nopsp'");
+  });
+});
+
+describe('connector run dummypay', () => {
+  it('runs the hidden test double on a directory of its files', async () => {
+    const data = join(dir, 'dummypay');
+    await mkdir(data);
+    await writeFile(
+      join(data, 'accounts.json'),
+      JSON.stringify([{ id: 'dp-1', name: 'Dummy', opening_date: '2024-01-02T03:04:05Z', currency: 'EUR' }]),
+    );
+    await writeFile(
+      join(data, 'balances.json'),
+      '[{"account_id":"dp-1","amount_in_minors":123456789012345678901234567890,"currency":"EUR"}]',
+    );
+    const config = join(dir, 'dummypay.json');
+    await writeFile(config, JSON.stringify({ directory: data }));
+    const result = await runCli(['connector', 'run', 'dummypay', '--config', config, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const output = lines(result.stdout);
+    expect(refsOf(output, 'fetch_accounts')).toEqual(['dp-1']);
+    // Bigint-safe: the balance beyond 2^53 comes out digit for digit.
+    expect(result.stdout).toContain('"amount":123456789012345678901234567890');
   });
 });
 

@@ -31,10 +31,11 @@ export function registerConnectorKitCommands(program: Command): void {
       `
 Output: a table per task node, then the new state as JSON (pass it to --state to resume). With --json:
 one JSON line per item, {"task":<node path>,"parent":<parent item id>?,"item":{…}}, then {"state":{…}}.
-Records the connector or the engine would leave out are noted on stderr.
+Records the connector or the engine would leave out are noted on stderr. CREATE_WEBHOOKS nodes are not
+run (they create things at the PSP); their children are.
 
 State keys are node paths, and for a child node the path and the parent item's id:
-  {"fetch_accounts": {…}, "fetch_accounts.fetch_balances-acc-001": {…}}
+  {"fetch_accounts": {…}, "fetch_accounts/fetch_balances#acc-001": {…}}
 
 --record writes 0001-get-accounts.json, … (method, URL, status, headers, body); Authorization, API-key
 headers, cookies, tokens and the values of the config's secret fields are replaced by [REDACTED].

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { loadConnectors } from '../../connectors/load.js';
 import type { ConnectorContext, PspFetch } from '../../connectors/sdk/context.js';
 import { systemClock } from '../../connectors/sdk/context.js';
-import type { Connector } from '../../connectors/sdk/contract.js';
+import type { Connector, FromPayload, SkippedRecord, TaskNode } from '../../connectors/sdk/contract.js';
 import { type ConnectorRegistration, findConnector, listConnectors } from '../../connectors/sdk/registry.js';
 import {
   Redactor,
@@ -14,10 +14,21 @@ import {
   replayingFetch,
   type Replay,
 } from '../../connectors/sdk/testing/capture.js';
-import { resolveNode, type TaskRun, type TreeState, walkTree } from '../../connectors/sdk/testing/walk.js';
+import {
+  childPayloads,
+  isFetchNode,
+  type NodeRun,
+  type NodeRunOptions,
+  type PageEvent,
+  runNode,
+  stateKey,
+  walkTree,
+} from '../../connectors/sdk/testing/walk.js';
 import type { ConnectorId } from '../../domain/ids.js';
 import { parseJson, stringifyJson } from '../../domain/json.js';
 import { secretFieldsOf } from '../../engine/connector-config.js';
+import { mapPage } from '../../engine/items.js';
+import { validateTree } from '../../engine/task-tree.js';
 import { UsageError } from '../errors.js';
 import { clip, type Column, formatMoney, renderJson, renderTable, type Row, text } from '../output.js';
 import { asRows, note, print } from '../commands/shared.js';
@@ -61,7 +72,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** `--state`: a JSON object given inline, or the path of a file holding one. */
-async function readState(value: string): Promise<TreeState> {
+async function readState(value: string): Promise<Record<string, unknown>> {
   let state: unknown;
   if (value.trim().startsWith('{')) {
     try {
@@ -146,6 +157,84 @@ export async function runConnectorCommand(provider: string, options: RunOptions)
   }
 }
 
+/** The chain of nodes from a root to the node a selector names, or a usage error listing the nodes. */
+function selectNode(workflow: TaskNode[], selector: string): TaskNode[] {
+  const all: { path: string; chain: TaskNode[] }[] = [];
+  const visit = (nodes: TaskNode[], prefix: string, chain: TaskNode[]) => {
+    for (const node of nodes) {
+      const path = prefix ? `${prefix}/${node.name}` : node.name;
+      all.push({ path, chain: [...chain, node] });
+      visit(node.children, path, [...chain, node]);
+    }
+  };
+  visit(workflow, '', []);
+  // A path may be written with dots, as the engine's node paths are.
+  const exact = all.find((entry) => entry.path === selector.replaceAll('.', '/'));
+  if (exact) return exact.chain;
+  const last = (entry: { chain: TaskNode[] }) => entry.chain[entry.chain.length - 1];
+  for (const matches of [
+    (entry: { chain: TaskNode[] }) => last(entry)?.name === selector,
+    (entry: { chain: TaskNode[] }) => last(entry)?.type === selector.toUpperCase(),
+  ]) {
+    const found = all.filter(matches);
+    if (found.length === 1 && found[0]) return found[0].chain;
+    if (found.length > 1)
+      throw new UsageError(
+        `--task '${selector}' matches ${found.length} nodes (${found.map((e) => e.path).join(', ')}); give its path`,
+      );
+  }
+  const nodes = all.map((e) => `${e.path} (${last(e)?.type ?? ''})`).join(', ');
+  throw new UsageError(`the task tree has no node '${selector}'; its nodes are ${nodes}`);
+}
+
+/**
+ * Runs the last node of `chain` once per parent item, as the engine would: its ancestors run first from
+ * an empty state (every parent item, whatever state was given), unreported.
+ */
+async function walkOne(
+  connector: Connector,
+  chain: TaskNode[],
+  options: Omit<NodeRunOptions, 'state' | 'fromPayload' | 'path'>,
+  states: Map<string, unknown>,
+): Promise<NodeRun[]> {
+  const target = chain[chain.length - 1];
+  if (!target) return [];
+  if (!isFetchNode(target))
+    throw new UsageError(
+      `${target.name} is a ${target.type} node: the runner does not create things at the PSP`,
+    );
+  let parents: (FromPayload | undefined)[] = [undefined];
+  let path = '';
+  for (const ancestor of chain.slice(0, -1)) {
+    path = path ? `${path}/${ancestor.name}` : ancestor.name;
+    if (!isFetchNode(ancestor)) continue;
+    const next: FromPayload[] = [];
+    for (const parent of parents) {
+      const run = await runNode(connector, ancestor, {
+        pageSize: options.pageSize,
+        path,
+        ...(parent ? { fromPayload: parent } : {}),
+      });
+      next.push(...childPayloads(ancestor, run.items));
+    }
+    parents = next;
+  }
+  path = path ? `${path}/${target.name}` : target.name;
+  const runs: NodeRun[] = [];
+  for (const parent of parents) {
+    const key = stateKey(path, parent?.id);
+    const run = await runNode(connector, target, {
+      ...options,
+      path,
+      state: states.get(key),
+      ...(parent ? { fromPayload: parent } : {}),
+    });
+    states.set(key, run.state);
+    runs.push(run);
+  }
+  return runs;
+}
+
 async function runTree(
   connector: Connector,
   registration: ConnectorRegistration,
@@ -160,51 +249,48 @@ async function runTree(
     positive(options.pageSize, '--page-size') ??
     (filePageSize > 0 ? Math.min(filePageSize, registration.pageSize) : registration.pageSize);
   const maxPages = positive(options.pages, '--pages');
-  const state = options.state === undefined ? undefined : await readState(options.state);
+  const given = options.state === undefined ? {} : await readState(options.state);
+  const states = new Map(Object.entries(given));
   const { workflow } = await connector.install();
-  let only: string | undefined;
-  if (options.task !== undefined) {
-    try {
-      only = resolveNode(workflow, options.task);
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
-  }
-  const walk = await walkTree({
-    connector,
-    workflow,
+  // The engine refuses a tree it cannot run at install: so does the runner, before any fetch.
+  validateTree(workflow);
+  const chain = options.task === undefined ? undefined : selectNode(workflow, options.task);
+  const nodeOptions = {
     pageSize,
-    connectorId,
-    ...(only === undefined ? {} : { only }),
     ...(maxPages === undefined ? {} : { maxPages }),
-    ...(state === undefined ? {} : { state }),
-    // JSON lines go out as each task run ends: a long run shows progress, and a failure keeps what came.
-    onRun: (run) => {
-      reportSkipped(run);
-      if (options.json) for (const line of jsonLines(run)) print(`${line}\n`);
+    // Pages go out as they come: a long run shows progress, and a failure keeps what came before it.
+    onPage: (event: PageEvent) => {
+      const parent = event.fromPayload?.id;
+      for (const skipped of skippedOf(connectorId, event))
+        note(
+          `${event.path}${parent === undefined ? '' : ` (${parent})`}: skipped ${skipped.reference}: ${skipped.reason}`,
+        );
+      if (!options.json) return;
+      for (const item of event.response.items)
+        print(`${stringifyJson({ task: event.path, ...(parent === undefined ? {} : { parent }), item })}\n`);
     },
-  });
+  };
+  const runs = chain
+    ? await walkOne(connector, chain, nodeOptions, states)
+    : (await walkTree(connector, workflow, { ...nodeOptions, states })).runs;
+  const state = Object.fromEntries(states);
   if (options.json) {
-    print(`${stringifyJson({ state: walk.state })}\n`);
+    print(`${stringifyJson({ state })}\n`);
     return;
   }
-  print(renderRuns(walk.runs));
-  print(`\nstate (resume with --state):\n${renderJson(walk.state)}`);
+  print(renderRuns(runs));
+  print(`\nstate (resume with --state):\n${renderJson(state)}`);
 }
 
-/** Records left out: the connector's own skips and those the engine's validation would make. */
-function reportSkipped(run: TaskRun): void {
-  for (const skipped of run.skipped) {
-    note(`${run.path}: skipped ${skipped.reference}: ${skipped.reason}`);
+/** Records left out of a page: those the connector skipped, then those the engine's validation would. */
+function skippedOf(connectorId: ConnectorId, event: PageEvent): SkippedRecord[] {
+  let engine: SkippedRecord[] = [];
+  try {
+    engine = mapPage(connectorId, event.node.type, event.response.items).skipped;
+  } catch {
+    // A task type the engine has no storage for yet: nothing to say about its items.
   }
-}
-
-function jsonLines(run: TaskRun): string[] {
-  const parent = run.parentId === undefined ? {} : { parent: run.parentId };
-  const lines = run.items.map((item) => stringifyJson({ task: run.path, ...parent, item }));
-  for (const config of run.webhookConfigs ?? [])
-    lines.push(stringifyJson({ task: run.path, ...parent, webhookConfig: config }));
-  return lines;
+  return [...(event.response.skipped ?? []), ...engine];
 }
 
 const time = (value: unknown) => (value instanceof Date ? value.toISOString() : text(value));
@@ -251,11 +337,10 @@ const COLUMNS_BY_TYPE: Record<string, Column[] | undefined> = {
   FETCH_BALANCES: COLUMNS.balance,
   FETCH_PAYMENTS: COLUMNS.payment,
   FETCH_OTHERS: COLUMNS.other,
-  CREATE_WEBHOOKS: COLUMNS.other,
 };
 
 /** One table per node, its runs for every parent together (with a parent column), in tree order. */
-function renderRuns(runs: TaskRun[]): string {
+function renderRuns(runs: NodeRun[]): string {
   const paths = [...new Set(runs.map((run) => run.path))];
   return paths
     .map((path) => {
@@ -264,19 +349,17 @@ function renderRuns(runs: TaskRun[]): string {
       if (!first) return '';
       const pages = ofPath.reduce((sum, run) => sum + run.pages, 0);
       const rows: Row[] = ofPath.flatMap((run) =>
-        asRows(run.items).map((item) => ({ ...item, '@parent': run.parentId })),
+        asRows(run.items).map((item) => ({ ...item, '@parent': run.fromPayload?.id })),
       );
       const more = ofPath.some((run) => run.hasMore) ? ', more remain (stopped by --pages)' : '';
-      const parents = first.parentId === undefined ? '' : `, ${ofPath.length} parent items`;
+      const parents = first.fromPayload === undefined ? '' : `, ${ofPath.length} parent items`;
       const heading = `${path} (${first.node.type}): ${rows.length} items, ${pages} pages${parents}${more}\n`;
       const base = COLUMNS_BY_TYPE[first.node.type] ?? COLUMNS.any ?? [];
       const columns: Column[] =
-        first.parentId === undefined
+        first.fromPayload === undefined
           ? base
           : [{ header: 'parent', value: (r) => text(r['@parent']) }, ...base];
-      const configs = ofPath.flatMap((run) => run.webhookConfigs ?? []);
-      const webhookLines = configs.map((c) => `webhook config ${c.name}: ${c.urlPath}\n`).join('');
-      return heading + (rows.length > 0 ? renderTable(columns, rows) : '') + webhookLines;
+      return heading + (rows.length > 0 ? renderTable(columns, rows) : '');
     })
     .join('\n');
 }
