@@ -131,13 +131,6 @@ function isSecret(schema: z.ZodType): boolean {
   return isMarked(schema, secretFields);
 }
 
-/** The connector's own fields marked secret(): their values are masked by the API and redacted by the runner. */
-export function secretFieldsOf(registration: ConnectorRegistration): string[] {
-  return Object.entries(registration.config.shape as Record<string, z.ZodType>)
-    .filter(([, schema]) => isSecret(schema))
-    .map(([key]) => key);
-}
-
 /** By convention a connector's PSP base URL is its `endpoint` field; kit connectors all have one. */
 const ENDPOINT_FIELD = 'endpoint';
 

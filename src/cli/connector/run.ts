@@ -26,7 +26,7 @@ import {
 } from '../../connectors/sdk/testing/walk.js';
 import type { ConnectorId } from '../../domain/ids.js';
 import { parseJson, stringifyJson } from '../../domain/json.js';
-import { secretFieldsOf } from '../../engine/connector-config.js';
+import { maskConfig } from '../../engine/connector-config.js';
 import { mapPage } from '../../engine/items.js';
 import { validateTree } from '../../engine/task-tree.js';
 import { UsageError } from '../errors.js';
@@ -105,6 +105,22 @@ function connectorConfig(registration: ConnectorRegistration, raw: unknown): Rec
   return parsed.data as Record<string, unknown>;
 }
 
+/**
+ * The values of the config's secret() fields (strings, and the strings inside secret objects or lists):
+ * the fields the API masks are the secret ones.
+ */
+function secretValues(registration: ConnectorRegistration, config: Record<string, unknown>): string[] {
+  const masked = maskConfig(registration, config);
+  const values: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') values.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (isObject(value)) Object.values(value).forEach(collect);
+  };
+  for (const key of Object.keys(config)) if (masked[key] !== config[key]) collect(config[key]);
+  return values;
+}
+
 /** The fetch the connector gets: the network, recorded to a directory, or a recorded directory. */
 async function captureFetch(
   options: RunOptions,
@@ -133,10 +149,7 @@ export async function runConnectorCommand(provider: string, options: RunOptions)
   const registration = registrationOf(provider);
   const rawConfig = await readJsonFile(options.config, 'config file');
   const config = connectorConfig(registration, rawConfig);
-  const secrets = secretFieldsOf(registration)
-    .map((key) => config[key])
-    .filter((value): value is string => typeof value === 'string');
-  const redactor = new Redactor(secrets);
+  const redactor = new Redactor(secretValues(registration, config));
   const { fetch, replay } = await captureFetch(options, redactor);
   const connectorId: ConnectorId = { provider: registration.provider, reference: 'local-run' };
   const context: ConnectorContext = {
