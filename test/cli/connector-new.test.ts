@@ -25,7 +25,7 @@ let root: string;
 let connectors: string;
 
 /**
- * A checkout in miniature: the real SDK and domain (symlinked, so the generated code meets the real
+ * A checkout in miniature: the real SDK and the rest of src/ (symlinked, so the generated code meets the real
  * types), node_modules, and the repository's lint settings; tsc checks the generated folders (named *pay)
  * and what they import. While the conformance kit is not in the SDK
  * yet, its entry point is a stub with the call shape the scaffold uses.
@@ -33,7 +33,10 @@ let connectors: string;
 async function miniCheckout(dir: string): Promise<void> {
   await mkdir(join(dir, 'src', 'connectors', 'sdk'), { recursive: true });
   await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  await symlink(join(REPO, 'src', 'domain'), join(dir, 'src', 'domain'));
+  // Everything the SDK (and its testing kit) may import: the domain, the engine, storage, …
+  for (const entry of await readdir(join(REPO, 'src'))) {
+    if (entry !== 'connectors') await symlink(join(REPO, 'src', entry), join(dir, 'src', entry));
+  }
   for (const entry of await readdir(SDK)) {
     if (entry !== 'testing') await symlink(join(SDK, entry), join(dir, 'src', 'connectors', 'sdk', entry));
   }
@@ -59,6 +62,8 @@ async function miniCheckout(dir: string): Promise<void> {
       include: ['src/connectors/*pay/**/*.ts'],
     }),
   );
+  // ESM, as the repository is: NodeNext would read the files as CommonJS otherwise.
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
   for (const file of ['eslint.config.js', '.prettierrc.json'])
     await writeFile(join(dir, file), await readFile(join(REPO, file)));
 }
