@@ -61,24 +61,31 @@ export function indexFile(n: Names, parts: Part[]): string {
   );
 }
 
-export function configFile(n: Names): string {
-  return `// Install-time config of the ${n.type} connector: its API key (a secret) and its base URL.
-import { z } from 'zod';
-import { secret } from '../sdk/registry.js';
-
-/** TODO: ${n.type}'s documented production (or sandbox) base URL. */
-export const DEFAULT_ENDPOINT = 'https://api.${n.provider}.example';
-
-export const ${n.provider}Config = z.object({
-  apiKey: secret(z.string({ error: 'apiKey is required' }).min(1, { error: 'apiKey is required' })),
-  // Every connector takes an endpoint, so tests, sandboxes and proxies can point it elsewhere.
-  endpoint: z
-    .url({ protocol: /^https?$/, error: 'endpoint must be an http:// or https:// URL' })
-    .default(DEFAULT_ENDPOINT),
-});
-
-export type ${n.type}Config = z.infer<typeof ${n.provider}Config>;
-`;
+/**
+ * The config: a secret apiKey and the endpoint. With the SDK's `endpointField` (sdk/config.ts) the
+ * endpoint is that field; in a checkout without it, a plain optional URL with the same default.
+ */
+export function configFile(n: Names, endpointField: boolean): string {
+  const endpoint = endpointField
+    ? `  // Every connector takes an endpoint, so tests, sandboxes and proxies can point it elsewhere.\n  endpoint: endpointField(DEFAULT_ENDPOINT),`
+    : `  // Every connector takes an endpoint, so tests, sandboxes and proxies can point it elsewhere.\n  endpoint: z\n    .url({ protocol: /^https?$/, error: 'endpoint must be an http:// or https:// URL' })\n    .default(DEFAULT_ENDPOINT),`;
+  return lines(
+    `// Install-time config of the ${n.type} connector: its API key (a secret) and its base URL.`,
+    `import { z } from 'zod';`,
+    endpointField && `import { endpointField } from '../sdk/config.js';`,
+    `import { secret } from '../sdk/registry.js';`,
+    ``,
+    `/** TODO: ${n.type}'s documented production (or sandbox) base URL. */`,
+    `export const DEFAULT_ENDPOINT = 'https://api.${n.provider}.example';`,
+    ``,
+    `export const ${n.provider}Config = z.object({`,
+    `  apiKey: secret(z.string({ error: 'apiKey is required' }).min(1, { error: 'apiKey is required' })),`,
+    endpoint,
+    `});`,
+    ``,
+    `export type ${n.type}Config = z.infer<typeof ${n.provider}Config>;`,
+    ``,
+  );
 }
 
 export function workflowFile(n: Names, parts: Part[]): string {

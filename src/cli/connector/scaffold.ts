@@ -1,6 +1,6 @@
 // `paybridge connector new <provider>`: writes a new connector folder that builds, lints and registers as is.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import {
@@ -67,12 +67,16 @@ export function parseParts(text: string | undefined): Part[] {
 }
 
 /** Every file of the folder, by path inside it. */
-export function scaffoldFiles(provider: string, parts: Part[]): Record<string, string> {
+export function scaffoldFiles(
+  provider: string,
+  parts: Part[],
+  sdk: { endpointField: boolean } = { endpointField: false },
+): Record<string, string> {
   const n = namesOf(provider);
   const listing = parts.some((p) => p === 'accounts' || p === 'external-accounts' || p === 'payments');
   const files: Record<string, string> = {
     'index.ts': indexFile(n, parts),
-    'config.ts': configFile(n),
+    'config.ts': configFile(n, sdk.endpointField),
     'workflow.ts': workflowFile(n, parts),
     'connector.ts': connectorFile(n, parts),
     'client.ts': clientFile(n, parts),
@@ -92,6 +96,17 @@ export function scaffoldFiles(provider: string, parts: Part[]): Record<string, s
   if (parts.includes('bank-accounts')) files['bank-accounts.ts'] = bankAccountsFile(n);
   if (parts.includes('webhooks')) files['webhooks.ts'] = webhooksFile(n);
   return files;
+}
+
+/** Whether the target checkout's SDK has `endpointField` (the kit's shared endpoint config field). */
+async function hasEndpointField(connectorsDir: string): Promise<boolean> {
+  try {
+    return (await readFile(join(connectorsDir, 'sdk', 'config.ts'), 'utf8')).includes(
+      'export function endpointField',
+    );
+  } catch {
+    return false;
+  }
 }
 
 interface Formatter {
@@ -130,7 +145,9 @@ export async function scaffoldConnector(options: {
 }): Promise<Scaffolded> {
   checkProviderName(options.provider, options.connectorsDir, options.registered);
   const dir = join(options.connectorsDir, options.provider);
-  const files = scaffoldFiles(options.provider, options.parts);
+  const files = scaffoldFiles(options.provider, options.parts, {
+    endpointField: await hasEndpointField(options.connectorsDir),
+  });
   const formatter = await prettierFormatter();
   await mkdir(join(dir, 'fixtures'), { recursive: true });
   for (const [name, text] of Object.entries(files)) {
