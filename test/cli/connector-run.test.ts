@@ -257,6 +257,11 @@ describe('connector run --record / --replay', () => {
     expect(replayed.code).toBe(0);
     expect(replayed.stdout).toBe(recorded.stdout);
 
+    // A session is recorded into a directory of its own, never on top of another.
+    const again = await runCli(['connector', 'run', 'generic', '--config', config, '--record', fixtures]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('is not empty');
+
     // A request the recording does not hold fails, naming it.
     const missing = await runCli([
       'connector',
@@ -281,12 +286,18 @@ describe('connector run --write', () => {
   it('sends a payout with a fresh idempotency key, prints it, and repeats it with --idempotency-key', async () => {
     const body = join(dir, 'payout.json');
     const beneficiary = (await tenant.beneficiaries())[0]?.id;
+    // Its own funded account: the generated transactions move the others' balances at random.
+    const source = await tenant.createAccount({
+      accountName: 'Payouts',
+      currency: 'EUR/2',
+      initialBalance: '100000',
+    });
     await writeFile(
       body,
       JSON.stringify({
         amount: 250,
         asset: 'EUR/2',
-        sourceAccount: accounts[0],
+        sourceAccount: source.id,
         destinationAccount: beneficiary,
       }),
     );

@@ -1,6 +1,6 @@
 // `paybridge connector run`: one connector, in this process, no database: its task tree, or one write.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { loadConnectors } from '../../connectors/load.js';
@@ -129,7 +129,15 @@ async function captureFetch(
   if (options.record !== undefined && options.replay !== undefined)
     throw new UsageError('--record and --replay cannot go together');
   const network: PspFetch = (input, init) => fetch(input, init);
-  if (options.record !== undefined) return { fetch: recordingFetch(network, options.record, redactor) };
+  if (options.record !== undefined) {
+    // Files are numbered from 0001 each session: a second session in the same place would mix with the first.
+    const existing = await readdir(options.record).catch(() => []);
+    if (existing.length > 0)
+      throw new UsageError(
+        `--record ${options.record} is not empty: record each session into a new directory`,
+      );
+    return { fetch: recordingFetch(network, options.record, redactor) };
+  }
   if (options.replay !== undefined) {
     let replay: Replay;
     try {
@@ -162,6 +170,9 @@ export async function runConnectorCommand(provider: string, options: RunOptions)
   try {
     if (options.write !== undefined) await runWrite(connector, options);
     else await runTree(connector, registration, connectorId, rawConfig, options);
+    const unused = replay?.unused().length ?? 0;
+    if (unused > 0)
+      note(`replay: ${unused} recorded exchanges were not requested (the connector asked for less)`);
   } catch (error) {
     // A replay miss reaches the connector as a failed request, which it may retry or wrap: name it here.
     const miss = replay?.misses[0];
