@@ -161,6 +161,9 @@ describe('connector run <provider> --config', () => {
     expect(rest.code).toBe(0);
     const restRefs = refsOf(lines(rest.stdout), 'fetch_payments');
     expect([...firstRefs, ...restRefs].sort()).toEqual([...transactions].sort());
+    // A key naming no node is pointed out rather than silently starting from scratch.
+    const typo = await runCli([...base, '--pages', '1', '--state', '{"fetch_paymnts":{}}']);
+    expect(typo.stderr).toContain("--state: 'fetch_paymnts' names no node");
     // Inline JSON works too, and a finished state gives nothing already seen.
     const finalState = lines(rest.stdout).at(-1)?.state;
     const again = await runCli([...base, '--state', JSON.stringify(finalState)]);

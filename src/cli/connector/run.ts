@@ -274,10 +274,10 @@ async function runTree(
     (filePageSize > 0 ? Math.min(filePageSize, registration.pageSize) : registration.pageSize);
   const maxPages = positive(options.pages, '--pages');
   const given = options.state === undefined ? {} : await readState(options.state);
-  const states = new Map(Object.entries(given));
   const { workflow } = await connector.install();
   // The engine refuses a tree it cannot run at install: so does the runner, before any fetch.
   validateTree(workflow);
+  const states = checkedStates(registration, workflow, given);
   const chain = options.task === undefined ? undefined : selectNode(workflow, options.task);
   const nodeOptions = {
     pageSize,
@@ -304,6 +304,52 @@ async function runTree(
   }
   print(renderRuns(runs));
   print(`\nstate (resume with --state):\n${renderJson(state)}`);
+}
+
+/** Every node of a tree by its walker path (`fetch_accounts/fetch_balances`). */
+function nodesByPath(
+  nodes: TaskNode[],
+  prefix = '',
+  out = new Map<string, TaskNode>(),
+): Map<string, TaskNode> {
+  for (const node of nodes) {
+    const path = prefix ? `${prefix}/${node.name}` : node.name;
+    out.set(path, node);
+    nodesByPath(node.children, path, out);
+  }
+  return out;
+}
+
+/**
+ * The `--state` entries the tree can use, read as the engine reads a saved state: through the
+ * registration's state schema for the task type when it declares one (kit typed state), an entry the
+ * schema refuses starting its task from scratch, with a note. An entry naming no node is a note too
+ * (a typo would otherwise silently start from scratch).
+ */
+function checkedStates(
+  registration: ConnectorRegistration,
+  workflow: TaskNode[],
+  given: Record<string, unknown>,
+): Map<string, unknown> {
+  const schemas = (registration as { state?: Partial<Record<string, z.ZodType>> }).state ?? {};
+  const nodes = nodesByPath(workflow);
+  const states = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(given)) {
+    const node = nodes.get(key.split('#')[0] ?? key);
+    if (!node) {
+      note(`--state: '${key}' names no node of the task tree (${[...nodes.keys()].join(', ')}); ignored`);
+      continue;
+    }
+    const schema = schemas[node.type];
+    if (!schema) {
+      states.set(key, value);
+      continue;
+    }
+    const parsed = schema.safeParse(value);
+    if (parsed.success) states.set(key, parsed.data);
+    else note(`--state: '${key}' does not fit the ${node.type} state schema; that task starts from scratch`);
+  }
+  return states;
 }
 
 /** Records left out of a page: those the connector skipped, then those the engine's validation would. */
