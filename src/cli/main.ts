@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `paybridge` command: the service (start, serve, worker, migrate, mock-psp, clients, signing-keys) and the v3 API client commands.
+// The `paybridge` command: the service (start, serve, worker, migrate, mock-psp, clients, signing-keys), the v3 API client commands and the connector author's tools.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerBankAccountCommands } from './commands/bank-accounts.js';
+import { registerConnectorKitCommands } from './commands/connector.js';
 import { registerConnectorCommands } from './commands/connectors.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerPaymentInitiationCommands } from './commands/payment-initiations.js';
@@ -38,6 +39,7 @@ const program = new Command('paybridge')
 registerServiceCommands(program);
 registerAuthCommands(program);
 registerConnectorCommands(program);
+registerConnectorKitCommands(program);
 registerDataCommands(program);
 registerPaymentInitiationCommands(program);
 registerBankAccountCommands(program);
