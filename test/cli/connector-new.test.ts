@@ -1,7 +1,6 @@
 // `paybridge connector new`: generated folders type-check against the real SDK under the repository's strict
 // settings, pass its eslint and prettier, and register a connector whose install() answers a valid tree.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +26,7 @@ let connectors: string;
 /**
  * A checkout in miniature: the real SDK and the rest of src/ (symlinked, so the generated code meets the real
  * types), node_modules, and the repository's lint settings; tsc checks the generated folders (named *pay)
- * and what they import. While the conformance kit is not in the SDK
- * yet, its entry point is a stub with the call shape the scaffold uses.
+ * and what they import.
  */
 async function miniCheckout(dir: string): Promise<void> {
   await mkdir(join(dir, 'src', 'connectors', 'sdk'), { recursive: true });
@@ -42,14 +40,8 @@ async function miniCheckout(dir: string): Promise<void> {
   }
   const testing = join(dir, 'src', 'connectors', 'sdk', 'testing');
   await mkdir(testing);
-  for (const entry of existsSync(join(SDK, 'testing')) ? await readdir(join(SDK, 'testing')) : [])
+  for (const entry of await readdir(join(SDK, 'testing')))
     await symlink(join(SDK, 'testing', entry), join(testing, entry));
-  if (!existsSync(join(testing, 'index.ts'))) {
-    await writeFile(
-      join(testing, 'index.ts'),
-      `export interface ConformanceOptions {\n  provider: string;\n  config: (psp: { url: string }) => Record<string, unknown>;\n  todo?: boolean;\n}\nexport function describeConformance(_options: ConformanceOptions): void {}\n`,
-    );
-  }
   const { compilerOptions } = JSON.parse(await readFile(join(REPO, 'tsconfig.json'), 'utf8')) as {
     compilerOptions: Record<string, unknown>;
   };

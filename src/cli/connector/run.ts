@@ -26,7 +26,7 @@ import {
 } from '../../connectors/sdk/testing/walk.js';
 import type { ConnectorId } from '../../domain/ids.js';
 import { parseJson, stringifyJson } from '../../domain/json.js';
-import { maskConfig } from '../../engine/connector-config.js';
+import { secretValuesOf } from '../../engine/connector-config.js';
 import { mapPage } from '../../engine/items.js';
 import { validateTree } from '../../engine/task-tree.js';
 import { UsageError } from '../errors.js';
@@ -105,22 +105,6 @@ function connectorConfig(registration: ConnectorRegistration, raw: unknown): Rec
   return parsed.data as Record<string, unknown>;
 }
 
-/**
- * The values of the config's secret() fields (strings, and the strings inside secret objects or lists):
- * the fields the API masks are the secret ones.
- */
-function secretValues(registration: ConnectorRegistration, config: Record<string, unknown>): string[] {
-  const masked = maskConfig(registration, config);
-  const values: string[] = [];
-  const collect = (value: unknown): void => {
-    if (typeof value === 'string') values.push(value);
-    else if (Array.isArray(value)) value.forEach(collect);
-    else if (isObject(value)) Object.values(value).forEach(collect);
-  };
-  for (const key of Object.keys(config)) if (masked[key] !== config[key]) collect(config[key]);
-  return values;
-}
-
 /** The fetch the connector gets: the network, recorded to a directory, or a recorded directory. */
 async function captureFetch(
   options: RunOptions,
@@ -157,7 +141,7 @@ export async function runConnectorCommand(provider: string, options: RunOptions)
   const registration = registrationOf(provider);
   const rawConfig = await readJsonFile(options.config, 'config file');
   const config = connectorConfig(registration, rawConfig);
-  const redactor = new Redactor(secretValues(registration, config));
+  const redactor = new Redactor(secretValuesOf(registration, config));
   const { fetch, replay } = await captureFetch(options, redactor);
   const connectorId: ConnectorId = { provider: registration.provider, reference: 'local-run' };
   const context: ConnectorContext = {
@@ -331,7 +315,7 @@ function checkedStates(
   workflow: TaskNode[],
   given: Record<string, unknown>,
 ): Map<string, unknown> {
-  const schemas = (registration as { state?: Partial<Record<string, z.ZodType>> }).state ?? {};
+  const schemas = registration.state ?? {};
   const nodes = nodesByPath(workflow);
   const states = new Map<string, unknown>();
   for (const [key, value] of Object.entries(given)) {

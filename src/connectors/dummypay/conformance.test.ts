@@ -6,7 +6,14 @@ import { describeConformance } from '../sdk/testing/index.js';
 import { readDummyPayMovements, readDummyPayRequests, setDummyPayPaymentStatus } from './psp-files.js';
 import './index.js';
 
-const FILES = ['accounts.json', 'balances.json', 'external_accounts.json', 'payments.json'] as const;
+const FILES = [
+  'accounts.json',
+  'balances.json',
+  'external_accounts.json',
+  'payments.json',
+  'orders.json',
+  'conversions.json',
+] as const;
 const fixturePath = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
 async function fixture<T>(name: string): Promise<T> {
@@ -17,6 +24,8 @@ const accounts = await fixture<{ id: string }[]>('accounts.json');
 const balances = await fixture<{ account_id: string; currency: string }[]>('balances.json');
 const externalAccounts = await fixture<{ id: string }[]>('external_accounts.json');
 const payments = await fixture<{ reference: string }[]>('payments.json');
+const orders = await fixture<{ id: string }[]>('orders.json');
+const conversions = await fixture<{ id: string }[]>('conversions.json');
 // Balances are keyed by asset as the connector maps them (`EUR` → `EUR/2`).
 const ASSETS: Record<string, string> = {
   EUR: 'EUR/2',
@@ -36,7 +45,6 @@ describeConformance({
   setup: async (_psp, env) => {
     for (const file of FILES) await copyFile(fixturePath(file), join(env.directory, file));
   },
-  noHttp: 'DummyPay reads and writes files in its directory; it makes no HTTP call',
   paging: {
     expected: {
       fetch_accounts: accounts.map((a) => a.id),
@@ -45,6 +53,8 @@ describeConformance({
       ),
       fetch_external_accounts: externalAccounts.map((a) => a.id),
       fetch_payments: payments.map((p) => p.reference),
+      fetch_orders: orders.map((o) => o.id),
+      fetch_conversions: conversions.map((c) => c.id),
     },
     relists:
       'each pass rereads its file from the top, so the engine sees edits and knows the listing is complete (MAPPING.md, Paging)',

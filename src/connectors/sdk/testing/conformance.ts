@@ -113,7 +113,10 @@ export interface ConformanceOptions {
   /** Puts the fixtures in place before each case: routes at the fake PSP, files in `env.directory`. */
   setup?: (psp: FakePsp, env: ConformanceEnv) => void | Promise<void>;
   fakePsp?: FakePspOptions;
-  /** The connector makes no HTTP calls (why): the HTTP cases are skipped with this reason. */
+  /**
+   * The connector makes no HTTP calls (why): the HTTP cases are skipped with this reason. Defaults to a
+   * reason when the registration declares `http: false`.
+   */
   noHttp?: string;
   /** The connector's folder (MAPPING.md); default `src/connectors/<provider>/`. */
   folder?: string;
@@ -176,6 +179,12 @@ export function describeConformance(options: ConformanceOptions): void {
       throw new Error(`no connector "${options.provider}" is registered: import its index.ts first`);
     return found;
   };
+  // A registration that declares `http: false` needs no option saying so.
+  const noHttp =
+    options.noHttp ??
+    (findConnector(options.provider)?.http === false
+      ? 'the registration declares http: false (the connector makes no HTTP call)'
+      : undefined);
 
   describe(`${options.provider} conformance`, () => {
     describe('installing and uninstalling', () => {
@@ -509,7 +518,7 @@ export function describeConformance(options: ConformanceOptions): void {
         });
         expect(unmarked, 'fields that must be marked secret (registry.ts secret())').toEqual([]);
       });
-      if (options.noHttp) skip('an optional endpoint', options.noHttp);
+      if (noHttp) skip('an optional endpoint', noHttp);
       else {
         test(
           options.endpointRequired
@@ -526,8 +535,8 @@ export function describeConformance(options: ConformanceOptions): void {
     });
 
     describe('errors from the PSP', () => {
-      if (options.noHttp) {
-        skip('401, 429 with Retry-After, 500, a hang and malformed JSON become typed errors', options.noHttp);
+      if (noHttp) {
+        skip('401, 429 with Retry-After, 500, a hang and malformed JSON become typed errors', noHttp);
         return;
       }
       const cases: {

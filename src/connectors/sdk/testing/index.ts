@@ -6,3 +6,4 @@ export * from './pagination.js';
 export * from './walk.js';
 export { generateCertificates, type TestCertificates, type KeyPair } from './certificates.js';
 export * from './psp-spec.js';
+export * from './capture.js';
