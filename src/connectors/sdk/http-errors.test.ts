@@ -72,6 +72,22 @@ describe('Errors from PSP answers', () => {
     expect((plain as Error).message).toContain('no such account');
   });
 
+  it("keep the PSP's error code beside its message, but not a broad error type", () => {
+    const generic = errorFromAnswer({
+      status: 422,
+      body: JSON.stringify({ Title: 'INSUFFICIENT_FUNDS', Detail: 'balance 50 is below 51' }),
+    });
+    expect((generic as InvalidRequestError).message).toContain('INSUFFICIENT_FUNDS: balance 50 is below 51');
+    const stripe = errorFromAnswer({
+      status: 404,
+      body: JSON.stringify({
+        error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payout' },
+      }),
+    });
+    expect((stripe as InvalidRequestError).message).toContain('resource_missing: No such payout');
+    expect((stripe as InvalidRequestError).message).not.toContain('invalid_request_error');
+  });
+
   it('refuse redirects, naming the target', () => {
     const redirect = errorFromAnswer({ status: 302, headers: { location: 'https://elsewhere.test/' }, host });
     expect(redirect).toBeInstanceOf(UpstreamError);

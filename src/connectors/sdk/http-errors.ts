@@ -68,9 +68,10 @@ const REASON_FIELDS = [
 
 /**
  * Fields PSPs put a machine-readable code or short title in (`INSUFFICIENT_FUNDS`). Kept beside the
- * message, because the code is often what an operator (or a test) looks for.
+ * message, because the code is often what an operator (or a test) looks for. Not `type`: PSPs use it
+ * for a broad category (Stripe's `authentication_error`) that adds nothing to the message.
  */
-const CODE_FIELDS = ['code', 'Code', 'title', 'Title', 'error_code', 'errorCode', 'type', 'Type'];
+const CODE_FIELDS = ['code', 'Code', 'title', 'Title', 'error_code', 'errorCode'];
 
 function firstText(body: Record<string, unknown>, fields: readonly string[]): string | undefined {
   for (const field of fields) {
