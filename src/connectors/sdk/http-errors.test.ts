@@ -88,6 +88,20 @@ describe('Errors from PSP answers', () => {
     expect((stripe as InvalidRequestError).message).not.toContain('invalid_request_error');
   });
 
+  it('turn a conflict (the same idempotency key in flight) into a retryable unknown outcome, never a refusal', () => {
+    for (const status of [409, 425]) {
+      const error = errorFromAnswer({
+        status,
+        host,
+        body: JSON.stringify({ error: { message: 'another request with this key is in progress' } }),
+      });
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error).not.toBeInstanceOf(InvalidRequestError);
+      expect(isRetryable(error)).toBe(true);
+      expect((error as UpstreamError).status).toBe(status);
+    }
+  });
+
   it('refuse redirects, naming the target', () => {
     const redirect = errorFromAnswer({ status: 302, headers: { location: 'https://elsewhere.test/' }, host });
     expect(redirect).toBeInstanceOf(UpstreamError);

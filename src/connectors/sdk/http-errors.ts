@@ -126,8 +126,9 @@ export interface StatusRefusal {
 
 /**
  * The typed error for a non-2xx status. 429 → UpstreamRateLimitError (Retry-After honoured); 408 and 504
- * → UpstreamTimeoutError; other 5xx → UpstreamError; 401 and 403 → AuthenticationError; other 4xx →
- * InvalidRequestError; 3xx → UpstreamError refusing the redirect; anything else → UpstreamError.
+ * → UpstreamTimeoutError; other 5xx → UpstreamError; 401 and 403 → AuthenticationError; 409 and 425
+ * (a conflict, e.g. the same idempotency key still in flight) → UpstreamError, an unknown outcome; other
+ * 4xx → InvalidRequestError; 3xx → UpstreamError refusing the redirect; anything else → UpstreamError.
  */
 export function errorFromStatus(refusal: StatusRefusal): ConnectorError {
   const { status, headers, host, now = Date.now() } = refusal;
@@ -145,6 +146,16 @@ export function errorFromStatus(refusal: StatusRefusal): ConnectorError {
   if (status === 401 || status === 403) {
     return new AuthenticationError(
       `${who} refused the connector's credentials (HTTP ${status}${reason})`,
+      status,
+    );
+  }
+  if (status === 409 || status === 425) {
+    // A conflict is what PSPs answer when a request with the same idempotency key is still running, or
+    // was made with other parameters: the first request may well have moved the money. Calling it a
+    // refusal would mark a payout FAILED that may have been paid, so it is an unknown outcome, repeated
+    // with the same key (a replay then answers what the first request did).
+    return new UpstreamError(
+      `${who} answered ${status}, a conflict (the outcome of an earlier request with this key is unknown)${reason}`,
       status,
     );
   }

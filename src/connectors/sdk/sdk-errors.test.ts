@@ -122,6 +122,15 @@ describe('Errors of the Stripe SDK', () => {
       new Stripe.errors.StripeAPIError({ message: 'Invalid JSON received from the Stripe API' }),
     );
     expect(garbled).toBeInstanceOf(UpstreamError);
+    // Stripe answers 409 while a request with the same key is in flight: the first may have paid.
+    const inFlight = errorFromPspSdk(
+      new Stripe.errors.StripeIdempotencyError({
+        message: 'There is currently another in-progress request using this Idempotent Key',
+        statusCode: 409,
+      }),
+    );
+    expect(inFlight).toBeInstanceOf(UpstreamError);
+    expect(inFlight).not.toBeInstanceOf(InvalidRequestError);
   });
 
   it('come out right from real calls the SDK makes to a PSP answering 401, 429 and 500', async () => {
