@@ -31,7 +31,7 @@ export async function recordBalances(db: Db, balances: BalanceWrite[]): Promise<
     account_id: (b) => b.accountId,
     asset: (b) => b.asset,
     created_at: (b) => b.createdAt,
-    balance: (b) => b.amount.toString(),
+    balance: (b) => b.amount,
     connector_id: (b) => b.connectorId,
   });
   const result = await sql<OpenedBalanceRow>`

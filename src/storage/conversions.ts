@@ -25,8 +25,6 @@ export interface ConversionWrite {
   raw: unknown;
 }
 
-const digits = (value: bigint | null) => (value === null ? null : value.toString());
-
 const MUTABLE = [
   'updated_at',
   'source_asset',
@@ -57,9 +55,9 @@ export async function upsertConversions(db: Db, conversions: ConversionWrite[]):
     updated_at: (c) => c.updatedAt,
     source_asset: (c) => c.sourceAsset,
     destination_asset: (c) => c.destinationAsset,
-    source_amount: (c) => c.sourceAmount.toString(),
-    destination_amount: (c) => digits(c.destinationAmount),
-    fee: (c) => digits(c.fee),
+    source_amount: (c) => c.sourceAmount,
+    destination_amount: (c) => c.destinationAmount,
+    fee: (c) => c.fee,
     fee_asset: (c) => c.feeAsset,
     status: (c) => c.status,
     error: (c) => c.error,

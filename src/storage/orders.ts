@@ -1,7 +1,8 @@
 // Orders and their adjustments: idempotent batch writes that keep each order at its newest observation.
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { stringifyJson } from '../domain/json.js';
 import type { Db } from './db.js';
+import type { OrderAdjustmentsTable } from './schema.js';
 import { unnestRows } from './unnest.js';
 
 export interface OrderWrite {
@@ -49,8 +50,6 @@ export interface OrderAdjustmentWrite {
   metadata: Record<string, string>;
   raw: unknown;
 }
-
-const digits = (value: bigint | null) => (value === null ? null : value.toString());
 
 /** Columns an observation may change; the row is rewritten only when one of them differs. */
 const MUTABLE = [
@@ -110,17 +109,17 @@ export async function upsertOrders(
       destination_asset: (o) => o.destinationAsset,
       type: (o) => o.type,
       status: (o) => o.status,
-      base_quantity_ordered: (o) => o.baseQuantityOrdered.toString(),
-      base_quantity_filled: (o) => digits(o.baseQuantityFilled),
-      limit_price: (o) => digits(o.limitPrice),
-      stop_price: (o) => digits(o.stopPrice),
+      base_quantity_ordered: (o) => o.baseQuantityOrdered,
+      base_quantity_filled: (o) => o.baseQuantityFilled,
+      limit_price: (o) => o.limitPrice,
+      stop_price: (o) => o.stopPrice,
       price_asset: (o) => o.priceAsset,
-      average_fill_price: (o) => digits(o.averageFillPrice),
+      average_fill_price: (o) => o.averageFillPrice,
       time_in_force: (o) => o.timeInForce,
       expires_at: (o) => o.expiresAt,
-      quote_amount: (o) => digits(o.quoteAmount),
+      quote_amount: (o) => o.quoteAmount,
       quote_asset: (o) => o.quoteAsset,
-      fee: (o) => digits(o.fee),
+      fee: (o) => o.fee,
       fee_asset: (o) => o.feeAsset,
       error: (o) => o.error,
       source_account_id: (o) => o.sourceAccountId,
@@ -152,8 +151,8 @@ export async function upsertOrders(
       reference: (a) => a.reference,
       created_at: (a) => a.createdAt,
       status: (a) => a.status,
-      base_quantity_filled: (a) => digits(a.baseQuantityFilled),
-      fee: (a) => digits(a.fee),
+      base_quantity_filled: (a) => a.baseQuantityFilled,
+      fee: (a) => a.fee,
       fee_asset: (a) => a.feeAsset,
       metadata: (a) => stringifyJson(a.metadata),
       raw: (a) => stringifyJson(a.raw),
@@ -180,15 +179,22 @@ export function ordersQuery(db: Db) {
 }
 export type OrderRow = Awaited<ReturnType<ReturnType<typeof ordersQuery>['executeTakeFirstOrThrow']>>;
 
-/** An order's adjustments, oldest first (the order the v3 API answers them in). */
-export function orderAdjustmentsOf(db: Db, orderIds: string[]) {
-  if (orderIds.length === 0) return Promise.resolve([]);
-  return db
+export type OrderAdjustmentRow = Selectable<OrderAdjustmentsTable>;
+
+/** The adjustments of several orders at once, each order's oldest first (the order the v3 API answers). */
+export async function orderAdjustmentsOf(
+  db: Db,
+  orderIds: string[],
+): Promise<Map<string, OrderAdjustmentRow[]>> {
+  const adjustments = new Map<string, OrderAdjustmentRow[]>(orderIds.map((id) => [id, []]));
+  if (orderIds.length === 0) return adjustments;
+  const rows = await db
     .selectFrom('order_adjustments')
     .selectAll()
     .where('order_id', 'in', orderIds)
     .orderBy('created_at', 'asc')
     .orderBy('sort_id', 'asc')
     .execute();
+  for (const row of rows) adjustments.get(row.order_id)?.push(row);
+  return adjustments;
 }
-export type OrderAdjustmentRow = Awaited<ReturnType<typeof orderAdjustmentsOf>>[number];

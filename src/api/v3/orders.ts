@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { conversionIdCodec, orderIdCodec } from '../../domain/ids.js';
 import { conversionsQuery } from '../../storage/conversions.js';
-import { type OrderAdjustmentRow, orderAdjustmentsOf, ordersQuery } from '../../storage/orders.js';
+import { orderAdjustmentsOf, ordersQuery } from '../../storage/orders.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { conversionFilterSpec, orderFilterSpec } from '../query-filter.js';
@@ -23,20 +23,6 @@ import * as S from './schemas.js';
 
 const orderParams = z.object({ orderID: encodedIdParam('order') });
 const conversionParams = z.object({ conversionID: encodedIdParam('conversion') });
-
-/** Adjustments of several orders in one query, grouped by order. */
-async function adjustmentsByOrder(
-  deps: V3Options['deps'],
-  orderIds: string[],
-): Promise<Map<string, OrderAdjustmentRow[]>> {
-  const grouped = new Map<string, OrderAdjustmentRow[]>();
-  for (const row of await orderAdjustmentsOf(deps.db, orderIds)) {
-    const list = grouped.get(row.order_id) ?? [];
-    list.push(row);
-    grouped.set(row.order_id, list);
-  }
-  return grouped;
-}
 
 export const orderRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hidden }) => {
   const server = app.withTypeProvider<ZodTypeProvider>();
@@ -58,8 +44,8 @@ export const orderRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hi
         sortId: 'orders.sort_id',
         filter: orderFilterSpec,
       });
-      const adjustments = await adjustmentsByOrder(
-        deps,
+      const adjustments = await orderAdjustmentsOf(
+        deps.db,
         page.data.map((row) => row.id),
       );
       return cursorEnvelope(page, (row) => presentOrder(row, adjustments.get(row.id) ?? []));
@@ -81,7 +67,8 @@ export const orderRoutes: FastifyPluginAsync<V3Options> = async (app, { deps, hi
       orderIdCodec.decode(id);
       const row = await ordersQuery(deps.db).where('orders.id', '=', id).executeTakeFirst();
       if (!row) throw notFoundError('order not found');
-      return { data: presentOrder(row, await orderAdjustmentsOf(deps.db, [id])) };
+      const adjustments = await orderAdjustmentsOf(deps.db, [id]);
+      return { data: presentOrder(row, adjustments.get(id) ?? []) };
     },
   );
 
