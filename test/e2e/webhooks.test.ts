@@ -37,6 +37,16 @@ registerConnector({
   create: () => new FlakyHookPsp(),
 });
 
+// The same PSP, but it wants its own acknowledgement body (as Adyen wants `[accepted]`).
+registerConnector({
+  provider: 'ackhookpsp',
+  capabilities: ['CREATE_WEBHOOKS', 'TRANSLATE_WEBHOOKS'],
+  config: z.object({}),
+  pageSize: 10,
+  webhooks: { verification: 'local', acknowledgement: { contentType: 'text/plain', body: '[accepted]' } },
+  create: () => new HookPsp(),
+});
+
 let service: TestService;
 /** The durability test replaces the service's process by a new one on the same database. */
 let replacement: Paybridge | undefined;
@@ -100,6 +110,7 @@ describe('signatures', () => {
     const body = paymentBody('pay-valid', 'SUCCEEDED', '2026-01-01T00:00:01Z');
     const response = await deliver(service.url, body, signed(body));
     expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
     const payment = await eventually(async () => paymentStatus('pay-valid'));
     expect(payment).toEqual({ status: 'SUCCEEDED', amount: '500' });
     const listed = await webhooks('PROCESSED');
@@ -110,6 +121,36 @@ describe('signatures', () => {
     }>`SELECT row_to_json(w)::text AS row FROM webhook_configs w`.execute(service.paybridge.deps.db);
     expect(configs.rows).toHaveLength(1);
     expect(configs.rows[0]?.row).not.toContain(SECRET.slice(6, 30));
+  });
+
+  it("answers a stored delivery with the connector's acknowledgement body, and a refused one with the error envelope", async () => {
+    const installed = await fetch(`${service.url}/v3/connectors/install/ackhookpsp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ack-hooks' }),
+    });
+    const ackID = ((await installed.json()) as { data: string }).data;
+    await eventually(async () => {
+      const rows = await service.paybridge.deps.db
+        .selectFrom('webhook_configs')
+        .select('name')
+        .where('connector_id', '=', ackID)
+        .execute();
+      return rows.length === 1 ? true : undefined;
+    });
+    const body = paymentBody('pay-acknowledged', 'SUCCEEDED', '2026-01-01T00:00:01Z');
+    const url = `${service.url}/api/payments/v3/connectors/webhooks/${ackID}/payments`;
+    const accepted = await fetch(url, { method: 'POST', headers: signed(body), body });
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await accepted.text()).toBe('[accepted]');
+    const forged = await fetch(url, {
+      method: 'POST',
+      headers: signed(body, { secret: 'whsec_Zm9yZ2Vk' }),
+      body,
+    });
+    expect(forged.status).toBe(401);
+    expect(((await forged.json()) as { errorCode: string }).errorCode).toBe('VALIDATION');
   });
 
   it('refuses a bad signature, a stale timestamp, a wrong secret and a tampered body with 401, storing nothing; none becomes data', async () => {

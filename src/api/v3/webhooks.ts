@@ -112,7 +112,7 @@ async function throttled(limiter: RateLimiterMemory, key: string): Promise<numbe
  * 4. one query: the connector is installed and the path is one of its webhook configs (else 404); for
  *    a network verifier, fewer than the cap of its deliveries wait unverified (else 429);
  * 5. a local verifier verifies it (401 if it fails);
- * then it is stored and answered 200. Refusals from 1, 2, 4 and 5 are counted by provider and reason.
+ * then it is stored and answered 200 (with the connector's acknowledgement body, if it declares one). Refusals from 1, 2, 4 and 5 are counted by provider and reason.
  */
 export function webhookIngress(
   deps: EngineDeps,
@@ -198,7 +198,9 @@ export function webhookIngress(
             );
           case 'stored':
             webhooksReceived.inc({ provider });
-            return reply.status(200).send();
+            return target.acknowledgement
+              ? reply.status(200).type(target.acknowledgement.contentType).send(target.acknowledgement.body)
+              : reply.status(200).send();
         }
       },
     );

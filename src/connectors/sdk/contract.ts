@@ -373,6 +373,17 @@ export interface WebhookIntake {
   verification: WebhookVerification;
   /** Methods accepted besides POST (which always is); any other method on its webhook paths is a 405. */
   methods?: readonly WebhookMethod[];
+  /**
+   * What a stored delivery is answered with, for PSPs that check the body of the acknowledgement (Adyen
+   * wants `[accepted]`); without it, an empty 200. Refusals keep the API's error envelope.
+   */
+  acknowledgement?: WebhookAcknowledgement;
+}
+
+/** The 200 answer to a delivery Paybridge has stored. */
+export interface WebhookAcknowledgement {
+  contentType: string;
+  body: string;
 }
 
 export interface VerifyWebhookResponse {

@@ -81,10 +81,13 @@ export function registerConnector<Shape extends z.ZodRawShape>(
 }
 
 /** The webhook declaration of a registration, with its defaults filled in. */
-export function webhookIntakeOf(registration: ConnectorRegistration): Required<WebhookIntake> {
+export function webhookIntakeOf(
+  registration: ConnectorRegistration,
+): Required<Omit<WebhookIntake, 'acknowledgement'>> & Pick<WebhookIntake, 'acknowledgement'> {
   return {
     verification: registration.webhooks?.verification ?? 'network',
     methods: ['POST', ...(registration.webhooks?.methods ?? []).filter((m) => m !== 'POST')],
+    acknowledgement: registration.webhooks?.acknowledgement,
   };
 }
 
