@@ -102,6 +102,12 @@ export interface WebhookOptions {
     at: Date;
     forged: boolean;
   }) => Record<string, string>;
+  /**
+   * The PSP's signature covers no timestamp (Adyen's HMAC signs the notification's fields only), so a
+   * delivery's age cannot be verified (why): the stale case is skipped with this reason, and the replay
+   * case checks only that a replay keeps its idempotency key.
+   */
+  unsignedTime?: string;
 }
 
 export interface ConformanceOptions {
@@ -486,6 +492,7 @@ export function describeConformance(options: ConformanceOptions): void {
                 ),
               );
             case 'a stale delivery is refused':
+              if (webhooks.unsignedTime) return ctx.skip(webhooks.unsignedTime);
               return refused(verify(delivery(new Date(now.getTime() - 3_600_000))));
             case 'a delivery replayed later is refused; replayed at once it keeps its idempotency key': {
               const webhook = delivery(now);
@@ -495,6 +502,12 @@ export function describeConformance(options: ConformanceOptions): void {
                 'a delivery needs an idempotency key for the engine to store it once',
               ).toBeTruthy();
               expect((await verify(webhook)).idempotencyKey).toBe(firstKey);
+              if (webhooks.unsignedTime) {
+                expect((await verify(webhook, new Date(now.getTime() + 3_600_000))).idempotencyKey).toBe(
+                  firstKey,
+                );
+                return;
+              }
               return refused(verify(webhook, new Date(now.getTime() + 3_600_000)));
             }
             case 'an unsigned delivery is refused':

@@ -167,6 +167,35 @@ export class PspSpec {
         );
   }
 
+  /**
+   * Problems of a request body against the full schema of the operation's requestBody (every field, not
+   * only the required ones `validateRequest` checks), as lines naming the field; empty when it conforms.
+   * For documents that model what the PSP sends (Adyen's Webhooks-v1: one POST per event code).
+   */
+  validateRequestBody(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType = 'application/json',
+  ): string[] {
+    const found = this.operation(method, path);
+    if (!found) return [`the document has no operation ${method.toUpperCase()} ${path}`];
+    if (this.version === '2.0') return ['validateRequestBody reads OpenAPI 3 requestBody only'];
+    if (!found.operation.requestBody)
+      return [`${found.method.toUpperCase()} ${found.template} takes no body`];
+    const content = (this.deref(found.operation.requestBody as Json).content ?? {}) as Record<string, Json>;
+    const schema = content[contentType]?.schema;
+    if (schema === undefined)
+      return [`${found.method.toUpperCase()} ${found.template} takes no ${contentType} body`];
+    const validate = this.validator(`${found.template} ${found.method} request ${contentType}`, schema);
+    return validate(body)
+      ? []
+      : (validate.errors ?? []).map(
+          (e) =>
+            `${e.instancePath || '(body)'} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${String(e.params.allowedValues)})` : ''}`,
+        );
+  }
+
   /** Problems of a request against its operation: the path and method, required path, query and header parameters, and required body fields. */
   validateRequest(request: SpecRequest): string[] {
     const found = this.operation(request.method, request.path);
