@@ -95,7 +95,13 @@ export class PspSpec {
     const shared =
       this.version === '2.0' ? { definitions: document.definitions } : { components: document.components };
     this.ajv.addSchema(this.version === '3.1' ? shared : (toJsonSchema(shared) as Json), 'spec');
-    this.paths = Object.entries((document.paths ?? {}) as Record<string, Json>).map(([template, item]) => {
+    // OpenAPI 3.1 `webhooks` (what the PSP sends, keyed by name: Adyen's are `/AUTHORISATION`, …) are
+    // indexed as operations too, so their bodies can be checked like requests.
+    const operations = {
+      ...((document.webhooks ?? {}) as Record<string, Json>),
+      ...((document.paths ?? {}) as Record<string, Json>),
+    };
+    this.paths = Object.entries(operations).map(([template, item]) => {
       const names: string[] = [];
       const source = template
         .replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '{' || c === '}' ? c : `\\${c}`))
