@@ -17,7 +17,7 @@ beforeEach(async () => {
   psp = await FakePsp.start();
   fake = serveAdyen(psp);
   connector = new AdyenConnector(
-    adyenConfig.parse({ apiKey: TEST_API_KEY, companyId: TEST_COMPANY, endpoint: `${psp.url}/v3` }),
+    adyenConfig.parse({ apiKey: TEST_API_KEY, companyID: TEST_COMPANY, endpoint: `${psp.url}/v3` }),
     standaloneContext({
       connectorId: 'conn-1',
       logger: pino({ level: 'silent' }),

@@ -3,7 +3,7 @@ import { Client, EnvironmentEnum, ManagementAPI, Types, type Config } from '@ady
 import type { PspFetch } from '../sdk/context.js';
 import { InvalidRequestError, UpstreamError } from '../sdk/errors.js';
 import { errorFromAnswer, errorFromTransport, malformedJsonError } from '../sdk/http-errors.js';
-import { ADYEN_TEST_ENDPOINT, type AdyenConfig } from './config.js';
+import { ADYEN_TEST_ENDPOINT, type AdyenConfig, managementEndpoint } from './config.js';
 
 /** What the SDK hands its HTTP client besides the URL and body (IRequest.Options, the fields we honour). */
 interface SdkRequestOptions {
@@ -105,25 +105,25 @@ export class AdyenClient {
   private readonly management: ManagementAPI;
 
   constructor(
-    private readonly config: Pick<AdyenConfig, 'apiKey' | 'companyId' | 'endpoint'>,
+    private readonly config: Pick<AdyenConfig, 'apiKey' | 'companyID' | 'endpoint' | 'liveEndpointPrefix'>,
     fetch: PspFetch,
   ) {
     // TEST environment: the SDK then builds management-test URLs, which the HTTP client moves onto the
     // configured endpoint (management-live for a live install).
     const client = new Client({ apiKey: config.apiKey, environment: EnvironmentEnum.TEST });
-    client.httpClient = new FetchHttpClient(fetch, config.endpoint);
+    client.httpClient = new FetchHttpClient(fetch, managementEndpoint(config));
     this.management = new ManagementAPI(client);
   }
 
   /** GET /companies/{companyId}: one cheap call that checks both the key and its access to the company. */
   async company(): Promise<unknown> {
-    return await this.management.AccountCompanyLevelApi.getCompanyAccount(this.config.companyId);
+    return await this.management.AccountCompanyLevelApi.getCompanyAccount(this.config.companyID);
   }
 
   /** GET /companies/{companyId}/merchants?pageNumber&pageSize (pages count from 1). */
   async merchants(pageNumber: number, pageSize: number): Promise<MerchantPage> {
     const page = await this.management.AccountCompanyLevelApi.listMerchantAccounts(
-      this.config.companyId,
+      this.config.companyID,
       pageNumber,
       pageSize,
     );
@@ -135,7 +135,7 @@ export class AdyenClient {
     const all: { id: string; url: string; description?: string }[] = [];
     for (let page = 1; ; page++) {
       const answer = await this.management.WebhooksCompanyLevelApi.listAllWebhooks(
-        this.config.companyId,
+        this.config.companyID,
         page,
         100,
       );
@@ -158,7 +158,7 @@ export class AdyenClient {
     idempotencyKey: string,
   ): Promise<{ id: string }> {
     const created = await this.management.WebhooksCompanyLevelApi.setUpWebhook(
-      this.config.companyId,
+      this.config.companyID,
       {
         type: 'standard',
         url: request.url,
@@ -179,7 +179,7 @@ export class AdyenClient {
   /** POST /companies/{companyId}/webhooks/{webhookId}/generateHmac: a new key (the previous one stops working). */
   async generateHmac(webhookId: string): Promise<string> {
     const answer = await this.management.WebhooksCompanyLevelApi.generateHmacKey(
-      this.config.companyId,
+      this.config.companyID,
       webhookId,
     );
     if (!answer.hmacKey) throw new UpstreamError('Adyen generated an empty HMAC key');
@@ -188,6 +188,6 @@ export class AdyenClient {
 
   /** DELETE /companies/{companyId}/webhooks/{webhookId}. */
   async deleteWebhook(webhookId: string): Promise<void> {
-    await this.management.WebhooksCompanyLevelApi.removeWebhook(this.config.companyId, webhookId);
+    await this.management.WebhooksCompanyLevelApi.removeWebhook(this.config.companyID, webhookId);
   }
 }

@@ -37,7 +37,7 @@ describeConformance({
   provider: 'adyen',
   config: (psp) => ({
     apiKey: TEST_API_KEY,
-    companyId: TEST_COMPANY,
+    companyID: TEST_COMPANY,
     endpoint: `${psp.url}/v3`,
     webhookUsername: USERNAME,
     webhookPassword: PASSWORD,

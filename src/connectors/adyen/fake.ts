@@ -254,7 +254,7 @@ export async function startFake(): Promise<{
     psp,
     config: {
       apiKey: TEST_API_KEY,
-      companyId: TEST_COMPANY,
+      companyID: TEST_COMPANY,
       endpoint: `${psp.url}/v3`,
       webhookUsername: 'adyen-notifications',
       webhookPassword: 'basic-auth-secret',

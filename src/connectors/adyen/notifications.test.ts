@@ -1,6 +1,7 @@
 // The notification mapping: every event code, success=false, modifications as adjustments, Adyen's exponents, and the fixtures against Adyen's document.
 import { describe, expect, it } from 'vitest';
 import { loadPspSpec, pspSpecPath } from '../sdk/testing/index.js';
+import { adyenConfig, managementEndpoint } from './config.js';
 import { adyenMoney, adyenAsset } from './currencies.js';
 import { fixture, type NotificationFixture } from './fake.js';
 import {
@@ -256,3 +257,20 @@ describe.skipIf(!webhooksSpec)(
     });
   },
 );
+
+describe('config', () => {
+  it("spells companyID as Formance does, and Formance's liveEndpointPrefix selects the live Management API", () => {
+    const base = { apiKey: 'k', companyID: 'C' };
+    expect(managementEndpoint(adyenConfig.parse(base))).toBe('https://management-test.adyen.com/v3');
+    expect(
+      managementEndpoint(adyenConfig.parse({ ...base, liveEndpointPrefix: '1797a841fbb37ca7-AdyenDemo' })),
+    ).toBe('https://management-live.adyen.com/v3');
+    expect(
+      managementEndpoint(
+        adyenConfig.parse({ ...base, endpoint: 'http://127.0.0.1:9/v3/', liveEndpointPrefix: 'x-y' }),
+      ),
+    ).toBe('http://127.0.0.1:9/v3');
+    expect(adyenConfig.safeParse({ ...base, webhookUsername: 'a:b' }).success).toBe(false);
+    expect(adyenConfig.safeParse({ apiKey: 'k', companyId: 'C' }).success).toBe(false);
+  });
+});

@@ -39,7 +39,7 @@ afterEach(async () => psp.stop());
 function connector(extra: Record<string, string> = {}) {
   const config = adyenConfig.parse({
     apiKey: TEST_API_KEY,
-    companyId: TEST_COMPANY,
+    companyID: TEST_COMPANY,
     endpoint: `${psp.url}/v3`,
     ...extra,
   });
@@ -230,7 +230,7 @@ describe('install', () => {
     await expect(connector().install()).resolves.toHaveProperty('workflow');
     expect(psp.requests).toHaveLength(1);
     const wrong = new AdyenConnector(
-      adyenConfig.parse({ apiKey: 'wrong', companyId: TEST_COMPANY, endpoint: `${psp.url}/v3` }),
+      adyenConfig.parse({ apiKey: 'wrong', companyID: TEST_COMPANY, endpoint: `${psp.url}/v3` }),
       standaloneContext({ connectorId: 'conn-1', logger: pino({ level: 'silent' }) }),
     );
     const error: unknown = await wrong.install().catch((e: unknown) => e);
@@ -241,7 +241,7 @@ describe('install', () => {
 
   it('refuses a company the key cannot see with Adyen’s reason', async () => {
     const other = new AdyenConnector(
-      adyenConfig.parse({ apiKey: TEST_API_KEY, companyId: 'SomeoneElse', endpoint: `${psp.url}/v3` }),
+      adyenConfig.parse({ apiKey: TEST_API_KEY, companyID: 'SomeoneElse', endpoint: `${psp.url}/v3` }),
       standaloneContext({ connectorId: 'conn-1', logger: pino({ level: 'silent' }) }),
     );
     await expect(other.install()).rejects.toThrow(/You do not have the required access rights/);
