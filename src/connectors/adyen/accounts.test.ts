@@ -12,16 +12,18 @@ import { type AdyenFake, serveAdyen, TEST_API_KEY, TEST_COMPANY } from './fake.j
 let psp: FakePsp;
 let fake: AdyenFake;
 let connector: AdyenConnector;
+let now: Date;
 
 beforeEach(async () => {
   psp = await FakePsp.start();
   fake = serveAdyen(psp);
+  now = new Date('2026-03-02T12:00:00.000Z');
   connector = new AdyenConnector(
     adyenConfig.parse({ apiKey: TEST_API_KEY, companyID: TEST_COMPANY, endpoint: `${psp.url}/v3` }),
     standaloneContext({
       connectorId: 'conn-1',
       logger: pino({ level: 'silent' }),
-      clock: { now: () => new Date('2026-03-02T12:00:00.000Z') },
+      clock: { now: () => now },
     }),
   );
 });

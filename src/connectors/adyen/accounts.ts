@@ -11,7 +11,7 @@ import { PROVIDER } from './notifications.js';
 /**
  * The Management API lists merchants by page number, in its own order (by id), with no filter and no
  * timestamp. A pass therefore walks every page; `seen` keeps a digest of each merchant as last yielded,
- * so a pass yields only merchants that are new or changed. A merchant inserted before the current page
+ * (and when it was first seen), so a pass yields only merchants that are new or changed. A merchant inserted before the current page
  * during a pass shifts the list: the page boundary then repeats an item (skipped as seen) and the new one
  * comes in the next pass, which starts from page 1 again. Nothing is lost, little is re-yielded.
  */
@@ -92,10 +92,13 @@ export async function fetchMerchants(
     if (m.data.status && !MERCHANT_STATUSES.includes(m.data.status)) {
       warnings.add(`unknown merchant status '${m.data.status.slice(0, 32)}' kept in metadata`);
     }
+    // `<digest> <first seen, ms>`: a changed merchant keeps the time it was first seen as createdAt.
+    const [previous, firstSeen] = (seen[m.data.id] ?? '').split(' ');
     const hash = digest(raw);
-    if (seen[m.data.id] === hash) continue;
-    seen[m.data.id] = hash;
-    items.push(toAccount(m.data, now));
+    if (previous === hash) continue;
+    const since = firstSeen && /^\d+$/.test(firstSeen) ? new Date(Number(firstSeen)) : now;
+    seen[m.data.id] = `${hash} ${since.getTime()}`;
+    items.push(toAccount(m.data, since));
   }
   // The last page: either fewer than asked, or the page Adyen says is the last one.
   const last = answer.data.length === 0 || current.page >= answer.pagesTotal;

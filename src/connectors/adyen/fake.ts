@@ -61,6 +61,8 @@ export interface AdyenFake {
   notifications: NotificationFixture[];
   /** What each delivery was answered: status and body. */
   deliveries: { url: string; status: number; body: string }[];
+  /** Set when the fake is closed: deliveries still being retried stop. */
+  closed: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export function serveAdyen(
     webhooks: [],
     notifications: fixture<NotificationFixture[]>('notifications.json'),
     deliveries: [],
+    closed: false,
   };
   const guard =
     (handler: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>) => (request: FakeRequest) => {
@@ -223,7 +226,7 @@ async function deliver(state: AdyenFake, webhook: FakeWebhook): Promise<void> {
     const body = signNotification(notification.body, key);
     for (let attempt = 0; attempt < 120; attempt++) {
       // A rotated key or a deleted webhook ends the deliveries of the old one.
-      if (webhook.hmacKey !== key || !state.webhooks.includes(webhook)) return;
+      if (state.closed || webhook.hmacKey !== key || !state.webhooks.includes(webhook)) return;
       const answer = await postNotification(webhook, body).catch((error: unknown) => ({
         status: 0,
         body: String(error),
@@ -260,6 +263,9 @@ export async function startFake(): Promise<{
       webhookPassword: 'basic-auth-secret',
     },
     expected: { accounts: state.merchants.length, payments: EXPECTED_PAYMENTS },
-    close: () => psp.stop(),
+    close: async () => {
+      state.closed = true;
+      await psp.stop();
+    },
   };
 }

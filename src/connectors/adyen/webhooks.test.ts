@@ -201,6 +201,25 @@ describe('splitting and translation', () => {
     }
   });
 
+  it('skips an item whose currency Adyen does not list, keeping the other items of the delivery', async () => {
+    const c = connector();
+    const config = await installedWebhook(c);
+    const [capture, refund] = named('capture-and-refund').notificationItems;
+    const odd = {
+      NotificationRequestItem: { ...refund?.NotificationRequestItem, amount: { currency: 'XQQ', value: 1 } },
+    };
+    const body = { live: 'false', notificationItems: [capture, odd] };
+    const { responses } = await c.translateWebhook({
+      webhook: delivery(body),
+      config,
+      receivedAt: new Date(),
+      name: 'standard',
+    });
+    expect(responses.map((r) => (r.kind === 'payment' ? r.payment.reference : r.kind))).toEqual([
+      'V4HZ4RBFJGXXGN82',
+    ]);
+  });
+
   it('leaves out informational events and answers nothing for them', async () => {
     const c = connector();
     const config = await installedWebhook(c);

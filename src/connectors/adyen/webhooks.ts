@@ -177,8 +177,13 @@ export function translateNotification(body: Buffer, logger?: Logger): TranslateW
     try {
       outcome = toPayment(item, notification.live);
     } catch (error) {
-      // An amount Adyen's currencies cannot hold exactly: refused, not retried.
-      throw new InvalidRequestError(`${item.pspReference}: ${(error as Error).message}`);
+      // An amount that cannot be held exactly (a currency Adyen does not list): that item is left out
+      // and logged; the other items of the delivery still count.
+      logger?.error(
+        { pspReference: item.pspReference, eventCode: item.eventCode, reason: (error as Error).message },
+        'Adyen notification item skipped',
+      );
+      continue;
     }
     if (outcome.kind === 'ignored') {
       logger?.info({ pspReference: item.pspReference, eventCode: item.eventCode }, outcome.reason);
