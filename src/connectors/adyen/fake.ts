@@ -244,6 +244,10 @@ export const EXPECTED_PAYMENTS = 5;
 /**
  * For the integrator's console-form and CLI install tests: a fake Adyen with the fixtures, which sends its
  * notifications to the webhook an install creates. The config is what a user types in the form.
+ * Payments arrive only through those notifications, so the service under test needs PAYBRIDGE_PUBLIC_URL
+ * set to an address this process can reach (its own http://127.0.0.1:<port>); and, for a refused install
+ * to show Adyen's reason rather than a redacted one, PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW naming the fake's
+ * host (loopback answers are otherwise hidden from API callers).
  */
 export async function startFake(): Promise<{
   psp: FakePsp;

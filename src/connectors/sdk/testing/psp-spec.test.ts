@@ -125,3 +125,37 @@ describe.skipIf(!adyenTransfers)('Adyen (OpenAPI 3.1)', () => {
     expect(s.operation('POST', '/transfers')?.template).toBe('/transfers');
   });
 });
+
+const adyenWebhooks = pspSpecPath('adyen', 'Webhooks-v1.yaml');
+
+describe.skipIf(!adyenWebhooks)('OpenAPI 3.1 webhooks (Adyen Webhooks-v1)', () => {
+  const notification = (value: unknown) => ({
+    live: 'false',
+    notificationItems: [
+      {
+        NotificationRequestItem: {
+          amount: { currency: 'EUR', value },
+          eventCode: 'AUTHORISATION',
+          eventDate: '2026-03-02T10:00:00+01:00',
+          merchantAccountCode: 'Merchant',
+          merchantReference: 'order-1',
+          pspReference: 'QFQTPCQ8HXSKGK82',
+          success: 'true',
+        },
+      },
+    ],
+  });
+
+  it('indexes the document’s webhooks as operations and checks a body against the full schema', async () => {
+    const s = await loadPspSpec(adyenWebhooks ?? '');
+    expect(s.operation('POST', '/AUTHORISATION')?.template).toBe('/AUTHORISATION');
+    expect(s.validateRequestBody('POST', '/AUTHORISATION', notification(1000))).toEqual([]);
+    // A nested field of the wrong type, which the required-fields check of validateRequest cannot see.
+    expect(s.validateRequestBody('POST', '/AUTHORISATION', notification('1000'))).toEqual([
+      '/notificationItems/0/NotificationRequestItem/amount/value must be integer',
+    ]);
+    expect(s.validateRequestBody('POST', '/NOT_AN_EVENT', notification(1))).toEqual([
+      'the document has no operation POST /NOT_AN_EVENT',
+    ]);
+  });
+});
