@@ -88,6 +88,21 @@ async function deliveries() {
 }
 
 describe('Adyen through the Formance SDK', () => {
+  it('shows its config in the catalogue the console form is built from', async () => {
+    const configs = present(
+      (await sdk.payments.v3.listConnectorConfigs()).v3ConnectorConfigsResponse,
+      'configs catalog',
+    ).data;
+    expect(configs.adyen).toMatchObject({
+      apiKey: { dataType: 'string', required: true },
+      companyID: { dataType: 'string', required: true },
+      endpoint: { dataType: 'string', required: false },
+      liveEndpointPrefix: { dataType: 'string', required: false },
+      webhookUsername: { dataType: 'string', required: false },
+      webhookPassword: { dataType: 'string', required: false },
+    });
+  });
+
   it("refuses an install with a wrong key: 400 with Adyen's reason, nothing created", async () => {
     const refused = await install('wrong-key');
     expect(refused.status).toBe(400);
