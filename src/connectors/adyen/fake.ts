@@ -138,8 +138,11 @@ export function serveAdyen(
   });
   psp.route('GET', `${base}/merchants`, guard(merchants));
   const shown = (w: FakeWebhook): Json => {
-    const { password, hmacKey, ...rest } = w;
-    return { ...rest, hasPassword: password !== undefined, hasError: hmacKey === undefined };
+    // Adyen never shows a webhook's password or HMAC key again.
+    const rest: Json = { ...w };
+    delete rest.password;
+    delete rest.hmacKey;
+    return { ...rest, hasPassword: w.password !== undefined, hasError: false };
   };
   psp.route(
     'GET',
