@@ -1,0 +1,19 @@
+// Install-time config of the Mangopay connector: the OAuth 2 client credentials and the API host.
+import { z } from 'zod';
+import { endpointField } from '../sdk/config.js';
+import { secret } from '../sdk/registry.js';
+
+export const MANGOPAY_PRODUCTION = 'https://api.mangopay.com';
+export const MANGOPAY_SANDBOX = 'https://api.sandbox.mangopay.com';
+
+export const mangopayConfig = z.object({
+  clientId: z
+    .string({ error: 'clientId is required' })
+    .min(1, { error: 'clientId is required' })
+    // It goes into every request path (/v2.01/{clientId}/…): no slash, no query.
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'clientId may hold only letters, digits, _ and -' }),
+  apiKey: secret(z.string({ error: 'apiKey is required' }).min(1, { error: 'apiKey is required' })),
+  endpoint: endpointField(MANGOPAY_PRODUCTION, { sandbox: MANGOPAY_SANDBOX }),
+});
+
+export type MangopayConfig = z.infer<typeof mangopayConfig>;
