@@ -252,7 +252,7 @@ export class MangopayClient {
     routes.set(id, new WeakRef(this.route));
     forgetRoute.register(this, id);
     this.api = new MangoPay({
-      clientId: config.clientId,
+      clientId: config.clientID,
       clientApiKey: config.apiKey,
       baseUrl: config.endpoint,
       debugMode: false,
@@ -260,7 +260,7 @@ export class MangopayClient {
     });
     // Trap 2: an own copy of the defaults the SDK keeps on its prototype.
     this.api.requestOptions = {
-      path: { clientId: config.clientId, apiVersion: API_VERSION },
+      path: { clientId: config.clientID, apiVersion: API_VERSION },
       headers: { 'Content-Type': 'application/json', [ROUTE_HEADER]: id },
     };
   }

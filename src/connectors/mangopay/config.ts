@@ -7,11 +7,12 @@ export const MANGOPAY_PRODUCTION = 'https://api.mangopay.com';
 export const MANGOPAY_SANDBOX = 'https://api.sandbox.mangopay.com';
 
 export const mangopayConfig = z.object({
-  clientId: z
-    .string({ error: 'clientId is required' })
-    .min(1, { error: 'clientId is required' })
+  // `clientID`, as Formance's SDK (V3MangopayConfig) sends it.
+  clientID: z
+    .string({ error: 'clientID is required' })
+    .min(1, { error: 'clientID is required' })
     // It goes into every request path (/v2.01/{clientId}/…): no slash, no query.
-    .regex(/^[A-Za-z0-9_-]+$/, { error: 'clientId may hold only letters, digits, _ and -' }),
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'clientID may hold only letters, digits, _ and -' }),
   apiKey: secret(z.string({ error: 'apiKey is required' }).min(1, { error: 'apiKey is required' })),
   endpoint: endpointField(MANGOPAY_PRODUCTION, { sandbox: MANGOPAY_SANDBOX }),
 });

@@ -43,7 +43,7 @@ const payout = {
 
 describeConformance({
   provider: 'mangopay',
-  config: (psp) => ({ clientId: FAKE_CLIENT_ID, apiKey: FAKE_API_KEY, endpoint: psp.url }),
+  config: (psp) => ({ clientID: FAKE_CLIENT_ID, apiKey: FAKE_API_KEY, endpoint: psp.url }),
   setup: (psp) => void datas.set(psp, serveMangopay(psp, fixtureData())),
   tokenEndpoint: { method: 'POST', path: '/v2.01/oauth/token' },
   statuses: ['CREATED', 'SUCCEEDED', 'FAILED'],

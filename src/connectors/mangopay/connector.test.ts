@@ -40,7 +40,7 @@ describe('the SDK inside the connector', () => {
       runNode(b.connector, usersNode, { pageSize: 100 }),
     ]);
     const c = mangopayConnector(
-      { clientId: 'client-a', apiKey: 'key-a-0123456789', endpoint: a.psp.url },
+      { clientID: 'client-a', apiKey: 'key-a-0123456789', endpoint: a.psp.url },
       a.psp.fetch,
     );
     const second = await Promise.all([
@@ -67,7 +67,7 @@ describe('the SDK inside the connector', () => {
   it('install with wrong credentials fails with AuthenticationError carrying Mangopay’s message', async () => {
     const h = await harness();
     const wrong = mangopayConnector(
-      { clientId: FAKE_CLIENT_ID, apiKey: 'not-the-key', endpoint: h.psp.url },
+      { clientID: FAKE_CLIENT_ID, apiKey: 'not-the-key', endpoint: h.psp.url },
       h.psp.fetch,
     );
     const error = await wrong.install().catch((e: unknown) => e);
@@ -217,7 +217,7 @@ describe('writes', () => {
       return response;
     };
     const connector = mangopayConnector(
-      { clientId: FAKE_CLIENT_ID, apiKey: 'fake-api-key-0123456789abcdef', endpoint: psp.url },
+      { clientID: FAKE_CLIENT_ID, apiKey: 'fake-api-key-0123456789abcdef', endpoint: psp.url },
       lossy,
     );
     const key = '0b5f1a52-7c1e-5d3a-9f00-1234567890ab';

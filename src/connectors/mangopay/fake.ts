@@ -353,7 +353,7 @@ export async function startFake(): Promise<{
   serveMangopay(psp);
   return {
     psp,
-    config: { clientId: FAKE_CLIENT_ID, apiKey: FAKE_API_KEY, endpoint: psp.url },
+    config: { clientID: FAKE_CLIENT_ID, apiKey: FAKE_API_KEY, endpoint: psp.url },
     // Wallets and bank accounts; payments: pay-ins, the transfer and the payout (refunds are adjustments).
     expected: { accounts: 7, payments: 5 },
     close: () => psp.stop(),

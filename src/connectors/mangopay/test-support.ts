@@ -30,6 +30,6 @@ export async function startHarness(
   const clientId = options.clientId ?? FAKE_CLIENT_ID;
   const apiKey = options.apiKey ?? FAKE_API_KEY;
   const data = serveMangopay(psp, options.data ?? fixtureData(), { clientId, apiKey });
-  const connector = mangopayConnector({ clientId, apiKey, endpoint: psp.url }, psp.fetch);
+  const connector = mangopayConnector({ clientID: clientId, apiKey, endpoint: psp.url }, psp.fetch);
   return { psp, data, connector, close: () => psp.stop() };
 }
