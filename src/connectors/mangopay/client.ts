@@ -76,6 +76,8 @@ interface CallOptions {
 type SdkCall = Promise<{ data?: unknown; body?: unknown }>;
 interface SdkApi {
   requestOptions: { path: Record<string, string>; headers: Record<string, string> };
+  authorize(): Promise<unknown>;
+  isExpired(): boolean;
   Users: {
     getAll(options: CallOptions): SdkCall;
     getWallets(userId: string, options: CallOptions): SdkCall;
@@ -194,7 +196,8 @@ async function carry(route: Route | undefined, config: AxiosRequest): Promise<Ax
     });
     text = await response.text();
   } catch (error) {
-    throw failure(config, errorFromTransport(error, { host }));
+    // The engine's fetch refuses some calls itself (a host outside the allow list): that refusal stands.
+    throw failure(config, error instanceof ConnectorError ? error : errorFromTransport(error, { host }));
   }
   const headers = Object.fromEntries(response.headers.entries());
   let data: unknown;
@@ -265,7 +268,24 @@ export class MangopayClient {
     };
   }
 
+  /**
+   * Gets the bearer token before the SDK would: the SDK fetches it lazily and then runs the request in a
+   * callback of its own promise library, whose shared queue can run it in another operation's async
+   * context, where the engine's outbound policy (kept in AsyncLocalStorage) would not be this call's.
+   * Authorised first, the SDK's request starts synchronously, in this call's context.
+   */
+  private async authorised(): Promise<void> {
+    const headers = this.api.requestOptions.headers;
+    if (headers.Authorization && !this.api.isExpired()) return;
+    try {
+      await this.api.authorize();
+    } catch (error) {
+      throw mangopayError(error);
+    }
+  }
+
   private async call(run: (options: CallOptions) => SdkCall, headers?: Record<string, string>) {
+    await this.authorised();
     try {
       const answer = await run({ resolveWithFullResponse: true, ...(headers ? { headers } : {}) });
       return answer.data;

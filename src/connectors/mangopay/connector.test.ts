@@ -1,7 +1,14 @@
 // Mangopay connector behaviour at the fake server: the SDK's traps, paging when records arrive mid-pass, pending transactions, writes retried after a lost answer, and notifications as hints.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PspPayment, TaskNode, WebhookConfig } from '../sdk/contract.js';
-import { AuthenticationError, UpstreamError, WebhookVerificationError } from '../sdk/errors.js';
+import {
+  AuthenticationError,
+  InvalidConfigError,
+  UpstreamError,
+  WebhookVerificationError,
+} from '../sdk/errors.js';
+import { policedFetch } from '../sdk/fetch.js';
+import { EndpointAllowList, withOutboundCall } from '../sdk/outbound.js';
 import { FakePsp, runNode, type NodeRun } from '../sdk/testing/index.js';
 import { fixtureData, FAKE_CLIENT_ID, serveMangopay } from './fake.js';
 import { mangopayConnector, startHarness, type Harness } from './test-support.js';
@@ -62,6 +69,36 @@ describe('the SDK inside the connector', () => {
       // The routing header stays inside the process.
       expect(psp.requests.some((r) => 'x-paybridge-mangopay-route' in r.headers)).toBe(false);
     }
+  });
+
+  it("each SDK call, its token request included, runs under its own operation's outbound policy, even interleaved", async () => {
+    const a = await harness({ clientId: 'client-a', apiKey: 'key-a-0123456789' });
+    const b = await harness({ clientId: 'client-b', apiKey: 'key-b-0123456789' });
+    const connectorA = mangopayConnector(
+      { clientID: 'client-a', apiKey: 'key-a-0123456789', endpoint: a.psp.url },
+      policedFetch(a.psp.fetch),
+    );
+    const connectorB = mangopayConnector(
+      { clientID: 'client-b', apiKey: 'key-b-0123456789', endpoint: b.psp.url },
+      policedFetch(b.psp.fetch),
+    );
+    // The operator allows only A's host: B's operation must be refused before anything reaches B.
+    const policy = { allow: EndpointAllowList.parse(new URL(a.psp.url).host) };
+    const operation = (connector: typeof connectorA) =>
+      withOutboundCall({ policy, hidden: false, answered: false }, () =>
+        runNode(connector, usersNode, { pageSize: 1 }),
+      );
+    const outcomes = await Promise.allSettled([
+      operation(connectorA),
+      operation(connectorB),
+      operation(connectorA),
+      operation(connectorB),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(InvalidConfigError);
+    }
+    expect(b.psp.requests).toEqual([]);
   });
 
   it('install with wrong credentials fails with AuthenticationError carrying Mangopay’s message', async () => {
