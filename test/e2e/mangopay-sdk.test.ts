@@ -188,7 +188,7 @@ describe('Mangopay through the engine', () => {
     expect((await payments()).some((p) => p.reference === 'payin_m_invented')).toBe(false);
   });
 
-  it('initiates a wallet-to-wallet transfer that Mangopay performs once, with the engine’s idempotency key', async () => {
+  it('initiates a wallet-to-wallet transfer that Mangopay performs once, with the engine’s idempotency key, and reverses it', async () => {
     const response = await sdk.payments.v3.initiatePayment({
       noValidation: true,
       v3InitiatePaymentRequest: {
@@ -228,6 +228,40 @@ describe('Mangopay through the engine', () => {
       DebitedFunds: { Currency: 'EUR', Amount: 1000 },
       Tag: 'e2e-transfer-1',
     });
+
+    // Mangopay refunds a transfer in full: the reversal becomes a REFUNDED adjustment of the transfer.
+    const reversed = await sdk.payments.v3.reversePaymentInitiation({
+      paymentInitiationID: id,
+      v3ReversePaymentInitiationRequest: {
+        reference: 'e2e-transfer-1-reversal',
+        amount: 1_000n,
+        asset: 'EUR/2',
+        description: 'e2e reversal',
+        metadata: {},
+      },
+    });
+    expect(
+      present(reversed.v3ReversePaymentInitiationResponse, 'reverse').data.paymentInitiationReversalID,
+    ).toBeTruthy();
+    await eventually(async () => {
+      const pi = present(
+        (await sdk.payments.v3.getPaymentInitiation({ paymentInitiationID: id }))
+          .v3GetPaymentInitiationResponse,
+        'initiation',
+      ).data;
+      return pi.status === 'REVERSED' ? pi : undefined;
+    }, 20_000);
+    const refunds = psp.movements.filter((m) => m.route.endsWith('/transfers/:id/refunds'));
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]?.request.path).toBe(
+      `/v2.01/${FAKE_CLIENT_ID}/transfers/${String((transfers[0]?.answer.json as { Id: string }).Id)}/refunds`,
+    );
+    const related = present(
+      (await sdk.payments.v3.listPaymentInitiationRelatedPayments({ paymentInitiationID: id }))
+        .v3PaymentInitiationRelatedPaymentsCursorResponse,
+      'related',
+    ).cursor.data;
+    expect(related.map((p) => [p.type, p.amount, p.status])).toEqual([['TRANSFER', 0n, 'REFUNDED']]);
   });
 
   it('initiates a bank-wire payout, polled until Mangopay settles it', async () => {

@@ -90,6 +90,7 @@ interface SdkApi {
   };
   Transfers: {
     create(transfer: Record<string, unknown>, options: CallOptions): SdkCall;
+    createRefund(transferId: string, refund: Record<string, unknown>, options: CallOptions): SdkCall;
     get(id: string, options: CallOptions): SdkCall;
   };
   PayOuts: {
@@ -310,6 +311,15 @@ export class MangopayClient {
   transactions(walletId: string, page: ListPage): Promise<unknown> {
     return this.list((o) => this.api.Wallets.getTransactions(walletId, o), page);
   }
+  /** A wallet's transfers, newest first: where a transfer made for an initiation is found again by its Tag. */
+  transfersOf(walletId: string, page: number): Promise<unknown> {
+    return this.call((o) =>
+      this.api.Wallets.getTransactions(walletId, {
+        ...o,
+        parameters: { page, per_page: 100, Sort: 'CreationDate:DESC', Type: 'TRANSFER', Nature: 'REGULAR' },
+      }),
+    );
+  }
   wallet(walletId: string): Promise<unknown> {
     return this.call((o) => this.api.Wallets.get(walletId, o));
   }
@@ -329,6 +339,16 @@ export class MangopayClient {
 
   createTransfer(body: Record<string, unknown>, idempotencyKey: string): Promise<unknown> {
     return this.call((o) => this.api.Transfers.create(body, o), { 'Idempotency-Key': idempotencyKey });
+  }
+  /** Mangopay refunds a transfer in full: the body names only the author and a tag. */
+  refundTransfer(
+    transferId: string,
+    body: Record<string, unknown>,
+    idempotencyKey: string,
+  ): Promise<unknown> {
+    return this.call((o) => this.api.Transfers.createRefund(transferId, body, o), {
+      'Idempotency-Key': idempotencyKey,
+    });
   }
   createBankWirePayout(body: Record<string, unknown>, idempotencyKey: string): Promise<unknown> {
     return this.call((o) => this.api.PayOuts.create({ ...body, PaymentType: 'BANK_WIRE' }, o), {

@@ -284,6 +284,35 @@ describe('writes', () => {
     });
   });
 
+  it('a transfer is reversed by a full refund, found by its tag; a partial reversal is refused and refunds nothing', async () => {
+    const h = await harness();
+    const created = await h.connector.createTransfer({
+      paymentInitiation: initiation,
+      idempotencyKey: '3c2d3e4f-5a6b-5c7d-8e9f-0a1b2c3d4e5f',
+    });
+    const reversal = (amount: bigint) => ({
+      paymentInitiationReversal: {
+        reference: 'rev-1',
+        createdAt: new Date(),
+        description: 'refund',
+        relatedPaymentInitiation: initiation,
+        amount,
+        asset: 'EUR/2',
+        metadata: {},
+      },
+      idempotencyKey: '4c2d3e4f-5a6b-5c7d-8e9f-0a1b2c3d4e5f',
+    });
+    await expect(h.connector.reverseTransfer(reversal(500n))).rejects.toThrow(/in full only/);
+    expect(h.psp.requestsTo('POST', `/v2.01/${FAKE_CLIENT_ID}/transfers/:id/refunds`)).toEqual([]);
+    const { payment } = await h.connector.reverseTransfer(reversal(1500n));
+    expect(payment).toMatchObject({
+      parentReference: created.payment?.reference,
+      type: 'TRANSFER',
+      status: 'REFUNDED',
+      amount: 1500n,
+    });
+  });
+
   it('a bank-wire payout answered CREATED is polled until Mangopay settles it', async () => {
     const h = await harness();
     const answer = await h.connector.createPayout({

@@ -22,6 +22,8 @@ import type {
   PspOther,
   PspPayment,
   PspPaymentInitiation,
+  ReverseTransferRequest,
+  ReverseTransferResponse,
   SkippedRecord,
   TranslateWebhookResponse,
   UninstallRequest,
@@ -346,6 +348,67 @@ export class MangopayConnector extends BaseConnector {
       mangopayIdempotencyKey(request.idempotencyKey),
     );
     return this.movementAnswer(answer, 'PAYOUT');
+  }
+
+  /**
+   * A transfer refund (Mangopay refunds transfers in full only, and has no payout reversal). The
+   * transfer is found again among the source wallet's transfers by the Tag it was created with (the
+   * initiation's reference): the engine hands over the initiation, not the PSP's id.
+   */
+  override async reverseTransfer(request: ReverseTransferRequest): Promise<ReverseTransferResponse> {
+    const reversal = request.paymentInitiationReversal;
+    const initiation = reversal.relatedPaymentInitiation;
+    const source = required(initiation.sourceAccount, 'the transfer to reverse has no source wallet');
+    const transfer = await this.transferOf(source.reference, tagOf(initiation));
+    if (!transfer) {
+      throw new InvalidRequestError(
+        `no Mangopay transfer tagged ${tagOf(initiation)} debits ${source.reference}`,
+      );
+    }
+    if (BigInt(transfer.DebitedFunds.Amount) !== reversal.amount || transfer.Status !== 'SUCCEEDED') {
+      throw new InvalidRequestError(
+        'Mangopay refunds a succeeded transfer in full only: the reversal must be of its whole amount',
+      );
+    }
+    const answer = await this.client.refundTransfer(
+      transfer.Id,
+      { AuthorId: transfer.AuthorId ?? (await this.ownerOf(source)), Tag: reversal.reference.slice(0, 255) },
+      mangopayIdempotencyKey(request.idempotencyKey),
+    );
+    const parsed = mangopayTransaction.safeParse(answer);
+    if (!parsed.success) {
+      throw new UpstreamError(`Mangopay answered the transfer refund unreadably: ${zodReason(parsed.error)}`);
+    }
+    // Mangopay's answer names the refunded transfer; say so if it does not, so the adjustment lands on it.
+    const refund = {
+      ...parsed.data,
+      InitialTransactionId: parsed.data.InitialTransactionId ?? transfer.Id,
+      InitialTransactionType: parsed.data.InitialTransactionType ?? 'TRANSFER',
+    };
+    const mapped = transactionToPayment(refund, answer);
+    if (!mapped.ok)
+      throw new UpstreamError(`Mangopay answered the transfer refund unreadably: ${mapped.reason}`);
+    return { payment: mapped.value };
+  }
+
+  private async transferOf(walletId: string, tag: string): Promise<MangopayTransaction | undefined> {
+    for (let page = 1; page <= 10; page++) {
+      const answer = await this.client.transfersOf(walletId, page);
+      const listed = Array.isArray(answer) ? answer : [];
+      for (const raw of listed) {
+        const parsed = mangopayTransaction.safeParse(raw);
+        if (
+          parsed.success &&
+          parsed.data.Tag === tag &&
+          parsed.data.Type === 'TRANSFER' &&
+          parsed.data.Nature === 'REGULAR'
+        ) {
+          return parsed.data;
+        }
+      }
+      if (listed.length < 100) return undefined;
+    }
+    return undefined;
   }
 
   override async pollTransferStatus(request: PollTransferStatusRequest): Promise<PollTransferStatusResponse> {

@@ -58,7 +58,10 @@ const seconds = (item: Json) => Number(item.CreationDate);
 /** CreationDate:ASC, ties by Id: the order Mangopay's sandbox shows. */
 const byCreation = (a: Json, b: Json) => seconds(a) - seconds(b) || String(a.Id).localeCompare(String(b.Id));
 
-/** A Mangopay list: page/per_page (at most 100), Sort=CreationDate:ASC, AfterDate/BeforeDate exclusive. */
+/**
+ * A Mangopay list: page/per_page (at most 100), Sort=CreationDate:ASC or :DESC, AfterDate/BeforeDate
+ * exclusive, and Type/Nature/Status filters.
+ */
 function listing(items: () => Json[]) {
   return pageNumberPages(items, {
     page: 'page',
@@ -68,12 +71,19 @@ function listing(items: () => Json[]) {
     filter: (item, request) => {
       const after = request.query.get('AfterDate');
       const before = request.query.get('BeforeDate');
+      const matches = (field: string) => {
+        const wanted = request.query.getAll(field);
+        return wanted.length === 0 || wanted.includes(String(item[field]));
+      };
       return (
         (after === null || seconds(item) > Number(after)) &&
-        (before === null || seconds(item) < Number(before))
+        (before === null || seconds(item) < Number(before)) &&
+        matches('Type') &&
+        matches('Nature') &&
+        matches('Status')
       );
     },
-    sort: byCreation,
+    sort: (a, b, request) => (request.query.get('Sort') === 'CreationDate:DESC' ? -1 : 1) * byCreation(a, b),
   });
 }
 
@@ -304,6 +314,53 @@ export function serveMangopay(
       balanceOf(debited).Amount = Number(balanceOf(debited).Amount) - amount;
       (data.transactions[String(debited.Id)] ??= []).push(payout);
       return { json: payout };
+    }),
+  );
+  psp.write(
+    'POST',
+    `${base}/transfers/:id/refunds`,
+    IDEMPOTENCY_HEADER,
+    authorised((r) => {
+      const transfer = allTransactions().find(
+        (t) => t.Id === r.params.id && t.Type === 'TRANSFER' && t.Nature === 'REGULAR',
+      );
+      if (!transfer) return notFound();
+      if (transfer.Status !== 'SUCCEEDED') {
+        return mangopayError(400, 'The transfer cannot be refunded', 'param_error');
+      }
+      const debited = wallet(transfer.CreditedWalletId);
+      const credited = wallet(transfer.DebitedWalletId);
+      if (!debited || !credited) return notFound();
+      const funds = transfer.DebitedFunds as { Currency: string; Amount: number };
+      const now = 1772330000 + ++created;
+      const body = r.json() as Json;
+      const refund = {
+        Id: `refund_new_${created}`,
+        Tag: body.Tag ?? null,
+        CreationDate: now,
+        AuthorId: body.AuthorId,
+        CreditedUserId: transfer.AuthorId,
+        DebitedFunds: funds,
+        CreditedFunds: funds,
+        Fees: { Currency: funds.Currency, Amount: 0 },
+        Status: 'SUCCEEDED',
+        ResultCode: '000000',
+        ResultMessage: 'Success',
+        ExecutionDate: now,
+        Type: 'TRANSFER',
+        Nature: 'REFUND',
+        DebitedWalletId: debited.Id,
+        CreditedWalletId: credited.Id,
+        InitialTransactionId: transfer.Id,
+        InitialTransactionType: 'TRANSFER',
+        RefundReason: { RefundReasonType: 'OTHER', RefundReasonMessage: null },
+      };
+      balanceOf(debited).Amount = Number(balanceOf(debited).Amount) - funds.Amount;
+      balanceOf(credited).Amount = Number(balanceOf(credited).Amount) + funds.Amount;
+      (data.transactions[String(debited.Id)] ??= []).push(refund);
+      (data.transactions[String(credited.Id)] ??= []).push(refund);
+      data.refunds[refund.Id] = refund;
+      return { json: refund };
     }),
   );
   for (const type of ['iban', 'gb', 'us', 'ca', 'other']) {
