@@ -1,5 +1,5 @@
 // Mangopay connector behaviour at the fake server: the SDK's traps, paging when records arrive mid-pass, pending transactions, writes retried after a lost answer, and notifications as hints.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PspPayment, TaskNode, WebhookConfig } from '../sdk/contract.js';
 import {
   AuthenticationError,
@@ -111,6 +111,27 @@ describe('the SDK inside the connector', () => {
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toContain('Authentication failed: invalid client credentials');
     expect((error as Error).message).not.toContain('not-the-key');
+  });
+
+  it('the SDK writes nothing to the console on failures: no keys, no bodies', async () => {
+    const h = await harness();
+    const printed: unknown[][] = [];
+    const spies = (['log', 'error', 'warn', 'info', 'debug'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void printed.push(args)),
+    );
+    try {
+      const wrong = mangopayConnector(
+        { clientID: FAKE_CLIENT_ID, apiKey: 'secret-key-xyz', endpoint: h.psp.url },
+        h.psp.fetch,
+      );
+      await expect(wrong.install()).rejects.toBeInstanceOf(AuthenticationError);
+      await h.connector.install();
+      h.psp.fail({ kind: 'status', status: 500, body: '{"Message":"boom","Type":"internal"}' });
+      await expect(runNode(h.connector, usersNode, { pageSize: 1 })).rejects.toBeInstanceOf(UpstreamError);
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+    }
+    expect(printed).toEqual([]);
   });
 
   it('a connection lost mid-request settles as UpstreamError instead of leaving the SDK promise pending', async () => {
