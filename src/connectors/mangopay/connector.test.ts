@@ -163,6 +163,28 @@ describe('paging', () => {
     expect(seen.sort()).toEqual(['user_m_000', 'user_m_01', 'user_m_02', 'user_m_03']);
   });
 
+  it('users (no date filter at Mangopay) are re-read from where the last pass ended, not from page 1', async () => {
+    const data = fixtureData();
+    data.users = Array.from({ length: 50 }, (_, day) => ({
+      Id: `user_d_${String(day).padStart(2, '0')}`,
+      CreationDate: T + day * 86_400,
+      PersonType: 'NATURAL',
+    }));
+    const h = await harness({ data });
+    const first = await runNode(h.connector, usersNode, { pageSize: 10 });
+    expect(first.items).toHaveLength(50);
+    h.psp.clearRecords();
+    const second = await runNode(h.connector, usersNode, { pageSize: 10, state: first.state });
+    expect(second.items).toEqual([]);
+    expect(h.psp.requestsTo('GET', `/v2.01/${FAKE_CLIENT_ID}/users`).length).toBeLessThanOrEqual(3);
+    expect(
+      h.psp.requestsTo('GET', `/v2.01/${FAKE_CLIENT_ID}/users`).every((r) => !r.query.has('AfterDate')),
+    ).toBe(true);
+    data.users.push({ Id: 'user_d_new', CreationDate: T + 49 * 86_400, PersonType: 'LEGAL' });
+    const third = await runNode(h.connector, usersNode, { pageSize: 10, state: second.state });
+    expect(ids(third)).toEqual(['user_d_new']);
+  });
+
   it('a transaction that becomes visible late, stamped before the newest one seen, is found by the next pass', async () => {
     const h = await harness();
     const fromPayload = { id: 'wlt_m_02', payload: {} };

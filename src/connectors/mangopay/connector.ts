@@ -117,19 +117,27 @@ export class MangopayConnector extends BaseConnector {
     list: (request: ReturnType<typeof pageRequest>) => Promise<unknown>,
     schema: z.ZodType<T>,
     map: (record: T, raw: unknown) => R | Promise<R>,
+    filtered = false,
   ): Promise<{ items: R[]; skipped: SkippedRecord[]; cursor: CreationCursor; hasMore: boolean }> {
     const cursor = resumeCursor(state as CreationCursor | undefined, pageSize);
-    const answer = await list(pageRequest(cursor));
+    const answer = await list(pageRequest(cursor, filtered));
     if (!Array.isArray(answer)) throw new UpstreamError('Mangopay answered a list request with no list');
     const listed: Listed[] = answer.map((raw, index) => ({ raw, index }));
-    const { emit, next, hasMore } = advance(cursor, listed, ({ raw, index }) => {
-      const record = raw as { Id?: unknown; CreationDate?: unknown };
-      return {
-        id: typeof record.Id === 'string' ? record.Id : `page-${cursor.page}-item-${index}`,
-        creationDate:
-          typeof record.CreationDate === 'number' ? record.CreationDate : (cursor.newest ?? cursor.from ?? 0),
-      };
-    });
+    const { emit, next, hasMore } = advance(
+      cursor,
+      listed,
+      ({ raw, index }) => {
+        const record = raw as { Id?: unknown; CreationDate?: unknown };
+        return {
+          id: typeof record.Id === 'string' ? record.Id : `page-${cursor.page}-item-${index}`,
+          creationDate:
+            typeof record.CreationDate === 'number'
+              ? record.CreationDate
+              : (cursor.newest ?? cursor.from ?? 0),
+        };
+      },
+      filtered,
+    );
     const items: R[] = [];
     const skipped: SkippedRecord[] = [];
     for (const { raw, index } of emit) {
@@ -248,6 +256,8 @@ export class MangopayConnector extends BaseConnector {
       (p) => this.client.transactions(walletId, p),
       mangopayTransaction,
       async (transaction, raw) => ({ transaction, raw }),
+      // Wallet transactions honour AfterDate (documented); the other listings do not.
+      true,
     );
     skipped.push(...page.skipped);
     for (const { transaction, raw } of page.items) {
