@@ -1,0 +1,60 @@
+// The fixtures and the fake's answers follow Wise's published API document (../shared/psp-specs/wise), and the config picks Wise's key per environment.
+import { describe, expect, it } from 'vitest';
+import { loadPspSpec, pspSpecPath } from '../sdk/testing/psp-spec.js';
+import {
+  webhookKeyOf,
+  wiseConfig,
+  WISE_PRODUCTION_WEBHOOK_KEY,
+  WISE_SANDBOX,
+  WISE_SANDBOX_WEBHOOK_KEY,
+} from './config.js';
+import { newWorld } from './fake.js';
+import { startHarness } from './test-harness.js';
+
+const specPath = pspSpecPath('wise');
+
+describe.skipIf(!specPath)("the fixtures against Wise's API document", () => {
+  it('every answer of the fake Wise to a paging pass and a payout validates against its operation', async () => {
+    const spec = await loadPspSpec(specPath ?? '');
+    const h = await startHarness();
+    try {
+      const world = newWorld();
+      const problems: string[] = [];
+      const check = (method: string, path: string, status: number, body: unknown) => {
+        for (const problem of spec.validateResponse(method, path, status, body))
+          problems.push(`${method} ${path}: ${problem}`);
+      };
+      check('GET', '/v2/profiles', 200, world.profiles);
+      for (const [profile, balances] of Object.entries(world.balances)) {
+        check('GET', `/v4/profiles/${profile}/balances`, 200, balances);
+        for (const balance of balances)
+          check('GET', `/v4/profiles/${profile}/balances/${String(balance.id)}`, 200, balance);
+      }
+      const strip = ({ profile: _p, ...rest }: Record<string, unknown>) => rest;
+      check('GET', '/v1/transfers', 200, world.transfers.map(strip));
+      for (const transfer of world.transfers)
+        check('GET', `/v1/transfers/${String(transfer.id)}`, 200, strip(transfer));
+      const page = await fetch(`${h.psp.url}/v2/accounts?profileId=30000001&size=2`, {
+        headers: { authorization: `Bearer ${h.world.token}` },
+      });
+      check('GET', '/v2/accounts', 200, await page.json());
+      expect(problems).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+if (!specPath)
+  it.skip("fixtures against Wise's API document (skipped: ../shared/psp-specs/wise is absent)", () =>
+    undefined);
+
+describe('the webhook key', () => {
+  it("is Wise's sandbox key for the sandbox endpoint and its production key otherwise, unless one is configured", () => {
+    const parse = (fields: Record<string, string>) => wiseConfig.parse({ apiKey: 't', ...fields });
+    expect(webhookKeyOf(parse({ endpoint: WISE_SANDBOX }))).toBe(WISE_SANDBOX_WEBHOOK_KEY);
+    expect(webhookKeyOf(parse({}))).toBe(WISE_PRODUCTION_WEBHOOK_KEY);
+    const own = newWorld().publicKey;
+    expect(webhookKeyOf(parse({ webhookPublicKey: own }))).toBe(own);
+    expect(wiseConfig.safeParse({ apiKey: 't', webhookPublicKey: 'not a key' }).success).toBe(false);
+  });
+});
