@@ -103,8 +103,8 @@ describeConformance({
       'fetch_profiles/fetch_recipients': ['40000001', '40000002', '40000003', '40000004', '40000005'],
       'fetch_profiles/fetch_transfers': transferKeys,
     },
-    // Between passes: a transfer is made and the newest one of the personal profile changes state (it is
-    // inside the overlap window). During the next pass, after its first page, another transfer arrives:
+    // Between passes: a transfer is made, the newest one of the personal profile changes state (it is
+    // inside the overlap window) and an old open one completes (outside it: polling re-reads it). During the next pass, after its first page, another transfer arrives:
     // created after the pass began, it is outside the pass's fixed window, so no offset shifts, nothing is
     // listed twice and nothing is skipped; it belongs to the pass after (see paging.test.ts).
     change: (psp) => {
@@ -114,13 +114,17 @@ describeConformance({
       const newest = w.transfers.find((t) => t.id === 50000009);
       if (!newest) throw new Error('fixture transfer 50000009 is missing');
       newest.status = 'funds_refunded';
+      // An old transfer, long outside the window, completes: the re-read of open transfers finds it.
+      const old = w.transfers.find((t) => t.id === 50000002);
+      if (!old) throw new Error('fixture transfer 50000002 is missing');
+      old.status = 'outgoing_payment_sent';
       let pages = 0;
       w.beforeTransfersPage = (request) => {
         if (request.query.get('profile') !== '30000001') return;
         pages += 1;
         if (pages === 2) w.transfers.push(newTransfer(50000101, 30000001, new Date()));
       };
-      return { 'fetch_profiles/fetch_transfers': ['50000009', '50000100'] };
+      return { 'fetch_profiles/fetch_transfers': ['50000002', '50000009', '50000100'] };
     },
   },
   writes: {

@@ -10,12 +10,13 @@ import type {
   PspPayment,
   SkippedRecord,
 } from '../sdk/contract.js';
-import { MissingFromPayloadError, UpstreamError } from '../sdk/errors.js';
+import { InvalidRequestError, MissingFromPayloadError, UpstreamError } from '../sdk/errors.js';
 import { specMetadataKey } from '../sdk/money.js';
 import type { WiseClient } from './client.js';
 import {
   balanceSchema,
   describeProblem,
+  FINAL_STATES,
   profileSchema,
   PROVIDER,
   recipientSchema,
@@ -216,6 +217,16 @@ export async function fetchRecipients(
   };
 }
 
+/**
+ * How many transfers not yet in a final state polling follows per profile, newest kept (Wise settles or
+ * cancels a transfer within days, so this bounds the state, not the normal case).
+ */
+export const OPEN_MAX = 1000;
+/** How many open transfers one page of the refresh phase re-reads. */
+export const REFRESH_BATCH = 20;
+
+const seenEntry = z.tuple([z.string(), z.string()]);
+
 const transfersState = z.object({
   /** createdDateStart of the running pass (and the next one while none runs); none: all history. */
   from: z.string().optional(),
@@ -226,16 +237,28 @@ const transfersState = z.object({
   limit: z.number().int().positive().optional(),
   /** The newest `created` this pass has seen. */
   newest: z.string().optional(),
-  /** id → state of the transfers in the overlap window, to recognise repeats. */
-  seen: z.record(z.string(), z.tuple([z.string(), z.string()])).default({}),
+  /** id → [state, created] of the transfers in the overlap window, to recognise repeats. */
+  seen: z.record(z.string(), seenEntry).default({}),
+  /** id → [state, created] of transfers not yet in a final state: polling re-reads them (the safety net). */
+  open: z.record(z.string(), seenEntry).default({}),
+  /** Open transfers older than the window, still to re-read in this pass's refresh phase. */
+  refresh: z.array(z.string()).optional(),
 });
 export type TransfersState = z.infer<typeof transfersState>;
+
+interface TransferPage {
+  items: PspPayment[];
+  skipped: SkippedRecord[];
+  warnings: Set<string>;
+}
 
 /**
  * Wise lists transfers newest first with offset paging. A pass walks a fixed window [from, end] (end set
  * when the pass starts), so a transfer created meanwhile cannot shift the offsets under it; the next pass
  * starts TRANSFER_OVERLAP_MS before the newest transfer seen and skips the ones it already has in the
- * same state. A state change inside the window comes out again; older ones arrive by webhook.
+ * same state. Then, so that a lost webhook cannot leave a payment pending for ever, the pass re-reads
+ * one by one the transfers it knows to be open that are older than its window, and gives those whose
+ * state changed.
  */
 export async function fetchTransfers(
   client: WiseClient,
@@ -244,9 +267,46 @@ export async function fetchTransfers(
 ): Promise<FetchNextResponse<PspPayment>> {
   const profileId = profileIdOf(request);
   const state = transfersState.parse(request.state ?? {});
+  const page: TransferPage = { items: [], skipped: [], warnings: new Set() };
+  const next = state.refresh?.length
+    ? await refreshOpen(client, profileId, state, page)
+    : await listWindow(client, clock, profileId, request.pageSize, state, page);
+  return {
+    items: page.items,
+    newState: next.state,
+    hasMore: next.hasMore,
+    skipped: page.skipped,
+    ...(page.warnings.size > 0 ? { warnings: [...page.warnings] } : {}),
+  };
+}
+
+function mapTransfers(
+  records: unknown[],
+  profileId: string,
+  balances: WiseBalance[],
+  page: TransferPage,
+): { record: z.infer<typeof transferSchema>; item: PspPayment }[] {
+  const balanceIdOf = (currency: string) => balances.find((b) => b.currency === currency)?.id;
+  const { items, skipped } = mapEach(records, transferSchema, (t) => {
+    const mapped = toPayment(t, profileId, balanceIdOf);
+    if (mapped.warning) page.warnings.add(mapped.warning);
+    return mapped.payment;
+  });
+  page.skipped.push(...skipped);
+  return items;
+}
+
+async function listWindow(
+  client: WiseClient,
+  clock: Clock,
+  profileId: string,
+  pageSize: number,
+  state: TransfersState,
+  page: TransferPage,
+): Promise<{ state: TransfersState; hasMore: boolean }> {
   const running = state.end !== undefined;
   const end = state.end ?? clock.now().toISOString();
-  const limit = running && state.limit ? state.limit : request.pageSize;
+  const limit = running && state.limit ? state.limit : pageSize;
   const offset = running ? state.offset : 0;
   const body = await client.get('/v1/transfers', {
     profile: profileId,
@@ -257,49 +317,87 @@ export async function fetchTransfers(
   });
   const records = list(transferSchema, body, 'transfers');
   const balances = records.length > 0 ? await listBalances(client, profileId) : [];
-  const balanceIdOf = (currency: string) => balances.find((b) => b.currency === currency)?.id;
-  const warnings = new Set<string>();
-  const { items, skipped } = mapEach(records, transferSchema, (t) => {
-    const mapped = toPayment(t, profileId, balanceIdOf);
-    if (mapped.warning) warnings.add(mapped.warning);
-    return mapped.payment;
-  });
   const seen = { ...state.seen };
+  const open = { ...state.open };
   let newest = state.newest && running ? state.newest : undefined;
-  const payments: PspPayment[] = [];
-  for (const { record, item } of items) {
+  for (const { record, item } of mapTransfers(records, profileId, balances, page)) {
     const created = item.createdAt.toISOString();
     if (newest === undefined || created > newest) newest = created;
+    if (FINAL_STATES.has(record.status)) delete open[record.id];
+    else open[record.id] = [record.status, created];
     if (seen[record.id]?.[0] === record.status) continue;
     seen[record.id] = [record.status, created];
-    payments.push(item);
+    page.items.push(item);
   }
-  const full = records.length >= limit;
-  let newState: TransfersState;
-  if (full) {
-    newState = {
-      ...(state.from ? { from: state.from } : {}),
-      end,
-      offset: offset + limit,
-      limit,
-      ...(newest ? { newest } : {}),
-      seen,
+  if (records.length >= limit) {
+    return {
+      state: {
+        ...(state.from ? { from: state.from } : {}),
+        end,
+        offset: offset + limit,
+        limit,
+        ...(newest ? { newest } : {}),
+        seen,
+        open,
+      },
+      hasMore: true,
     };
-  } else {
-    // The pass is over: the next starts an overlap before the newest transfer seen, and remembers only
-    // the transfers that overlap can show again.
-    const from = newest ? new Date(Date.parse(newest) - TRANSFER_OVERLAP_MS).toISOString() : state.from;
-    const kept = Object.fromEntries(
-      Object.entries(seen).filter(([, [, created]]) => from === undefined || created >= from),
-    );
-    newState = { ...(from ? { from } : {}), offset: 0, seen: kept };
   }
+  // The window is done: the next starts an overlap before the newest transfer seen, and remembers only
+  // the transfers that overlap can show again. Open transfers this window did not cover come next.
+  const from = newest ? new Date(Date.parse(newest) - TRANSFER_OVERLAP_MS).toISOString() : state.from;
+  const kept = Object.fromEntries(
+    Object.entries(seen).filter(([, [, created]]) => from === undefined || created >= from),
+  );
+  const byAge = Object.entries(open).sort(([, [, a]], [, [, b]]) => (a < b ? 1 : a > b ? -1 : 0));
+  for (const [id] of byAge.slice(OPEN_MAX)) {
+    delete open[id];
+    page.warnings.add(
+      `more than ${OPEN_MAX} open transfers: the oldest are no longer re-read by polling (webhooks still report them)`,
+    );
+  }
+  const refresh = Object.entries(open)
+    .filter(([, [, created]]) => state.from !== undefined && created < state.from)
+    .map(([id]) => id);
   return {
-    items: payments,
-    newState,
-    hasMore: full,
-    skipped,
-    ...(warnings.size > 0 ? { warnings: [...warnings] } : {}),
+    state: { ...(from ? { from } : {}), offset: 0, seen: kept, open, ...(refresh.length ? { refresh } : {}) },
+    hasMore: refresh.length > 0,
+  };
+}
+
+async function refreshOpen(
+  client: WiseClient,
+  profileId: string,
+  state: TransfersState,
+  page: TransferPage,
+): Promise<{ state: TransfersState; hasMore: boolean }> {
+  const queue = state.refresh ?? [];
+  const batch = queue.slice(0, REFRESH_BATCH);
+  const rest = queue.slice(REFRESH_BATCH);
+  const records: unknown[] = [];
+  for (const id of batch) {
+    try {
+      records.push(await client.get(`/v1/transfers/${encodeURIComponent(id)}`));
+    } catch (error) {
+      // A transfer Wise no longer shows is no longer followed; anything else fails the page (retried).
+      if (!(error instanceof InvalidRequestError && error.status === 404)) throw error;
+    }
+  }
+  const open = { ...state.open };
+  for (const id of batch)
+    if (!records.some((r) => String((r as { id?: unknown }).id) === id)) delete open[id];
+  const balances = records.length > 0 ? await listBalances(client, profileId) : [];
+  for (const { record, item } of mapTransfers(records, profileId, balances, page)) {
+    const before = open[record.id];
+    if (FINAL_STATES.has(record.status)) delete open[record.id];
+    else open[record.id] = [record.status, item.createdAt.toISOString()];
+    if (before?.[0] !== record.status) page.items.push(item);
+  }
+  const after: TransfersState = { ...state, open };
+  delete after.refresh;
+  return {
+    state: { ...after, ...(rest.length ? { refresh: rest } : {}) },
+    hasMore: rest.length > 0,
   };
 }
 

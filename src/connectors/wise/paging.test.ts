@@ -143,4 +143,38 @@ describe('transfer paging', () => {
       expect(Number(request.query.get('offset')) % Number(request.query.get('limit'))).toBe(0);
     }
   });
+
+  it('re-reads open transfers older than its window, so a lost webhook cannot leave a payment pending', async () => {
+    const now = new Date('2026-12-01T12:00:00.000Z');
+    h = await startHarness({ clock: { now: () => now } });
+    const harness = h;
+    harness.world.transfers = [
+      transfer(1, '2026-11-20T10:00:00.000Z', 'processing'),
+      transfer(2, '2026-11-21T10:00:00.000Z', 'outgoing_payment_sent'),
+      transfer(3, '2026-11-22T10:00:00.000Z', 'funds_converted'),
+      transfer(4, '2026-12-01T11:59:00.000Z', 'processing'),
+    ];
+    const first = await pass(harness, undefined, 100);
+    expect(first.items).toHaveLength(4);
+    const one = harness.world.transfers.find((t) => t.id === 1);
+    if (!one) throw new Error('transfer 1 is missing');
+    one.status = 'outgoing_payment_sent';
+    harness.world.transfers = harness.world.transfers.filter((t) => t.id !== 3);
+    harness.psp.clearRecords();
+    now.setTime(Date.parse('2026-12-01T13:00:00.000Z'));
+    const second = await pass(harness, first.state, 100);
+    expect(second.items).toEqual(['1:outgoing_payment_sent']);
+    // Only the open ones outside the window are read one by one; the final one is not.
+    expect(
+      harness.psp
+        .requestsTo('GET', '/v1/transfers/:id')
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/v1/transfers/1', '/v1/transfers/3']);
+    harness.psp.clearRecords();
+    const third = await pass(harness, second.state, 100);
+    expect(third.items).toEqual([]);
+    // Transfer 1 is final now, and 3 is gone at Wise: nothing is left to follow.
+    expect(harness.psp.requestsTo('GET', '/v1/transfers/:id')).toEqual([]);
+  });
 });
