@@ -1,6 +1,6 @@
 // The fixtures and the fake's answers follow Wise's published API document (../shared/psp-specs/wise), and the config picks Wise's key per environment.
 import { describe, expect, it } from 'vitest';
-import { loadPspSpec, pspSpecPath } from '../sdk/testing/psp-spec.js';
+import { loadPspSpec, pspSpecPath, recordedRequestProblems } from '../sdk/testing/psp-spec.js';
 import {
   webhookKeyOf,
   wiseConfig,
@@ -44,6 +44,61 @@ describe.skipIf(!specPath)("the fixtures against Wise's API document", () => {
     }
   });
 });
+describe.skipIf(!specPath)("the connector's writes against Wise's API document", () => {
+  it('quote, transfer, funding, cancel and subscription requests each match their operation', async () => {
+    const spec = await loadPspSpec(specPath ?? '');
+    const h = await startHarness();
+    try {
+      const account = (reference: string) => ({
+        reference,
+        createdAt: new Date(),
+        defaultAsset: 'EUR/2',
+        metadata: { 'com.wise.spec/profile_id': '30000001' },
+        raw: {},
+      });
+      const initiation = {
+        reference: 'pi-spec',
+        createdAt: new Date(Date.now() - 1000),
+        description: 'spec check',
+        sourceAccount: account('200001'),
+        destinationAccount: account('40000002'),
+        amount: 1_000n,
+        asset: 'EUR/2',
+        metadata: {},
+      };
+      await h.connector.createPayout({ paymentInitiation: initiation, idempotencyKey: 'spec-key' });
+      await h.connector.reversePayout({
+        paymentInitiationReversal: {
+          reference: 'r',
+          createdAt: new Date(),
+          description: 'r',
+          relatedPaymentInitiation: initiation,
+          amount: 1_000n,
+          asset: 'EUR/2',
+          metadata: {},
+        },
+        idempotencyKey: 'spec-reverse',
+      });
+      const { configs } = await h.connector.createWebhooks({ webhookBaseUrl: 'https://p.example/w' });
+      await h.connector.uninstall({ webhookConfigs: configs });
+      const writes = h.psp.writes().map((r) => `${r.method} ${r.path}`);
+      expect(writes).toEqual(
+        expect.arrayContaining([
+          'POST /v3/profiles/30000001/quotes',
+          'POST /v1/transfers',
+          expect.stringMatching(/^POST \/v3\/profiles\/30000001\/transfers\/\d+\/payments$/),
+          expect.stringMatching(/^PUT \/v1\/transfers\/\d+\/cancel$/),
+          'POST /v3/profiles/30000001/subscriptions',
+          expect.stringMatching(/^DELETE \/v3\/profiles\/30000001\/subscriptions\//),
+        ]),
+      );
+      expect(recordedRequestProblems(spec, h.psp.requests)).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 if (!specPath)
   it.skip("fixtures against Wise's API document (skipped: ../shared/psp-specs/wise is absent)", () =>
     undefined);

@@ -1,4 +1,5 @@
 // Payouts at Wise: quote, transfer (customerTransactionId) and funding from the balance, each step safe to repeat; status polls and cancellation.
+import { LosslessNumber } from 'lossless-json';
 import { z } from 'zod';
 import { currencyPrecision } from '../../domain/assets.js';
 import type {
@@ -89,7 +90,8 @@ export class Payouts {
         {
           sourceCurrency: currency,
           targetCurrency,
-          sourceAmount: Number(fromMinorUnits(pi.amount, pi.asset)),
+          // The exact decimal text goes on the wire as a JSON number, never through a double.
+          sourceAmount: new LosslessNumber(fromMinorUnits(pi.amount, pi.asset)),
           targetAccount: Number(recipient),
           payOut: 'BANK_TRANSFER',
         },
