@@ -1,10 +1,32 @@
 // The conformance suite on the Wise connector, against the fake Wise serving its documented API with the fixtures.
+import { findConnector } from '../sdk/registry.js';
 import { describeConformance, type FakePsp } from '../sdk/testing/index.js';
 import { expect } from 'vitest';
 import { type Json, newKeyPair, newWorld, serveWise, signBody, type WiseWorld } from './fake.js';
 import './index.js';
+import { customerTransactionId } from './uuid.js';
 
 const worlds = new WeakMap<FakePsp, WiseWorld>();
+
+// Wise takes only UUIDs (customerTransactionId, X-External-Correlation-Id), so the suite's keys
+// (`conformance-payout-…`) reach it as the UUIDs the connector derives from them. To read the fake's
+// ledger in the suite's terms, the keys the suite hands the connector are noted with their UUID.
+const keyOfUuid = new Map<string, string>();
+const registration = findConnector('wise');
+if (!registration) throw new Error('the wise connector is not registered');
+const create = registration.create.bind(registration);
+registration.create = (config, context) => {
+  const connector = create(config, context);
+  const note = <R extends { idempotencyKey: string }, T>(call: (request: R) => Promise<T>) => {
+    return (request: R) => {
+      keyOfUuid.set(customerTransactionId(request.idempotencyKey), request.idempotencyKey);
+      return call(request);
+    };
+  };
+  connector.createPayout = note(connector.createPayout.bind(connector));
+  connector.reversePayout = note(connector.reversePayout.bind(connector));
+  return connector;
+};
 const byDirectory = new Map<string, FakePsp>();
 const world = (psp: FakePsp) => {
   const found = worlds.get(psp);
@@ -76,6 +98,8 @@ const eventBody = JSON.stringify({
   sent_at: new Date().toISOString(),
 });
 
+const keyOf = (uuid: string | undefined) => (uuid ? (keyOfUuid.get(uuid) ?? uuid) : '(none)');
+
 describeConformance({
   provider: 'wise',
   config: (psp) => {
@@ -129,8 +153,8 @@ describeConformance({
   },
   writes: {
     payout,
-    // Wise de-duplicates by customerTransactionId (a UUID derived from the key); the engine's key travels
-    // beside it as X-External-Correlation-Id, which is what this ledger reads.
+    // Wise de-duplicates transfers by customerTransactionId (the fake does too, see fake.ts); the same UUID
+    // travels on every write as X-External-Correlation-Id, which this ledger reads back as the suite's key.
     ledger: async (env) => {
       const psp = byDirectory.get(env.directory);
       if (!psp) throw new Error('no fake Wise for this case');
@@ -138,8 +162,8 @@ describeConformance({
         .writes()
         .filter((r) => (r.method === 'POST' && r.path === '/v1/transfers') || r.path.endsWith('/cancel'));
       return {
-        received: writes.map((r) => r.headers['x-external-correlation-id'] ?? '(none)'),
-        movements: psp.movements.map((m) => m.request.headers['x-external-correlation-id'] ?? '(none)'),
+        received: writes.map((r) => keyOf(r.headers['x-external-correlation-id'])),
+        movements: psp.movements.map((m) => keyOf(m.request.headers['x-external-correlation-id'])),
       };
     },
   },

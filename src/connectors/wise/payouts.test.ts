@@ -47,7 +47,11 @@ describe('a payout', () => {
     });
     expect(quote).toHaveLength(1);
     h.psp.assertRequests('POST', '/v1/transfers', {
-      headers: { 'content-type': 'application/json', authorization: 'Bearer wise-test-token' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer wise-test-token',
+        'x-external-correlation-id': KEY,
+      },
       jsonBody: {
         customerTransactionId: KEY,
         targetAccount: 40000002,

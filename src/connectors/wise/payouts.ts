@@ -67,6 +67,8 @@ export class Payouts {
    */
   async create(request: CreateTransferRequest): Promise<CreateTransferResponse> {
     const { paymentInitiation: pi, idempotencyKey } = request;
+    // Wise wants UUIDs for both: the engine's key is one; another key (a test's, the runner's) is mapped.
+    const transactionId = customerTransactionId(idempotencyKey);
     if (pi.amount <= 0n)
       throw new InvalidRequestError(`a Wise payout needs a positive amount, not ${pi.amount}`);
     const profileId = pi.sourceAccount?.metadata?.[PROFILE_ID_KEY];
@@ -95,7 +97,7 @@ export class Payouts {
           targetAccount: Number(recipient),
           payOut: 'BANK_TRANSFER',
         },
-        idempotencyKey,
+        transactionId,
       ),
     );
     if (!quote.success)
@@ -108,13 +110,13 @@ export class Payouts {
         {
           targetAccount: Number(recipient),
           quoteUuid: quote.data.id,
-          customerTransactionId: customerTransactionId(idempotencyKey),
+          customerTransactionId: transactionId,
           ...(reference ? { details: { reference } } : {}),
         },
-        idempotencyKey,
+        transactionId,
       ),
     );
-    const funded = await this.fund(profileId, transfer, idempotencyKey);
+    const funded = await this.fund(profileId, transfer, transactionId);
     if (FINAL_STATES.has(funded.status)) return { payment: await this.paymentOf(funded, profileId) };
     return { pollingId: `${profileId}:${funded.id}` };
   }
@@ -209,7 +211,7 @@ export class Payouts {
           'PUT',
           `/v1/transfers/${transfer.id}/cancel`,
           undefined,
-          request.idempotencyKey,
+          customerTransactionId(request.idempotencyKey),
         ),
       );
     } catch (error) {
