@@ -8,7 +8,11 @@ import {
   WISE_SANDBOX,
   WISE_SANDBOX_WEBHOOK_KEY,
 } from './config.js';
-import { newWorld } from './fake.js';
+import { pino } from 'pino';
+import { standaloneContext } from '../sdk/context.js';
+import { findConnector } from '../sdk/registry.js';
+import { newWorld, startFake } from './fake.js';
+import './index.js';
 import { startHarness } from './test-harness.js';
 
 const specPath = pspSpecPath('wise');
@@ -111,5 +115,24 @@ describe('the webhook key', () => {
     const own = newWorld().publicKey;
     expect(webhookKeyOf(parse({ webhookPublicKey: own }))).toBe(own);
     expect(wiseConfig.safeParse({ apiKey: 't', webhookPublicKey: 'not a key' }).success).toBe(false);
+  });
+});
+
+describe('startFake', () => {
+  it('serves the fixtures behind the config a user would type, and says what an install ingests', async () => {
+    const fake = await startFake();
+    try {
+      expect(Object.values(fake.config).every((v) => typeof v === 'string')).toBe(true);
+      const registration = findConnector('wise');
+      if (!registration) throw new Error('wise is not registered');
+      const connector = registration.create(
+        registration.config.parse(fake.config),
+        standaloneContext({ connectorId: 'fake', logger: pino({ level: 'silent' }), fetch: fake.psp.fetch }),
+      );
+      await expect(connector.install()).resolves.toMatchObject({ workflow: expect.any(Array) });
+      expect(fake.expected).toEqual({ accounts: 9, payments: 12 });
+    } finally {
+      await fake.close();
+    }
   });
 });
