@@ -330,6 +330,15 @@ async function listWindow(
     page.items.push(item);
   }
   if (records.length >= limit) {
+    // Mid-pass, a repeat can only be a transfer of the previous page (pushed down by one shown late) or
+    // one the next pass's overlap will list again: the state keeps those, not the whole history.
+    const floor = state.from ?? (newest ? shifted(newest, -TRANSFER_OVERLAP_MS) : undefined);
+    const lastPage = new Set(records.map((r) => String((r as { id?: unknown }).id)));
+    const kept = Object.fromEntries(
+      Object.entries(seen).filter(
+        ([id, [, created]]) => floor === undefined || created >= floor || lastPage.has(id),
+      ),
+    );
     return {
       state: {
         ...(state.from ? { from: state.from } : {}),
@@ -337,7 +346,7 @@ async function listWindow(
         offset: offset + limit,
         limit,
         ...(newest ? { newest } : {}),
-        seen,
+        seen: kept,
         open,
       },
       hasMore: true,
@@ -345,7 +354,7 @@ async function listWindow(
   }
   // The window is done: the next starts an overlap before the newest transfer seen, and remembers only
   // the transfers that overlap can show again. Open transfers this window did not cover come next.
-  const from = newest ? new Date(Date.parse(newest) - TRANSFER_OVERLAP_MS).toISOString() : state.from;
+  const from = newest ? shifted(newest, -TRANSFER_OVERLAP_MS) : state.from;
   const kept = Object.fromEntries(
     Object.entries(seen).filter(([, [, created]]) => from === undefined || created >= from),
   );
@@ -364,6 +373,8 @@ async function listWindow(
     hasMore: refresh.length > 0,
   };
 }
+
+const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
 async function refreshOpen(
   client: WiseClient,

@@ -177,4 +177,25 @@ describe('transfer paging', () => {
     // Transfer 1 is final now, and 3 is gone at Wise: nothing is left to follow.
     expect(harness.psp.requestsTo('GET', '/v1/transfers/:id')).toEqual([]);
   });
+
+  it('keeps only what it needs in its state, and still catches a repeat pushed down from the page before', async () => {
+    const now = new Date('2026-12-01T12:00:00.000Z');
+    h = await startHarness({ clock: { now: () => now } });
+    const harness = h;
+    harness.world.transfers = [8, 9, 10, 11].map((hour) =>
+      transfer(hour, `2026-12-01T${String(hour).padStart(2, '0')}:00:00.000Z`, 'outgoing_payment_sent'),
+    );
+    let requests = 0;
+    harness.world.beforeTransfersPage = () => {
+      requests += 1;
+      if (requests === 2) harness.world.transfers.push(transfer(99, '2026-12-01T11:30:00.000Z'));
+    };
+    const first = await pass(harness, undefined, 2);
+    // Transfer 10 came back on the second page, hours older than the overlap: still given once.
+    expect(first.items.sort()).toEqual(['10', '11', '8', '9'].map((id) => `${id}:outgoing_payment_sent`));
+    expect(Object.keys((first.state as { seen: Record<string, unknown> }).seen)).toEqual(['11']);
+    harness.world.beforeTransfersPage = undefined;
+    const second = await pass(harness, first.state, 2);
+    expect(second.items).toEqual(['99:processing']);
+  });
 });
