@@ -2,6 +2,7 @@
 import { registerConnector } from '../sdk/registry.js';
 import { wiseConfig } from './config.js';
 import { WiseConnector } from './connector.js';
+import { recipientsState, seenState, transfersState } from './listing.js';
 
 registerConnector({
   provider: 'wise',
@@ -20,5 +21,12 @@ registerConnector({
   pageSize: 100,
   // The signature is checked against a public key the connector holds: no call out.
   webhooks: { verification: 'local' },
+  // A state an upgrade cannot read restarts its task from scratch instead of failing every run.
+  state: {
+    FETCH_OTHERS: seenState,
+    FETCH_ACCOUNTS: seenState,
+    FETCH_EXTERNAL_ACCOUNTS: recipientsState,
+    FETCH_PAYMENTS: transfersState,
+  },
   create: (config, context) => new WiseConnector(config, context),
 });

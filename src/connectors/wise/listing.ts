@@ -69,7 +69,7 @@ function mapEach<R, T>(
   return { items, skipped };
 }
 
-const seenState = z.object({ seen: z.record(z.string(), z.string()).default({}) });
+export const seenState = z.object({ seen: z.record(z.string(), z.string()).default({}) });
 type SeenState = z.infer<typeof seenState>;
 
 /** Keeps what changed since the last pass (by a fingerprint per id) and records the new fingerprints. */
@@ -170,7 +170,7 @@ export async function fetchBalances(
   return { items: items.map((i) => i.item), newState: request.state ?? null, hasMore: false, skipped };
 }
 
-const recipientsState = z.object({
+export const recipientsState = z.object({
   /** The seek position of the next page of the running pass. */
   seek: z.string().optional(),
   /** The highest recipient id seen: later passes start there (Wise lists by id, ascending). */
@@ -227,7 +227,7 @@ export const REFRESH_BATCH = 20;
 
 const seenEntry = z.tuple([z.string(), z.string()]);
 
-const transfersState = z.object({
+export const transfersState = z.object({
   /** createdDateStart of the running pass (and the next one while none runs); none: all history. */
   from: z.string().optional(),
   /** createdDateEnd of the running pass, fixed when it starts, so transfers created during it shift no offset. */
