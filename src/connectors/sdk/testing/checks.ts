@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { BaseConnector } from '../base.js';
 import type { Capability } from '../capabilities.js';
-import type { Connector, TaskNode, TaskType } from '../contract.js';
+import type { Connector, FromPayload, TaskNode, TaskType } from '../contract.js';
 import { secretFields, type ConnectorRegistration } from '../registry.js';
 import { TASKS, TASK_TYPES } from '../tasks.js';
 import { runNode, walkTree, type NodeRun } from './walk.js';
@@ -219,7 +219,9 @@ async function pagingPasses(
   const pageSize = check.pageSize;
   const pageLimit = 4 * (Math.ceil(total / pageSize) + 1) + 50;
   const states = new Map<string, unknown>();
-  const first = await walkTree(connector, tree, { pageSize, states, pageLimit });
+  // Periodic children keep polling the items their parent yielded in earlier passes, as in the engine.
+  const parents = new Map<string, FromPayload[]>();
+  const first = await walkTree(connector, tree, { pageSize, states, parents, pageLimit });
   const problems = keyDifferences(
     `first pass at page size ${pageSize}`,
     keysByPath(first.runs),
@@ -234,13 +236,19 @@ async function pagingPasses(
     problems.push(...(await resumeProblems(connector, run, pageSize)));
   }
   const except = check.relists ? undefined : 'FETCH_BALANCES';
-  const second = keysByPath((await walkTree(connector, tree, { pageSize, states, pageLimit })).runs, except);
+  const second = keysByPath(
+    (await walkTree(connector, tree, { pageSize, states, parents, pageLimit })).runs,
+    except,
+  );
   if (check.relists)
     problems.push(...keyDifferences('second pass (re-lists)', second, sortedKeys(check.expected)));
   else problems.push(...keyDifferences('second pass (nothing changed)', second, {}));
   if (!check.change) return problems;
   const changed = sortedKeys(await check.change());
-  const third = keysByPath((await walkTree(connector, tree, { pageSize, states, pageLimit })).runs, except);
+  const third = keysByPath(
+    (await walkTree(connector, tree, { pageSize, states, parents, pageLimit })).runs,
+    except,
+  );
   if (!check.relists) problems.push(...keyDifferences('pass after a change', third, changed));
   else {
     for (const [path, keys] of Object.entries(changed)) {

@@ -150,6 +150,13 @@ export interface TreeWalkOptions extends Omit<NodeRunOptions, 'state' | 'fromPay
    * same map to a second walk to poll again from where the first left off.
    */
   states?: Map<string, unknown>;
+  /**
+   * The parent items each node has yielded so far, by `stateKey(path, parentId)`: pass the same map to
+   * the next walk to poll as the engine does, where a periodic child keeps its schedule for every item
+   * its parent ever yielded, so it runs again even when the parent yields nothing new (a FETCH_OTHERS
+   * that lists only new profiles, say). Without it, children run only for this walk's items.
+   */
+  parents?: Map<string, FromPayload[]>;
 }
 
 /** Where a node's state lives: its path in the tree and the parent item it runs for (engine invariant 7). */
@@ -185,7 +192,14 @@ export async function walkTree(
       states.set(key, run.state);
       runs.push(run);
       if (node.children.length === 0) continue;
-      for (const child of childPayloads(node, run.items)) await visit(node.children, path, child);
+      const yielded = childPayloads(node, run.items);
+      for (const child of yielded) await visit(node.children, path, child);
+      if (!options.parents) continue;
+      const fresh = new Set(yielded.map((child) => child.id));
+      const earlier = (options.parents.get(key) ?? []).filter((child) => !fresh.has(child.id));
+      const periodic = node.children.filter((child) => child.periodic);
+      for (const child of earlier) await visit(periodic, path, child);
+      options.parents.set(key, [...earlier, ...yielded]);
     }
   };
   await visit(tree, '');
