@@ -157,9 +157,12 @@ export function stateKey(path: string, parentId?: string): string {
   return parentId === undefined ? path : `${path}#${parentId}`;
 }
 
+/** Per states map (one polling history), the parent items each node has produced in earlier walks. */
+const knownParents = new WeakMap<Map<string, unknown>, Map<string, FromPayload[]>>();
+
 /**
  * Runs every fetch node of a tree: roots first, then each child once per item its parent produced
- * in this walk. CREATE_WEBHOOKS nodes are not run (they create things at the PSP); their children are.
+ * in this walk, and periodic children also for the items it produced in earlier walks sharing `states`. CREATE_WEBHOOKS nodes are not run (they create things at the PSP); their children are.
  */
 export async function walkTree(
   connector: Connector,
@@ -185,7 +188,16 @@ export async function walkTree(
       states.set(key, run.state);
       runs.push(run);
       if (node.children.length === 0) continue;
-      for (const child of childPayloads(node, run.items)) await visit(node.children, path, child);
+      // As in the engine, a periodic child keeps polling for every item its parent ever produced (its
+      // schedule outlives the pass that created it); a one-shot child runs for this pass's items only.
+      const fresh = childPayloads(node, run.items);
+      const parents = knownParents.get(states) ?? new Map<string, FromPayload[]>();
+      knownParents.set(states, parents);
+      const known = (parents.get(key) ?? []).filter((old) => !fresh.some((item) => item.id === old.id));
+      parents.set(key, [...known, ...fresh]);
+      const periodic = node.children.filter((child) => child.periodic);
+      for (const child of known) await visit(periodic, path, child);
+      for (const child of fresh) await visit(node.children, path, child);
     }
   };
   await visit(tree, '');
