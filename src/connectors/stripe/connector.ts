@@ -10,6 +10,8 @@ import type {
   FetchNextRequest,
   FetchNextResponse,
   InstallResponse,
+  PollTransferStatusRequest,
+  PollTransferStatusResponse,
   PspAccount,
   PspBalance,
   PspPayment,
@@ -245,7 +247,25 @@ export class StripeConnector extends BaseConnector {
       platform ? undefined : source.reference,
       request.idempotencyKey,
     );
-    return { payment: written(payout, 'payout', source.reference) };
+    const payment = written(payout, 'payout', source.reference);
+    if (payment.status !== 'PENDING') return { payment };
+    // Pending until the bank takes it: the engine polls it, and needs the account it belongs to.
+    return { pollingId: pollingIdOf(platform ? undefined : source.reference, payout.id) };
+  }
+
+  /** A payout's outcome: undefined while Stripe says `pending` or `in_transit`. */
+  override async pollPayoutStatus(request: PollTransferStatusRequest): Promise<PollTransferStatusResponse> {
+    const { account, id } = parsePollingId(request.pollingId);
+    const payout = await this.client.getPayout(id, account);
+    const payment = written(payout, 'payout', account ?? this.platformId ?? (await this.platform()));
+    return payment.status === 'PENDING' ? {} : { payment };
+  }
+
+  private platformId: string | undefined;
+
+  private async platform(): Promise<string> {
+    this.platformId ??= (await this.client.platformAccount()).id;
+    return this.platformId;
   }
 
   /**
@@ -307,6 +327,18 @@ export class StripeConnector extends BaseConnector {
   ): Promise<TranslateWebhookResponse> {
     return { responses: translateWebhook(request.webhook.body, request.config).responses };
   }
+}
+
+/** `<acct>/<po_…>` for a connected account's payout, `/<po_…>` for the platform's. */
+function pollingIdOf(account: string | undefined, payout: string): string {
+  return `${account ?? ''}/${payout}`;
+}
+
+function parsePollingId(pollingId: string): { account: string | undefined; id: string } {
+  const slash = pollingId.indexOf('/');
+  if (slash < 0) return { account: undefined, id: pollingId };
+  const account = pollingId.slice(0, slash);
+  return { account: account || undefined, id: pollingId.slice(slash + 1) };
 }
 
 function parent(request: FetchNextRequest): { reference: string; platform: boolean } {

@@ -20,6 +20,8 @@ export interface StripeData {
   externalAccounts: Record<string, Obj[]>;
   balanceTransactions: Record<string, Obj[]>;
   transfers: Obj[];
+  /** Payouts created through the API, with the account they were made for. */
+  payouts: (Obj & { account: string })[];
   webhookEndpoints: Obj[];
 }
 
@@ -31,6 +33,7 @@ export function loadFixtures(): StripeData {
     externalAccounts: fixture('external_accounts.json'),
     balanceTransactions: fixture('balance_transactions.json'),
     transfers: [],
+    payouts: [],
     webhookEndpoints: [],
   };
 }
@@ -236,30 +239,45 @@ export function serveStripe(psp: FakePsp, data: StripeData, apiKey = FAKE_API_KE
     key,
     guard((request) => {
       const form = request.form();
-      return {
-        json: {
-          id: next('po'),
-          object: 'payout',
-          amount: Number(form.get('amount')),
-          arrival_date: now() + 86400,
-          automatic: false,
-          balance_transaction: next('txn'),
-          created: now(),
-          currency: form.get('currency'),
-          description: form.get('description'),
-          destination: form.get('destination') ?? 'ba_default',
-          failure_balance_transaction: null,
-          failure_code: null,
-          failure_message: null,
-          livemode: false,
-          metadata: {},
-          method: 'standard',
-          source_type: 'card',
-          statement_descriptor: null,
-          status: 'pending',
-          type: 'bank_account',
-        },
+      const payout = {
+        id: next('po'),
+        object: 'payout',
+        amount: Number(form.get('amount')),
+        arrival_date: now() + 86400,
+        automatic: false,
+        balance_transaction: next('txn'),
+        created: now(),
+        currency: form.get('currency'),
+        description: form.get('description'),
+        destination: form.get('destination') ?? 'ba_default',
+        failure_balance_transaction: null,
+        failure_code: null,
+        failure_message: null,
+        livemode: false,
+        metadata: {},
+        method: 'standard',
+        source_type: 'card',
+        statement_descriptor: null,
+        status: 'pending',
+        type: 'bank_account',
       };
+      data.payouts.push({ ...payout, account: accountOf(request) });
+      return { json: payout };
+    }),
+  );
+  psp.route(
+    'GET',
+    '/v1/payouts/:id',
+    guard((request) => {
+      const found = data.payouts.find((p) => p.id === request.params.id && p.account === accountOf(request));
+      if (!found)
+        return stripeError(
+          404,
+          'invalid_request_error',
+          `No such payout: '${String(request.params.id)}'`,
+          'resource_missing',
+        );
+      return { json: Object.fromEntries(Object.entries(found).filter(([k]) => k !== 'account')) };
     }),
   );
   psp.route(
