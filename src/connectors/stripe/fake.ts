@@ -256,6 +256,7 @@ export function serveStripe(psp: FakePsp, data: StripeData, apiKey = FAKE_API_KE
         livemode: false,
         metadata: {},
         method: 'standard',
+        reconciliation_status: 'not_applicable',
         source_type: 'card',
         statement_descriptor: null,
         status: 'pending',
