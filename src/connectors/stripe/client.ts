@@ -126,6 +126,19 @@ export class StripeClient {
     return call(() => this.sdk.webhookEndpoints.create(body));
   }
 
+  /** Every webhook endpoint of the account (Stripe allows 16), walked with starting_after. */
+  async webhookEndpoints(): Promise<Stripe.WebhookEndpoint[]> {
+    const all: Stripe.WebhookEndpoint[] = [];
+    for (let after: string | undefined; ;) {
+      const page = await call(() =>
+        this.sdk.webhookEndpoints.list({ limit: 100, ...(after ? { starting_after: after } : {}) }),
+      );
+      all.push(...page.data);
+      after = page.data.at(-1)?.id;
+      if (!page.has_more || !after) return all;
+    }
+  }
+
   async deleteWebhookEndpoint(id: string): Promise<void> {
     await call(() => this.sdk.webhookEndpoints.del(id));
   }

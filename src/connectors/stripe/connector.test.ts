@@ -416,6 +416,19 @@ describe('webhooks', () => {
     ).toEqual(polled && [polled.reference, polled.status, polled.amount, polled.updatedAt?.toISOString()]);
   });
 
+  it('a CREATE_WEBHOOKS repeated after a lost answer leaves two endpoints, not four', async () => {
+    const c = connector();
+    await endpoints(c);
+    const again = await endpoints(c);
+    expect(data.webhookEndpoints.map((e) => e.id).sort()).toEqual(
+      again.map((config) => config.metadata.endpointId).sort(),
+    );
+    data.webhookEndpoints.push({ id: 'we_other', created: 1, url: 'https://elsewhere.example/hook' });
+    await endpoints(c);
+    expect(data.webhookEndpoints.map((e) => e.id)).toContain('we_other');
+    expect(data.webhookEndpoints).toHaveLength(3);
+  });
+
   it('uninstall deletes both endpoints, and one already gone at Stripe is fine', async () => {
     const c = connector();
     const configs = await endpoints(c);

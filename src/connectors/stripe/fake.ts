@@ -306,6 +306,7 @@ export function serveStripe(psp: FakePsp, data: StripeData, apiKey = FAKE_API_KE
       return { json: endpoint };
     }),
   );
+  psp.route('GET', '/v1/webhook_endpoints', guard(list(() => data.webhookEndpoints)));
   psp.route(
     'DELETE',
     '/v1/webhook_endpoints/:id',

@@ -54,15 +54,19 @@ export const ENDPOINTS = [
 /**
  * Creates both endpoints at Stripe, pointing at the webhook base URL, and keeps each one's id and
  * signing secret (`whsec_…`, only answered at creation) in its webhook config, with the platform
- * account's id (platform events name no account). Stripe gives a creation no idempotency, so a retried
- * task may create a second endpoint; its config is not kept and it stays at Stripe until deleted there
- * (see MAPPING.md).
+ * account's id (platform events name no account). Stripe has no idempotency for endpoint creation and
+ * never shows a secret again, so an endpoint already at one of these URLs (left by a task retried after
+ * a lost answer) cannot be reused: it is deleted first, and a retry leaves exactly two endpoints.
  */
 export async function createWebhooks(
   client: StripeClient,
   webhookBaseUrl: string,
 ): Promise<CreateWebhooksResponse> {
   const platform = await client.platformAccount();
+  const urls = new Set(ENDPOINTS.map((endpoint) => `${webhookBaseUrl}${endpoint.urlPath}`));
+  for (const stale of await client.webhookEndpoints()) {
+    if (urls.has(stale.url)) await client.deleteWebhookEndpoint(stale.id);
+  }
   const configs: WebhookConfig[] = [];
   for (const endpoint of ENDPOINTS) {
     const created = await client.createWebhookEndpoint({
