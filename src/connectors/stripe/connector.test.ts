@@ -170,6 +170,53 @@ describe('connected accounts', () => {
   });
 });
 
+describe('external accounts', () => {
+  it('every state the tasks return is one their registered schemas accept', async () => {
+    const { findConnector } = await import('../sdk/registry.js');
+    await import('./index.js');
+    const schemas = findConnector('stripe')?.state ?? {};
+    const c = connector();
+    const external = await c.fetchNextExternalAccounts({
+      state: undefined,
+      pageSize: 10,
+      name: 'e',
+      fromPayload: platform,
+    });
+    expect(schemas.FETCH_EXTERNAL_ACCOUNTS?.safeParse(external.newState).success).toBe(true);
+    const connected = { id: 'acct_1PbConnA0001', payload: { reference: 'acct_1PbConnA0001', metadata: {} } };
+    const first = await c.fetchNextExternalAccounts({
+      state: undefined,
+      pageSize: 1,
+      name: 'e',
+      fromPayload: connected,
+    });
+    expect(first.items.map((a) => a.reference)).toHaveLength(1);
+    expect(schemas.FETCH_EXTERNAL_ACCOUNTS?.safeParse(first.newState).success).toBe(true);
+    const accounts = await c.fetchNextAccounts({ state: undefined, pageSize: 10, name: 'a' });
+    expect(schemas.FETCH_ACCOUNTS?.safeParse(accounts.newState).success).toBe(true);
+    const payments = await c.fetchNextPayments({
+      state: undefined,
+      pageSize: 10,
+      name: 'p',
+      fromPayload: platform,
+    });
+    expect(schemas.FETCH_PAYMENTS?.safeParse(payments.newState).success).toBe(true);
+  });
+
+  it('a changed bank account is emitted again; an unchanged one is not', async () => {
+    const c = connector();
+    const connected = { id: 'acct_1PbConnA0001', payload: { reference: 'acct_1PbConnA0001', metadata: {} } };
+    const first = await pass((r) => c.fetchNextExternalAccounts(r), undefined, 1, connected);
+    expect(first.items.map((a) => a.reference).sort()).toEqual(['ba_1PbA0001', 'card_1PbA0002']);
+    const bank = data.externalAccounts.acct_1PbConnA0001?.[0];
+    if (bank) bank.status = 'verified';
+    const second = await pass((r) => c.fetchNextExternalAccounts(r), first.state, 1, connected);
+    expect(second.items.map((a) => [a.reference, a.metadata?.['com.stripe.spec/status']])).toEqual([
+      ['ba_1PbA0001', 'verified'],
+    ]);
+  });
+});
+
 describe('install', () => {
   it('checks the key with GET /v1/account; a refused key is AuthenticationError with Stripe’s reason', async () => {
     await expect(connector().install()).resolves.toMatchObject({ workflow: expect.any(Array) });
@@ -215,6 +262,36 @@ describe('write guards', () => {
       InvalidRequestError,
     );
     expect(psp.writes()).toEqual([]);
+  });
+
+  it('a transfer whose answer is lost is an unknown outcome; repeated with the same key it moves money once', async () => {
+    let lose = true;
+    // Stripe performs the transfer, then the answer is lost on the way back.
+    const lossy: typeof psp.fetch = async (input, init) => {
+      const answer = await psp.fetch(input, init);
+      if (lose && init?.method === 'POST') {
+        lose = false;
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+        });
+      }
+      return answer;
+    };
+    const c = new StripeConnector(
+      stripeConfig.parse({ apiKey: FAKE_API_KEY, endpoint: psp.url }),
+      standaloneContext({ connectorId: 'stripe-test', logger: pino({ level: 'silent' }), fetch: lossy }),
+    );
+    const request = initiation(1200n, 'EUR/2');
+    const lost = await c.createTransfer(request).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(UpstreamError);
+    expect(lost).not.toBeInstanceOf(InvalidRequestError);
+    const again = await c.createTransfer(request);
+    expect(psp.movements.filter((m) => m.route === 'POST /v1/transfers')).toHaveLength(1);
+    expect(again.payment?.reference).toBe(data.transfers[0]?.id);
+    expect(psp.requestsTo('POST', '/v1/transfers').map((r) => r.headers['idempotency-key'])).toEqual([
+      request.idempotencyKey,
+      request.idempotencyKey,
+    ]);
   });
 
   it('sends ISK/0 in Stripe’s two-decimal units', async () => {

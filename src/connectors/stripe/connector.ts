@@ -173,7 +173,8 @@ export class StripeConnector extends BaseConnector {
     request: FetchNextRequest,
   ): Promise<FetchNextResponse<PspAccount>> {
     const { reference, platform } = parent(request);
-    if (platform) return { items: [], newState: {}, hasMore: false };
+    // The state keeps its schema's shape, or the engine would restart the task with a warning each run.
+    if (platform) return { items: [], newState: { after: null, seen: {} }, hasMore: false };
     const state = readExternalState(request.state);
     const page = await this.client.externalAccounts(reference, {
       limit: Math.min(Math.max(request.pageSize, 1), 100),
