@@ -60,6 +60,9 @@ const parentAccount = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
 });
 
+/** The reversal metadata key naming the transfer to reverse, as Formance's API takes it. */
+const TRANSFER_ID_KEY = 'com.stripe.spec/transfer_id';
+
 /** Stripe refusing a cursor whose object is gone (a deleted connected account used as anchor). */
 function missingCursor(error: unknown): boolean {
   return (
@@ -270,20 +273,26 @@ export class StripeConnector extends BaseConnector {
   }
 
   /**
-   * Reverses (part of) a transfer: finds it by its transfer group (the initiation's reference) and posts
-   * a reversal with the engine's key as Idempotency-Key.
+   * Reverses (part of) a transfer: the one named by `com.stripe.spec/transfer_id` in the reversal's
+   * metadata, else the one of the initiation's transfer group; posts a reversal with the engine's key as
+   * Idempotency-Key (Formance sent the reversal's reference, reused by any client that reuses one).
    */
   override async reverseTransfer(request: ReverseTransferRequest): Promise<ReverseTransferResponse> {
     const reversal = request.paymentInitiationReversal;
     const related = reversal.relatedPaymentInitiation;
     const money = sendable(reversal.amount, reversal.asset, false);
-    const transfers = await this.client.transfersOfGroup(related.reference);
-    const transfer =
-      transfers.find((t) => t.metadata?.paybridge_reference === related.reference) ?? transfers[0];
-    if (!transfer)
+    // Formance's API names the transfer in the reversal's metadata; Paybridge finds it by transfer group.
+    let transferId = reversal.metadata[TRANSFER_ID_KEY];
+    if (!transferId) {
+      const transfers = await this.client.transfersOfGroup(related.reference);
+      transferId = (
+        transfers.find((t) => t.metadata?.paybridge_reference === related.reference) ?? transfers[0]
+      )?.id;
+    }
+    if (!transferId)
       throw new InvalidRequestError(`Stripe has no transfer for the initiation '${related.reference}'`);
     const answer = await this.client.reverseTransfer(
-      transfer.id,
+      transferId,
       {
         amount: money.amount,
         ...(reversal.description ? { description: reversal.description } : {}),
