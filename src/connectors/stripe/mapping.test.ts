@@ -89,6 +89,14 @@ describe('balance transactions to payments', () => {
     });
   });
 
+  it('a delayed payment that fails afterwards (payment_failure_refund) fails its charge', () => {
+    const failure = { ...bt('txn_1Pb0005'), type: 'payment_failure_refund' };
+    expect(item(toPayment(failure, PLATFORM_ID))).toMatchObject({
+      parentReference: 'ch_1Pb0001',
+      status: 'FAILED',
+    });
+  });
+
   it('payouts leave the account for their bank account; transfers go to the connected account', () => {
     expect(item(toPayment(bt('txn_1Pb0008'), PLATFORM_ID))).toMatchObject({
       reference: 'po_1Pb0008',

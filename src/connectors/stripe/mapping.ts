@@ -141,7 +141,9 @@ export function toBalances(raw: unknown, account: string, now: Date): Mapped<Psp
 /** Balance transaction types, by what they become. */
 const PAY_IN_TYPES = new Set(['charge', 'payment']);
 const REFUND_TYPES = new Set(['refund', 'payment_refund']);
-const REFUND_FAILURE_TYPES = new Set(['refund_failure', 'payment_failure_refund']);
+const REFUND_FAILURE_TYPES = new Set(['refund_failure']);
+/** A delayed-notification payment (ACH, direct debit) that failed after its pending balance transaction. */
+const PAYMENT_FAILURE_TYPES = new Set(['payment_failure_refund']);
 const PAYOUT_TYPES = new Set([
   'payout',
   'payout_cancel',
@@ -329,7 +331,11 @@ export function toPayment(raw: unknown, account: string): Mapped<PspPayment> {
         status: source ? status(CHARGE_STATUSES, charge.status, 'charge', warnings) : 'SUCCEEDED',
         destinationAccountReference: account,
       };
-    } else if (REFUND_TYPES.has(btType) || REFUND_FAILURE_TYPES.has(btType)) {
+    } else if (
+      REFUND_TYPES.has(btType) ||
+      REFUND_FAILURE_TYPES.has(btType) ||
+      PAYMENT_FAILURE_TYPES.has(btType)
+    ) {
       const parent = idOf(source?.charge) ?? idOf(source?.payment_intent);
       const failed = REFUND_FAILURE_TYPES.has(btType);
       payment = {
@@ -339,7 +345,11 @@ export function toPayment(raw: unknown, account: string): Mapped<PspPayment> {
         type: 'PAY-IN',
         ...money(source),
         scheme: 'OTHER',
-        status: failed ? 'REFUNDED_FAILURE' : status(REFUND_STATUSES, source?.status, 'refund', warnings),
+        status: PAYMENT_FAILURE_TYPES.has(btType)
+          ? 'FAILED'
+          : failed
+            ? 'REFUNDED_FAILURE'
+            : status(REFUND_STATUSES, source?.status, 'refund', warnings),
         sourceAccountReference: account,
       };
     } else if (DISPUTE_TYPES.has(btType) && str(source?.object) === 'dispute') {
