@@ -258,6 +258,14 @@ describe('write guards', () => {
       InvalidRequestError,
     );
     await expect(c.createTransfer(initiation(701n, 'JPY/2'))).rejects.toBeInstanceOf(InvalidRequestError);
+    const fromConnected = initiation(100n, 'EUR/2', 'acct_1PbConnB0002');
+    fromConnected.paymentInitiation.sourceAccount = {
+      reference: 'acct_1PbConnA0001',
+      createdAt: new Date(0),
+      metadata: {},
+      raw: {},
+    };
+    await expect(c.createTransfer(fromConnected)).rejects.toBeInstanceOf(InvalidRequestError);
     await expect(c.createTransfer(initiation(100n, 'EUR/2', 'ba_1PbA0001'))).rejects.toBeInstanceOf(
       InvalidRequestError,
     );
