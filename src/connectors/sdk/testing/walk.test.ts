@@ -77,6 +77,29 @@ describe('walkTree', () => {
     );
   });
 
+  it('a second walk from the same states polls periodic children for earlier parents, one-shot ones only for new items', async () => {
+    const oneShot: TaskNode[] = [
+      {
+        ...(tree[0] as TaskNode),
+        children: [
+          { type: 'FETCH_BALANCES', name: 'fetch_balances', periodic: true, children: [] },
+          { type: 'FETCH_BALANCES', name: 'once', periodic: false, children: [] },
+        ],
+      },
+    ];
+    const connector = new TwoAccountsAPage();
+    const states = new Map<string, unknown>();
+    await walkTree(connector, oneShot, { pageSize: 10, states });
+    // The accounts' cursor is at the end: the second walk lists no account, as an incremental PSP would.
+    const second = await walkTree(connector, oneShot, { pageSize: 10, states });
+    expect(second.runs.map((run) => [run.path, run.fromPayload?.id ?? null])).toEqual([
+      ['fetch_accounts', null],
+      ['fetch_accounts/fetch_balances', 'a'],
+      ['fetch_accounts/fetch_balances', 'b'],
+      ['fetch_accounts/fetch_balances', 'c'],
+    ]);
+  });
+
   it('stops at maxPages with hasMore, and a second walk from the same states goes on', async () => {
     const connector = new TwoAccountsAPage();
     const node = tree[0] as TaskNode;
