@@ -339,4 +339,22 @@ describe('Stripe through the service', () => {
       'the payout to be PROCESSED',
     );
   }, 90_000);
+
+  it('uninstall deletes both webhook endpoints at Stripe', async () => {
+    expect(data.webhookEndpoints).toHaveLength(2);
+    const task = present(
+      (await sdk.payments.v3.uninstallConnector({ connectorID })).v3UninstallConnectorResponse,
+      'uninstall',
+    ).data.taskID;
+    await eventually(
+      async () => {
+        const t = present((await sdk.payments.v3.getTask({ taskID: task })).v3GetTaskResponse, 'task').data;
+        return t.status === 'SUCCEEDED' ? true : undefined;
+      },
+      30_000,
+      'the uninstall task',
+    );
+    expect(data.webhookEndpoints).toEqual([]);
+    expect(psp.requestsTo('DELETE', '/v1/webhook_endpoints/:id')).toHaveLength(2);
+  }, 40_000);
 });
