@@ -130,6 +130,29 @@ describe('balance transactions, newest first', () => {
     expect(first.warnings).toEqual(["unknown balance transaction type 'quantum_settlement' mapped to OTHER"]);
   });
 
+  it('balances are stamped with the time of the engine’s clock', async () => {
+    const at = new Date('2026-02-03T04:05:06.000Z');
+    const c = new StripeConnector(stripeConfig.parse({ apiKey: FAKE_API_KEY, endpoint: psp.url }), {
+      ...standaloneContext({
+        connectorId: 'stripe-test',
+        logger: pino({ level: 'silent' }),
+        fetch: psp.fetch,
+      }),
+      clock: { now: () => at },
+    });
+    const balances = await c.fetchNextBalances({
+      state: undefined,
+      pageSize: 10,
+      name: 'b',
+      fromPayload: platform,
+    });
+    expect(balances.items.map((b) => [b.asset, b.amount, b.createdAt.toISOString()])).toEqual([
+      ['EUR/2', 120000n, at.toISOString()],
+      ['JPY/0', 5000n, at.toISOString()],
+    ]);
+    expect(psp.requestsTo('GET', '/v1/balance')[0]?.headers['stripe-account']).toBeUndefined();
+  });
+
   it("reads a connected account's transactions with Stripe-Account, and the platform's without", async () => {
     const c = connector();
     const connected = { id: 'acct_1PbConnA0001', payload: { reference: 'acct_1PbConnA0001', metadata: {} } };

@@ -1,7 +1,7 @@
 // The Stripe connector: the platform and its connected accounts, their balances, balance transactions and external accounts; transfers, payouts and reversals; webhooks.
 import { z } from 'zod';
 import { BaseConnector } from '../sdk/base.js';
-import type { ConnectorContext } from '../sdk/context.js';
+import { systemClock, type Clock, type ConnectorContext } from '../sdk/context.js';
 import type {
   CreateTransferRequest,
   CreateTransferResponse,
@@ -83,10 +83,15 @@ function collect<T>(mapped: Mapped<T>[], references: string[]) {
 
 export class StripeConnector extends BaseConnector {
   readonly client: StripeClient;
+  private readonly clock: Clock;
 
-  constructor(config: StripeConfig, context: Pick<ConnectorContext, 'fetch'>) {
+  constructor(
+    config: StripeConfig,
+    context: Pick<ConnectorContext, 'fetch'> & Partial<Pick<ConnectorContext, 'clock'>>,
+  ) {
     super();
     this.client = new StripeClient(config, context.fetch);
+    this.clock = context.clock ?? systemClock;
   }
 
   /**
@@ -134,7 +139,7 @@ export class StripeConnector extends BaseConnector {
   override async fetchNextBalances(request: FetchNextRequest): Promise<FetchNextResponse<PspBalance>> {
     const { reference, platform } = parent(request);
     const raw = await this.client.balance(platform ? undefined : reference);
-    const mapped = toBalances(raw, reference, new Date());
+    const mapped = toBalances(raw, reference, this.clock.now());
     return {
       ...collect(
         mapped,
