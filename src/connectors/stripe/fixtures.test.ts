@@ -1,8 +1,13 @@
 // The fake's fixtures and answers against Stripe's published OpenAPI document (../shared/psp-specs/stripe/spec3.yaml).
 import { describe, expect, it } from 'vitest';
-import { loadPspSpec, pspSpecPath } from '../sdk/testing/psp-spec.js';
+import { loadPspSpec, pspSpecPath, recordedRequestProblems } from '../sdk/testing/psp-spec.js';
 import { FakePsp } from '../sdk/testing/fake-psp.js';
+import { pino } from 'pino';
+import { standaloneContext } from '../sdk/context.js';
+import { stripeConfig } from './config.js';
+import { StripeConnector } from './connector.js';
 import { FAKE_API_KEY, PLATFORM_ID, loadFixtures, serveStripe } from './fake.js';
+import { PLATFORM_KEY } from './mapping.js';
 
 const specPath = pspSpecPath('stripe', 'spec3.yaml');
 const list = (data: unknown[], url: string) => ({ object: 'list', data, has_more: false, url });
@@ -101,6 +106,63 @@ describe.skipIf(!specPath)(
         });
         expect(s.validateResponse('GET', '/v1/account', refused.status, await refused.json())).toEqual([]);
         expect(PLATFORM_ID).toMatch(/^acct_/);
+      } finally {
+        await psp.stop();
+      }
+    });
+
+    it("the connector's writes, webhook calls and uninstall are requests the document knows", async () => {
+      const s = await spec();
+      const psp = await FakePsp.start();
+      try {
+        serveStripe(psp, loadFixtures());
+        const c = new StripeConnector(
+          stripeConfig.parse({ apiKey: FAKE_API_KEY, endpoint: psp.url }),
+          standaloneContext({ connectorId: 'spec', logger: pino({ level: 'silent' }), fetch: psp.fetch }),
+        );
+        const account = (reference: string, metadata: Record<string, string> = {}) => ({
+          reference,
+          createdAt: new Date(0),
+          metadata,
+          raw: {},
+        });
+        const initiation = {
+          reference: 'spec-1',
+          createdAt: new Date(),
+          description: 'spec',
+          sourceAccount: account(PLATFORM_ID, { [PLATFORM_KEY]: 'true' }),
+          destinationAccount: account('acct_1PbConnA0001'),
+          amount: 300n,
+          asset: 'EUR/2',
+          metadata: { order: 'o-1' },
+        };
+        await c.install();
+        await c.createTransfer({ paymentInitiation: initiation, idempotencyKey: 'k1' });
+        await c.reverseTransfer({
+          paymentInitiationReversal: {
+            reference: 'spec-1-r',
+            createdAt: new Date(),
+            description: 'back',
+            relatedPaymentInitiation: initiation,
+            amount: 100n,
+            asset: 'EUR/2',
+            metadata: {},
+          },
+          idempotencyKey: 'k2',
+        });
+        const payout = await c.createPayout({
+          paymentInitiation: {
+            ...initiation,
+            sourceAccount: account('acct_1PbConnA0001'),
+            destinationAccount: account('ba_1PbA0001'),
+          },
+          idempotencyKey: 'k3',
+        });
+        await c.pollPayoutStatus({ pollingId: payout.pollingId ?? '' });
+        const { configs } = await c.createWebhooks({ webhookBaseUrl: 'https://paybridge.example/w' });
+        await c.uninstall({ webhookConfigs: configs });
+        expect(psp.requests.length).toBeGreaterThan(8);
+        expect(recordedRequestProblems(s, psp.requests)).toEqual([]);
       } finally {
         await psp.stop();
       }
