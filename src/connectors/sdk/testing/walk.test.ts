@@ -1,7 +1,7 @@
 // The in-memory walker: pages until the PSP has no more, states through JSON, children once per parent item with the engine's payload.
 import { describe, expect, it } from 'vitest';
 import { BaseConnector } from '../base.js';
-import type { FetchNextRequest, FetchNextResponse, PspAccount, PspBalance, TaskNode } from '../contract.js';
+import type { FetchNextRequest, FetchNextResponse, FromPayload, PspAccount, PspBalance, TaskNode } from '../contract.js';
 import { childPayloads, runNode, stateKey, walkTree } from './walk.js';
 
 const tree: TaskNode[] = [
@@ -75,6 +75,30 @@ describe('walkTree', () => {
     expect(connector.balanceParents[0]).toEqual(
       childPayloads(tree[0] as TaskNode, [{ reference: 'a', createdAt: new Date(0), raw: { id: 'a' } }])[0],
     );
+  });
+
+  it('a second walk from the same states and parents polls periodic children for earlier parents, one-shot ones only for new items', async () => {
+    const oneShot: TaskNode[] = [
+      {
+        ...(tree[0] as TaskNode),
+        children: [
+          { type: 'FETCH_BALANCES', name: 'fetch_balances', periodic: true, children: [] },
+          { type: 'FETCH_BALANCES', name: 'once', periodic: false, children: [] },
+        ],
+      },
+    ];
+    const connector = new TwoAccountsAPage();
+    const states = new Map<string, unknown>();
+    const parents = new Map<string, FromPayload[]>();
+    await walkTree(connector, oneShot, { pageSize: 10, states, parents });
+    // The accounts' cursor is at the end: the second walk lists no account, as an incremental PSP would.
+    const second = await walkTree(connector, oneShot, { pageSize: 10, states, parents });
+    expect(second.runs.map((run) => [run.path, run.fromPayload?.id ?? null])).toEqual([
+      ['fetch_accounts', null],
+      ['fetch_accounts/fetch_balances', 'a'],
+      ['fetch_accounts/fetch_balances', 'b'],
+      ['fetch_accounts/fetch_balances', 'c'],
+    ]);
   });
 
   it('stops at maxPages with hasMore, and a second walk from the same states goes on', async () => {
