@@ -4,7 +4,12 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { ENDPOINT_FIELD } from '../connectors/sdk/config.js';
 import { InvalidConfigError } from '../connectors/sdk/errors.js';
 import type { EndpointAllowList } from '../connectors/sdk/outbound.js';
-import { type ConnectorRegistration, destinationFields, secretFields } from '../connectors/sdk/registry.js';
+import {
+  type ConnectorRegistration,
+  destinationFields,
+  multilineFields,
+  secretFields,
+} from '../connectors/sdk/registry.js';
 import { stringifyJson } from '../domain/json.js';
 
 export interface PollingLimits {
@@ -310,7 +315,13 @@ function entryFor(schema: z.ZodType): ConfigEntry {
   }
   const type = (current.def as { type: string }).type;
   const dataType =
-    type === 'number' || type === 'bigint' ? 'unsigned integer' : type === 'boolean' ? 'boolean' : 'string';
+    type === 'number' || type === 'bigint'
+      ? 'unsigned integer'
+      : type === 'boolean'
+        ? 'boolean'
+        : isMarked(schema, multilineFields)
+          ? 'long string'
+          : 'string';
   return { dataType, required, defaultValue, ...(isSecret(schema) ? { secret: true as const } : {}) };
 }
 

@@ -1,5 +1,6 @@
 // The only module that speaks HTTP to Adyen: the official SDK's Management API, its requests sent through the engine's fetch.
-import { Client, EnvironmentEnum, ManagementAPI, Types, type Config } from '@adyen/api-library';
+// The package is CommonJS: Node's ESM loader sees only its default export (vitest would hide that).
+import adyen, { type Config, type ManagementAPI } from '@adyen/api-library';
 import type { PspFetch } from '../sdk/context.js';
 import { InvalidRequestError, UpstreamError } from '../sdk/errors.js';
 import { errorFromAnswer, errorFromTransport, malformedJsonError } from '../sdk/http-errors.js';
@@ -14,6 +15,7 @@ interface SdkRequestOptions {
 }
 
 const TIMEOUT_MS = 30_000;
+const { Client, EnvironmentEnum, Types } = adyen;
 const Webhook = Types.management.CreateCompanyWebhookRequest;
 
 /**
@@ -112,7 +114,7 @@ export class AdyenClient {
     // configured endpoint (management-live for a live install).
     const client = new Client({ apiKey: config.apiKey, environment: EnvironmentEnum.TEST });
     client.httpClient = new FetchHttpClient(fetch, managementEndpoint(config));
-    this.management = new ManagementAPI(client);
+    this.management = new adyen.ManagementAPI(client);
   }
 
   /** GET /companies/{companyId}: one cheap call that checks both the key and its access to the company. */

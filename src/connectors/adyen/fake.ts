@@ -1,9 +1,12 @@
 // A fake Adyen for tests and the integrator's install tests: the Management API calls the connector makes, and notifications sent to the webhook it creates.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hmacValidator as HmacValidator } from '@adyen/api-library';
+import adyen from '@adyen/api-library';
 import { parseJson, stringifyJson } from '../../domain/json.js';
 import { FakePsp, type FakeRequest, type FakeResponse, pageNumberPages } from '../sdk/testing/index.js';
+
+// The package is CommonJS: Node's ESM loader sees only its default export.
+const HmacValidator = adyen.hmacValidator;
 
 type Json = Record<string, unknown>;
 

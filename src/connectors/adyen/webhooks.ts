@@ -1,6 +1,6 @@
 // Adyen's company webhook: created at install with its HMAC key, verified per item (HMAC and Basic auth), split per item, translated.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { hmacValidator as HmacValidator } from '@adyen/api-library';
+import adyen from '@adyen/api-library';
 import type { Logger } from 'pino';
 import type { ZodError } from 'zod';
 import { parseJson, stringifyJson } from '../../domain/json.js';
@@ -16,6 +16,9 @@ import { InvalidRequestError, WebhookVerificationError } from '../sdk/errors.js'
 import type { AdyenClient } from './client.js';
 import type { AdyenConfig } from './config.js';
 import { itemKey, type NotificationRequest, notificationRequest, toPayment } from './notifications.js';
+
+// The package is CommonJS: Node's ESM loader sees only its default export.
+const HmacValidator = adyen.hmacValidator;
 
 /** The one webhook config: Adyen posts every standard notification of the company here. */
 export const STANDARD_PATH = '/standard';

@@ -9,7 +9,7 @@ import {
 import { endpointField } from './config.js';
 import type { Connector } from './contract.js';
 import { EndpointAllowList } from './outbound.js';
-import { type ConnectorRegistration, secret } from './registry.js';
+import { type ConnectorRegistration, multiline, secret } from './registry.js';
 
 const config = z.object({
   apiKey: secret(z.string().min(1)),
@@ -77,5 +77,22 @@ describe('endpointField', () => {
     expect(
       changedDestinations(registration, { apiKey: 'k' }, { apiKey: 'k', endpoint: 'https://evil.example' }),
     ).toEqual(['endpoint']);
+  });
+});
+
+describe('multiline fields', () => {
+  it('are long strings in the configs catalogue, optional or not; other strings stay strings', () => {
+    const pem = z.object({
+      publicKey: multiline(z.string().min(1)).optional().describe('a PEM key'),
+      certificate: multiline(z.string()),
+      label: z.string(),
+    });
+    const entries = configCatalogEntry(
+      { ...registration, config: pem },
+      { pollingPeriodDefaultMs: 1, pollingPeriodMinimumMs: 1 },
+    );
+    expect(entries.publicKey).toEqual({ dataType: 'long string', required: false, defaultValue: '' });
+    expect(entries.certificate?.dataType).toBe('long string');
+    expect(entries.label?.dataType).toBe('string');
   });
 });

@@ -28,6 +28,17 @@ export function secretDestination<T extends z.ZodType>(schema: T): T {
   return schema;
 }
 
+/**
+ * Marks config fields that hold text of several lines (a PEM key, a certificate): the configs catalogue
+ * calls them `long string`, and the console gives them a text area, which keeps their line breaks.
+ */
+export const multilineFields = z.registry<{ multiline: true }>();
+
+export function multiline<T extends z.ZodType>(schema: T): T {
+  multilineFields.add(schema, { multiline: true });
+  return schema;
+}
+
 export interface ConnectorRegistration<Shape extends z.ZodRawShape = z.ZodRawShape> {
   /** Lower-case provider id, as it appears in URLs and connector ids. */
   provider: string;

@@ -2,7 +2,7 @@
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { endpointField } from '../sdk/config.js';
-import { secret } from '../sdk/registry.js';
+import { multiline, secret } from '../sdk/registry.js';
 
 export const WISE_PRODUCTION = 'https://api.wise.com';
 export const WISE_SANDBOX = 'https://api.sandbox.transferwise.tech';
@@ -41,9 +41,9 @@ export const wiseConfig = z.object({
   apiKey: secret(z.string({ error: 'apiKey is required' }).min(1, { error: 'apiKey is required' })),
   endpoint: endpointField(WISE_PRODUCTION, { sandbox: WISE_SANDBOX }),
   // A public key is no secret; it is parsed here so a pasted key that is not one fails the install.
-  webhookPublicKey: z
-    .string()
-    .refine(isPublicKey, { error: 'webhookPublicKey must be an RSA public key in PEM form' })
+  webhookPublicKey: multiline(
+    z.string().refine(isPublicKey, { error: 'webhookPublicKey must be an RSA public key in PEM form' }),
+  )
     .optional()
     .describe(
       "Wise's RSA public key (PEM) that signs webhooks; default: Wise's published sandbox key when the endpoint is the sandbox, its production key otherwise",

@@ -1,0 +1,48 @@
+// The wave-1 PSP connectors' fake PSPs, by provider: what the shared console-form and CLI install tests
+// install against. Each connector folder's fake.ts loads fixtures that follow that PSP's documented API.
+import type { FakePsp } from '../../src/connectors/sdk/testing/index.js';
+import { startFake as adyen } from '../../src/connectors/adyen/fake.js';
+import { startFake as mangopay } from '../../src/connectors/mangopay/fake.js';
+import { startFake as stripe } from '../../src/connectors/stripe/fake.js';
+import { startFake as wise } from '../../src/connectors/wise/fake.js';
+import { freePort } from './service.js';
+
+export interface RunningFake {
+  psp: FakePsp;
+  /** The install config as a user types it in the console form: every value a string. */
+  config: Record<string, string>;
+  /** At least this many accounts and payments land once the connector has run. */
+  expected: { accounts: number; payments: number };
+  close(): Promise<void>;
+}
+
+export const PSP_FAKES: Record<string, () => Promise<RunningFake>> = { adyen, mangopay, stripe, wise };
+export const PSP_PROVIDERS = Object.keys(PSP_FAKES).sort();
+
+/**
+ * Starts every wave-1 fake PSP, and the service settings that go with them: a fixed port named as
+ * PAYBRIDGE_PUBLIC_URL (the fakes deliver webhooks to the endpoints the connectors create there) and the
+ * fakes' hosts on the endpoint allow list (a loopback PSP's refusals are otherwise hidden from the caller).
+ */
+export async function startPspFakes(): Promise<{
+  fakes: Record<string, RunningFake>;
+  settings: Record<string, string>;
+  close(): Promise<void>;
+}> {
+  const fakes: Record<string, RunningFake> = {};
+  for (const provider of PSP_PROVIDERS) fakes[provider] = await PSP_FAKES[provider]!();
+  const port = await freePort();
+  return {
+    fakes,
+    settings: {
+      PORT: String(port),
+      PAYBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW: Object.values(fakes)
+        .map((f) => new URL(f.psp.url).host)
+        .join(','),
+    },
+    close: async () => {
+      await Promise.all(Object.values(fakes).map((f) => f.close()));
+    },
+  };
+}
