@@ -1,7 +1,14 @@
 // The in-memory walker: pages until the PSP has no more, states through JSON, children once per parent item with the engine's payload.
 import { describe, expect, it } from 'vitest';
 import { BaseConnector } from '../base.js';
-import type { FetchNextRequest, FetchNextResponse, FromPayload, PspAccount, PspBalance, TaskNode } from '../contract.js';
+import type {
+  FetchNextRequest,
+  FetchNextResponse,
+  FromPayload,
+  PspAccount,
+  PspBalance,
+  TaskNode,
+} from '../contract.js';
 import { childPayloads, runNode, stateKey, walkTree } from './walk.js';
 
 const tree: TaskNode[] = [
