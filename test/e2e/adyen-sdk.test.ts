@@ -4,7 +4,6 @@
 // reason, a forged notification is refused, a redelivery is a duplicate, Adyen has no payment initiation,
 // and uninstall deletes the webhook.
 import { SDK } from '@formance/formance-sdk';
-import type { V3Account, V3Payment } from '@formance/formance-sdk/sdk/models/payments/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AdyenFake,
@@ -18,7 +17,7 @@ import {
 } from '../../src/connectors/adyen/fake.js';
 import { FakePsp } from '../../src/connectors/sdk/testing/index.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
-import { collectPages, expectV3Error, present } from './sdk-helpers.js';
+import { allAccounts, allPayments, expectV3Error, present } from './sdk-helpers.js';
 
 let psp: FakePsp;
 let fake: AdyenFake;
@@ -65,23 +64,6 @@ const install = (apiKey: string) =>
     }),
   });
 
-const allAccounts = () =>
-  collectPages<V3Account>(
-    async () =>
-      present((await sdk.payments.v3.listAccounts({ pageSize: 100 })).v3AccountsCursorResponse, 'accounts')
-        .cursor,
-    async (cursor) =>
-      present((await sdk.payments.v3.listAccounts({ cursor })).v3AccountsCursorResponse, 'accounts').cursor,
-  );
-const allPayments = () =>
-  collectPages<V3Payment>(
-    async () =>
-      present((await sdk.payments.v3.listPayments({ pageSize: 100 })).v3PaymentsCursorResponse, 'payments')
-        .cursor,
-    async (cursor) =>
-      present((await sdk.payments.v3.listPayments({ cursor })).v3PaymentsCursorResponse, 'payments').cursor,
-  );
-
 async function deliveries() {
   const response = await fetch(`${service.url}/v3/connectors/${connectorID}/webhooks?pageSize=100`);
   return ((await response.json()) as { cursor: { data: { status: string }[] } }).cursor.data;
@@ -119,7 +101,7 @@ describe('Adyen through the Formance SDK', () => {
     connectorID = ((await installed.json()) as { data: string }).data;
     const accounts = await eventually(
       async () => {
-        const rows = await allAccounts();
+        const rows = await allAccounts(sdk);
         return rows.length === fake.merchants.length ? rows : undefined;
       },
       30_000,
@@ -155,7 +137,7 @@ describe('Adyen through the Formance SDK', () => {
     };
     const payments = await eventually(
       async () => {
-        const rows = await allPayments();
+        const rows = await allPayments(sdk);
         const done =
           rows.length === Object.keys(finalStatus).length &&
           rows.every((p) => finalStatus[p.reference] === p.status) &&
@@ -184,7 +166,7 @@ describe('Adyen through the Formance SDK', () => {
       amount: 50000n,
     });
     expect(byReference.get('N4Z7VQX2KL8PTR82')?.status).toBe('CANCELLED');
-    const accounts = new Map((await allAccounts()).map((a) => [a.reference, a.id]));
+    const accounts = new Map((await allAccounts(sdk)).map((a) => [a.reference, a.id]));
     expect(card?.destinationAccountID).toBe(accounts.get('PaybridgeECOM'));
     expect(byReference.get('ZC4TG9VS6LXBMR82')?.sourceAccountID).toBe(accounts.get('PaybridgeECOM'));
     const answered = fake.deliveries.filter((d) => d.status === 200);
@@ -212,11 +194,11 @@ describe('Adyen through the Formance SDK', () => {
       'the redelivery to be recorded as a duplicate',
     );
     expect((await deliveries()).filter((d) => d.status === 'REJECTED')).toEqual([]);
-    expect((await allPayments()).length).toBe(5);
+    expect((await allPayments(sdk)).length).toBe(5);
   });
 
   it('has no payment initiation: the SDK call is refused as an unsupported capability', async () => {
-    const accounts = await allAccounts();
+    const accounts = await allAccounts(sdk);
     const source = accounts.find((a) => a.reference === 'PaybridgeECOM');
     const destination = accounts.find((a) => a.reference === 'PaybridgeUS');
     const error = await expectV3Error(

@@ -2,7 +2,12 @@
 // cannot be exact, through plain fetch with the bigint-safe JSON parser).
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { V3ErrorResponse } from '@formance/formance-sdk/sdk/models/payments/index.js';
+import type { SDK } from '@formance/formance-sdk';
+import {
+  type V3Account,
+  V3ErrorResponse,
+  type V3Payment,
+} from '@formance/formance-sdk/sdk/models/payments/index.js';
 import { expect } from 'vitest';
 import { parseJson, stringifyJson } from '../../src/domain/json.js';
 
@@ -129,3 +134,23 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/** Every account the API holds, read through the SDK page by page. */
+export const allAccounts = (sdk: SDK) =>
+  collectPages<V3Account>(
+    async () =>
+      present((await sdk.payments.v3.listAccounts({ pageSize: 100 })).v3AccountsCursorResponse, 'accounts')
+        .cursor,
+    async (cursor) =>
+      present((await sdk.payments.v3.listAccounts({ cursor })).v3AccountsCursorResponse, 'accounts').cursor,
+  );
+
+/** Every payment the API holds, read through the SDK page by page. */
+export const allPayments = (sdk: SDK) =>
+  collectPages<V3Payment>(
+    async () =>
+      present((await sdk.payments.v3.listPayments({ pageSize: 100 })).v3PaymentsCursorResponse, 'payments')
+        .cursor,
+    async (cursor) =>
+      present((await sdk.payments.v3.listPayments({ cursor })).v3PaymentsCursorResponse, 'payments').cursor,
+  );

@@ -5,13 +5,12 @@
 // forged one is refused; a wrong token fails the install with Wise's reason; uninstall deletes the
 // subscriptions.
 import { SDK } from '@formance/formance-sdk';
-import type { V3Account, V3Payment } from '@formance/formance-sdk/sdk/models/payments/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountIdCodec, connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
 import { FakePsp } from '../../src/connectors/sdk/testing/fake-psp.js';
 import { configFor, newWorld, serveWise, signBody, type WiseWorld } from '../../src/connectors/wise/fake.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
-import { collectPages, present } from './sdk-helpers.js';
+import { allAccounts, allPayments, present } from './sdk-helpers.js';
 
 let psp: FakePsp;
 let world: WiseWorld;
@@ -33,22 +32,6 @@ const install = (config: Record<string, string>) =>
     body: JSON.stringify({ name: 'wise-e2e', pollingPeriod: '1h', ...config }),
   });
 
-const allPayments = () =>
-  collectPages<V3Payment>(
-    async () =>
-      present((await sdk.payments.v3.listPayments({ pageSize: 100 })).v3PaymentsCursorResponse, 'payments')
-        .cursor,
-    async (cursor) =>
-      present((await sdk.payments.v3.listPayments({ cursor })).v3PaymentsCursorResponse, 'payments').cursor,
-  );
-const allAccounts = () =>
-  collectPages<V3Account>(
-    async () =>
-      present((await sdk.payments.v3.listAccounts({ pageSize: 100 })).v3AccountsCursorResponse, 'accounts')
-        .cursor,
-    async (cursor) =>
-      present((await sdk.payments.v3.listAccounts({ cursor })).v3AccountsCursorResponse, 'accounts').cursor,
-  );
 const payment = async (reference: string) =>
   present(
     (await sdk.payments.v3.getPayment({ paymentID: paymentID(reference) })).v3GetPaymentResponse,
@@ -90,7 +73,7 @@ describe('Wise through the official SDK', () => {
 
     const accounts = await eventually(
       async () => {
-        const rows = await allAccounts();
+        const rows = await allAccounts(sdk);
         return rows.length === 9 ? rows : undefined;
       },
       30_000,
@@ -117,7 +100,7 @@ describe('Wise through the official SDK', () => {
 
     const payments = await eventually(
       async () => {
-        const rows = await allPayments();
+        const rows = await allPayments(sdk);
         return rows.length === 12 ? rows : undefined;
       },
       30_000,

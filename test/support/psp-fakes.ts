@@ -1,20 +1,11 @@
 // The wave-1 PSP connectors' fake PSPs, by provider: what the shared console-form and CLI install tests
 // install against. Each connector folder's fake.ts loads fixtures that follow that PSP's documented API.
-import type { FakePsp } from '../../src/connectors/sdk/testing/index.js';
+import type { RunningFake } from '../../src/connectors/sdk/testing/index.js';
 import { startFake as adyen } from '../../src/connectors/adyen/fake.js';
 import { startFake as mangopay } from '../../src/connectors/mangopay/fake.js';
 import { startFake as stripe } from '../../src/connectors/stripe/fake.js';
 import { startFake as wise } from '../../src/connectors/wise/fake.js';
 import { freePort } from './service.js';
-
-export interface RunningFake {
-  psp: FakePsp;
-  /** The install config as a user types it in the console form: every value a string. */
-  config: Record<string, string>;
-  /** At least this many accounts and payments land once the connector has run. */
-  expected: { accounts: number; payments: number };
-  close(): Promise<void>;
-}
 
 export const PSP_FAKES: Record<string, () => Promise<RunningFake>> = { adyen, mangopay, stripe, wise };
 export const PSP_PROVIDERS = Object.keys(PSP_FAKES).sort();

@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import adyen from '@adyen/api-library';
 import { parseJson, stringifyJson } from '../../domain/json.js';
-import { FakePsp, type FakeRequest, type FakeResponse, pageNumberPages } from '../sdk/testing/index.js';
+import {
+  FakePsp,
+  type RunningFake,
+  type FakeRequest,
+  type FakeResponse,
+  pageNumberPages,
+} from '../sdk/testing/index.js';
 
 // The package is CommonJS: Node's ESM loader sees only its default export.
 const HmacValidator = adyen.hmacValidator;
@@ -255,12 +261,7 @@ export const EXPECTED_PAYMENTS = 5;
  * to show Adyen's reason rather than a redacted one, PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW naming the fake's
  * host (loopback answers are otherwise hidden from API callers).
  */
-export async function startFake(): Promise<{
-  psp: FakePsp;
-  config: Record<string, string>;
-  expected: { accounts: number; payments: number };
-  close(): Promise<void>;
-}> {
+export async function startFake(): Promise<RunningFake> {
   const psp = await FakePsp.start();
   const state = serveAdyen(psp, { deliver: true });
   return {

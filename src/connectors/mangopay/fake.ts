@@ -1,7 +1,13 @@
 // A fake Mangopay on the kit's FakePsp: OAuth token, users, wallets, bank accounts, transactions, resources by id, hooks, and idempotent writes, from the fixtures.
 import { readFileSync } from 'node:fs';
 import { parseJson } from '../../domain/json.js';
-import { FakePsp, pageNumberPages, type FakeRequest, type FakeResponse } from '../sdk/testing/index.js';
+import {
+  FakePsp,
+  type RunningFake,
+  pageNumberPages,
+  type FakeRequest,
+  type FakeResponse,
+} from '../sdk/testing/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -400,12 +406,7 @@ export function serveMangopay(
  * For the integrator's console-form and CLI install tests: a fake Mangopay with the fixtures, and the
  * install config a user would type (endpoint pointing at it).
  */
-export async function startFake(): Promise<{
-  psp: FakePsp;
-  config: Record<string, string>;
-  expected: { accounts: number; payments: number };
-  close(): Promise<void>;
-}> {
+export async function startFake(): Promise<RunningFake> {
   const psp = await FakePsp.start();
   serveMangopay(psp);
   return {

@@ -1,7 +1,7 @@
 // A fake Stripe for tests, the console-form and CLI install tests: the fixtures behind Stripe's documented endpoints, with its auth, list paging and idempotency.
 import { readFileSync } from 'node:fs';
 import { parseJson } from '../../domain/json.js';
-import { FakePsp, type FakeRequest, type FakeResponse } from '../sdk/testing/fake-psp.js';
+import { FakePsp, type RunningFake, type FakeRequest, type FakeResponse } from '../sdk/testing/fake-psp.js';
 import { stripeListPages } from '../sdk/testing/pagination.js';
 
 export const PLATFORM_ID = 'acct_1PbPlatform0001';
@@ -346,12 +346,7 @@ export function expectedCounts(data: StripeData): { accounts: number; payments: 
   return { accounts: 1 + data.accounts.length + external, payments: references.size };
 }
 
-export async function startFake(): Promise<{
-  psp: FakePsp;
-  config: Record<string, string>;
-  expected: { accounts: number; payments: number };
-  close(): Promise<void>;
-}> {
+export async function startFake(): Promise<RunningFake> {
   const psp = await FakePsp.start();
   const data = loadFixtures();
   serveStripe(psp, data);

@@ -2,7 +2,7 @@
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseJson } from '../../domain/json.js';
-import { FakePsp, type FakeRequest, type FakeResponse } from '../sdk/testing/fake-psp.js';
+import { FakePsp, type RunningFake, type FakeRequest, type FakeResponse } from '../sdk/testing/fake-psp.js';
 
 export type Json = Record<string, unknown>;
 
@@ -297,12 +297,7 @@ export function configFor(psp: FakePsp, world: WiseWorld): Record<string, string
 export const FIXTURE_COUNTS = { accounts: 4 + 5, payments: 12 };
 
 /** A fake Wise with the fixtures, for the integrator's console-form and CLI install tests. */
-export async function startFake(): Promise<{
-  psp: FakePsp;
-  config: Record<string, string>;
-  expected: { accounts: number; payments: number };
-  close(): Promise<void>;
-}> {
+export async function startFake(): Promise<RunningFake> {
   const psp = await FakePsp.start();
   const world = newWorld();
   serveWise(psp, world);

@@ -124,6 +124,19 @@ export function routePattern(pattern: string): (path: string) => Record<string, 
   };
 }
 
+/**
+ * A connector's fake PSP loaded with its fixtures, as its folder's `fake.ts` exports it (`startFake()`)
+ * for the shared install tests (console form, CLI).
+ */
+export interface RunningFake {
+  psp: FakePsp;
+  /** The install config as a user types it in the console form: every value a string. */
+  config: Record<string, string>;
+  /** At least this many accounts and payments land once the connector has run. */
+  expected: { accounts: number; payments: number };
+  close(): Promise<void>;
+}
+
 export class FakePsp {
   /** Every request, in arrival order (faulted ones included). */
   readonly requests: FakeRequest[] = [];
