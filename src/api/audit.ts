@@ -40,6 +40,7 @@ export function auditTrail(db: Db) {
         pathIds: pathIds(request.params),
         statusCode: reply.statusCode,
         requestId: request.id,
+        at: new Date(Date.now() - reply.elapsedTime),
       });
     } catch (error) {
       request.log.error({ err: error }, 'the audit record of this request could not be written');

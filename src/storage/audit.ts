@@ -11,6 +11,11 @@ export interface AuditEntry {
   pathIds: Record<string, string>;
   statusCode: number;
   requestId: string;
+  /**
+   * When the request arrived. The row is written after the answer, so the database's clock would order a
+   * slow write after a later request's row.
+   */
+  at: Date;
 }
 
 export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
@@ -18,6 +23,7 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
     .insertInto('audit_records')
     .values({
       id: randomUUID(),
+      created_at: entry.at.toISOString(),
       subject: entry.subject,
       client_id: entry.clientId,
       method: entry.method,

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorIdCodec } from '../../src/domain/ids.js';
 import { readSettings } from '../../src/settings.js';
-import { deleteOldAuditRecords } from '../../src/storage/audit.js';
+import { deleteOldAuditRecords, recordAudit } from '../../src/storage/audit.js';
 import { call, createClient, fetchToken, type TestClient } from '../support/auth.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -225,6 +225,33 @@ describe('reading it', () => {
       },
     );
     expect(unknown.status).toBe(400);
+  });
+});
+
+describe('order', () => {
+  it('lists by when a request arrived, not when its row was written (rows are written after the answer)', async () => {
+    const db = service.paybridge.deps.db;
+    const arrived = Date.now() - 600_000;
+    const entry = (requestId: string, at: number) => ({
+      subject: null,
+      clientId: null,
+      method: 'POST',
+      route: '/v3/pools',
+      pathIds: {},
+      statusCode: 599,
+      requestId,
+      at: new Date(at),
+    });
+    // The later request's row is written first; the earlier one's write was slow.
+    await recordAudit(db, entry('later', arrived));
+    await recordAudit(db, entry('earlier', arrived - 1000));
+    const query = encodeURIComponent(JSON.stringify({ $match: { status: 599 } }));
+    const listed = (await audit(`?pageSize=10&query=${query}`)).cursor.data;
+    expect(listed.map((r) => r.requestID)).toEqual(['later', 'earlier']);
+    expect(listed.map((r) => r.createdAt)).toEqual([
+      new Date(arrived).toISOString(),
+      new Date(arrived - 1000).toISOString(),
+    ]);
   });
 });
 
