@@ -24,26 +24,34 @@ function pathIds(params: unknown): Record<string, string> {
 /**
  * Every request other than GET and HEAD that matched a route is recorded, except PSP webhook deliveries
  * (they have their own table): who, what, the ids in the path, the status and the request id. Never a
- * body, a query string or a header. Written after the answer, so it never delays or fails a request.
+ * body, a query string or a header. Written after the answer, so it never delays or fails a request, and
+ * stamped with when the request arrived, so a slow write does not list an earlier request as newer.
  */
 export function auditTrail(db: Db) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.method === 'GET' || request.method === 'HEAD') return;
-    const route = request.routeOptions.url;
-    if (route === undefined || isWebhookIngress(route)) return;
-    try {
-      await recordAudit(db, {
-        subject: request.principal?.subject ?? null,
-        clientId: request.principal?.clientId ?? null,
-        method: request.method,
-        route,
-        pathIds: pathIds(request.params),
-        statusCode: reply.statusCode,
-        requestId: request.id,
-        at: new Date(Date.now() - reply.elapsedTime),
-      });
-    } catch (error) {
-      request.log.error({ err: error }, 'the audit record of this request could not be written');
-    }
+  // When each request arrived, taken before any other hook can answer it (the auth guard's 401).
+  const arrivals = new WeakMap<FastifyRequest, Date>();
+  return {
+    onRequest: async (request: FastifyRequest) => {
+      arrivals.set(request, new Date());
+    },
+    onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.method === 'GET' || request.method === 'HEAD') return;
+      const route = request.routeOptions.url;
+      if (route === undefined || isWebhookIngress(route)) return;
+      try {
+        await recordAudit(db, {
+          subject: request.principal?.subject ?? null,
+          clientId: request.principal?.clientId ?? null,
+          method: request.method,
+          route,
+          pathIds: pathIds(request.params),
+          statusCode: reply.statusCode,
+          requestId: request.id,
+          at: arrivals.get(request) ?? new Date(),
+        });
+      } catch (error) {
+        request.log.error({ err: error }, 'the audit record of this request could not be written');
+      }
+    },
   };
 }

@@ -161,6 +161,8 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     return payload;
   });
 
+  const audit = auditTrail(deps.db);
+  server.addHook('onRequest', audit.onRequest);
   // Every answer names its request, so a caller can quote it and an operator find it in logs and the audit trail.
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -170,7 +172,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     server.addHook('onRequest', guard(options.auth));
     server.addHook('onRoute', documentAccess(options.auth));
   }
-  server.addHook('onResponse', auditTrail(deps.db));
+  server.addHook('onResponse', audit.onResponse);
 
   server.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
