@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assetFromCurrency } from '../../domain/assets.js';
 import type { PaymentStatus, PaymentType } from '../../domain/enums.js';
 import type { PspAccount, PspBalance, PspOther, PspPayment } from '../sdk/contract.js';
+import { mappedOrOther } from '../sdk/mapping.js';
 import { InvalidAmountError, specMetadata } from '../sdk/money.js';
 
 export const PROVIDER = 'mangopay';
@@ -176,10 +177,7 @@ const REGULAR_NATURES = new Set(['REGULAR', 'SETTLEMENT']);
 const ADJUSTMENT_NATURES = new Set(['REFUND', 'REPUDIATION']);
 
 export function paymentType(type: string, warnings: string[]): PaymentType {
-  const mapped = TYPES[type];
-  if (mapped) return mapped;
-  warnings.push(`unknown Mangopay transaction type '${type.slice(0, 40)}' mapped to OTHER`);
-  return 'OTHER';
+  return mappedOrOther(TYPES, type, 'Mangopay transaction type', warnings);
 }
 
 export function paymentStatus(
@@ -187,10 +185,7 @@ export function paymentStatus(
   table: Record<string, PaymentStatus>,
   warnings: string[],
 ): PaymentStatus {
-  const mapped = table[status];
-  if (mapped) return mapped;
-  warnings.push(`unknown Mangopay transaction status '${status.slice(0, 40)}' mapped to OTHER`);
-  return 'OTHER';
+  return mappedOrOther(table, status, 'Mangopay transaction status', warnings);
 }
 
 /** Whether the transaction moves money back for another one (and so needs its InitialTransactionId). */

@@ -1,6 +1,7 @@
 // Stripe objects to Paybridge's: accounts, balances, external accounts, and balance transactions with their source object to payments.
 import type { PaymentScheme, PaymentStatus } from '../../domain/enums.js';
 import type { PspAccount, PspBalance, PspPayment } from '../sdk/contract.js';
+import { mappedOrOther } from '../sdk/mapping.js';
 import { specMetadata } from '../sdk/money.js';
 import { stripeExponent, stripeMoney } from './currencies.js';
 
@@ -262,10 +263,7 @@ function status(
   what: string,
   warnings: string[],
 ): PaymentStatus {
-  const known = table[String(value)];
-  if (known) return known;
-  warnings.push(`unknown ${what} status '${String(value).slice(0, 64)}' mapped to OTHER`);
-  return 'OTHER';
+  return mappedOrOther(table, value, `${what} status`, warnings);
 }
 
 /**
@@ -415,9 +413,8 @@ export function toPayment(raw: unknown, account: string): Mapped<PspPayment> {
         destinationAccountReference: account,
       };
     } else {
-      if (!OTHER_TYPES.has(btType) && !DISPUTE_TYPES.has(btType))
-        warnings.push(`unknown balance transaction type '${btType.slice(0, 64)}' mapped to OTHER`);
       const known = OTHER_TYPES.has(btType) || DISPUTE_TYPES.has(btType);
+      if (!known) warnings.push(`unknown balance transaction type '${btType.slice(0, 64)}' mapped to OTHER`);
       // A fee or adjustment is a movement of the balance itself: its own signed amount, its own id.
       const amount = num(bt.amount) ?? NaN;
       const signed = stripeMoney(Math.abs(amount), str(bt.currency) ?? '');

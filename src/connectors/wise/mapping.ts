@@ -1,6 +1,7 @@
 // Wise objects to Paybridge's: profiles, balance accounts and their balances, recipients, transfers and their states.
 import { z } from 'zod';
 import type { PaymentStatus } from '../../domain/enums.js';
+import { mappedOrOther } from '../sdk/mapping.js';
 import type { PspAccount, PspBalance, PspPayment } from '../sdk/contract.js';
 import { InvalidAmountError, pspMoney, specMetadata } from '../sdk/money.js';
 
@@ -84,14 +85,11 @@ export const FINAL_STATES = new Set(['outgoing_payment_sent', 'cancelled', 'fund
 
 /** The payment status of a Wise state; an unknown one is OTHER with a warning, never dropped. */
 export function transferStatus(state: string): { status: PaymentStatus; warning?: string } {
-  const status = TRANSFER_STATUSES[state];
-  if (status === undefined || state === 'unknown') {
-    return {
-      status: 'OTHER',
-      warning: `unknown Wise transfer state '${state.slice(0, 64)}' mapped to OTHER`,
-    };
-  }
-  return { status };
+  const warnings: string[] = [];
+  // Wise's own `unknown` state is listed, and still worth a warning.
+  const table = state === 'unknown' ? {} : TRANSFER_STATUSES;
+  const status = mappedOrOther(table, state, 'Wise transfer state', warnings);
+  return warnings[0] === undefined ? { status } : { status, warning: warnings[0] };
 }
 
 /**
