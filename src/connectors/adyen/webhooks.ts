@@ -12,7 +12,7 @@ import type {
   Webhook,
   WebhookConfig,
 } from '../sdk/contract.js';
-import { InvalidRequestError, WebhookVerificationError } from '../sdk/errors.js';
+import { InvalidRequestError, removeIfPresent, WebhookVerificationError } from '../sdk/errors.js';
 import type { AdyenClient } from './client.js';
 import type { AdyenConfig } from './config.js';
 import { itemKey, type NotificationRequest, notificationRequest, toPayment } from './notifications.js';
@@ -65,11 +65,7 @@ export async function deleteWebhooks(client: AdyenClient, configs: WebhookConfig
   for (const config of configs) {
     const id = config.metadata.webhookId;
     if (!id) continue;
-    try {
-      await client.deleteWebhook(id);
-    } catch (error) {
-      if (!(error instanceof InvalidRequestError && error.status === 404)) throw error;
-    }
+    await removeIfPresent(() => client.deleteWebhook(id));
   }
 }
 

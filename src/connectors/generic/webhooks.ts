@@ -10,7 +10,12 @@ import type {
   WebhookConfig,
   WebhookTranslation,
 } from '../sdk/contract.js';
-import { InvalidRequestError, UpstreamError, WebhookVerificationError } from '../sdk/errors.js';
+import {
+  InvalidRequestError,
+  removeIfPresent,
+  UpstreamError,
+  WebhookVerificationError,
+} from '../sdk/errors.js';
 import type { GenericClient } from './client.js';
 import {
   balancesResponse,
@@ -52,11 +57,7 @@ export async function unregisterWebhooks(client: GenericClient, configs: Webhook
   for (const config of configs) {
     const id = config.metadata.webhookId;
     if (!id) continue;
-    try {
-      await client.deleteWebhook(id);
-    } catch (error) {
-      if (!(error instanceof InvalidRequestError && error.status === 404)) throw error;
-    }
+    await removeIfPresent(() => client.deleteWebhook(id));
   }
 }
 

@@ -104,3 +104,15 @@ export function isRetryable(error: unknown): boolean {
 export class WebhookVerificationError extends ConnectorError {
   override name = 'WebhookVerificationError';
 }
+
+/**
+ * Runs a removal at the PSP (a webhook, a subscription) where "already gone" counts as done: a 404
+ * refusal is swallowed, so uninstall can be repeated after a partial failure. Anything else is thrown.
+ */
+export async function removeIfPresent(remove: () => Promise<unknown>): Promise<void> {
+  try {
+    await remove();
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError && error.status === 404)) throw error;
+  }
+}

@@ -7,7 +7,12 @@ import type {
   WebhookConfig,
   WebhookTranslation,
 } from '../sdk/contract.js';
-import { InvalidRequestError, UpstreamError, WebhookVerificationError } from '../sdk/errors.js';
+import {
+  InvalidRequestError,
+  removeIfPresent,
+  UpstreamError,
+  WebhookVerificationError,
+} from '../sdk/errors.js';
 import type { StripeClient } from './client.js';
 import { toBalances, toPayment } from './mapping.js';
 
@@ -91,11 +96,7 @@ export async function deleteWebhooks(client: StripeClient, configs: WebhookConfi
   for (const config of configs) {
     const id = config.metadata.endpointId;
     if (!id) continue;
-    try {
-      await client.deleteWebhookEndpoint(id);
-    } catch (error) {
-      if (!(error instanceof InvalidRequestError && error.status === 404)) throw error;
-    }
+    await removeIfPresent(() => client.deleteWebhookEndpoint(id));
   }
 }
 

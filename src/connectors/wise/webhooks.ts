@@ -9,7 +9,12 @@ import type {
   WebhookConfig,
   WebhookTranslation,
 } from '../sdk/contract.js';
-import { InvalidRequestError, UpstreamError, WebhookVerificationError } from '../sdk/errors.js';
+import {
+  InvalidRequestError,
+  removeIfPresent,
+  UpstreamError,
+  WebhookVerificationError,
+} from '../sdk/errors.js';
 import type { WiseClient } from './client.js';
 import { profileSchema, toBalance, balanceSchema, describeProblem, wiseTime } from './mapping.js';
 import type { Payouts } from './payouts.js';
@@ -94,11 +99,9 @@ export async function deleteSubscriptions(client: WiseClient, configs: WebhookCo
   for (const config of configs) {
     const { profileId, subscriptionId } = config.metadata;
     if (!profileId || !subscriptionId) continue;
-    try {
-      await client.send('DELETE', `/v3/profiles/${profileId}/subscriptions/${subscriptionId}`);
-    } catch (error) {
-      if (!(error instanceof InvalidRequestError && error.status === 404)) throw error;
-    }
+    await removeIfPresent(() =>
+      client.send('DELETE', `/v3/profiles/${profileId}/subscriptions/${subscriptionId}`),
+    );
   }
 }
 
