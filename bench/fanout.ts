@@ -18,7 +18,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { SYNC_QUEUE } from '../src/engine/jobs.js';
+import { SYNC_QUEUE } from '../src/engine/execution/jobs.js';
 import { writeDummyPayDirectory } from '../test/support/dummypay-fixtures.js';
 import {
   type BenchProcesses,

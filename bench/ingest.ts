@@ -24,7 +24,7 @@ import { PAGE_SIZE } from '../src/connectors/dummypay/paging.js';
 import type { PspPayment } from '../src/connectors/sdk/contract.js';
 import { connectorIdCodec, type ConnectorId } from '../src/domain/ids.js';
 import { stringifyJson } from '../src/domain/json.js';
-import { mapPayments, type PageWrites } from '../src/engine/items.js';
+import { mapPayments, type PageWrites } from '../src/engine/ingestion/items.js';
 import { openDatabase } from '../src/storage/db.js';
 import { migrate } from '../src/storage/migrate.js';
 import { upsertPayments } from '../src/storage/payments.js';

@@ -33,7 +33,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { connectorIdCodec, paymentIdCodec } from '../src/domain/ids.js';
-import { WEBHOOK_QUEUE } from '../src/engine/jobs.js';
+import { WEBHOOK_QUEUE } from '../src/engine/execution/jobs.js';
 import { readSettings } from '../src/settings.js';
 import {
   type BaselineReceiver,

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { type DestinationStream, pino, type Logger } from 'pino';
 import { buildServer } from './api/server.js';
 import { loadConnectors } from './connectors/load.js';
-import { runRemoval } from './engine/removal.js';
-import { runBankAccountForward } from './engine/bank-accounts.js';
+import { runRemoval } from './engine/lifecycle/removal.js';
+import { runBankAccountForward } from './engine/money-movement/bank-accounts.js';
 import {
   runPaymentServiceUserConnectorDeletion,
   runPaymentServiceUserDeletion,
-} from './engine/payment-service-user-connectors.js';
+} from './engine/money-movement/payment-service-user-connectors.js';
 import type { EngineDeps } from './engine/deps.js';
 import {
   JobQueue,
@@ -23,14 +23,14 @@ import {
   type MovementJob,
   WEBHOOK_QUEUE,
   type WebhookJob,
-} from './engine/jobs.js';
-import { processWebhook, sweepWebhooks } from './engine/webhooks.js';
-import { advanceInitiation, sweepOverdueInitiations } from './engine/initiation-runner.js';
-import { sweepOverdueSchedules } from './engine/sweeper.js';
+} from './engine/execution/jobs.js';
+import { processWebhook, sweepWebhooks } from './engine/webhooks/webhooks.js';
+import { advanceInitiation, sweepOverdueInitiations } from './engine/money-movement/initiation-runner.js';
+import { sweepOverdueSchedules } from './engine/ingestion/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
 import { EventPublisher } from './events/publisher.js';
 import { type EventSink, HttpSink, NatsSink } from './events/sinks.js';
-import { runSchedule } from './engine/sync-run.js';
+import { runSchedule } from './engine/ingestion/sync-run.js';
 import { generateKeyText, Keyring, keyFromText } from './security/encryption.js';
 import { ExternalIssuer } from './security/external-issuer.js';
 import { SigningKeys } from './security/signing-keys.js';

@@ -7,7 +7,7 @@ import {
   NotImplementedError,
 } from '../connectors/sdk/errors.js';
 import { InvalidIdError } from '../domain/ids.js';
-import { CapabilityError, ConflictError, NotFoundError, ValidationError } from '../engine/errors.js';
+import { CapabilityError, ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 export const ERROR_CODES = [
   'INTERNAL',
   'VALIDATION',

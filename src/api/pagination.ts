@@ -4,7 +4,7 @@
 import { sql, type SelectQueryBuilder, type Simplify, type SqlBool } from 'kysely';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import { validationError } from './errors.js';
-import { buildFilter, readFilter, type FilterSpec } from './query-filter.js';
+import { buildFilter, readFilter, type FilterSpec } from '../storage/query-filter.js';
 
 export const DEFAULT_PAGE_SIZE = 15;
 export const MAX_PAGE_SIZE = 100;

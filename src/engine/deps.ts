@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { OutboundPolicy } from '../connectors/sdk/outbound.js';
 import type { Keyring } from '../security/encryption.js';
 import type { Db } from '../storage/db.js';
-import type { JobQueue } from './jobs.js';
-import type { PollingLimits } from './connector-config.js';
+import type { JobQueue } from './execution/jobs.js';
+import type { PollingLimits } from './lifecycle/connector-config.js';
 
 export interface EngineDeps {
   db: Db;

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { standaloneContext } from '../../src/connectors/sdk/context.js';
 import { findConnector } from '../../src/connectors/sdk/registry.js';
 import { TASKS } from '../../src/connectors/sdk/tasks.js';
-import { validateTree } from '../../src/engine/task-tree.js';
+import { validateTree } from '../../src/engine/ingestion/task-tree.js';
 import { pino } from 'pino';
 import { runCli } from './run-cli.js';
 

@@ -16,7 +16,7 @@ import type {
   PspPaymentInitiation,
 } from '../../src/connectors/sdk/contract.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
-import { BANK_DETAIL } from '../../src/engine/initiation-runner.js';
+import { BANK_DETAIL } from '../../src/engine/money-movement/initiation-runner.js';
 import { readDummyPayMovements, readDummyPayRequests } from '../../src/connectors/dummypay/psp-files.js';
 import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installConnector } from '../../src/engine/connectors.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import { apiCall } from '../support/api-call.js';
 import { writeDummyPayDirectory } from '../support/dummypay-fixtures.js';
 import { startTestService, type TestService } from '../support/service.js';

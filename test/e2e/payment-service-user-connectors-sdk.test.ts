@@ -25,7 +25,7 @@ import { InvalidRequestError, UpstreamTimeoutError } from '../../src/connectors/
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { connectorIdCodec, taskIdCodec } from '../../src/domain/ids.js';
 import { parseJson } from '../../src/domain/json.js';
-import { idempotencyKey } from '../../src/engine/initiation-runner.js';
+import { idempotencyKey } from '../../src/engine/money-movement/initiation-runner.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
 import { expectV3Error, present } from './sdk-helpers.js';
 

@@ -12,7 +12,7 @@ import type { CreateWebhooksRequest } from '../../src/connectors/sdk/contract.js
 import { UpstreamError } from '../../src/connectors/sdk/errors.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
-import { processWebhook, sweepWebhooks } from '../../src/engine/webhooks.js';
+import { processWebhook, sweepWebhooks } from '../../src/engine/webhooks/webhooks.js';
 import { readSettings } from '../../src/settings.js';
 import { HookPsp, paymentBody, registerHookPsp, SECRET, signed, uninstalled } from '../support/hook-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { TaskNode } from '../../src/connectors/sdk/contract.js';
 import { BaseConnector } from '../../src/connectors/sdk/base.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
-import { installConnector, updateConnectorConfig } from '../../src/engine/connectors.js';
+import { installConnector, updateConnectorConfig } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 

@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installConnector } from '../../src/engine/connectors.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { runSchedule } from '../../src/engine/sync-run.js';
-import { scheduleId } from '../../src/engine/task-tree.js';
+import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
+import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { deleteSentEvents } from '../../src/events/outbox.js';
 import { parseJson, stringifyJson } from '../../src/domain/json.js';
 import {

@@ -10,11 +10,11 @@ import type { FetchNextRequest, FetchNextResponse, PspPayment } from '../../src/
 import { pspRequest } from '../../src/connectors/sdk/http.js';
 import { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
-import { installConnector } from '../../src/engine/connectors.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { uninstallConnector } from '../../src/engine/removal.js';
-import { runSchedule } from '../../src/engine/sync-run.js';
-import { scheduleId } from '../../src/engine/task-tree.js';
+import { uninstallConnector } from '../../src/engine/lifecycle/removal.js';
+import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
+import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 
 // A minimal HTTP connector for these tests: GET /payments?offset=N returns {data: [...], hasMore}.

@@ -10,11 +10,11 @@ import type {
   PspPayment,
 } from '../../src/connectors/sdk/contract.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
-import { tryTakeCall } from '../../src/engine/call-budget.js';
-import { installConnector } from '../../src/engine/connectors.js';
+import { tryTakeCall } from '../../src/storage/call-budget.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { runSchedule } from '../../src/engine/sync-run.js';
-import { scheduleId } from '../../src/engine/task-tree.js';
+import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
+import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 
 const USERS = 8;

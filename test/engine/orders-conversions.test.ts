@@ -8,11 +8,11 @@ import { z } from 'zod';
 import { BaseConnector } from '../../src/connectors/sdk/base.js';
 import { InvalidConfigError } from '../../src/connectors/sdk/errors.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
-import { installConnector } from '../../src/engine/connectors.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { runRemoval, uninstallConnector } from '../../src/engine/removal.js';
-import { runSchedule } from '../../src/engine/sync-run.js';
-import { scheduleId } from '../../src/engine/task-tree.js';
+import { runRemoval, uninstallConnector } from '../../src/engine/lifecycle/removal.js';
+import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
+import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { stringifyJson } from '../../src/domain/json.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 

@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { installConnector, resumeSchedule, updateConnectorConfig } from '../../src/engine/connectors.js';
+import {
+  installConnector,
+  resumeSchedule,
+  updateConnectorConfig,
+} from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { sweepOverdueSchedules } from '../../src/engine/sweeper.js';
-import { runSchedule } from '../../src/engine/sync-run.js';
-import { scheduleId } from '../../src/engine/task-tree.js';
+import { sweepOverdueSchedules } from '../../src/engine/ingestion/sweeper.js';
+import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
+import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { presentSchedule } from '../../src/api/v3/presenters.js';
 import { schedulesQuery } from '../../src/storage/schedules.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';

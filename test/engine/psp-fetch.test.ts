@@ -11,11 +11,11 @@ import type { FetchNextResponse, PspAccount, UninstallRequest } from '../../src/
 import { InvalidConfigError } from '../../src/connectors/sdk/errors.js';
 import { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { registerConnector, secret } from '../../src/connectors/sdk/registry.js';
-import { instantiate, openConnector, registrationOf } from '../../src/engine/connector-instance.js';
-import { installConnector } from '../../src/engine/connectors.js';
+import { instantiate, openConnector, registrationOf } from '../../src/engine/lifecycle/connector-instance.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { runSchedule } from '../../src/engine/sync-run.js';
-import { scheduleId } from '../../src/engine/task-tree.js';
+import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
+import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { pspRequestSeconds, pspRequests } from '../../src/observability/metrics.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { startRecordingPsp, type RecordingPsp } from '../support/recording-psp.js';

@@ -8,10 +8,10 @@ import { presentInstance, presentSchedule } from '../../src/api/v3/presenters.js
 import { BaseConnector } from '../../src/connectors/sdk/base.js';
 import type { FetchNextRequest, FetchNextResponse, PspAccount } from '../../src/connectors/sdk/contract.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
-import { installConnector } from '../../src/engine/connectors.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { runSchedule } from '../../src/engine/sync-run.js';
-import { scheduleId } from '../../src/engine/task-tree.js';
+import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
+import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import {
   instancesQuery,
   RUN_WARNING_LENGTH,

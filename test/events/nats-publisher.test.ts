@@ -8,9 +8,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseJson } from '../../src/domain/json.js';
-import { installConnector } from '../../src/engine/connectors.js';
-import { runSchedule } from '../../src/engine/sync-run.js';
-import { scheduleId } from '../../src/engine/task-tree.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
+import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
+import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { EventPublisher } from '../../src/events/publisher.js';
 import { NatsSink } from '../../src/events/sinks.js';
 import {

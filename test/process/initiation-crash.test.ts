@@ -4,8 +4,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { installConnector } from '../../src/engine/connectors.js';
-import { initiatePayment } from '../../src/engine/initiations.js';
+import { installConnector } from '../../src/engine/lifecycle/connectors.js';
+import { initiatePayment } from '../../src/engine/money-movement/initiations.js';
 import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { type MockPsp, startMockPsp } from '../../src/mock-psp/server.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';

@@ -1,6 +1,6 @@
 // Set-based ingestion writes against a real PostgreSQL database: payment status/amount derivation and balance intervals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapPayments } from '../../src/engine/items.js';
+import { mapPayments } from '../../src/engine/ingestion/items.js';
 import { connectorIdCodec } from '../../src/domain/ids.js';
 import type { PspPayment } from '../../src/connectors/sdk/contract.js';
 import { recordBalances } from '../../src/storage/balances.js';

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { loadConnectors } from '../../src/connectors/load.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { JobQueue } from '../../src/engine/jobs.js';
+import { JobQueue } from '../../src/engine/execution/jobs.js';
 import { Keyring, keyFromText } from '../../src/security/encryption.js';
 import { openDatabase } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrate.js';

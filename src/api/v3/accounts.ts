@@ -4,13 +4,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accountIdCodec, InvalidIdError } from '../../domain/ids.js';
 import { parseTimestamp } from '../../domain/time.js';
-import { createAccount } from '../../engine/direct-entries.js';
+import { createAccount } from '../../engine/ingestion/direct-entries.js';
 import { accountsQuery } from '../../storage/accounts.js';
 import { balancesQuery } from '../../storage/balances.js';
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
-import { accountFilterSpec } from '../query-filter.js';
+import { accountFilterSpec } from '../../storage/query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,

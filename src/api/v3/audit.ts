@@ -6,7 +6,7 @@ import { formatDbTime } from '../../domain/time.js';
 import { auditQuery } from '../../storage/audit.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
-import type { FilterSpec, FilterValue } from '../query-filter.js';
+import type { FilterSpec, FilterValue } from '../../storage/query-filter.js';
 import { cursorEnvelope, cursorOf, errorResponse, listQuerystring, type V3Options } from './common.js';
 
 const auditRecord = z.object({

@@ -7,7 +7,7 @@ import {
   createBankAccount,
   forwardBankAccount,
   updateBankAccountMetadata,
-} from '../../engine/bank-accounts.js';
+} from '../../engine/money-movement/bank-accounts.js';
 import {
   type BankAccountRow,
   bankAccountsQuery,
@@ -17,7 +17,7 @@ import {
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
-import { bankAccountFilterSpec } from '../query-filter.js';
+import { bankAccountFilterSpec } from '../../storage/query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,

@@ -5,21 +5,21 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findConnector, listConnectors } from '../../connectors/sdk/registry.js';
 import { connectorIdCodec } from '../../domain/ids.js';
-import { configCatalogEntry, maskConfig } from '../../engine/connector-config.js';
-import { decryptConfig } from '../../engine/connector-instance.js';
+import { configCatalogEntry, maskConfig } from '../../engine/lifecycle/connector-config.js';
+import { decryptConfig } from '../../engine/lifecycle/connector-instance.js';
 import {
   installConnector,
   resumeSchedule,
   readConnectorConfig,
   updateConnectorConfig,
-} from '../../engine/connectors.js';
-import { resetConnector, uninstallConnector } from '../../engine/removal.js';
+} from '../../engine/lifecycle/connectors.js';
+import { resetConnector, uninstallConnector } from '../../engine/lifecycle/removal.js';
 import { connectorsQuery } from '../../storage/connectors.js';
 import { instancesQuery, schedulesQuery } from '../../storage/schedules.js';
 import { invalidBodyError, notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
-import { connectorFilterSpec, scheduleFilterSpec } from '../query-filter.js';
+import { connectorFilterSpec, scheduleFilterSpec } from '../../storage/query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,

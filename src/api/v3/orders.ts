@@ -7,7 +7,7 @@ import { conversionsQuery } from '../../storage/conversions.js';
 import { orderAdjustmentsOf, ordersQuery } from '../../storage/orders.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
-import { conversionFilterSpec, orderFilterSpec } from '../query-filter.js';
+import { conversionFilterSpec, orderFilterSpec } from '../../storage/query-filter.js';
 import { FILTER_BODY } from '../request-guard.js';
 import {
   cursorEnvelope,

@@ -14,7 +14,7 @@ import {
   rejectInitiation,
   retryInitiation,
   reverseInitiation,
-} from '../../engine/initiations.js';
+} from '../../engine/money-movement/initiations.js';
 import {
   adjustmentsOf,
   findInitiation,
@@ -25,7 +25,10 @@ import { adjustmentsOf as paymentAdjustmentsOf, paymentsQuery } from '../../stor
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
-import { paymentInitiationAdjustmentFilterSpec, paymentInitiationFilterSpec } from '../query-filter.js';
+import {
+  paymentInitiationAdjustmentFilterSpec,
+  paymentInitiationFilterSpec,
+} from '../../storage/query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,

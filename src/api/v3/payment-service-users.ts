@@ -4,18 +4,18 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { connectorIdCodec } from '../../domain/ids.js';
-import { forwardBankAccount } from '../../engine/bank-accounts.js';
+import { forwardBankAccount } from '../../engine/money-movement/bank-accounts.js';
 import { formatDbTime } from '../../domain/time.js';
 import {
   deletePaymentServiceUser,
   deletePaymentServiceUserConnector,
   forwardPaymentServiceUser,
-} from '../../engine/payment-service-user-connectors.js';
+} from '../../engine/money-movement/payment-service-user-connectors.js';
 import {
   addBankAccountToPaymentServiceUser,
   createPaymentServiceUser,
   openDetails,
-} from '../../engine/payment-service-users.js';
+} from '../../engine/money-movement/payment-service-users.js';
 import type { Keyring } from '../../security/encryption.js';
 import {
   bankAccountIdsOf,
@@ -25,7 +25,7 @@ import {
 import { notFoundError, validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
-import { psuFilterSpec } from '../query-filter.js';
+import { psuFilterSpec } from '../../storage/query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,

@@ -3,12 +3,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { paymentIdCodec } from '../../domain/ids.js';
-import { createPayment, updatePaymentMetadata } from '../../engine/direct-entries.js';
+import { createPayment, updatePaymentMetadata } from '../../engine/ingestion/direct-entries.js';
 import { adjustmentsOf, paymentsQuery } from '../../storage/payments.js';
 import { notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
-import { paymentFilterSpec } from '../query-filter.js';
+import { paymentFilterSpec } from '../../storage/query-filter.js';
 import {
   cursorEnvelope,
   cursorOf,

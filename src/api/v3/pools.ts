@@ -12,7 +12,7 @@ import {
   membershipOf,
   removeAccountFromPool,
   updatePoolQuery,
-} from '../../engine/pools.js';
+} from '../../engine/lifecycle/pools.js';
 import {
   poolBalances,
   poolMembers,
@@ -24,7 +24,7 @@ import type { Db } from '../../storage/db.js';
 import { validationError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
-import { poolFilterSpec } from '../query-filter.js';
+import { poolFilterSpec } from '../../storage/query-filter.js';
 import {
   amount,
   cursorEnvelope,

@@ -19,7 +19,7 @@ import {
 import { accountIdCodec, connectorIdCodec } from '../../domain/ids.js';
 import { isAmountInRange, MAX_AMOUNT } from '../../domain/money.js';
 import { parseTimestamp } from '../../domain/time.js';
-import { addressShape, contactDetailsShape } from '../../engine/payment-service-users.js';
+import { addressShape, contactDetailsShape } from '../../engine/money-movement/payment-service-users.js';
 import { amount } from './common.js';
 
 const metadata = z.record(z.string(), z.string());

@@ -8,7 +8,7 @@ import { findConnector, webhookIntakeOf } from '../../connectors/sdk/registry.js
 import { connectorIdCodec } from '../../domain/ids.js';
 import { formatDbTime } from '../../domain/time.js';
 import type { EngineDeps } from '../../engine/deps.js';
-import { receiveWebhook } from '../../engine/webhooks.js';
+import { receiveWebhook } from '../../engine/webhooks/webhooks.js';
 import { webhooksReceived, webhooksRefused } from '../../observability/metrics.js';
 import { type ErrorCode, notFoundError } from '../errors.js';
 import { paginate, readPageRequest } from '../pagination.js';

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ConnectorRegistration, webhookIntakeOf } from '../../connectors/sdk/registry.js';
-import { configCatalogEntry } from '../../engine/connector-config.js';
+import { configCatalogEntry } from '../../engine/lifecycle/connector-config.js';
 
 /** Where the catalogue lives, from the checkout's root. */
 export const CATALOGUE_DIR = join('docs', 'connectors');

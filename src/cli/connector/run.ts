@@ -26,9 +26,9 @@ import {
 } from '../../connectors/sdk/testing/walk.js';
 import type { ConnectorId } from '../../domain/ids.js';
 import { parseJson, stringifyJson } from '../../domain/json.js';
-import { secretValuesOf } from '../../engine/connector-config.js';
-import { mapPage } from '../../engine/items.js';
-import { validateTree } from '../../engine/task-tree.js';
+import { secretValuesOf } from '../../engine/lifecycle/connector-config.js';
+import { mapPage } from '../../engine/ingestion/items.js';
+import { validateTree } from '../../engine/ingestion/task-tree.js';
 import { UsageError } from '../errors.js';
 import { clip, type Column, formatMoney, renderJson, renderTable, type Row, text } from '../output.js';
 import { asRows, note, print } from '../commands/shared.js';

@@ -5,7 +5,7 @@ import {
   checkDestinationsAllowed,
   configCatalogEntry,
   destinationFieldsOf,
-} from '../../engine/connector-config.js';
+} from '../../engine/lifecycle/connector-config.js';
 import { endpointField } from './config.js';
 import type { Connector } from './contract.js';
 import { EndpointAllowList } from './outbound.js';

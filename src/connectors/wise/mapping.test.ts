@@ -1,6 +1,6 @@
 // Wise's states, amounts, times and the customerTransactionId derivation.
 import { describe, expect, it } from 'vitest';
-import { mapPage } from '../../engine/items.js';
+import { mapPage } from '../../engine/ingestion/items.js';
 import {
   decimalText,
   toPayment,

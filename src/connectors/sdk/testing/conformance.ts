@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { z } from 'zod';
 import { stringifyJson } from '../../../domain/json.js';
-import { mapPage } from '../../../engine/items.js';
+import { mapPage } from '../../../engine/ingestion/items.js';
 import type { Capability } from '../capabilities.js';
 import { standaloneContext, type ConnectorContext, type PspFetch } from '../context.js';
 import type {

@@ -1,5 +1,5 @@
 // Runs a connector's task tree in memory, as the engine would but with no database: each fetch node page by page, children once per parent item.
-import { mapPage } from '../../../engine/items.js';
+import { mapPage } from '../../../engine/ingestion/items.js';
 import { parseJson, stringifyJson } from '../../../domain/json.js';
 import type {
   Connector,
@@ -28,7 +28,7 @@ export function fetchPage(
 }
 
 /**
- * What the engine hands a child task for one item of its parent's page (engine/items.ts), after the
+ * What the engine hands a child task for one item of its parent's page (engine/ingestion/items.ts), after the
  * JSON round trip through the database. Items the engine would refuse give no child.
  */
 export function childPayloads(node: TaskNode, items: unknown[]): FromPayload[] {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CAPABILITIES } from '../connectors/sdk/capabilities.js';
-import type { TaskNode, TaskType } from '../connectors/sdk/contract.js';
-import { dummyPayWorkflow } from '../connectors/dummypay/workflow.js';
-import { genericWorkflow } from '../connectors/generic/workflow.js';
-import '../connectors/dummypay/index.js';
-import '../connectors/generic/index.js';
-import { InvalidConfigError } from '../connectors/sdk/errors.js';
-import { findConnector } from '../connectors/sdk/registry.js';
-import { capabilitiesOfTree, TASK_TYPES, TASKS } from '../connectors/sdk/tasks.js';
+import { CAPABILITIES } from '../../connectors/sdk/capabilities.js';
+import type { TaskNode, TaskType } from '../../connectors/sdk/contract.js';
+import { dummyPayWorkflow } from '../../connectors/dummypay/workflow.js';
+import { genericWorkflow } from '../../connectors/generic/workflow.js';
+import '../../connectors/dummypay/index.js';
+import '../../connectors/generic/index.js';
+import { InvalidConfigError } from '../../connectors/sdk/errors.js';
+import { findConnector } from '../../connectors/sdk/registry.js';
+import { capabilitiesOfTree, TASK_TYPES, TASKS } from '../../connectors/sdk/tasks.js';
 import { mapPage } from './items.js';
 import { validateTree } from './task-tree.js';
 

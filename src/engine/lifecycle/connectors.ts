@@ -1,15 +1,15 @@
 // Connector lifecycle: install, config update, resume (uninstall and reset are in removal.ts).
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Capability } from '../connectors/sdk/capabilities.js';
-import type { Connector, TaskNode } from '../connectors/sdk/contract.js';
-import { InvalidConfigError, isRetryable } from '../connectors/sdk/errors.js';
-import { type ConnectorRegistration, findConnector } from '../connectors/sdk/registry.js';
-import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
-import { stringifyJson } from '../domain/json.js';
-import { findLiveConnectorRow } from '../storage/connectors.js';
-import type { Db } from '../storage/db.js';
-import { resumeSchedules, upsertSchedules } from '../storage/schedules.js';
+import type { Capability } from '../../connectors/sdk/capabilities.js';
+import type { Connector, TaskNode } from '../../connectors/sdk/contract.js';
+import { InvalidConfigError, isRetryable } from '../../connectors/sdk/errors.js';
+import { type ConnectorRegistration, findConnector } from '../../connectors/sdk/registry.js';
+import { connectorIdCodec, type ConnectorId } from '../../domain/ids.js';
+import { stringifyJson } from '../../domain/json.js';
+import { findLiveConnectorRow } from '../../storage/connectors.js';
+import type { Db } from '../../storage/db.js';
+import { resumeSchedules, upsertSchedules } from '../../storage/schedules.js';
 import {
   checkDestinationsAllowed,
   checkSecretsFollowDestinations,
@@ -18,9 +18,9 @@ import {
   type ValidatedConfig,
 } from './connector-config.js';
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
-import type { EngineDeps } from './deps.js';
-import { CapabilityError, ConflictError, isUniqueViolation, NotFoundError } from './errors.js';
-import { scheduleId, treePaths, validateTree } from './task-tree.js';
+import type { EngineDeps } from '../deps.js';
+import { CapabilityError, ConflictError, isUniqueViolation, NotFoundError } from '../../domain/errors.js';
+import { scheduleId, treePaths, validateTree } from '../ingestion/task-tree.js';
 
 /** A validated connector, ready to be stored: its new id, config and task tree. */
 export interface PreparedConnector {

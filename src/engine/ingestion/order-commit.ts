@@ -1,8 +1,8 @@
 // The orders and conversions of a page: written with the page, with one event per order or conversion changed.
-import { type OutboxEvent, savedConversion, savedOrder } from '../events/events.js';
-import { conversionsQuery, upsertConversions } from '../storage/conversions.js';
-import type { Db } from '../storage/db.js';
-import { ordersQuery, upsertOrders } from '../storage/orders.js';
+import { type OutboxEvent, savedConversion, savedOrder } from '../../events/events.js';
+import { conversionsQuery, upsertConversions } from '../../storage/conversions.js';
+import type { Db } from '../../storage/db.js';
+import { ordersQuery, upsertOrders } from '../../storage/orders.js';
 import type { PageWrites } from './items.js';
 
 /**

@@ -8,29 +8,29 @@ import type {
   PspAccount,
   PspPayment,
   PspPaymentInitiation,
-} from '../connectors/sdk/contract.js';
+} from '../../connectors/sdk/contract.js';
 import {
   AuthenticationError,
   InvalidConfigError,
   InvalidRequestError,
   MissingFromPayloadError,
   NotImplementedError,
-} from '../connectors/sdk/errors.js';
-import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
-import type { PaymentInitiationStatus } from '../domain/enums.js';
-import { connectorIdCodec, paymentIdCodec } from '../domain/ids.js';
-import { initiationSteps } from '../observability/metrics.js';
-import type { Db } from '../storage/db.js';
+} from '../../connectors/sdk/errors.js';
+import { backoffDelay, retryAfterOf } from '../../connectors/sdk/retry.js';
+import type { PaymentInitiationStatus } from '../../domain/enums.js';
+import { connectorIdCodec, paymentIdCodec } from '../../domain/ids.js';
+import { initiationSteps } from '../../observability/metrics.js';
+import type { Db } from '../../storage/db.js';
 import {
   findReversal,
   type InitiationChanges,
   type InitiationRow,
   linkPayment,
   type ReversalRow,
-} from '../storage/payment-initiations.js';
-import { finishTask } from '../storage/tasks.js';
-import { openConnector } from './connector-instance.js';
-import type { EngineDeps } from './deps.js';
+} from '../../storage/payment-initiations.js';
+import { finishTask } from '../../storage/tasks.js';
+import { openConnector } from '../lifecycle/connector-instance.js';
+import type { EngineDeps } from '../deps.js';
 import {
   inTransition,
   applyPaymentStatus,
@@ -38,8 +38,8 @@ import {
   STEP_DONE,
   Transition,
 } from './initiations.js';
-import { mapPayments } from './items.js';
-import { storeWrites } from './page-commit.js';
+import { mapPayments } from '../ingestion/items.js';
+import { storeWrites } from '../ingestion/page-commit.js';
 
 /**
  * The idempotency key of one PSP write: a UUID derived from what is being done and the attempt, so it is

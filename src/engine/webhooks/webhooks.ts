@@ -3,18 +3,18 @@
 // through the same write path as polling.
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Webhook, WebhookTranslation } from '../connectors/sdk/contract.js';
-import { WebhookVerificationError } from '../connectors/sdk/errors.js';
-import { webhookIntakeOf } from '../connectors/sdk/registry.js';
-import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
-import { webhooksProcessed } from '../observability/metrics.js';
-import type { Db } from '../storage/db.js';
-import { openConnector, registrationOf } from './connector-instance.js';
-import type { EngineDeps } from './deps.js';
-import { NotFoundError } from './errors.js';
-import { emptyWrites, mapAccounts, mapBalances, mapPayments, type PageWrites } from './items.js';
-import { storeWrites } from './page-commit.js';
-import { normalisePath, openWebhookConfig, webhookConfigsOf } from '../storage/webhooks.js';
+import type { Webhook, WebhookTranslation } from '../../connectors/sdk/contract.js';
+import { WebhookVerificationError } from '../../connectors/sdk/errors.js';
+import { webhookIntakeOf } from '../../connectors/sdk/registry.js';
+import { connectorIdCodec, type ConnectorId } from '../../domain/ids.js';
+import { webhooksProcessed } from '../../observability/metrics.js';
+import type { Db } from '../../storage/db.js';
+import { openConnector, registrationOf } from '../lifecycle/connector-instance.js';
+import type { EngineDeps } from '../deps.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { emptyWrites, mapAccounts, mapBalances, mapPayments, type PageWrites } from '../ingestion/items.js';
+import { storeWrites } from '../ingestion/page-commit.js';
+import { normalisePath, openWebhookConfig, webhookConfigsOf } from '../../storage/webhooks.js';
 
 /** Processing attempts of one delivery (verification or translation errors other than a bad signature). */
 export const MAX_WEBHOOK_ATTEMPTS = 5;

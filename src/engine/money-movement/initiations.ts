@@ -1,16 +1,16 @@
 // Payment initiations as a state machine: the API's actions (initiate, approve, reject, delete, retry,
 // reverse) and the payment-driven updates, each a guarded transition that writes its adjustment and events
 // in the transaction that changes the status.
-import { taskIdCodec, connectorIdCodec, paymentInitiationIdCodec } from '../domain/ids.js';
-import type { PaymentInitiationStatus, PaymentInitiationType } from '../domain/enums.js';
+import { taskIdCodec, connectorIdCodec, paymentInitiationIdCodec } from '../../domain/ids.js';
+import type { PaymentInitiationStatus, PaymentInitiationType } from '../../domain/enums.js';
 import {
   type OutboxEvent,
   savedPaymentInitiation,
   savedPaymentInitiationAdjustment,
   savedPaymentInitiationRelatedPayment,
-} from '../events/events.js';
-import { recordEvents } from '../events/outbox.js';
-import type { Db } from '../storage/db.js';
+} from '../../events/events.js';
+import { recordEvents } from '../../events/outbox.js';
+import type { Db } from '../../storage/db.js';
 import {
   type AdjustmentInsert,
   findInitiation,
@@ -20,17 +20,17 @@ import {
   insertInitiation,
   insertInitiationAdjustment,
   linkedInitiations,
-} from '../storage/payment-initiations.js';
-import { createTask, finishTask } from '../storage/tasks.js';
-import { requireCapability } from './connectors.js';
-import type { EngineDeps } from './deps.js';
+} from '../../storage/payment-initiations.js';
+import { createTask, finishTask } from '../../storage/tasks.js';
+import { requireCapability } from '../lifecycle/connectors.js';
+import type { EngineDeps } from '../deps.js';
 import {
   ConflictError,
   InvalidTransitionError,
   isUniqueViolation,
   NotFoundError,
   ValidationError,
-} from './errors.js';
+} from '../../domain/errors.js';
 
 /** What each payment status means for the initiation that produced the payment. */
 const STATUS_FROM_PAYMENT: Partial<Record<string, PaymentInitiationStatus>> = {

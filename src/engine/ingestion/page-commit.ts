@@ -1,28 +1,28 @@
 // The atomic page commit: a page's rows, their events, its cursor, its child schedules and their jobs in one transaction.
-import type { TaskNode, WebhookConfig } from '../connectors/sdk/contract.js';
-import { saveWebhookConfigs } from '../storage/webhooks.js';
-import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
-import { upsertAccounts } from '../storage/accounts.js';
-import { recordBalances } from '../storage/balances.js';
-import type { Db } from '../storage/db.js';
-import { deletePaymentsByReference, storedPayments, upsertPayments } from '../storage/payments.js';
+import type { TaskNode, WebhookConfig } from '../../connectors/sdk/contract.js';
+import { saveWebhookConfigs } from '../../storage/webhooks.js';
+import { connectorIdCodec, type ConnectorId } from '../../domain/ids.js';
+import { upsertAccounts } from '../../storage/accounts.js';
+import { recordBalances } from '../../storage/balances.js';
+import type { Db } from '../../storage/db.js';
+import { deletePaymentsByReference, storedPayments, upsertPayments } from '../../storage/payments.js';
 import {
   dropChildrenNotIn,
   savePageProgress,
   type ScheduleWrite,
   upsertSchedules,
-} from '../storage/schedules.js';
+} from '../../storage/schedules.js';
 import {
   deletedPayment,
   type OutboxEvent,
   savedAccount,
   savedBalance,
   savedPayment,
-} from '../events/events.js';
-import { recordEvents } from '../events/outbox.js';
-import { rowsChanged } from '../observability/metrics.js';
-import type { EngineDeps } from './deps.js';
-import { followPayments, Transition } from './initiations.js';
+} from '../../events/events.js';
+import { recordEvents } from '../../events/outbox.js';
+import { rowsChanged } from '../../observability/metrics.js';
+import type { EngineDeps } from '../deps.js';
+import { followPayments, Transition } from '../money-movement/initiations.js';
 import { storeOrdersAndConversions } from './order-commit.js';
 import type { PageWrites } from './items.js';
 import { childPath, scheduleId } from './task-tree.js';

@@ -1,29 +1,29 @@
 // Bank accounts: their details sealed with the keyring as they arrive, and a SAVED_BANK_ACCOUNT event per change.
 import { randomUUID } from 'node:crypto';
-import { maskAccountNumber, maskBic, maskIban } from '../domain/masking.js';
-import { formatDbTime } from '../domain/time.js';
-import { savedBankAccount } from '../events/events.js';
-import { recordEvents } from '../events/outbox.js';
-import type { BankAccountDetails, PspAccount } from '../connectors/sdk/contract.js';
-import { accountIdCodec, connectorIdCodec, taskIdCodec } from '../domain/ids.js';
+import { maskAccountNumber, maskBic, maskIban } from '../../domain/masking.js';
+import { formatDbTime } from '../../domain/time.js';
+import { savedBankAccount } from '../../events/events.js';
+import { recordEvents } from '../../events/outbox.js';
+import type { BankAccountDetails, PspAccount } from '../../connectors/sdk/contract.js';
+import { accountIdCodec, connectorIdCodec, taskIdCodec } from '../../domain/ids.js';
 import {
   type BankAccountRow,
   bankAccountsQuery,
   insertBankAccount,
   mergeBankAccountMetadata,
   relatedAccountsOf,
-} from '../storage/bank-accounts.js';
-import type { Db } from '../storage/db.js';
-import { createTask, finishTask } from '../storage/tasks.js';
-import { openConnector } from './connector-instance.js';
-import type { EngineDeps } from './deps.js';
-import { requireCapability } from './connectors.js';
-import { NotFoundError } from './errors.js';
+} from '../../storage/bank-accounts.js';
+import type { Db } from '../../storage/db.js';
+import { createTask, finishTask } from '../../storage/tasks.js';
+import { openConnector } from '../lifecycle/connector-instance.js';
+import type { EngineDeps } from '../deps.js';
+import { requireCapability } from '../lifecycle/connectors.js';
+import { NotFoundError } from '../../domain/errors.js';
 import { idempotencyKey } from './initiation-runner.js';
 import { retryTaskOrFail } from './task-retry.js';
-import { mapAccounts } from './items.js';
-import type { MovementJob } from './jobs.js';
-import { storeWrites } from './page-commit.js';
+import { mapAccounts } from '../ingestion/items.js';
+import type { MovementJob } from '../execution/jobs.js';
+import { storeWrites } from '../ingestion/page-commit.js';
 
 export interface BankAccountEntry {
   name: string;

@@ -1,11 +1,11 @@
 // Pools: create, change and delete them with their SAVED_POOL / DELETED_POOL events in one transaction.
 import { randomUUID } from 'node:crypto';
-import { accountIdCodec } from '../domain/ids.js';
-import { formatDbTime } from '../domain/time.js';
-import { deletedPool, savedPool } from '../events/events.js';
-import { recordEvents } from '../events/outbox.js';
-import { accountFilterSpec, buildFilter, isEmptyFilter } from '../api/query-filter.js';
-import type { Db } from '../storage/db.js';
+import { accountIdCodec } from '../../domain/ids.js';
+import { formatDbTime } from '../../domain/time.js';
+import { deletedPool, savedPool } from '../../events/events.js';
+import { recordEvents } from '../../events/outbox.js';
+import { accountFilterSpec, buildFilter, isEmptyFilter } from '../../storage/query-filter.js';
+import type { Db } from '../../storage/db.js';
 import {
   addPoolAccounts,
   deletePool as deletePoolRow,
@@ -16,8 +16,8 @@ import {
   type PoolRow,
   removePoolAccount,
   setPoolQuery,
-} from '../storage/pools.js';
-import { ConflictError, isUniqueViolation, NotFoundError, ValidationError } from './errors.js';
+} from '../../storage/pools.js';
+import { ConflictError, isUniqueViolation, NotFoundError, ValidationError } from '../../domain/errors.js';
 
 /** Who is in the pool: its listed accounts, or the accounts its query selects right now. */
 export function membershipOf(pool: Pick<PoolRow, 'id' | 'type' | 'query'>): Membership {

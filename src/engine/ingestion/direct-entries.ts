@@ -1,15 +1,15 @@
 // Accounts and payments created through the API rather than fetched from a PSP (ALLOW_FORMANCE_* connectors), and payment metadata updates.
 import { sql } from 'kysely';
-import type { PaymentScheme, PaymentStatus, PaymentType } from '../domain/enums.js';
-import { accountIdCodec, paymentAdjustmentIdCodec, paymentIdCodec } from '../domain/ids.js';
-import { stringifyJson } from '../domain/json.js';
-import { formatTime } from '../domain/time.js';
-import { savedPayment } from '../events/events.js';
-import { recordEvents } from '../events/outbox.js';
-import { storedPayments } from '../storage/payments.js';
-import { requireCapability } from './connectors.js';
-import type { EngineDeps } from './deps.js';
-import { NotFoundError } from './errors.js';
+import type { PaymentScheme, PaymentStatus, PaymentType } from '../../domain/enums.js';
+import { accountIdCodec, paymentAdjustmentIdCodec, paymentIdCodec } from '../../domain/ids.js';
+import { stringifyJson } from '../../domain/json.js';
+import { formatTime } from '../../domain/time.js';
+import { savedPayment } from '../../events/events.js';
+import { recordEvents } from '../../events/outbox.js';
+import { storedPayments } from '../../storage/payments.js';
+import { requireCapability } from '../lifecycle/connectors.js';
+import type { EngineDeps } from '../deps.js';
+import { NotFoundError } from '../../domain/errors.js';
 import { emptyWrites } from './items.js';
 import { storeWrites } from './page-commit.js';
 

@@ -5,7 +5,9 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import { isAmountInRange } from '../domain/money.js';
 import { textProblem } from '../domain/text.js';
-import { validationError } from './errors.js';
+import { ValidationError } from '../domain/errors.js';
+
+const validationError = (message: string) => new ValidationError(message);
 
 /**
  * How deep a filter may nest (`$and`, `$or` and `$not` each add a level, a comparison is the last one). Real
@@ -89,7 +91,7 @@ function parseFilterText(text: string, message: string): unknown {
 
 /**
  * Compiles a filter into a boolean expression for `.where(...)`; `undefined` when the filter is empty.
- * Throws `validationError` (400 VALIDATION) for anything malformed, unknown or unsupported.
+ * Throws `ValidationError` (the API answers 400 VALIDATION) for anything malformed, unknown or unsupported.
  */
 export function buildFilter(filter: unknown, spec: FilterSpec): Expression<SqlBool> | undefined {
   if (isEmptyFilter(filter)) return undefined;

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
-import { type Db, jobDatabase } from '../storage/db.js';
+import { type Db, jobDatabase } from '../../storage/db.js';
 
 export const SYNC_QUEUE = 'paybridge-sync';
 export const REMOVAL_QUEUE = 'paybridge-removal';

@@ -2,17 +2,17 @@
 // to at most one PSU (forwarding to connectors and deletion are in payment-service-user-connectors.ts).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseJson, stringifyJson } from '../domain/json.js';
-import type { Keyring } from '../security/encryption.js';
-import type { Db } from '../storage/db.js';
+import { parseJson, stringifyJson } from '../../domain/json.js';
+import type { Keyring } from '../../security/encryption.js';
+import type { Db } from '../../storage/db.js';
 import {
   bankAccountOwners,
   insertPaymentServiceUser,
   linkBankAccounts,
   lockPaymentServiceUser,
-} from '../storage/payment-service-users.js';
-import type { EngineDeps } from './deps.js';
-import { NotFoundError, ValidationError } from './errors.js';
+} from '../../storage/payment-service-users.js';
+import type { EngineDeps } from '../deps.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 
 /** The sealed personal details, as stored and as the API shows them. */
 export const contactDetailsShape = z.object({

@@ -1,18 +1,18 @@
 // Uninstall and reset: mark the connector (runs stop at their next commit), then delete it in a background task.
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { InvalidConfigError, NotImplementedError } from '../connectors/sdk/errors.js';
-import { connectorIdCodec, taskIdCodec } from '../domain/ids.js';
-import { connectorReset } from '../events/events.js';
-import { recordEvents } from '../events/outbox.js';
-import { type ConnectorRow, findConnectorRow } from '../storage/connectors.js';
-import { createTask, findTask, finishTask } from '../storage/tasks.js';
-import { webhookConfigsOf } from '../storage/webhooks.js';
+import { InvalidConfigError, NotImplementedError } from '../../connectors/sdk/errors.js';
+import { connectorIdCodec, taskIdCodec } from '../../domain/ids.js';
+import { connectorReset } from '../../events/events.js';
+import { recordEvents } from '../../events/outbox.js';
+import { type ConnectorRow, findConnectorRow } from '../../storage/connectors.js';
+import { createTask, findTask, finishTask } from '../../storage/tasks.js';
+import { webhookConfigsOf } from '../../storage/webhooks.js';
 import { decryptConfig, openConnector } from './connector-instance.js';
 import { prepareConnector, storeConnector } from './connectors.js';
-import type { EngineDeps } from './deps.js';
-import { ConflictError, NotFoundError } from './errors.js';
-import type { RemovalJob } from './jobs.js';
+import type { EngineDeps } from '../deps.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import type { RemovalJob } from '../execution/jobs.js';
 
 type RemovalKind = 'uninstall' | 'reset';
 

@@ -1,6 +1,6 @@
 // The safety net against frozen schedules: re-queues schedules whose run died or never started.
 import { sql } from 'kysely';
-import type { EngineDeps } from './deps.js';
+import type { EngineDeps } from '../deps.js';
 
 /** A run normally starts within a second of being due; past this, its job was lost (a crash, an outage). */
 const OVERDUE_AFTER = '1 minute';

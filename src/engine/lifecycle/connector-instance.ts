@@ -1,19 +1,19 @@
 // Builds a live connector from its registration and decrypted stored config, with the engine's fetch (policy, budget, metrics, logs).
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type ConnectorContext, type PspFetch, systemClock } from '../connectors/sdk/context.js';
-import type { Connector } from '../connectors/sdk/contract.js';
-import { InvalidConfigError } from '../connectors/sdk/errors.js';
-import { policedFetch, redactedTarget } from '../connectors/sdk/fetch.js';
-import { type OutboundCall, redactedError, withOutboundCall } from '../connectors/sdk/outbound.js';
-import { type ConnectorRegistration, findConnector } from '../connectors/sdk/registry.js';
-import { parseJson } from '../domain/json.js';
-import { pspRequestSeconds, pspRequests } from '../observability/metrics.js';
-import type { Keyring } from '../security/encryption.js';
-import type { Db } from '../storage/db.js';
-import { takeCall } from './call-budget.js';
+import { type ConnectorContext, type PspFetch, systemClock } from '../../connectors/sdk/context.js';
+import type { Connector } from '../../connectors/sdk/contract.js';
+import { InvalidConfigError } from '../../connectors/sdk/errors.js';
+import { policedFetch, redactedTarget } from '../../connectors/sdk/fetch.js';
+import { type OutboundCall, redactedError, withOutboundCall } from '../../connectors/sdk/outbound.js';
+import { type ConnectorRegistration, findConnector } from '../../connectors/sdk/registry.js';
+import { parseJson } from '../../domain/json.js';
+import { pspRequestSeconds, pspRequests } from '../../observability/metrics.js';
+import type { Keyring } from '../../security/encryption.js';
+import type { Db } from '../../storage/db.js';
+import { takeCall } from '../../storage/call-budget.js';
 import { secretValuesOf } from './connector-config.js';
-import type { ConnectorPolicy } from './deps.js';
+import type { ConnectorPolicy } from '../deps.js';
 
 export function registrationOf(provider: string): ConnectorRegistration {
   const registration = findConnector(provider);

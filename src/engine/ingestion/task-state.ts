@@ -1,9 +1,9 @@
 // A task's saved state as its connector declared it: validated when read back, or the task starts over.
 import type { Logger } from 'pino';
-import type { TaskType } from '../connectors/sdk/contract.js';
-import type { ConnectorRegistration } from '../connectors/sdk/registry.js';
-import type { Db } from '../storage/db.js';
-import { addRunWarnings } from '../storage/schedules.js';
+import type { TaskType } from '../../connectors/sdk/contract.js';
+import type { ConnectorRegistration } from '../../connectors/sdk/registry.js';
+import type { Db } from '../../storage/db.js';
+import { addRunWarnings } from '../../storage/schedules.js';
 
 /**
  * The state to resume a task from. With a schema in the registration for this task type, the stored

@@ -1,16 +1,16 @@
 // Connector configs: validation at install and update, masking of secrets, and the configs catalog.
 import { z } from 'zod';
-import { formatDuration, parseDuration } from '../domain/duration.js';
-import { ENDPOINT_FIELD } from '../connectors/sdk/config.js';
-import { InvalidConfigError } from '../connectors/sdk/errors.js';
-import type { EndpointAllowList } from '../connectors/sdk/outbound.js';
+import { formatDuration, parseDuration } from '../../domain/duration.js';
+import { ENDPOINT_FIELD } from '../../connectors/sdk/config.js';
+import { InvalidConfigError } from '../../connectors/sdk/errors.js';
+import type { EndpointAllowList } from '../../connectors/sdk/outbound.js';
 import {
   type ConnectorRegistration,
   destinationFields,
   multilineFields,
   secretFields,
-} from '../connectors/sdk/registry.js';
-import { stringifyJson } from '../domain/json.js';
+} from '../../connectors/sdk/registry.js';
+import { stringifyJson } from '../../domain/json.js';
 
 export interface PollingLimits {
   pollingPeriodDefaultMs: number;

@@ -1,8 +1,8 @@
 // Task trees: validation, node paths and the deterministic schedule ids built from them.
-import type { Capability } from '../connectors/sdk/capabilities.js';
-import type { TaskNode } from '../connectors/sdk/contract.js';
-import { InvalidConfigError } from '../connectors/sdk/errors.js';
-import { TASKS } from '../connectors/sdk/tasks.js';
+import type { Capability } from '../../connectors/sdk/capabilities.js';
+import type { TaskNode } from '../../connectors/sdk/contract.js';
+import { InvalidConfigError } from '../../connectors/sdk/errors.js';
+import { TASKS } from '../../connectors/sdk/tasks.js';
 
 const NODE_NAME = /^[a-z0-9_]+$/;
 

@@ -1,10 +1,10 @@
 // Payment service users at connectors: forwarding one (the connector creates the user at its PSP), and
 // deleting the user there again, at one connector, or at all of them before the PSU itself is deleted.
 import { z } from 'zod';
-import type { Connector, PspPaymentServiceUser } from '../connectors/sdk/contract.js';
-import { type ConnectorId, connectorIdCodec, taskIdCodec } from '../domain/ids.js';
-import { parseJson, stringifyJson } from '../domain/json.js';
-import type { Keyring } from '../security/encryption.js';
+import type { Connector, PspPaymentServiceUser } from '../../connectors/sdk/contract.js';
+import { type ConnectorId, connectorIdCodec, taskIdCodec } from '../../domain/ids.js';
+import { parseJson, stringifyJson } from '../../domain/json.js';
+import type { Keyring } from '../../security/encryption.js';
 import {
   deletePaymentServiceUser as deletePaymentServiceUserRow,
   deletePaymentServiceUserConnector as deleteLinkRow,
@@ -14,14 +14,14 @@ import {
   type PaymentServiceUserRow,
   paymentServiceUserConnectors,
   paymentServiceUsersQuery,
-} from '../storage/payment-service-users.js';
-import { createTask, finishTask } from '../storage/tasks.js';
-import { openConnector } from './connector-instance.js';
-import type { EngineDeps } from './deps.js';
-import { isForeignKeyViolation, NotFoundError, ValidationError } from './errors.js';
+} from '../../storage/payment-service-users.js';
+import { createTask, finishTask } from '../../storage/tasks.js';
+import { openConnector } from '../lifecycle/connector-instance.js';
+import type { EngineDeps } from '../deps.js';
+import { isForeignKeyViolation, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { idempotencyKey } from './initiation-runner.js';
 import { retryTaskOrFail } from './task-retry.js';
-import type { MovementJob } from './jobs.js';
+import type { MovementJob } from '../execution/jobs.js';
 import { openDetails } from './payment-service-users.js';
 
 type LinkDeletionJob = Extract<MovementJob, { kind: 'psu-connector-deletion' }>;

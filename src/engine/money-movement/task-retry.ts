@@ -1,10 +1,10 @@
 // Background tasks that call a connector once (forwarding a bank account, deleting a user at a PSP):
 // what happens after a failed call.
-import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
-import { finishTask } from '../storage/tasks.js';
-import type { EngineDeps } from './deps.js';
+import { backoffDelay, retryAfterOf } from '../../connectors/sdk/retry.js';
+import { finishTask } from '../../storage/tasks.js';
+import type { EngineDeps } from '../deps.js';
 import { isRefusal } from './initiation-runner.js';
-import type { MovementJob } from './jobs.js';
+import type { MovementJob } from '../execution/jobs.js';
 
 /** A task job that carries its own try count and the time of its first try. */
 type RetriedJob = Extract<MovementJob, { tries: number; firstTryAt: string }>;

@@ -6,26 +6,26 @@ import type {
   FetchNextResponse,
   SkippedRecord,
   TaskNode,
-} from '../connectors/sdk/contract.js';
-import { AuthenticationError, isRetryable } from '../connectors/sdk/errors.js';
-import { backoffDelay, retryAfterOf } from '../connectors/sdk/retry.js';
-import { connectorIdCodec, type ConnectorId } from '../domain/ids.js';
-import { TASKS } from '../connectors/sdk/tasks.js';
+} from '../../connectors/sdk/contract.js';
+import { AuthenticationError, isRetryable } from '../../connectors/sdk/errors.js';
+import { backoffDelay, retryAfterOf } from '../../connectors/sdk/retry.js';
+import { connectorIdCodec, type ConnectorId } from '../../domain/ids.js';
+import { TASKS } from '../../connectors/sdk/tasks.js';
 import {
   pagesCommitted,
   pspCalls,
   pspCallSeconds,
   recordsSkipped,
   runsFailed,
-} from '../observability/metrics.js';
+} from '../../observability/metrics.js';
 import {
   keepLeaseWithinLimit,
   recordRunFailure,
   startRun,
   type LeasedSchedule,
-} from '../storage/schedules.js';
-import { openConnector, registrationOf } from './connector-instance.js';
-import type { EngineDeps } from './deps.js';
+} from '../../storage/schedules.js';
+import { openConnector, registrationOf } from '../lifecycle/connector-instance.js';
+import type { EngineDeps } from '../deps.js';
 import { mapPage } from './items.js';
 import { commitPage, type RunningSchedule } from './page-commit.js';
 import { resumableState } from './task-state.js';

@@ -1,7 +1,7 @@
 // A PSP call budget per connector: a token bucket in the database, so the rate holds across all processes.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import type { Db } from '../storage/db.js';
+import type { Db } from './db.js';
 
 /**
  * Takes one call from the connector's bucket (capacity: one second's worth, at least one call). Returns

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { openDatabase, type OpenedDatabase } from '../storage/db.js';
-import { migrate } from '../storage/migrate.js';
-import { ApiError } from './errors.js';
+import { openDatabase, type OpenedDatabase } from './db.js';
+import { migrate } from './migrate.js';
+import { type ApiError, toApiError } from '../api/errors.js';
+import { ValidationError } from '../domain/errors.js';
 import {
   accountFilterSpec,
   buildFilter,
@@ -138,8 +139,9 @@ function expectValidation(run: () => unknown, message?: string | RegExp): ApiErr
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(ApiError);
-  const error = caught as ApiError;
+  // The filter language throws a plain ValidationError; the API answers it as 400 VALIDATION.
+  expect(caught).toBeInstanceOf(ValidationError);
+  const error = toApiError(caught);
   expect(error.statusCode).toBe(400);
   expect(error.errorCode).toBe('VALIDATION');
   if (typeof message === 'string') expect(error.message).toBe(message);

@@ -7,9 +7,9 @@ import type {
   PspOther,
   PspPayment,
   TaskType,
-} from '../connectors/sdk/contract.js';
-import type { TaskItem } from '../connectors/sdk/tasks.js';
-import { isValidAsset } from '../domain/assets.js';
+} from '../../connectors/sdk/contract.js';
+import type { TaskItem } from '../../connectors/sdk/tasks.js';
+import { isValidAsset } from '../../domain/assets.js';
 import {
   CONVERSION_STATUSES,
   ORDER_DIRECTIONS,
@@ -19,7 +19,7 @@ import {
   PAYMENT_STATUSES,
   PAYMENT_TYPES,
   TIME_IN_FORCES,
-} from '../domain/enums.js';
+} from '../../domain/enums.js';
 import {
   accountIdCodec,
   connectorIdCodec,
@@ -30,13 +30,13 @@ import {
   paymentAdjustmentIdCodec,
   paymentIdCodec,
   type PaymentId,
-} from '../domain/ids.js';
-import { formatTime } from '../domain/time.js';
-import type { AccountWrite } from '../storage/accounts.js';
-import type { BalanceWrite } from '../storage/balances.js';
-import type { ConversionWrite } from '../storage/conversions.js';
-import type { OrderAdjustmentWrite, OrderWrite } from '../storage/orders.js';
-import type { AdjustmentWrite, PaymentWrite } from '../storage/payments.js';
+} from '../../domain/ids.js';
+import { formatTime } from '../../domain/time.js';
+import type { AccountWrite } from '../../storage/accounts.js';
+import type { BalanceWrite } from '../../storage/balances.js';
+import type { ConversionWrite } from '../../storage/conversions.js';
+import type { OrderAdjustmentWrite, OrderWrite } from '../../storage/orders.js';
+import type { AdjustmentWrite, PaymentWrite } from '../../storage/payments.js';
 
 export interface PageWrites {
   accounts: AccountWrite[];
