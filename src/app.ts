@@ -24,6 +24,7 @@ import {
   WEBHOOK_QUEUE,
   type WebhookJob,
 } from './engine/execution/jobs.js';
+import { Wakeups } from './engine/execution/wakeups.js';
 import { processWebhook, sweepWebhooks } from './engine/webhooks/webhooks.js';
 import { advanceInitiation, sweepOverdueInitiations } from './engine/money-movement/initiation-runner.js';
 import { sweepOverdueSchedules } from './engine/ingestion/sweeper.js';
@@ -154,9 +155,12 @@ export async function startPaybridge(
   if (applied.length > 0) logger.info({ applied }, 'database migrated');
   const keyring = await openKeyring(settings, logger);
   const jobs = await JobQueue.start(database.db, logger, { supervise: roles.worker });
+  // Only a worker waits for work; an API-only process signals it (NOTIFY) without listening.
+  const wakeups = await Wakeups.start(roles.worker ? database : undefined, logger);
   const deps: EngineDeps = {
     db: database.db,
     jobs,
+    wakeups,
     keyring,
     logger,
     limits: {
@@ -232,6 +236,7 @@ export async function startPaybridge(
     async stop() {
       await server?.close();
       await publisher?.stop();
+      await wakeups.stop();
       await jobs.stop();
       await database.close();
     },

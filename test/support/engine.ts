@@ -5,6 +5,7 @@ import type { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { loadConnectors } from '../../src/connectors/load.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { JobQueue } from '../../src/engine/execution/jobs.js';
+import { Wakeups } from '../../src/engine/execution/wakeups.js';
 import { Keyring, keyFromText } from '../../src/security/encryption.js';
 import { openDatabase } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrate.js';
@@ -31,6 +32,7 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
   const deps: EngineDeps = {
     db: opened.db,
     jobs: await JobQueue.start(opened.db, logger, { supervise: false }),
+    wakeups: await Wakeups.start(opened, logger),
     keyring: new Keyring(keyFromText('test')),
     logger,
     limits: { pollingPeriodDefaultMs: 60_000, pollingPeriodMinimumMs: 1000 },
@@ -47,6 +49,7 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
     deps,
     databaseUrl: database.url,
     async stop() {
+      await deps.wakeups.stop();
       await deps.jobs.stop();
       await opened.close();
       await database.drop();
