@@ -49,7 +49,7 @@ export async function upsertAccounts(db: Db, accounts: AccountWrite[]): Promise<
     INSERT INTO accounts (id, connector_id, reference, type, created_at, name, default_asset, metadata, raw)
     SELECT id, connector_id, reference, type, created_at::timestamptz, name, default_asset, metadata::jsonb, raw::jsonb
     FROM ${input}
-    ON CONFLICT (id) DO UPDATE SET
+    ON CONFLICT (id, connector_id) DO UPDATE SET
       name = excluded.name, default_asset = excluded.default_asset, metadata = excluded.metadata,
       raw = excluded.raw, updated_at = now()
     WHERE (accounts.name, accounts.default_asset, accounts.metadata, accounts.raw)

@@ -75,7 +75,7 @@ export async function upsertConversions(db: Db, conversions: ConversionWrite[]):
       destination_asset, source_amount::numeric, destination_amount::numeric, fee::numeric, fee_asset, status,
       error, source_account_id, destination_account_id, metadata::jsonb, raw::jsonb
     FROM ${input}
-    ON CONFLICT (id) DO UPDATE SET (${columns}) = ROW(${incoming})
+    ON CONFLICT (id, connector_id) DO UPDATE SET (${columns}) = ROW(${incoming})
     WHERE excluded.updated_at >= conversions.updated_at AND (${current}) IS DISTINCT FROM (${incoming})
     RETURNING id`.execute(db);
   return result.rows.map((r) => r.id);

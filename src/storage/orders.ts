@@ -138,7 +138,7 @@ export async function upsertOrders(
         average_fill_price::numeric, time_in_force, expires_at::timestamptz, quote_amount::numeric, quote_asset,
         fee::numeric, fee_asset, error, source_account_id, destination_account_id, metadata::jsonb, raw::jsonb
       FROM ${input}
-      ON CONFLICT (id) DO UPDATE SET (${sql.join(columns)}) = ROW(${incoming})
+      ON CONFLICT (id, connector_id) DO UPDATE SET (${sql.join(columns)}) = ROW(${incoming})
       WHERE excluded.updated_at >= orders.updated_at AND (${current}) IS DISTINCT FROM (${incoming})
       RETURNING id`.execute(db);
     changes.savedOrderIds = result.rows.map((r) => r.id);
@@ -163,7 +163,7 @@ export async function upsertOrders(
       SELECT id, order_id, connector_id, reference, created_at::timestamptz, status, base_quantity_filled::numeric,
         fee::numeric, fee_asset, metadata::jsonb, raw::jsonb
       FROM ${input}
-      ON CONFLICT (id) DO NOTHING
+      ON CONFLICT (id, connector_id) DO NOTHING
       RETURNING id, order_id`.execute(db);
     changes.insertedAdjustments = inserted.rows;
   }

@@ -1,7 +1,11 @@
 // Payment initiations: rows, guarded status changes with their adjustment, related payments and reversals.
 import { sql } from 'kysely';
 import type { PaymentInitiationStatus } from '../domain/enums.js';
-import { paymentInitiationAdjustmentIdCodec } from '../domain/ids.js';
+import {
+  connectorIdCodec,
+  paymentInitiationAdjustmentIdCodec,
+  paymentInitiationIdCodec,
+} from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
 import type { Db } from './db.js';
 
@@ -67,6 +71,7 @@ export async function insertInitiationAdjustment(db: Db, initiationId: string, a
     .values({
       id: paymentInitiationAdjustmentIdCodec.encode(initiationId, createdAt, adjustment.status),
       payment_initiation_id: initiationId,
+      connector_id: connectorOfInitiation(initiationId),
       created_at: createdAt,
       status: adjustment.status,
       amount: adjustment.amount ?? null,
@@ -122,7 +127,11 @@ export async function guardedUpdate(
 export async function linkPayment(db: Db, initiationId: string, paymentId: string): Promise<boolean> {
   const inserted = await db
     .insertInto('payment_initiation_related_payments')
-    .values({ payment_initiation_id: initiationId, payment_id: paymentId })
+    .values({
+      payment_initiation_id: initiationId,
+      payment_id: paymentId,
+      connector_id: connectorOfInitiation(initiationId),
+    })
     .onConflict((oc) => oc.doNothing())
     .returning('payment_id')
     .executeTakeFirst();
@@ -150,8 +159,8 @@ export async function linkedInitiations(db: Db, paymentIds: string[]): Promise<L
     WITH touched AS (
       SELECT id, connector_id, reference, status, asset FROM payments WHERE id = ANY(${paymentIds}::text[])
     ), matched AS (
-      INSERT INTO payment_initiation_related_payments (payment_initiation_id, payment_id)
-      SELECT pi.id, t.id FROM touched t
+      INSERT INTO payment_initiation_related_payments (payment_initiation_id, payment_id, connector_id)
+      SELECT pi.id, t.id, t.connector_id FROM touched t
       JOIN payment_initiations pi ON pi.connector_id = t.connector_id AND pi.polling_id = t.reference
       ON CONFLICT DO NOTHING
       RETURNING payment_initiation_id, payment_id
@@ -183,3 +192,8 @@ export function findReversal(db: Db, id: string) {
   return db.selectFrom('payment_initiation_reversals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 export type ReversalRow = NonNullable<Awaited<ReturnType<typeof findReversal>>>;
+
+/** The connector_id column of an initiation's child rows (the id encodes its connector; the keys include it). */
+function connectorOfInitiation(initiationId: string): string {
+  return connectorIdCodec.encode(paymentInitiationIdCodec.decode(initiationId).connectorId);
+}

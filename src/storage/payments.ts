@@ -83,7 +83,7 @@ export async function upsertPayments(
   if (own.length > 0) {
     // New rows come back too; their inserted adjustment already describes them.
     const result = await sql<{ id: string; created: boolean }>`${INSERT_PAYMENTS} FROM ${paymentInput(own)}
-      ON CONFLICT (id) DO UPDATE SET
+      ON CONFLICT (id, connector_id) DO UPDATE SET
         scheme = excluded.scheme, source_account_id = excluded.source_account_id,
         destination_account_id = excluded.destination_account_id, metadata = excluded.metadata, updated_at = now()
       WHERE (payments.scheme, payments.source_account_id, payments.destination_account_id, payments.metadata)
@@ -92,7 +92,7 @@ export async function upsertPayments(
     changes.changedPaymentIds = result.rows.filter((r) => !r.created).map((r) => r.id);
   }
   if (children.length > 0) {
-    await sql`${INSERT_PAYMENTS} FROM ${paymentInput(children)} ON CONFLICT (id) DO NOTHING`.execute(db);
+    await sql`${INSERT_PAYMENTS} FROM ${paymentInput(children)} ON CONFLICT (id, connector_id) DO NOTHING`.execute(db);
   }
   if (adjustments.length === 0) return changes;
   const input = unnestRows(adjustments, 'i', {
@@ -113,7 +113,7 @@ export async function upsertPayments(
       SELECT id, payment_id, connector_id, reference, created_at::timestamptz, status, amount::numeric, asset,
         metadata::jsonb, raw::jsonb
       FROM ${input}
-      ON CONFLICT (id) DO NOTHING
+      ON CONFLICT (id, connector_id) DO NOTHING
       RETURNING id, payment_id, reference, created_at, status, amount, sort_id, raw
     ), newest AS (
       SELECT DISTINCT ON (payment_id) payment_id, created_at, status

@@ -36,11 +36,11 @@ export async function insertPool(
 
 export async function addPoolAccounts(db: Db, poolId: string, accountIds: string[]): Promise<void> {
   if (accountIds.length === 0) return;
-  await db
-    .insertInto('pool_accounts')
-    .values(accountIds.map((accountId) => ({ pool_id: poolId, account_id: accountId })))
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  // Each member row carries its account's connector (the key and the foreign key to accounts include it).
+  await sql`
+    INSERT INTO pool_accounts (pool_id, account_id, connector_id)
+    SELECT ${poolId}, id, connector_id FROM accounts WHERE id = ANY(${accountIds}::text[])
+    ON CONFLICT DO NOTHING`.execute(db);
 }
 
 /** Returns whether the account was a member. */

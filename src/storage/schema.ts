@@ -231,6 +231,7 @@ export interface PoolsTable {
 export interface PoolAccountsTable {
   pool_id: string;
   account_id: string;
+  connector_id: string;
 }
 
 export interface BankAccountsTable {
@@ -291,6 +292,7 @@ export interface PaymentInitiationsTable {
 export interface PaymentInitiationAdjustmentsTable {
   id: string;
   payment_initiation_id: string;
+  connector_id: string;
   created_at: TimestampDefault;
   status: string;
   amount: ColumnType<string | null, bigint | string | null | undefined, bigint | string | null>;
@@ -302,6 +304,7 @@ export interface PaymentInitiationAdjustmentsTable {
 
 export interface PaymentInitiationRelatedPaymentsTable {
   payment_initiation_id: string;
+  connector_id: string;
   payment_id: string;
   created_at: TimestampDefault;
   sort_id: Generated<string>;
@@ -310,6 +313,7 @@ export interface PaymentInitiationRelatedPaymentsTable {
 export interface PaymentInitiationReversalsTable {
   id: string;
   payment_initiation_id: string;
+  connector_id: string;
   reference: string;
   created_at: TimestampDefault;
   description: ColumnType<string, string | undefined, string>;

@@ -351,6 +351,7 @@ export function reverseInitiation(
         .values({
           id: reversalId,
           payment_initiation_id: id,
+          connector_id: row.connector_id,
           reference: entry.reference,
           description: entry.description,
           amount: entry.amount,
