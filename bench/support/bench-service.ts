@@ -43,7 +43,7 @@ export interface BenchProcesses {
 }
 
 /** Settings shared by every process of a measurement, in the form the service reads them. */
-function benchEnv(databaseUrl: string, dataDir: string): Record<string, string> {
+export function benchEnv(databaseUrl: string, dataDir: string): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     PAYBRIDGE_ENCRYPTION_KEY: 'bench-key-not-for-production',

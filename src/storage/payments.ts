@@ -92,7 +92,8 @@ export async function upsertPayments(
     changes.changedPaymentIds = result.rows.filter((r) => !r.created).map((r) => r.id);
   }
   if (children.length > 0) {
-    await sql`${INSERT_PAYMENTS} FROM ${paymentInput(children)} ON CONFLICT (id, connector_id) DO NOTHING`.execute(db);
+    await sql`${INSERT_PAYMENTS} FROM ${paymentInput(children)}
+      ON CONFLICT (id, connector_id) DO NOTHING`.execute(db);
   }
   if (adjustments.length === 0) return changes;
   const input = unnestRows(adjustments, 'i', {
