@@ -20,7 +20,14 @@ export type JobRequest =
 /** A claimed job: its request, its try count and first try, and the lease that lets it finish. */
 export type ClaimedJob =
   | (JobRequest & { tries: number; firstTryAt: string; leaseToken: string; generation: number })
-  | { kind: 'housekeeping'; id: string; tries: number; firstTryAt: string; leaseToken: string; generation: number };
+  | {
+      kind: 'housekeeping';
+      id: string;
+      tries: number;
+      firstTryAt: string;
+      leaseToken: string;
+      generation: number;
+    };
 
 export type JobKind = ClaimedJob['kind'];
 

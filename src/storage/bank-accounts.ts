@@ -114,7 +114,11 @@ export async function linkRelatedAccount(
 ): Promise<boolean> {
   const linked = await db
     .insertInto('bank_account_related_accounts')
-    .values({ bank_account_id: link.bankAccountId, account_id: link.accountId, connector_id: link.connectorId })
+    .values({
+      bank_account_id: link.bankAccountId,
+      account_id: link.accountId,
+      connector_id: link.connectorId,
+    })
     .onConflict((oc) => oc.doNothing())
     .returning('account_id')
     .executeTakeFirst();

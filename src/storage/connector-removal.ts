@@ -16,7 +16,11 @@ export async function markForDeletion(db: Db, connectorId: string): Promise<bool
 
 /** Takes the mark back (a reset that could not go ahead keeps the old connector as it was). */
 export async function unmarkForDeletion(db: Db, connectorId: string): Promise<void> {
-  await db.updateTable('connectors').set({ scheduled_for_deletion: false }).where('id', '=', connectorId).execute();
+  await db
+    .updateTable('connectors')
+    .set({ scheduled_for_deletion: false })
+    .where('id', '=', connectorId)
+    .execute();
 }
 
 export async function deleteSchedulesOf(db: Db, connectorId: string): Promise<void> {
@@ -40,7 +44,9 @@ export async function deleteConnectorData(db: Db, connectorId: string, batch: nu
     for (;;) {
       const result = await sql`
         DELETE FROM ${sql.table(table)} WHERE ctid = ANY(ARRAY(
-          SELECT ctid FROM ${sql.table(table)} WHERE connector_id = ${connectorId} LIMIT ${batch}))`.execute(db);
+          SELECT ctid FROM ${sql.table(table)} WHERE connector_id = ${connectorId} LIMIT ${batch}))`.execute(
+        db,
+      );
       if (Number(result.numAffectedRows ?? 0n) < batch) break;
     }
   }

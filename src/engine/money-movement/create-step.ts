@@ -14,7 +14,9 @@ export async function createStep(step: StepCore): Promise<void> {
   let response: CreateTransferResponse;
   try {
     response = await step.call(() =>
-      step.row.type === 'PAYOUT' ? step.connector.createPayout(request) : step.connector.createTransfer(request),
+      step.row.type === 'PAYOUT'
+        ? step.connector.createPayout(request)
+        : step.connector.createTransfer(request),
     );
   } catch (error) {
     return step.failedCall('create', error);

@@ -20,7 +20,11 @@ import { StepCore } from './step.js';
 export { BANK_DETAIL, idempotencyKey, isRefusal } from './psp-writes.js';
 
 /** Runs one claimed step. Safe to run any number of times, on any number of workers: the lease decides. */
-export async function runStep(deps: EngineDeps, claimed: ClaimedInitiation, heartbeat: LeaseHeartbeat): Promise<void> {
+export async function runStep(
+  deps: EngineDeps,
+  claimed: ClaimedInitiation,
+  heartbeat: LeaseHeartbeat,
+): Promise<void> {
   const step = new StepCore(deps, claimed, heartbeat);
   if (claimed.takenOver) {
     step.logger.warn('took over a payment initiation step whose worker let its lease expire');
@@ -47,7 +51,9 @@ export async function runStep(deps: EngineDeps, claimed: ClaimedInitiation, hear
  * The claim source of the movements loop (runClaimLoop, kind 'movements'). One lease heartbeat per
  * source renews the leases of all its steps whose PSP call is in flight.
  */
-export function initiationSource(deps: EngineDeps): ClaimSource<ClaimedInitiation> & { heartbeat: LeaseHeartbeat } {
+export function initiationSource(
+  deps: EngineDeps,
+): ClaimSource<ClaimedInitiation> & { heartbeat: LeaseHeartbeat } {
   const heartbeat = new LeaseHeartbeat(
     (held) => renewInitiationLeases(deps.db, held, deps.leaseMs),
     deps.leaseMs,

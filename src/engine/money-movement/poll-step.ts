@@ -19,10 +19,12 @@ export async function pollStep(step: StepCore): Promise<void> {
     ).payment;
   } catch (error) {
     // A refused poll says the PSP cannot report on this id, not that the transfer failed.
-    if (isRefusal(error)) return step.giveUp('poll', `the PSP refused the status poll: ${errorMessage(error)}`);
+    if (isRefusal(error))
+      return step.giveUp('poll', `the PSP refused the status poll: ${errorMessage(error)}`);
     return step.failedCall('poll', error);
   }
-  if (!payment) return step.retryLater('poll', 'the PSP has no final status yet', { tries: step.row.tries + 1 });
+  if (!payment)
+    return step.retryLater('poll', 'the PSP has no final status yet', { tries: step.row.tries + 1 });
   return settleWithPayment(step, 'poll', payment);
 }
 

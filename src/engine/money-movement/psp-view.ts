@@ -17,7 +17,10 @@ export async function pspView(
     ? await sealedBankAccountOfAccount(deps.db, row.destination_account_id)
     : undefined;
   const open = (sealed: string | null | undefined) => (sealed ? deps.keyring.decrypt(sealed) : undefined);
-  const asPsp = (id: string | null, extra: Record<string, string | undefined> = {}): PspAccount | undefined => {
+  const asPsp = (
+    id: string | null,
+    extra: Record<string, string | undefined> = {},
+  ): PspAccount | undefined => {
     const account = accounts.find((a) => a.id === id);
     if (!account) return undefined;
     const details = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)) as Record<
