@@ -6,6 +6,8 @@ import { type DestinationStream, pino, type Logger } from 'pino';
 import { buildServer } from './api/server.js';
 import { loadConnectors } from './connectors/load.js';
 import { runRemoval } from './engine/lifecycle/removal.js';
+import { backgroundJobSource } from './engine/execution/background-jobs.js';
+import { runClaimLoop } from './engine/execution/loop.js';
 import { runBankAccountForward } from './engine/money-movement/bank-accounts.js';
 import {
   runPaymentServiceUserConnectorDeletion,
@@ -14,19 +16,14 @@ import {
 import type { EngineDeps } from './engine/deps.js';
 import {
   JobQueue,
-  SWEEP_QUEUE,
   SYNC_QUEUE,
   type SyncJob,
-  REMOVAL_QUEUE,
-  type RemovalJob,
-  MOVEMENT_QUEUE,
-  type MovementJob,
   WEBHOOK_QUEUE,
   type WebhookJob,
 } from './engine/execution/jobs.js';
 import { Wakeups } from './engine/execution/wakeups.js';
 import { processWebhook, sweepWebhooks } from './engine/webhooks/webhooks.js';
-import { advanceInitiation, sweepOverdueInitiations } from './engine/money-movement/initiation-runner.js';
+import { initiationSource } from './engine/money-movement/initiation-runner.js';
 import { sweepOverdueSchedules } from './engine/ingestion/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
 import { EventPublisher } from './events/publisher.js';
@@ -37,6 +34,7 @@ import { ExternalIssuer } from './security/external-issuer.js';
 import { SigningKeys } from './security/signing-keys.js';
 import { type BuiltInIssuer, TokenVerifier } from './security/tokens.js';
 import { deleteOldAuditRecords } from './storage/audit.js';
+import { deleteFinishedJobs } from './storage/background-jobs.js';
 import { LOG_REDACTIONS, requestSummary } from './observability/logging.js';
 import type { Settings } from './settings.js';
 import { openDatabase } from './storage/db.js';
@@ -44,19 +42,37 @@ import { migrate } from './storage/migrate.js';
 import { deleteOldRuns } from './storage/schedules.js';
 import { VERSION } from './version.js';
 
-function runMovement(deps: EngineDeps, job: MovementJob): Promise<void> {
-  switch (job.kind) {
-    case 'initiation':
-      return advanceInitiation(deps, job.id);
-    case 'bank-account-forward':
-      return runBankAccountForward(deps, job);
-    case 'psu-connector-deletion':
-      return runPaymentServiceUserConnectorDeletion(deps, job);
-    case 'psu-deletion':
-      return runPaymentServiceUserDeletion(deps, job);
-    default:
-      throw new Error(`unknown movement job ${JSON.stringify(job)}`);
-  }
+/**
+ * Longest sleep of the movements and jobs loops without a notification: the delay of work whose
+ * notification was lost. Work due later (a backoff, the next housekeeping) wakes its loop on time.
+ */
+const MOVEMENT_SWEEP_MS = 10_000;
+
+/**
+ * The worker's claim loops for money movement and the background-job table (bank-account forwards, PSU
+ * deletions, connector removal, and the housekeeping one worker runs each minute). Resolve once stopped.
+ */
+function startMovementLoops(deps: EngineDeps, settings: Settings): Promise<void>[] {
+  const options = { sweepMs: MOVEMENT_SWEEP_MS, wakeups: deps.wakeups, logger: deps.logger };
+  const jobs = backgroundJobSource(deps, {
+    'bank-account-forward': (job) => runBankAccountForward(deps, job),
+    'psu-connector-deletion': (job) => runPaymentServiceUserConnectorDeletion(deps, job),
+    'psu-deletion': (job) => runPaymentServiceUserDeletion(deps, job),
+    removal: (job) =>
+      runRemoval(deps, { connectorId: job.connectorId, taskId: job.id, reinstall: job.reinstall }),
+    housekeeping: async () => {
+      await sweepOverdueSchedules(deps);
+      await sweepWebhooks(deps);
+      await deleteSentEvents(deps.db, settings.outboxRetentionMs);
+      await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
+      await deleteOldAuditRecords(deps.db, settings.auditRetentionMs);
+      await deleteFinishedJobs(deps.db, settings.runHistoryRetentionMs);
+    },
+  });
+  return [
+    runClaimLoop(initiationSource(deps), { ...options, concurrency: settings.workerConcurrency }),
+    runClaimLoop(jobs, { ...options, concurrency: settings.workerConcurrency }),
+  ];
 }
 
 export interface Roles {
@@ -181,24 +197,15 @@ export async function startPaybridge(
     },
   };
 
+  const loops: Promise<void>[] = [];
   if (roles.worker) {
     jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) => runSchedule(deps, job.scheduleId));
-    jobs.work<RemovalJob>(REMOVAL_QUEUE, 1, (job) => runRemoval(deps, job));
     jobs.work<WebhookJob>(WEBHOOK_QUEUE, settings.workerConcurrency, (job) =>
       processWebhook(deps, job.webhookId),
     );
-    jobs.work<MovementJob>(MOVEMENT_QUEUE, settings.workerConcurrency, (job) => runMovement(deps, job));
-    jobs.work<object>(SWEEP_QUEUE, 1, async () => {
-      await sweepOverdueSchedules(deps);
-      await sweepOverdueInitiations(deps);
-      await sweepWebhooks(deps);
-      await deleteSentEvents(deps.db, settings.outboxRetentionMs);
-      await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
-      await deleteOldAuditRecords(deps.db, settings.auditRetentionMs);
-    });
+    loops.push(...startMovementLoops(deps, settings));
     // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
     await sweepOverdueSchedules(deps);
-    await sweepOverdueInitiations(deps);
   }
 
   const sinks = roles.worker ? await eventSinks(settings) : [];
@@ -237,6 +244,7 @@ export async function startPaybridge(
       await server?.close();
       await publisher?.stop();
       await wakeups.stop();
+      await Promise.all(loops);
       await jobs.stop();
       await database.close();
     },

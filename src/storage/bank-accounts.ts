@@ -86,3 +86,41 @@ export async function relatedAccountsOf(db: Db, ids: string[]): Promise<Map<stri
   for (const row of rows) related.get(row.bank_account_id)?.push(row);
   return related;
 }
+
+export async function bankAccountExists(db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('bank_accounts').select('id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A bank account with its sealed details: only for the worker, just before it calls a connector. */
+export function findSealedBankAccount(db: Db, id: string) {
+  return db.selectFrom('bank_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The sealed details of the bank account an account was made from (a payout's destination), if any. */
+export function sealedBankAccountOfAccount(db: Db, accountId: string) {
+  return db
+    .selectFrom('bank_account_related_accounts as r')
+    .innerJoin('bank_accounts as b', 'b.id', 'r.bank_account_id')
+    .select(['b.name', 'b.account_number_sealed', 'b.iban_sealed', 'b.swift_bic_code_sealed', 'b.country'])
+    .where('r.account_id', '=', accountId)
+    .executeTakeFirst();
+}
+
+/** Links an account at a connector to the bank account it was made from; true when the link is new. */
+export async function linkRelatedAccount(
+  db: Db,
+  link: { bankAccountId: string; accountId: string; connectorId: string },
+): Promise<boolean> {
+  const linked = await db
+    .insertInto('bank_account_related_accounts')
+    .values({
+      bank_account_id: link.bankAccountId,
+      account_id: link.accountId,
+      connector_id: link.connectorId,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning('account_id')
+    .executeTakeFirst();
+  return linked !== undefined;
+}

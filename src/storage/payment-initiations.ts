@@ -8,6 +8,8 @@ import {
 } from '../domain/ids.js';
 import { stringifyJson } from '../domain/json.js';
 import type { Db } from './db.js';
+import { finishTask } from './tasks.js';
+import { unnestRows } from './unnest.js';
 
 export function initiationsQuery(db: Db) {
   return db.selectFrom('payment_initiations').selectAll();
@@ -192,6 +194,208 @@ export function findReversal(db: Db, id: string) {
   return db.selectFrom('payment_initiation_reversals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 export type ReversalRow = NonNullable<Awaited<ReturnType<typeof findReversal>>>;
+
+/** Statuses in which the worker still owes an initiation a step (a PSP call or a poll). */
+const ACTIVE = sql`('SCHEDULED_FOR_PROCESSING', 'PROCESSING', 'REVERSE_PROCESSING')`;
+
+/** A step claimed by a worker: the initiation, its lease token, and what opening its connector needs. */
+export interface ClaimedInitiation {
+  row: InitiationRow;
+  token: string;
+  /** The lease was taken over from a worker that let it expire (it died, or lost the database). */
+  takenOver: boolean;
+  calls_per_second: number | null;
+  provider: string;
+  config_encrypted: string;
+}
+
+type ClaimRow = InitiationRow & {
+  taken_over: boolean;
+  calls_per_second: number | null;
+  provider: string;
+  config_encrypted: string;
+  next_due_ms: number | null;
+};
+
+/**
+ * The payment-initiation table is the queue: claims up to `limit` due steps and takes their leases in one
+ * statement (FOR UPDATE SKIP LOCKED, so two workers never take one step). A step whose lease expired is due
+ * again. Steps of a connector being removed wait. Also says how long until the next step falls due.
+ */
+export async function claimDueInitiations(
+  db: Db,
+  limit: number,
+  leaseMs: number,
+  token: string,
+): Promise<{ steps: ClaimedInitiation[]; nextDueInMs?: number }> {
+  const result = await sql<ClaimRow>`
+    WITH due AS (
+      SELECT pi.id, pi.lease_until IS NOT NULL AS taken_over
+      FROM payment_initiations pi
+      JOIN connectors c ON c.id = pi.connector_id AND NOT c.scheduled_for_deletion
+      WHERE pi.next_run_at <= now() AND pi.status IN ${ACTIVE}
+        AND (pi.lease_until IS NULL OR pi.lease_until < now())
+      ORDER BY pi.next_run_at LIMIT ${limit}
+      FOR UPDATE OF pi SKIP LOCKED
+    ), claimed AS (
+      UPDATE payment_initiations pi
+      SET lease_until = now() + ${`${leaseMs} milliseconds`}::interval, lease_token = ${token}
+      FROM due, connectors c
+      WHERE pi.id = due.id AND c.id = pi.connector_id
+      RETURNING pi.*, due.taken_over, c.calls_per_second, c.provider, c.config_encrypted
+    )
+    SELECT claimed.*, (
+      SELECT (extract(epoch FROM min(GREATEST(next_run_at, lease_until)) - now()) * 1000)::float8
+      FROM payment_initiations
+      WHERE next_run_at IS NOT NULL AND status IN ${ACTIVE} AND GREATEST(next_run_at, lease_until) > now()
+    ) AS next_due_ms
+    FROM (VALUES (1)) AS one (x) LEFT JOIN claimed ON true`.execute(db);
+  const nextDue = result.rows[0]?.next_due_ms;
+  const steps = result.rows
+    .filter((r) => r.id !== null)
+    .map(({ taken_over, calls_per_second, provider, config_encrypted, next_due_ms: _, ...row }) => ({
+      row: row as InitiationRow,
+      token,
+      takenOver: taken_over,
+      calls_per_second,
+      provider,
+      config_encrypted,
+    }));
+  return { steps, ...(nextDue === null || nextDue === undefined ? {} : { nextDueInMs: Number(nextDue) }) };
+}
+
+/**
+ * Extends the leases of steps still in flight, all in one statement; returns the ids whose lease was
+ * renewed (a step missing from it lost its lease: another worker may have taken it over).
+ */
+export async function renewInitiationLeases(
+  db: Db,
+  held: readonly { id: string; token: string }[],
+  leaseMs: number,
+): Promise<string[]> {
+  if (held.length === 0) return [];
+  const result = await sql<{ id: string }>`
+    UPDATE payment_initiations pi SET lease_until = now() + ${`${leaseMs} milliseconds`}::interval
+    FROM ${unnestRows(held, 'h', { id: (h) => h.id, token: (h) => h.token })}
+    WHERE pi.id = h.id AND pi.lease_token = h.token
+    RETURNING pi.id`.execute(db);
+  return result.rows.map((r) => r.id);
+}
+
+/** Writes the step's bookkeeping and drops its lease, if `token` still holds it. */
+export async function releaseInitiation(
+  db: Db,
+  id: string,
+  token: string,
+  changes: InitiationChanges,
+): Promise<boolean> {
+  const updated = await db
+    .updateTable('payment_initiations')
+    .set({ ...changes, lease_until: null, lease_token: null, updated_at: new Date().toISOString() })
+    .where('id', '=', id)
+    .where('lease_token', '=', token)
+    .returning('id')
+    .executeTakeFirst();
+  return updated !== undefined;
+}
+
+/** Makes an abandoned step due now again (a retry of the same attempt); false when it was not abandoned. */
+export async function resumeStep(db: Db, id: string, changes: InitiationChanges): Promise<boolean> {
+  const now = new Date().toISOString();
+  const updated = await db
+    .updateTable('payment_initiations')
+    .set({ ...changes, next_run_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('next_run_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return updated !== undefined;
+}
+
+/** Reads the row under a lock (the API's actions; the guarded update still decides). */
+export function lockInitiation(db: Db, id: string): Promise<InitiationRow | undefined> {
+  return initiationsQuery(db).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** The accounts an initiation names, as the connector sees them. */
+export function initiationAccounts(db: Db, ids: string[]) {
+  return db
+    .selectFrom('accounts')
+    .select(['id', 'connector_id', 'reference', 'created_at', 'name', 'default_asset', 'metadata', 'raw'])
+    .where('id', 'in', ids.length > 0 ? ids : [''])
+    .execute();
+}
+
+/** A stored payment's current status. */
+export async function paymentStatus(db: Db, paymentId: string): Promise<string> {
+  const row = await db
+    .selectFrom('payments')
+    .select('status')
+    .where('id', '=', paymentId)
+    .executeTakeFirstOrThrow();
+  return row.status;
+}
+
+export interface ReversalInsert {
+  id: string;
+  initiationId: string;
+  connectorId: string;
+  reference: string;
+  description: string;
+  amount: bigint;
+  asset: string;
+  metadata: Record<string, string>;
+  taskId: string;
+}
+
+export async function insertReversal(db: Db, r: ReversalInsert): Promise<void> {
+  await db
+    .insertInto('payment_initiation_reversals')
+    .values({
+      id: r.id,
+      payment_initiation_id: r.initiationId,
+      connector_id: r.connectorId,
+      reference: r.reference,
+      description: r.description,
+      amount: r.amount,
+      asset: r.asset,
+      metadata: stringifyJson(r.metadata),
+      status: 'PROCESSING',
+      task_id: r.taskId,
+    })
+    .execute();
+}
+
+/** Records a reversal's outcome and finishes its task, in the caller's transaction. */
+export async function finishReversal(
+  db: Db,
+  reversal: ReversalRow,
+  status: 'PROCESSED' | 'FAILED',
+  createdObjectId?: string,
+  error?: string,
+): Promise<void> {
+  await db
+    .updateTable('payment_initiation_reversals')
+    .set({ status, error: error ?? null, updated_at: new Date().toISOString() })
+    .where('id', '=', reversal.id)
+    .execute();
+  await finishTask(db, reversal.task_id, {
+    status: status === 'PROCESSED' ? 'SUCCEEDED' : 'FAILED',
+    ...(createdObjectId ? { createdObjectId } : {}),
+    ...(error ? { error } : {}),
+  });
+}
+
+/** Deletes an initiation nobody approved yet (nothing was sent for it); false when it is not waiting. */
+export async function deleteWaitingInitiation(db: Db, id: string): Promise<boolean> {
+  const deleted = await db
+    .deleteFrom('payment_initiations')
+    .where('id', '=', id)
+    .where('status', '=', 'WAITING_FOR_VALIDATION')
+    .returning('id')
+    .executeTakeFirst();
+  return deleted !== undefined;
+}
 
 /** The connector_id column of an initiation's child rows (the id encodes its connector; the keys include it). */
 function connectorOfInitiation(initiationId: string): string {

@@ -34,3 +34,8 @@ export async function finishTask(
 export function findTask(db: Db, id: string) {
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** Records what a task created before it finishes (a reset's replacement connector), so a retry finds it. */
+export async function setTaskCreatedObject(db: Db, id: string, createdObjectId: string): Promise<void> {
+  await db.updateTable('tasks').set({ created_object_id: createdObjectId }).where('id', '=', id).execute();
+}

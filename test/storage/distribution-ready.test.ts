@@ -24,6 +24,8 @@ const GLOBAL_TABLES: Record<string, string> = {
   auth_clients: 'API clients of the whole service',
   auth_signing_keys: 'token signing keys of the whole service (at most one active)',
   audit_records: 'write requests to the API, whatever connector they touch',
+  background_jobs:
+    'the rare background work (removals, forwards, deletions at PSPs, housekeeping): ids only, some outlive their connector',
 };
 
 let testDb: TestDatabase;

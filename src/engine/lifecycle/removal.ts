@@ -1,18 +1,31 @@
 // Uninstall and reset: mark the connector (runs stop at their next commit), then delete it in a background task.
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { InvalidConfigError, NotImplementedError } from '../../connectors/sdk/errors.js';
 import { connectorIdCodec, taskIdCodec } from '../../domain/ids.js';
 import { connectorReset } from '../../events/events.js';
 import { recordEvents } from '../../events/outbox.js';
+import { requestJob } from '../../storage/background-jobs.js';
+import {
+  deleteConnectorData,
+  deleteSchedulesOf,
+  markForDeletion,
+  unmarkForDeletion,
+} from '../../storage/connector-removal.js';
 import { type ConnectorRow, findConnectorRow } from '../../storage/connectors.js';
-import { createTask, findTask, finishTask } from '../../storage/tasks.js';
+import { createTask, findTask, finishTask, setTaskCreatedObject } from '../../storage/tasks.js';
 import { webhookConfigsOf } from '../../storage/webhooks.js';
 import { decryptConfig, openConnector } from './connector-instance.js';
 import { prepareConnector, storeConnector } from './connectors.js';
 import type { EngineDeps } from '../deps.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import type { RemovalJob } from '../execution/jobs.js';
+import { signalWork } from '../execution/wakeups.js';
+
+/** Removes a connector (uninstall), or replaces it with a fresh one first (reset). */
+export interface RemovalJob {
+  connectorId: string;
+  taskId: string;
+  reinstall: boolean;
+}
 
 type RemovalKind = 'uninstall' | 'reset';
 
@@ -29,20 +42,14 @@ function removalTaskId(connectorId: string, kind: RemovalKind): string {
 async function scheduleRemoval(deps: EngineDeps, connectorId: string, kind: RemovalKind): Promise<string> {
   const taskId = removalTaskId(connectorId, kind);
   const scheduled = await deps.db.transaction().execute(async (trx) => {
-    const marked = await trx
-      .updateTable('connectors')
-      .set({ scheduled_for_deletion: true, updated_at: new Date().toISOString() })
-      .where('id', '=', connectorId)
-      .where('scheduled_for_deletion', '=', false)
-      .returning('id')
-      .executeTakeFirst();
-    if (!marked)
+    if (!(await markForDeletion(trx, connectorId)))
       return (
         (await findConnectorRow(trx, connectorId)) !== undefined &&
         (await findTask(trx, taskId)) !== undefined
       );
     await createTask(trx, { id: taskId, connectorId });
-    await deps.jobs.enqueueRemoval(trx, { connectorId, taskId, reinstall: kind === 'reset' });
+    await requestJob(trx, { kind: 'removal', id: taskId, connectorId, reinstall: kind === 'reset' });
+    await signalWork(trx, 'jobs');
     return true;
   });
   if (!scheduled) throw new NotFoundError('connector not found');
@@ -78,11 +85,7 @@ export async function runRemoval(deps: EngineDeps, job: RemovalJob): Promise<voi
     } catch (error) {
       if (!(error instanceof InvalidConfigError || error instanceof ConflictError) || !row) throw error;
       // The stored config no longer installs (say its directory is gone): keep the old connector as it was.
-      await deps.db
-        .updateTable('connectors')
-        .set({ scheduled_for_deletion: false })
-        .where('id', '=', row.id)
-        .execute();
+      await unmarkForDeletion(deps.db, row.id);
       await finishTask(deps.db, job.taskId, { status: 'FAILED', error: `reset failed: ${error.message}` });
       return;
     }
@@ -109,21 +112,12 @@ async function reinstall(deps: EngineDeps, row: ConnectorRow, taskId: string): P
   await deps.db.transaction().execute(async (trx) => {
     await storeConnector(deps, trx, prepared);
     await recordEvents(trx, [connectorReset(row.id, prepared.id)]);
-    await trx.updateTable('tasks').set({ created_object_id: prepared.id }).where('id', '=', taskId).execute();
+    await setTaskCreatedObject(trx, taskId, prepared.id);
   });
   return prepared.id;
 }
 
 const DELETE_BATCH = 5000;
-const DATA_TABLES = [
-  'order_adjustments',
-  'orders',
-  'conversions',
-  'payment_adjustments',
-  'payments',
-  'balances',
-  'accounts',
-] as const;
 
 /** Deletes a connector and everything it ingested. Returns a warning when the PSP cleanup failed. */
 async function deleteConnector(
@@ -131,7 +125,7 @@ async function deleteConnector(
   row: ConnectorRow,
   logger: Logger,
 ): Promise<string | undefined> {
-  await deps.db.deleteFrom('schedules').where('connector_id', '=', row.id).execute();
+  await deleteSchedulesOf(deps.db, row.id);
   let warning: string | undefined;
   try {
     const connector = openConnector(deps, row, row.id, logger);
@@ -142,16 +136,6 @@ async function deleteConnector(
       logger.warn({ err: error }, 'connector cleanup at the PSP failed; uninstall goes on');
     }
   }
-  for (const table of DATA_TABLES) {
-    for (;;) {
-      const result = await sql`
-        DELETE FROM ${sql.table(table)} WHERE ctid = ANY(ARRAY(
-          SELECT ctid FROM ${sql.table(table)} WHERE connector_id = ${row.id} LIMIT ${DELETE_BATCH}))`.execute(
-        deps.db,
-      );
-      if (Number(result.numAffectedRows ?? 0n) < DELETE_BATCH) break;
-    }
-  }
-  await deps.db.deleteFrom('connectors').where('id', '=', row.id).execute();
+  await deleteConnectorData(deps.db, row.id, DELETE_BATCH);
   return warning;
 }

@@ -7,12 +7,17 @@ import { recordEvents } from '../../events/outbox.js';
 import type { BankAccountDetails, PspAccount } from '../../connectors/sdk/contract.js';
 import { accountIdCodec, connectorIdCodec, taskIdCodec } from '../../domain/ids.js';
 import {
+  bankAccountExists,
   type BankAccountRow,
   bankAccountsQuery,
+  findSealedBankAccount,
   insertBankAccount,
+  linkRelatedAccount,
   mergeBankAccountMetadata,
   relatedAccountsOf,
 } from '../../storage/bank-accounts.js';
+import { type ClaimedJob, requestJob, type RetryLater } from '../../storage/background-jobs.js';
+import { findConnectorRow } from '../../storage/connectors.js';
 import type { Db } from '../../storage/db.js';
 import { createTask, finishTask } from '../../storage/tasks.js';
 import { openConnector } from '../lifecycle/connector-instance.js';
@@ -22,7 +27,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import { idempotencyKey } from './initiation-runner.js';
 import { retryTaskOrFail } from './task-retry.js';
 import { mapAccounts } from '../ingestion/items.js';
-import type { MovementJob } from '../execution/jobs.js';
+import { signalWork } from '../execution/wakeups.js';
 import { storeWrites } from '../ingestion/page-commit.js';
 
 export interface BankAccountEntry {
@@ -75,8 +80,7 @@ export async function updateBankAccountMetadata(
   metadata: Record<string, string>,
 ): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
-    const exists = await trx.selectFrom('bank_accounts').select('id').where('id', '=', id).executeTakeFirst();
-    if (!exists) throw new NotFoundError('bank account not found');
+    if (!(await bankAccountExists(trx, id))) throw new NotFoundError('bank account not found');
     const row = await mergeBankAccountMetadata(trx, id, metadata);
     if (row) await emitSaved(trx, row);
   });
@@ -91,12 +95,7 @@ export async function forwardBankAccount(
   bankAccountId: string,
   connectorId: string,
 ): Promise<string> {
-  const exists = await deps.db
-    .selectFrom('bank_accounts')
-    .select('id')
-    .where('id', '=', bankAccountId)
-    .executeTakeFirst();
-  if (!exists) throw new NotFoundError('bank account not found');
+  if (!(await bankAccountExists(deps.db, bankAccountId))) throw new NotFoundError('bank account not found');
   const id = await requireCapability(deps.db, connectorId, 'CREATE_BANK_ACCOUNT');
   const taskId = taskIdCodec.encode(
     id,
@@ -104,19 +103,13 @@ export async function forwardBankAccount(
   );
   await deps.db.transaction().execute(async (trx) => {
     await createTask(trx, { id: taskId, connectorId });
-    await deps.jobs.enqueueMovement(trx, {
-      kind: 'bank-account-forward',
-      id: taskId,
-      bankAccountId,
-      connectorId,
-      tries: 0,
-      firstTryAt: new Date().toISOString(),
-    });
+    await requestJob(trx, { kind: 'bank-account-forward', id: taskId, bankAccountId, connectorId });
+    await signalWork(trx, 'jobs');
   });
   return taskId;
 }
 
-type ForwardJob = Extract<MovementJob, { kind: 'bank-account-forward' }>;
+type ForwardJob = Extract<ClaimedJob, { kind: 'bank-account-forward' }>;
 
 /**
  * The worker side of a forward. The connector creates the account at the PSP under an idempotency key
@@ -124,23 +117,18 @@ type ForwardJob = Extract<MovementJob, { kind: 'bank-account-forward' }>;
  * The account it returns is stored as an EXTERNAL account and linked, and the task records it. A
  * refusal fails the task; an unknown outcome is retried with backoff until the deadline.
  */
-export async function runBankAccountForward(deps: EngineDeps, job: ForwardJob): Promise<void> {
-  const connectorRow = await deps.db
-    .selectFrom('connectors')
-    .select(['provider', 'config_encrypted', 'calls_per_second', 'scheduled_for_deletion'])
-    .where('id', '=', job.connectorId)
-    .executeTakeFirst();
-  const bank = await deps.db
-    .selectFrom('bank_accounts')
-    .selectAll()
-    .where('id', '=', job.bankAccountId)
-    .executeTakeFirst();
+export async function runBankAccountForward(
+  deps: EngineDeps,
+  job: ForwardJob,
+): Promise<RetryLater | undefined> {
+  const connectorRow = await findConnectorRow(deps.db, job.connectorId);
+  const bank = await findSealedBankAccount(deps.db, job.bankAccountId);
   if (!connectorRow || connectorRow.scheduled_for_deletion || !bank) {
     await finishTask(deps.db, job.id, {
       status: 'FAILED',
       error: !bank ? 'the bank account was deleted' : 'the connector was uninstalled',
     });
-    return;
+    return undefined;
   }
   const open = (sealed: string | null) => (sealed ? deps.keyring.decrypt(sealed) : undefined);
   const details: BankAccountDetails = {
@@ -167,8 +155,7 @@ export async function runBankAccountForward(deps: EngineDeps, job: ForwardJob): 
       })
     ).relatedAccount;
   } catch (error) {
-    await retryTaskOrFail(deps, job, 'bank account forward', error);
-    return;
+    return retryTaskOrFail(deps, job, 'bank account forward', error);
   }
   const connectorKey = connectorIdCodec.decode(job.connectorId);
   const writes = mapAccounts(connectorKey, 'EXTERNAL', [related]);
@@ -178,21 +165,16 @@ export async function runBankAccountForward(deps: EngineDeps, job: ForwardJob): 
       status: 'FAILED',
       error: `the connector returned an invalid account: ${problem.reason}`,
     });
-    return;
+    return undefined;
   }
   const accountId = accountIdCodec.encode({ connectorId: connectorKey, reference: related.reference });
   await deps.db.transaction().execute(async (trx) => {
     await storeWrites(trx, connectorKey, writes);
-    const linked = await trx
-      .insertInto('bank_account_related_accounts')
-      .values({ bank_account_id: bank.id, account_id: accountId, connector_id: job.connectorId })
-      .onConflict((oc) => oc.doNothing())
-      .returning('account_id')
-      .executeTakeFirst();
-    if (linked) {
+    if (await linkRelatedAccount(trx, { bankAccountId: bank.id, accountId, connectorId: job.connectorId })) {
       const row = await bankAccountsQuery(trx).where('id', '=', bank.id).executeTakeFirstOrThrow();
       await emitSaved(trx, row);
     }
     await finishTask(trx, job.id, { status: 'SUCCEEDED', createdObjectId: accountId });
   });
+  return undefined;
 }

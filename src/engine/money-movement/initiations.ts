@@ -19,8 +19,15 @@ import {
   type InitiationRow,
   insertInitiation,
   insertInitiationAdjustment,
+  insertReversal,
+  initiationAccounts,
   linkedInitiations,
+  lockInitiation,
+  findReversal,
+  resumeStep,
+  deleteWaitingInitiation,
 } from '../../storage/payment-initiations.js';
+import { signalWork } from '../execution/wakeups.js';
 import { createTask, finishTask } from '../../storage/tasks.js';
 import { requireCapability } from '../lifecycle/connectors.js';
 import type { EngineDeps } from '../deps.js';
@@ -134,11 +141,7 @@ const CAPABILITY = { TRANSFER: 'CREATE_TRANSFER', PAYOUT: 'CREATE_PAYOUT' } as c
 
 async function checkAccount(db: Db, accountId: string | undefined, connectorId: string, field: string) {
   if (accountId === undefined) return;
-  const row = await db
-    .selectFrom('accounts')
-    .select('connector_id')
-    .where('id', '=', accountId)
-    .executeTakeFirst();
+  const [row] = await initiationAccounts(db, [accountId]);
   if (!row) throw new ValidationError(`${field}: account not found`);
   if (row.connector_id !== connectorId)
     throw new ValidationError(`${field}: account belongs to another connector`);
@@ -189,12 +192,7 @@ export async function initiatePayment(
 
 /** Reads the row under a lock for a clear refusal message; the guarded update still decides. */
 async function lockedInitiation(trx: Db, id: string): Promise<InitiationRow> {
-  const row = await trx
-    .selectFrom('payment_initiations')
-    .selectAll()
-    .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await lockInitiation(trx, id);
   if (!row) throw new NotFoundError('payment initiation not found');
   return row;
 }
@@ -212,7 +210,8 @@ function attemptTaskId(row: InitiationRow, attempt: number): string {
 
 /**
  * Starts a new attempt (approval or retry): a new task, a new idempotency key (it derives from the
- * attempt number), and a wake-up for the worker at the scheduled time or now.
+ * attempt number), and the step due at the scheduled time or now, with the workers signalled (a worker
+ * sleeping until a later step learns of this one).
  */
 async function startAttempt(
   deps: EngineDeps,
@@ -241,7 +240,7 @@ async function startAttempt(
   );
   if (!moved) refuse(row, 'start', from);
   await createTask(t.trx, { id: taskId, connectorId: row.connector_id });
-  await deps.jobs.enqueueMovement(t.trx, { kind: 'initiation', id: row.id }, runAt);
+  await signalWork(t.trx, 'movements');
   return taskId;
 }
 
@@ -266,24 +265,12 @@ export function retryInitiation(deps: EngineDeps, id: string): Promise<string> {
     if (!abandoned) refuse(row, 'retry', 'FAILED');
     const taskId =
       row.status === 'REVERSE_PROCESSING' && row.reversal_id
-        ? (
-            await t.trx
-              .selectFrom('payment_initiation_reversals')
-              .select('task_id')
-              .where('id', '=', row.reversal_id)
-              .executeTakeFirstOrThrow()
-          ).task_id
+        ? (await findReversal(t.trx, row.reversal_id))?.task_id
         : row.task_id;
     if (!taskId) refuse(row, 'retry', 'FAILED');
-    const now = new Date();
-    await t.trx
-      .updateTable('payment_initiations')
-      .set({ ...STEP_DONE, next_run_at: now.toISOString(), updated_at: now.toISOString() })
-      .where('id', '=', id)
-      .where('next_run_at', 'is', null)
-      .execute();
+    await resumeStep(t.trx, id, STEP_DONE);
     await createTask(t.trx, { id: taskId, connectorId: row.connector_id });
-    await deps.jobs.enqueueMovement(t.trx, { kind: 'initiation', id }, now);
+    await signalWork(t.trx, 'movements');
     return taskId;
   });
 }
@@ -300,13 +287,7 @@ export function rejectInitiation(deps: EngineDeps, id: string): Promise<void> {
 export async function deleteInitiation(deps: EngineDeps, id: string): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const row = await lockedInitiation(trx, id);
-    const deleted = await trx
-      .deleteFrom('payment_initiations')
-      .where('id', '=', id)
-      .where('status', '=', 'WAITING_FOR_VALIDATION')
-      .returning('id')
-      .executeTakeFirst();
-    if (!deleted) refuse(row, 'delete', 'WAITING_FOR_VALIDATION');
+    if (!(await deleteWaitingInitiation(trx, id))) refuse(row, 'delete', 'WAITING_FOR_VALIDATION');
   });
 }
 
@@ -346,21 +327,17 @@ export function reverseInitiation(
     const reversalId = paymentInitiationIdCodec.encode(connector, entry.reference);
     const taskId = taskIdCodec.encode(connector, `reverse-${row.type.toLowerCase()}-${reversalId}`);
     try {
-      await t.trx
-        .insertInto('payment_initiation_reversals')
-        .values({
-          id: reversalId,
-          payment_initiation_id: id,
-          connector_id: row.connector_id,
-          reference: entry.reference,
-          description: entry.description,
-          amount: entry.amount,
-          asset: entry.asset,
-          metadata: JSON.stringify(entry.metadata),
-          status: 'PROCESSING',
-          task_id: taskId,
-        })
-        .execute();
+      await insertReversal(t.trx, {
+        id: reversalId,
+        initiationId: id,
+        connectorId: row.connector_id,
+        reference: entry.reference,
+        description: entry.description,
+        amount: entry.amount,
+        asset: entry.asset,
+        metadata: entry.metadata,
+        taskId,
+      });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError(`a reversal with reference ${entry.reference} already exists`);
@@ -376,7 +353,7 @@ export function reverseInitiation(
     );
     if (!moved) refuse(row, 'reverse', 'PROCESSED');
     await createTask(t.trx, { id: taskId, connectorId: row.connector_id });
-    await deps.jobs.enqueueMovement(t.trx, { kind: 'initiation', id });
+    await signalWork(t.trx, 'movements');
     return { reversalId, taskId };
   });
 }

@@ -15,17 +15,19 @@ import {
   paymentServiceUserConnectors,
   paymentServiceUsersQuery,
 } from '../../storage/payment-service-users.js';
+import { type ClaimedJob, requestJob, type RetryLater } from '../../storage/background-jobs.js';
+import { findConnectorRow } from '../../storage/connectors.js';
 import { createTask, finishTask } from '../../storage/tasks.js';
 import { openConnector } from '../lifecycle/connector-instance.js';
 import type { EngineDeps } from '../deps.js';
 import { isForeignKeyViolation, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { idempotencyKey } from './initiation-runner.js';
 import { retryTaskOrFail } from './task-retry.js';
-import type { MovementJob } from '../execution/jobs.js';
+import { signalWork } from '../execution/wakeups.js';
 import { openDetails } from './payment-service-users.js';
 
-type LinkDeletionJob = Extract<MovementJob, { kind: 'psu-connector-deletion' }>;
-type UserDeletionJob = Extract<MovementJob, { kind: 'psu-deletion' }>;
+type LinkDeletionJob = Extract<ClaimedJob, { kind: 'psu-connector-deletion' }>;
+type UserDeletionJob = Extract<ClaimedJob, { kind: 'psu-deletion' }>;
 
 const metadataShape = z.record(z.string(), z.string());
 
@@ -52,11 +54,7 @@ async function connectorOf(
   connectorId: string,
   options: { live: boolean },
 ): Promise<Connector | undefined> {
-  const row = await deps.db
-    .selectFrom('connectors')
-    .select(['provider', 'config_encrypted', 'calls_per_second', 'scheduled_for_deletion'])
-    .where('id', '=', connectorId)
-    .executeTakeFirst();
+  const row = await findConnectorRow(deps.db, connectorId);
   if (!row || (options.live && row.scheduled_for_deletion)) return undefined;
   return openConnector(deps, row, connectorId, deps.logger);
 }
@@ -135,24 +133,14 @@ export async function deletePaymentServiceUserConnector(
     if (!(await lockPaymentServiceUser(trx, psuId)))
       throw new NotFoundError('payment service user not found');
     if ((await paymentServiceUserConnectors(trx, psuId, connectorId)).length === 0) {
-      const connector = await trx
-        .selectFrom('connectors')
-        .select('id')
-        .where('id', '=', connectorId)
-        .executeTakeFirst();
+      const connector = await findConnectorRow(trx, connectorId);
       throw new NotFoundError(
         connector ? 'the payment service user was not forwarded to this connector' : 'connector not found',
       );
     }
     await createTask(trx, { id: taskId, connectorId });
-    await deps.jobs.enqueueMovement(trx, {
-      kind: 'psu-connector-deletion',
-      id: taskId,
-      psuId,
-      connectorId,
-      tries: 0,
-      firstTryAt: new Date().toISOString(),
-    });
+    await requestJob(trx, { kind: 'psu-connector-deletion', id: taskId, psuId, connectorId });
+    await signalWork(trx, 'jobs');
   });
   return taskId;
 }
@@ -175,7 +163,7 @@ async function deleteUserAt(
 export async function runPaymentServiceUserConnectorDeletion(
   deps: EngineDeps,
   job: LinkDeletionJob,
-): Promise<void> {
+): Promise<RetryLater | undefined> {
   const psu = await paymentServiceUsersQuery(deps.db).where('id', '=', job.psuId).executeTakeFirst();
   const [link] = psu ? await paymentServiceUserConnectors(deps.db, job.psuId, job.connectorId) : [];
   if (psu && link) {
@@ -190,6 +178,7 @@ export async function runPaymentServiceUserConnectorDeletion(
     await deleteLinkRow(trx, job.psuId, job.connectorId);
     await finishTask(trx, job.id, { status: 'SUCCEEDED', createdObjectId: job.psuId });
   });
+  return undefined;
 }
 
 /**
@@ -197,7 +186,10 @@ export async function runPaymentServiceUserConnectorDeletion(
  * each link going as soon as its connector succeeded (so a retry resumes where this run stopped), then
  * the PSU itself. The task succeeds only once all of it is done; a refusal fails it and keeps the PSU.
  */
-export async function runPaymentServiceUserDeletion(deps: EngineDeps, job: UserDeletionJob): Promise<void> {
+export async function runPaymentServiceUserDeletion(
+  deps: EngineDeps,
+  job: UserDeletionJob,
+): Promise<RetryLater | undefined> {
   const psu = await paymentServiceUsersQuery(deps.db).where('id', '=', job.psuId).executeTakeFirst();
   if (psu) {
     const user = pspUser(deps.keyring, psu);
@@ -220,7 +212,7 @@ export async function runPaymentServiceUserDeletion(deps: EngineDeps, job: UserD
     return true;
   });
   // A forward finished meanwhile: that user has to go too.
-  if (!done) await deps.jobs.enqueueMovement(deps.db, job);
+  return done ? undefined : { at: new Date(), error: 'a forward finished meanwhile; deleting that user too' };
 }
 
 /**
@@ -238,13 +230,8 @@ export async function deletePaymentServiceUser(deps: EngineDeps, psuId: string):
     }
     await createTask(trx, { id: taskId, connectorId: null });
     if ((await paymentServiceUserConnectors(trx, psuId)).length > 0) {
-      await deps.jobs.enqueueMovement(trx, {
-        kind: 'psu-deletion',
-        id: taskId,
-        psuId,
-        tries: 0,
-        firstTryAt: new Date().toISOString(),
-      });
+      await requestJob(trx, { kind: 'psu-deletion', id: taskId, psuId });
+      await signalWork(trx, 'jobs');
       return;
     }
     await deletePaymentServiceUserRow(trx, psuId);

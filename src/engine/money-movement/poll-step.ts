@@ -1,0 +1,60 @@
+// The poll path of an initiation step: ask the PSP for the status of what it accepted, and settle the
+// initiation with the payment it answers (create-step.ts settles the same way when the PSP answers at once).
+import type { PspPayment } from '../../connectors/sdk/contract.js';
+import { paymentStatus } from '../../storage/payment-initiations.js';
+import { applyPaymentStatus, initiationStatusFromPayment, STEP_DONE } from './initiations.js';
+import { errorMessage, isRefusal } from './psp-writes.js';
+import type { StepCore } from './step.js';
+
+export async function pollStep(step: StepCore): Promise<void> {
+  const request = { pollingId: step.row.polling_id as string };
+  let payment: PspPayment | undefined;
+  try {
+    payment = (
+      await step.call(() =>
+        step.row.type === 'PAYOUT'
+          ? step.connector.pollPayoutStatus(request)
+          : step.connector.pollTransferStatus(request),
+      )
+    ).payment;
+  } catch (error) {
+    // A refused poll says the PSP cannot report on this id, not that the transfer failed.
+    if (isRefusal(error))
+      return step.giveUp('poll', `the PSP refused the status poll: ${errorMessage(error)}`);
+    return step.failedCall('poll', error);
+  }
+  if (!payment)
+    return step.retryLater('poll', 'the PSP has no final status yet', { tries: step.row.tries + 1 });
+  return settleWithPayment(step, 'poll', payment);
+}
+
+/** The PSP answered with an id to poll: the step polls it, after the backoff's first delay. */
+export function startPolling(step: StepCore, pollingId: string): Promise<void> {
+  return step.reschedule({ polling_id: pollingId, tries: 0 }, 'polling');
+}
+
+/**
+ * The PSP answered with the payment: the initiation takes the status the payment's stored status
+ * means (it may be newer than this answer, if polling saw it first). A payment still pending is
+ * polled by its reference.
+ */
+export async function settleWithPayment(step: StepCore, name: string, payment: PspPayment): Promise<void> {
+  let pending = false;
+  await step.commit(name, 'settled', async (t) => {
+    const paymentId = await step.storePayment(t, payment);
+    const stored = await paymentStatus(t.trx, paymentId);
+    const status = initiationStatusFromPayment(stored);
+    if (status === undefined || status === 'PROCESSING') {
+      pending = true;
+      return;
+    }
+    const moved = await applyPaymentStatus(
+      t,
+      step.row,
+      { id: paymentId, status: stored },
+      { leaseToken: step.token },
+    );
+    if (!moved) await step.release(t.trx, STEP_DONE);
+  });
+  if (pending) await startPolling(step, payment.reference);
+}
