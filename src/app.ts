@@ -15,8 +15,6 @@ import type { EngineDeps } from './engine/deps.js';
 import {
   JobQueue,
   SWEEP_QUEUE,
-  SYNC_QUEUE,
-  type SyncJob,
   REMOVAL_QUEUE,
   type RemovalJob,
   MOVEMENT_QUEUE,
@@ -27,11 +25,10 @@ import {
 import { Wakeups } from './engine/execution/wakeups.js';
 import { processWebhook, sweepWebhooks } from './engine/webhooks/webhooks.js';
 import { advanceInitiation, sweepOverdueInitiations } from './engine/money-movement/initiation-runner.js';
-import { sweepOverdueSchedules } from './engine/ingestion/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
 import { EventPublisher } from './events/publisher.js';
 import { type EventSink, HttpSink, NatsSink } from './events/sinks.js';
-import { runSchedule } from './engine/ingestion/sync-run.js';
+import { runScheduleLoop } from './engine/ingestion/sync-run.js';
 import { generateKeyText, Keyring, keyFromText } from './security/encryption.js';
 import { ExternalIssuer } from './security/external-issuer.js';
 import { SigningKeys } from './security/signing-keys.js';
@@ -181,15 +178,16 @@ export async function startPaybridge(
     },
   };
 
+  // Schedules are their own queue: the loop claims due ones in batches (an expired lease included, so a
+  // dead worker's run is taken over by the claim itself) and commits their pages in groups.
+  const scheduleLoop = roles.worker ? runScheduleLoop(deps, settings.syncConcurrency) : undefined;
   if (roles.worker) {
-    jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) => runSchedule(deps, job.scheduleId));
     jobs.work<RemovalJob>(REMOVAL_QUEUE, 1, (job) => runRemoval(deps, job));
     jobs.work<WebhookJob>(WEBHOOK_QUEUE, settings.workerConcurrency, (job) =>
       processWebhook(deps, job.webhookId),
     );
     jobs.work<MovementJob>(MOVEMENT_QUEUE, settings.workerConcurrency, (job) => runMovement(deps, job));
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
-      await sweepOverdueSchedules(deps);
       await sweepOverdueInitiations(deps);
       await sweepWebhooks(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
@@ -197,7 +195,6 @@ export async function startPaybridge(
       await deleteOldAuditRecords(deps.db, settings.auditRetentionMs);
     });
     // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
-    await sweepOverdueSchedules(deps);
     await sweepOverdueInitiations(deps);
   }
 
@@ -237,6 +234,7 @@ export async function startPaybridge(
       await server?.close();
       await publisher?.stop();
       await wakeups.stop();
+      await scheduleLoop;
       await jobs.stop();
       await database.close();
     },
