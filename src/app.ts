@@ -180,13 +180,14 @@ export async function startPaybridge(
 
   // Schedules are their own queue: the loop claims due ones in batches (an expired lease included, so a
   // dead worker's run is taken over by the claim itself) and commits their pages in groups.
-  const scheduleLoop = roles.worker ? runScheduleLoop(deps, settings.syncConcurrency) : undefined;
+  const scheduleLoop = roles.worker ? runScheduleLoop(deps, settings.workerConcurrency) : undefined;
   if (roles.worker) {
     jobs.work<RemovalJob>(REMOVAL_QUEUE, 1, (job) => runRemoval(deps, job));
-    jobs.work<WebhookJob>(WEBHOOK_QUEUE, settings.workerConcurrency, (job) =>
-      processWebhook(deps, job.webhookId),
-    );
-    jobs.work<MovementJob>(MOVEMENT_QUEUE, settings.workerConcurrency, (job) => runMovement(deps, job));
+    // pg-boss slots poll every 250 ms when idle: they keep the old default of 4 at most until these queues
+    // move to claim loops too (PAYBRIDGE_WORKER_CONCURRENCY now sizes for I/O-bound schedule runs).
+    const jobSlots = Math.min(settings.workerConcurrency, 4);
+    jobs.work<WebhookJob>(WEBHOOK_QUEUE, jobSlots, (job) => processWebhook(deps, job.webhookId));
+    jobs.work<MovementJob>(MOVEMENT_QUEUE, jobSlots, (job) => runMovement(deps, job));
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueInitiations(deps);
       await sweepWebhooks(deps);

@@ -97,9 +97,8 @@ const schema = z
     PAYBRIDGE_POLLING_PERIOD_DEFAULT: duration('30m'),
     PAYBRIDGE_POLLING_PERIOD_MINIMUM: duration('20m'),
     PAYBRIDGE_DEBUG: flag('false'),
-    PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-    // Schedule runs wait on PSP calls (I/O), so a worker runs many at once; their pages commit in groups.
-    PAYBRIDGE_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
+    // Runs wait on PSP calls (I/O), so a worker runs many at once; schedule runs' pages commit in groups.
+    PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(32),
     PAYBRIDGE_RUN_LEASE: duration('1m'),
     PAYBRIDGE_NATS_URL: z.string().optional(),
     PAYBRIDGE_NATS_STREAM: z.string().min(1).default('PAYBRIDGE'),
@@ -193,8 +192,6 @@ export interface Settings {
   pollingPeriodMinimumMs: number;
   debug: boolean;
   workerConcurrency: number;
-  /** Schedule runs a worker executes at once. */
-  syncConcurrency: number;
   commitBatchItems: number;
   runLeaseMs: number;
   /** Unset: events stay in the outbox (visible, undelivered). */
@@ -257,7 +254,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     pollingPeriodMinimumMs: s.PAYBRIDGE_POLLING_PERIOD_MINIMUM,
     debug: s.PAYBRIDGE_DEBUG,
     workerConcurrency: s.PAYBRIDGE_WORKER_CONCURRENCY,
-    syncConcurrency: s.PAYBRIDGE_SYNC_CONCURRENCY,
     commitBatchItems: s.PAYBRIDGE_COMMIT_BATCH_ITEMS,
     runLeaseMs: s.PAYBRIDGE_RUN_LEASE,
     nats: s.PAYBRIDGE_NATS_URL
