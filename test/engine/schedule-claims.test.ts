@@ -9,7 +9,11 @@ import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
 import { ScheduleRuns } from '../../src/engine/ingestion/group-commit.js';
 import { mapPage } from '../../src/engine/ingestion/items.js';
-import { commitPages, type PageCommit, type RunningSchedule } from '../../src/engine/ingestion/page-commit.js';
+import {
+  commitPages,
+  type PageCommit,
+  type RunningSchedule,
+} from '../../src/engine/ingestion/page-commit.js';
 import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import { connectorIdCodec } from '../../src/domain/ids.js';
@@ -53,13 +57,7 @@ const stateOf = async (id: string) =>
   (await deps.db.selectFrom('schedules').select('state').where('id', '=', id).executeTakeFirstOrThrow())
     .state;
 const accountRefs = async (connectorId: string) =>
-  (
-    await deps.db
-      .selectFrom('accounts')
-      .select('reference')
-      .where('connector_id', '=', connectorId)
-      .execute()
-  )
+  (await deps.db.selectFrom('accounts').select('reference').where('connector_id', '=', connectorId).execute())
     .map((r) => r.reference)
     .sort();
 
@@ -120,7 +118,9 @@ it('never hands one schedule to two claimers claiming at once from two connectio
     WHERE connector_id = ${connectorId}`.execute(deps.db);
   expect(instances.rows[0]?.n).toBe(302);
   const unleased = await sql<{ n: number }>`SELECT count(*)::int AS n FROM schedules
-    WHERE connector_id = ${connectorId} AND (lease_until IS NULL OR lease_instance_id IS NULL)`.execute(deps.db);
+    WHERE connector_id = ${connectorId} AND (lease_until IS NULL OR lease_instance_id IS NULL)`.execute(
+    deps.db,
+  );
   expect(unleased.rows[0]?.n).toBe(0);
 });
 
@@ -134,7 +134,9 @@ it('claims a schedule again once the lease of its dead run has expired, and the 
   expect((await claimSchedules(deps.db, 10, 60_000)).schedules.map((s) => s.id)).not.toContain(one);
 
   // Its worker died: the lease runs out (and the schedule is overdue, as it stays while a run holds it).
-  await sql`UPDATE schedules SET lease_until = now() - interval '1 second' WHERE id = ${one}`.execute(deps.db);
+  await sql`UPDATE schedules SET lease_until = now() - interval '1 second' WHERE id = ${one}`.execute(
+    deps.db,
+  );
   const again = await claimSchedules(deps.db, 10, 60_000);
   const taken = again.schedules.find((s) => s.id === one);
   expect(taken?.instance_id).toBeDefined();
