@@ -202,3 +202,57 @@ it('falls back to one transaction per run when one run makes the group fail, and
   expect(await stateOf(good.scheduleId)).toEqual({ cursor: 'g' });
   expect(await stateOf(bad.scheduleId)).toBeNull();
 });
+
+it('renews the leases of all running runs with one statement, and never a lease another run took', async () => {
+  const connectorId = await installConnector(deps, 'claimtest', { name: 'renewed' });
+  const slow = await leasedRun(connectorId, NODES[0] as TaskNode, 'slow-run');
+  const gone = await leasedRun(connectorId, NODES[1] as TaskNode, 'gone-run');
+  // Both leases about to run out; `gone` was meanwhile taken over by another worker.
+  await sql`UPDATE schedules SET lease_until = now() + interval '1 second' WHERE connector_id = ${connectorId}`.execute(
+    deps.db,
+  );
+  await sql`UPDATE schedules SET lease_instance_id = 'other-worker' WHERE id = ${gone.scheduleId}`.execute(
+    deps.db,
+  );
+  const runs = new ScheduleRuns(deps);
+  runs.started(slow.scheduleId, slow.instanceId);
+  runs.started(gone.scheduleId, gone.instanceId);
+  await runs.renewNow();
+  runs.ended(slow.scheduleId, slow.instanceId);
+  runs.ended(gone.scheduleId, gone.instanceId);
+
+  const leases = await sql<{ id: string; instance: string; seconds: number }>`
+    SELECT id, lease_instance_id AS instance, extract(epoch FROM lease_until - now())::float AS seconds
+    FROM schedules WHERE connector_id = ${connectorId} ORDER BY id`.execute(deps.db);
+  const byId = new Map(leases.rows.map((r) => [r.id, r]));
+  // deps.leaseMs (60 s) from now: far beyond the second it had left.
+  expect(byId.get(slow.scheduleId)?.seconds).toBeGreaterThan(30);
+  expect(byId.get(slow.scheduleId)?.instance).toBe('slow-run');
+  expect(byId.get(gone.scheduleId)?.seconds).toBeLessThanOrEqual(1);
+  expect(byId.get(gone.scheduleId)?.instance).toBe('other-worker');
+});
+
+it('claims no more runs of a limited connector than it has free slots', async () => {
+  const connectorId = await installConnector(deps, 'claimtest', { name: 'limited', maxConcurrentRuns: 3 });
+  const children = Array.from({ length: 20 }, (_, i) => ({
+    id: scheduleId(connectorId, 'one.kids', `item-${i}`),
+    connectorId,
+    nodePath: 'one.kids',
+    parentId: `item-${i}`,
+    parentScheduleId: scheduleId(connectorId, 'one', ''),
+    taskType: 'FETCH_BALANCES',
+    periodic: true,
+    fromPayload: { id: `item-${i}` },
+  }));
+  await upsertSchedules(deps.db, children);
+  // One of the three slots is taken by a run already going.
+  await leasedRun(connectorId, NODES[0] as TaskNode, 'going');
+
+  const mine = async () =>
+    (await claimSchedules(deps.db, 50, 60_000)).schedules.filter((s) => s.connector_id === connectorId);
+  expect(await mine()).toHaveLength(2);
+  expect(await mine()).toHaveLength(0);
+  const held = await sql<{ n: number }>`SELECT count(*)::int AS n FROM schedules
+    WHERE connector_id = ${connectorId} AND lease_until > now()`.execute(deps.db);
+  expect(held.rows[0]?.n).toBe(3);
+});
