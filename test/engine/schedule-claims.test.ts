@@ -184,7 +184,8 @@ it('falls back to one transaction per run when one run makes the group fail, and
   // A row the database refuses (the mappers would never let it through): the group's merged insert fails.
   badPage.writes.accounts = badPage.writes.accounts.map((a) => ({ ...a, createdAt: 'not a time' }));
 
-  const runs = new ScheduleRuns(deps);
+  // A window no machine's hiccup can reach: the group starts when both runs are in it, not on a timer.
+  const runs = new ScheduleRuns(deps, { windowMs: 600_000 });
   runs.started(good.scheduleId, good.instanceId);
   runs.started(bad.scheduleId, bad.instanceId);
   // Both pages wait in the same group: the second arrives before the first could commit alone.

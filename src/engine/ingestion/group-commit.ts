@@ -46,8 +46,12 @@ export class ScheduleRuns {
   /** Groups committed, and runs in them (tests and benchmarks read them). */
   readonly stats = { groups: 0, runs: 0, fallbacks: 0 };
 
-  constructor(deps: EngineDeps) {
+  readonly #windowMs: number;
+
+  /** `windowMs`: how long a page waits for others (tests set it long, to group by arrival alone). */
+  constructor(deps: EngineDeps, options: { windowMs?: number } = {}) {
     this.#deps = deps;
+    this.#windowMs = options.windowMs ?? GROUP_WINDOW_MS;
   }
 
   /** A run starts: its lease is renewed with the others' until it ends. */
@@ -107,14 +111,14 @@ export class ScheduleRuns {
     if (this.#waiting.length === 0 || this.#inFlight >= GROUP_MAX_IN_FLIGHT) return;
     const full = this.#waiting.length >= GROUP_MAX_RUNS || this.#rows >= GROUP_MAX_ROWS;
     const everyone = this.#waiting.length >= this.#active.size;
-    const waited = Date.now() - this.#oldest >= GROUP_WINDOW_MS;
+    const waited = Date.now() - this.#oldest >= this.#windowMs;
     if (!full && !everyone && !waited) {
       this.#timer ??= setTimeout(
         () => {
           this.#timer = undefined;
           this.#schedule();
         },
-        GROUP_WINDOW_MS - (Date.now() - this.#oldest),
+        this.#windowMs - (Date.now() - this.#oldest),
       );
       return;
     }
