@@ -1,24 +1,27 @@
 // Fan-out benchmark: one DummyPay connector with N accounts, each with its own balances schedule (the task
-// tree fetch_accounts → fetch_balances per account), and what ONE polling cycle costs per account:
-// database statements (pg-boss vs engine), jobs, schedule runs, wall time. Prints figures, asserts none.
+// tree fetch_accounts → fetch_balances per account), and what ONE polling cycle costs per account (per
+// child run): database statements, claims, commit groups, schedule runs, wall time, and child runs per
+// second as a ratio to a bare `SELECT 1` round-trip rate measured on the observer connection in the same
+// run. Prints figures, asserts none.
 //
 //   npm run bench:fanout                         # 10 000 accounts
 //   BENCH_ACCOUNTS=2000 npm run bench:fanout     # or: node dist/bench/fanout.js --accounts 2000
-//   --cycles 1|2 (BENCH_CYCLES, default 2): cycle 2 brings every queued run forward to now, so each
-//     schedule runs once more on the state cycle 1 left (the steady state: nothing new to create).
-//   --workers N (BENCH_WORKERS, default 0: skipped): repeat the measurement with N spawned
-//     `paybridge worker` processes (each with the default 4 job slots), to see how N balances
-//     schedules spread over processes. Takes as long again.
+//   --cycles 1|2 (BENCH_CYCLES, default 2): cycle 2 makes every schedule due now (next_run_at = now() and
+//     a NOTIFY), so each schedule runs once more on the state cycle 1 left (the steady state: nothing new
+//     to create).
+//   --workers N[,N…] (BENCH_WORKERS, default 0: skipped): repeat the measurement with N spawned
+//     `paybridge worker` processes (default PAYBRIDGE_WORKER_CONCURRENCY each), once per N (e.g. 1,2,4 for
+//     the scaling), to see how N balances schedules spread over processes. Each takes as long again.
 //   --cycle-timeout 300 (BENCH_CYCLE_TIMEOUT): seconds one cycle may take before it is reported incomplete.
 //
 // The connector polls every hour, so each schedule should run exactly once per cycle; a cycle ends when
 // every balances schedule and every root schedule has finished one more run. Runs beyond one per schedule
-// are counted and shown ("ran twice"): the engine's sweeper can cause them when a cycle lasts over a minute.
+// are counted and shown ("ran twice"): it must stay 0 (a schedule is claimed under its lease, never twice).
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { SYNC_QUEUE } from '../src/engine/execution/jobs.js';
+import { readSettings } from '../src/settings.js';
 import { writeDummyPayDirectory } from '../test/support/dummypay-fixtures.js';
 import {
   type BenchProcesses,
@@ -40,7 +43,7 @@ import {
 } from './support/harness.js';
 import { type QueryCounter, type StatementStats } from './support/query-counter.js';
 import { benchWorkspace } from './support/workspace.js';
-import { isQueueKind, totalCount } from './support/statement-kinds.js';
+import { CLAIM_SCHEDULES_KIND, isQueueKind, totalCount } from './support/statement-kinds.js';
 
 const BALANCES_PATH = 'fetch_accounts.fetch_balances';
 const ROOT_PATHS = ['fetch_accounts', 'fetch_external_accounts', 'fetch_payments'];
@@ -49,7 +52,8 @@ const ROOT_PATHS = ['fetch_accounts', 'fetch_external_accounts', 'fetch_payments
 // database around 1 % and the end of a long cycle within 1 s (~1 % of it).
 const pollMs = (elapsedMs: number) => (elapsedMs < 10_000 ? 250 : 1000);
 /** Kinds listed by name in the per-kind table; the rest are summed into one line. */
-const TOP_KINDS = 12;
+const TOP_KINDS = 14;
+const GROUP_PROGRESS_KIND = 'save progress of a commit group (all its runs)';
 
 // Formance Payments' design (reference/engine.md §12 item 1), NOT measured here: per parent run, 3
 // activities for every periodic child of every fetched item (schedule row, polling-period read, schedule
@@ -60,18 +64,24 @@ const FORMANCE_CHILD_WORKFLOWS_PER_ACCOUNT = 1;
 interface Options {
   accounts: number;
   cycles: number;
-  workers: number;
+  /** Worker process counts to measure besides the in-process service (empty: none). */
+  workers: number[];
   cycleTimeoutMs: number;
 }
 
 function readOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const cycles = positiveInt(flag(argv, 'cycles') ?? env.BENCH_CYCLES, 2, 'cycles');
   if (cycles > 2) throw new Error('cycles must be 1 or 2');
-  const workersText = flag(argv, 'workers') ?? env.BENCH_WORKERS;
+  const workersText = flag(argv, 'workers') ?? env.BENCH_WORKERS ?? '0';
+  const workers = workersText
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && part !== '0')
+    .map((part) => positiveInt(part, 1, 'workers'));
   return {
     accounts: positiveInt(flag(argv, 'accounts') ?? env.BENCH_ACCOUNTS, 10_000, 'accounts'),
     cycles,
-    workers: workersText === '0' ? 0 : positiveInt(workersText, 0, 'workers'),
+    workers,
     cycleTimeoutMs:
       positiveInt(flag(argv, 'cycle-timeout') ?? env.BENCH_CYCLE_TIMEOUT, 300, 'cycle timeout (seconds)') *
       1000,
@@ -90,10 +100,7 @@ interface CycleResult {
   instances: number;
   /** Schedules that ran more than once during the cycle (each should run exactly once). */
   ranTwice: number;
-  /** paybridge-sync jobs (pgboss.job + pgboss.archive) created, and completed, during the cycle. */
-  jobsCreated: number;
-  jobsCompleted: number;
-  /** Queued runs the benchmark brought forward to start the cycle (cycle 2). */
+  /** Schedules the benchmark made due now to start the cycle (cycle 2). */
   broughtForward: number;
   counted: Counted;
 }
@@ -139,28 +146,29 @@ const databaseNow = async (observer: pg.Client) =>
   (await observer.query<{ now: string }>('SELECT now()::text AS now')).rows[0]?.now ?? '';
 
 /**
- * Starts the next cycle now instead of in an hour: every queued run of the sync queue (one per schedule,
- * created by its previous run) becomes due, as if the period had elapsed. The schedules' next_run_at
- * follows, so that the sweeper sees what it would see after an hour.
+ * Starts the next cycle now instead of in an hour: every schedule of the connector becomes due (its
+ * next_run_at is its place in the queue), as if the period had elapsed, and the workers are woken as a
+ * page commit that makes work due wakes them (NOTIFY).
  */
 async function bringRunsForward(observer: pg.Client, connectorId: string): Promise<number> {
   const { rowCount } = await observer.query(
-    `UPDATE pgboss.job SET start_after = now() WHERE name = $1 AND state = 'created'`,
-    [SYNC_QUEUE],
+    'UPDATE schedules SET next_run_at = now() WHERE connector_id = $1 AND next_run_at IS NOT NULL',
+    [connectorId],
   );
-  await observer.query('UPDATE schedules SET next_run_at = now() WHERE connector_id = $1', [connectorId]);
+  await observer.query(`SELECT pg_notify('paybridge_work', 'schedules')`);
   return rowCount ?? 0;
 }
 
-async function jobsDuring(observer: pg.Client, from: string, to: string) {
-  const { rows } = await observer.query<{ created: string; completed: string }>(
-    `SELECT count(*) FILTER (WHERE created_on >= $2 AND created_on <= $3) AS created,
-            count(*) FILTER (WHERE state = 'completed' AND completed_on >= $2 AND completed_on <= $3) AS completed
-     FROM (SELECT created_on, state, completed_on FROM pgboss.job WHERE name = $1
-           UNION ALL SELECT created_on, state, completed_on FROM pgboss.archive WHERE name = $1) j`,
-    [SYNC_QUEUE, from, to],
-  );
-  return { created: Number(rows[0]?.created ?? 0), completed: Number(rows[0]?.completed ?? 0) };
+/**
+ * The baseline: bare `SELECT 1` round trips per second, one after another on the observer connection (to
+ * the same database, from this process), measured in the same run as the cycles.
+ */
+async function selectOneRate(observer: pg.Client): Promise<number> {
+  for (let i = 0; i < 200; i++) await observer.query('SELECT 1');
+  const n = 3000;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) await observer.query('SELECT 1');
+  return perSecond(n, performance.now() - started);
 }
 
 async function instancesDuring(observer: pg.Client, connectorId: string, from: string, to: string) {
@@ -212,7 +220,6 @@ async function measureCycle(
   const ms = performance.now() - started;
   const counted = await processes.collect();
   const to = await databaseNow(observer);
-  const jobs = await jobsDuring(observer, from, to);
   const instances = await instancesDuring(observer, connectorId, from, to);
   return {
     connectorId,
@@ -224,8 +231,6 @@ async function measureCycle(
     failedRuns: p.failed,
     instances: instances.instances,
     ranTwice: instances.ranTwice,
-    jobsCreated: jobs.created,
-    jobsCompleted: jobs.completed,
     broughtForward,
     counted,
   };
@@ -240,9 +245,10 @@ async function measureTopology(
   counter: QueryCounter,
   cleanup: Cleanup,
   interrupted: () => boolean,
-): Promise<{ describe: string; cycles: CycleResult[] }> {
+): Promise<{ describe: string; cycles: CycleResult[]; selectOnePerSecond: number }> {
   const processes = await startProcesses(topology, dataDir, counter, cleanup);
   console.log(`\n${processes.describe}:`);
+  const before = await selectOneRate(processes.observer);
   const cycles: CycleResult[] = [];
   let connectorId: string | undefined;
   for (let cycle = 1; cycle <= options.cycles && !interrupted(); cycle++) {
@@ -257,12 +263,18 @@ async function measureTopology(
     console.log(describeCycle(result, options.accounts));
     if (!result.complete) break; // a next cycle would start on top of an unfinished one
   }
+  const after = await selectOneRate(processes.observer);
+  const selectOnePerSecond = (before + after) / 2;
+  console.log(
+    `  baseline: bare SELECT 1 round trips on one connection: ${int(before)}/s before the cycles, ` +
+      `${int(after)}/s after (mean ${int(selectOnePerSecond)}/s)`,
+  );
   await processes.stop();
-  return { describe: processes.describe, cycles };
+  return { describe: processes.describe, cycles, selectOnePerSecond };
 }
 
 function describeCycle(c: CycleResult, accounts: number): string {
-  const trigger = c.cycle === 1 ? 'install' : `${int(c.broughtForward)} queued runs brought forward`;
+  const trigger = c.cycle === 1 ? 'install' : `${int(c.broughtForward)} schedules made due`;
   const accountsRun =
     c.accountsRunMs === undefined ? '' : `; accounts run ended at ${fixed(c.accountsRunMs / 1000, 1)} s`;
   const head = `  cycle ${c.cycle} (${trigger} → every schedule ran once): `;
@@ -276,16 +288,20 @@ function describeCycle(c: CycleResult, accounts: number): string {
 }
 
 /** Per-account figures of one cycle (per finished balances run when the cycle is incomplete). */
-function perAccount(c: CycleResult, accounts: number) {
+function perAccount(c: CycleResult, accounts: number, selectOnePerSecond: number) {
   const n = c.complete ? accounts : Math.max(c.balancesRuns, 1);
   const all = totalCount(c.counted.statements);
   const queue = totalCount(c.counted.statements, isQueueKind);
+  const groups = c.counted.statements.get(GROUP_PROGRESS_KIND)?.count ?? 0;
+  const childRunsPerSecond = perSecond(c.balancesRuns, c.ms);
   return {
     statements: all / n,
     queue: queue / n,
     engine: (all - queue) / n,
-    jobsCreated: c.jobsCreated / n,
-    jobsCompleted: c.jobsCompleted / n,
+    claims: (c.counted.statements.get(CLAIM_SCHEDULES_KIND)?.count ?? 0) / n,
+    groups: groups / n,
+    childRunsPerSecond,
+    ratio: childRunsPerSecond / selectOnePerSecond,
     instances: c.instances / n,
     ranTwice: c.ranTwice / n,
     balancesCalls: (c.counted.pspCalls.FETCH_BALANCES ?? 0) / n,
@@ -293,8 +309,11 @@ function perAccount(c: CycleResult, accounts: number) {
   };
 }
 
-function summaryTable(runs: { label: string; cycle: CycleResult }[], accounts: number): string {
-  const per = runs.map((r) => perAccount(r.cycle, accounts));
+function summaryTable(
+  runs: { label: string; cycle: CycleResult; selectOnePerSecond: number }[],
+  accounts: number,
+): string {
+  const per = runs.map((r) => perAccount(r.cycle, accounts, r.selectOnePerSecond));
   const row = (label: string, pick: (p: ReturnType<typeof perAccount>) => string, formance = '') => [
     label,
     ...per.map(pick),
@@ -303,11 +322,13 @@ function summaryTable(runs: { label: string; cycle: CycleResult }[], accounts: n
   return table(
     [
       ['per account per cycle', ...runs.map((r) => r.label), 'Formance (its design, NOT measured)'],
-      row('database statements, all', (p) => fixed(p.statements, 2)),
+      row('database statements per child run, all (target ≤ 1.0)', (p) => fixed(p.statements, 2)),
       row('  of which pg-boss (job queue)', (p) => fixed(p.queue, 2)),
       row('  of which engine (incl. BEGIN/COMMIT)', (p) => fixed(p.engine, 2)),
-      row('jobs created (paybridge-sync)', (p) => fixed(p.jobsCreated, 2)),
-      row('jobs completed (paybridge-sync)', (p) => fixed(p.jobsCompleted, 2)),
+      row('schedule claims (batch statements)', (p) => fixed(p.claims, 3)),
+      row('commit groups (one transaction each)', (p) => fixed(p.groups, 3)),
+      row('child runs per second (target ≥ 1 000)', (p) => int(p.childRunsPerSecond)),
+      row('  ÷ bare SELECT 1 round trips per second', (p) => fixed(p.ratio, 3)),
       row('schedule runs (instances), all schedules', (p) => fixed(p.instances, 3)),
       row('schedules that ran twice in the cycle', (p) => fixed(p.ranTwice, 4)),
       row('FETCH_BALANCES PSP calls', (p) => fixed(p.balancesCalls, 2)),
@@ -365,12 +386,13 @@ await runBenchmark(async (cleanup, interrupted) => {
   console.log(
     `Paybridge fan-out benchmark: ${int(options.accounts)} DummyPay accounts ` +
       `(${int(fixture.balances.length)} balances), 0 payments, 0 external accounts; polling period 1h; ` +
-      `PAYBRIDGE_WORKER_CONCURRENCY default (4) and PAYBRIDGE_COMMIT_BATCH_ITEMS default (500) in every ` +
+      `PAYBRIDGE_WORKER_CONCURRENCY default (${readSettings({}).workerConcurrency}) and ` +
+      `PAYBRIDGE_COMMIT_BATCH_ITEMS default (500) in every ` +
       `process; node ${process.version}; ${availableParallelism()} CPUs; PostgreSQL on the same machine`,
   );
 
-  const topologies: Topology[] = options.workers > 0 ? ['in-process', options.workers] : ['in-process'];
-  const results: { topology: Topology; cycles: CycleResult[] }[] = [];
+  const topologies: Topology[] = ['in-process', ...options.workers];
+  const results: { topology: Topology; cycles: CycleResult[]; selectOnePerSecond: number }[] = [];
   for (const topology of topologies) {
     if (interrupted()) return;
     const dataDir = join(root, `data-${topology}`);
@@ -383,21 +405,54 @@ await runBenchmark(async (cleanup, interrupted) => {
       cleanup,
       interrupted,
     );
-    results.push({ topology, cycles: measured.cycles });
+    results.push({ topology, cycles: measured.cycles, selectOnePerSecond: measured.selectOnePerSecond });
   }
   if (interrupted()) return;
 
   const name = (t: Topology) => (t === 'in-process' ? '1 process' : `${t} workers`);
-  const runs = results.flatMap(({ topology, cycles }) =>
-    cycles.map((cycle) => ({ topology, label: `${name(topology)}, cycle ${cycle.cycle}`, cycle })),
+  const runs = results.flatMap(({ topology, cycles, selectOnePerSecond }) =>
+    cycles.map((cycle) => ({
+      topology,
+      label: `${name(topology)}, cycle ${cycle.cycle}`,
+      cycle,
+      selectOnePerSecond,
+    })),
   );
   console.log(`\nPer account per polling cycle (N = ${int(options.accounts)}):`);
   console.log(summaryTable(runs, options.accounts));
   console.log(
-    `\n  Jobs created: cycle 1 creates each balances schedule's first-run job (in the accounts run's commit) ` +
-      `and, in that run's last commit, its next-run job; later cycles create only the next-run job. ` +
-      `Schedule runs include the 3 root schedules (accounts, external accounts, payments).`,
+    `\n  Per child run: every statement of the cycle (install and the root runs included) divided by the ` +
+      `balances runs. Schedule runs include the root schedules (accounts, external accounts, payments, ...). ` +
+      `Child runs per second: balances runs ÷ the cycle's wall time (cycle 1 includes the accounts run).`,
   );
+  const scaling = results.filter((r) => r.cycles.length > 0);
+  if (scaling.length > 1) {
+    const steady = (r: (typeof scaling)[number]) => r.cycles[r.cycles.length - 1] as CycleResult;
+    const base = perSecond(
+      steady(scaling[0] as (typeof scaling)[number]).balancesRuns,
+      steady(scaling[0] as (typeof scaling)[number]).ms,
+    );
+    console.log('\nScaling (last cycle of each topology):');
+    console.log(
+      table(
+        [
+          ['topology', 'child runs/s', '÷ 1 process', 'ran twice', 'complete'],
+          ...scaling.map((r) => {
+            const c = steady(r);
+            const rate = perSecond(c.balancesRuns, c.ms);
+            return [
+              name(r.topology),
+              int(rate),
+              fixed(rate / base, 2),
+              int(c.ranTwice),
+              c.complete ? 'yes' : 'NO',
+            ];
+          }),
+        ],
+        [false, true, true, true, false],
+      ),
+    );
+  }
   console.log(
     `  Formance's column is a figure from its design (reference/engine.md §12 item 1: "Stripe with 1,000 ` +
       `accounts is about 6,000 activities plus 1,000 FetchBalances workflows every 30 minutes"), not a ` +

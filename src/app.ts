@@ -14,21 +14,14 @@ import {
   runPaymentServiceUserDeletion,
 } from './engine/money-movement/payment-service-user-connectors.js';
 import type { EngineDeps } from './engine/deps.js';
-import {
-  JobQueue,
-  SYNC_QUEUE,
-  type SyncJob,
-  WEBHOOK_QUEUE,
-  type WebhookJob,
-} from './engine/execution/jobs.js';
+import { JobQueue, WEBHOOK_QUEUE, type WebhookJob } from './engine/execution/jobs.js';
 import { Wakeups } from './engine/execution/wakeups.js';
 import { processWebhook, sweepWebhooks } from './engine/webhooks/webhooks.js';
 import { initiationSource } from './engine/money-movement/initiation-runner.js';
-import { sweepOverdueSchedules } from './engine/ingestion/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
 import { EventPublisher } from './events/publisher.js';
 import { type EventSink, HttpSink, NatsSink } from './events/sinks.js';
-import { runSchedule } from './engine/ingestion/sync-run.js';
+import { runScheduleLoop } from './engine/ingestion/sync-run.js';
 import { generateKeyText, Keyring, keyFromText } from './security/encryption.js';
 import { ExternalIssuer } from './security/external-issuer.js';
 import { SigningKeys } from './security/signing-keys.js';
@@ -61,7 +54,6 @@ function startMovementLoops(deps: EngineDeps, settings: Settings): Promise<void>
     removal: (job) =>
       runRemoval(deps, { connectorId: job.connectorId, taskId: job.id, reinstall: job.reinstall }),
     housekeeping: async () => {
-      await sweepOverdueSchedules(deps);
       await sweepWebhooks(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
       await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
@@ -71,7 +63,8 @@ function startMovementLoops(deps: EngineDeps, settings: Settings): Promise<void>
   });
   return [
     runClaimLoop(initiationSource(deps), { ...options, concurrency: settings.workerConcurrency }),
-    runClaimLoop(jobs, { ...options, concurrency: settings.workerConcurrency }),
+    // Removals and forwards are rare and heavy: a few at a time.
+    runClaimLoop(jobs, { ...options, concurrency: Math.min(settings.workerConcurrency, 4) }),
   ];
 }
 
@@ -197,15 +190,16 @@ export async function startPaybridge(
     },
   };
 
+  // Schedules are their own queue: the loop claims due ones in batches (an expired lease included, so a
+  // dead worker's run is taken over by the claim itself) and commits their pages in groups.
   const loops: Promise<void>[] = [];
   if (roles.worker) {
-    jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) => runSchedule(deps, job.scheduleId));
-    jobs.work<WebhookJob>(WEBHOOK_QUEUE, settings.workerConcurrency, (job) =>
+    loops.push(runScheduleLoop(deps, settings.workerConcurrency));
+    // pg-boss slots poll every 250 ms when idle: at most the old default of 4 until webhooks move too.
+    jobs.work<WebhookJob>(WEBHOOK_QUEUE, Math.min(settings.workerConcurrency, 4), (job) =>
       processWebhook(deps, job.webhookId),
     );
     loops.push(...startMovementLoops(deps, settings));
-    // A worker that starts (perhaps replacing one that died) picks up abandoned runs at once.
-    await sweepOverdueSchedules(deps);
   }
 
   const sinks = roles.worker ? await eventSinks(settings) : [];

@@ -97,7 +97,8 @@ const schema = z
     PAYBRIDGE_POLLING_PERIOD_DEFAULT: duration('30m'),
     PAYBRIDGE_POLLING_PERIOD_MINIMUM: duration('20m'),
     PAYBRIDGE_DEBUG: flag('false'),
-    PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    // Runs wait on PSP calls (I/O), so a worker runs many at once; schedule runs' pages commit in groups.
+    PAYBRIDGE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(128),
     PAYBRIDGE_RUN_LEASE: duration('1m'),
     PAYBRIDGE_NATS_URL: z.string().optional(),
     PAYBRIDGE_NATS_STREAM: z.string().min(1).default('PAYBRIDGE'),

@@ -6,6 +6,8 @@ export const QUEUE_PREFIX = 'pg-boss: ';
 /** A job slot asking for its next job (an idle slot asks every 250 ms, on every queue). */
 const FETCH_JOB = 'fetch next job (all queues, idle polls too)';
 export const FETCH_JOB_KIND = QUEUE_PREFIX + FETCH_JOB;
+/** A worker claiming due schedules (leases and run instances in the same statement). */
+export const CLAIM_SCHEDULES_KIND = 'claim due schedules (batch: leases + instances + next due)';
 
 /** [pattern, kind], first match wins. Patterns see the SQL with whitespace collapsed. */
 const QUEUE_KINDS: [RegExp, string][] = [
@@ -18,9 +20,19 @@ const QUEUE_KINDS: [RegExp, string][] = [
 ];
 
 const ENGINE_KINDS: [RegExp, string][] = [
-  [/^WITH leased AS/i, 'start run (lease + open instance)'],
-  [/^WITH saved AS \( UPDATE schedules/i, 'save page progress (cursor, lease, instance)'],
-  [/^WITH released AS/i, 'record run failure'],
+  [
+    /^WITH candidates AS \( SELECT s\.id, s\.connector_id, s\.next_run_at FROM schedules/i,
+    CLAIM_SCHEDULES_KIND,
+  ],
+  [/^WITH leased AS/i, 'start run by id (lease + open instance)'],
+  [
+    /^WITH input AS \( SELECT schedule_id, instance_id, state/i,
+    'save progress of a commit group (all its runs)',
+  ],
+  [/^UPDATE schedules s SET lease_until = now\(\) .* FROM unnest/i, 'renew the leases of running runs'],
+  [/^SELECT count\(\*\)::int AS n FROM schedules WHERE connector_id/i, 'concurrency limit check'],
+  [/^SELECT pg_notify/i, 'signal work (NOTIFY)'],
+  [/^WITH released AS/i, 'record run failure / give a lease back'],
   [/^INSERT INTO schedules/i, 'upsert child schedules'],
   [/^INSERT INTO accounts/i, 'upsert accounts'],
   [/INSERT INTO balances/i, 'record balances'],
@@ -30,7 +42,6 @@ const ENGINE_KINDS: [RegExp, string][] = [
   [/^INSERT INTO outbox_events/i, 'outbox events'],
   [/^WITH touched AS \( SELECT .* FROM payments/i, 'follow payment initiations (of changed payments)'],
   [/^SELECT id FROM payment_initiations/i, 'sweeper (overdue initiations)'],
-  [/^SELECT s\.id FROM schedules s JOIN connectors/i, 'sweeper (overdue schedules)'],
   [/^DELETE FROM outbox_events/i, 'outbox retention'],
   [/^select "w"\."name"[ ,].* from "webhook_configs" as "w"/i, 'webhook intake: find the endpoint'],
   [/^insert into "webhooks"/i, 'webhook intake: store the delivery'],

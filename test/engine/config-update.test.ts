@@ -49,17 +49,18 @@ it('adds and drops root schedules when the task tree changes with the config', a
 
   await updateConnectorConfig(deps, id, { name: 'shifty', withPayments: true });
   expect(await paths()).toEqual(['accounts', 'payments']);
-  const queued = await sql<{ key: string }>`SELECT singleton_key AS key FROM pgboss.job
-    WHERE name = 'paybridge-sync' AND state = 'created' AND singleton_key = ${`${id}-payments`}`.execute(
+  // The new root schedule is due now (its first run), with no run holding it.
+  const due = await sql<{ id: string }>`SELECT id FROM schedules
+    WHERE id = ${`${id}-payments`} AND next_run_at <= now() AND lease_until IS NULL AND paused_at IS NULL`.execute(
     deps.db,
   );
-  expect(queued.rows).toHaveLength(1);
+  expect(due.rows).toHaveLength(1);
 
   await updateConnectorConfig(deps, id, { name: 'shifty', withPayments: false });
   expect(await paths()).toEqual(['accounts']);
 });
 
-it('brings queued runs forward when the polling period gets shorter', async () => {
+it('brings the next runs forward when the polling period gets shorter', async () => {
   const id = await installConnector(deps, 'shapeshifter', {
     name: 'slow',
     withPayments: false,
@@ -67,18 +68,9 @@ it('brings queued runs forward when the polling period gets shorter', async () =
   });
   const key = `${id}-accounts`;
   // Stand in for a finished run whose next run is an hour away.
-  await sql`UPDATE pgboss.job SET start_after = now() + interval '1 hour' WHERE singleton_key = ${key}`.execute(
-    deps.db,
-  );
   await sql`UPDATE schedules SET next_run_at = now() + interval '1 hour' WHERE id = ${key}`.execute(deps.db);
 
   await updateConnectorConfig(deps, id, { name: 'slow', withPayments: false, pollingPeriod: '2m' });
-  const job = await sql<{ seconds: number }>`SELECT extract(epoch FROM start_after - now())::float AS seconds
-    FROM pgboss.job WHERE name = 'paybridge-sync' AND state = 'created' AND singleton_key = ${key}`.execute(
-    deps.db,
-  );
-  expect(job.rows).toHaveLength(1);
-  expect(job.rows[0]?.seconds).toBeLessThanOrEqual(120);
   const schedule = await sql<{
     seconds: number;
   }>`SELECT extract(epoch FROM next_run_at - now())::float AS seconds

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import { runRemoval, uninstallConnector } from '../../src/engine/lifecycle/removal.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { sweepOverdueSchedules } from '../../src/engine/ingestion/sweeper.js';
 import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
 import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { deleteOldRuns } from '../../src/storage/schedules.js';
@@ -177,10 +176,13 @@ describe('page commit', () => {
         payload: { reference: child.parent_id },
       });
     }
-    // Each new child schedule got exactly one queued first run.
+    // Each new child schedule is due for its first run (its next_run_at is its place in the queue), with
+    // no run holding it.
     const queued = await sql<{ n: string }>`
-      SELECT count(*)::text AS n FROM pgboss.job WHERE name = 'paybridge-sync' AND state = 'created'
-        AND singleton_key LIKE ${`${id}-fetch_accounts.fetch_balances-%`}`.execute(deps.db);
+      SELECT count(*)::text AS n FROM schedules WHERE connector_id = ${id}
+        AND node_path = 'fetch_accounts.fetch_balances' AND next_run_at <= now() AND lease_until IS NULL`.execute(
+      deps.db,
+    );
     expect(Number(queued.rows[0]?.n)).toBe(12);
 
     await runSchedule(
@@ -260,38 +262,6 @@ describe('page commit', () => {
     const next = new Date((row.next_run_at as string).replace(' ', 'T').replace(/\+00$/, 'Z')).getTime();
     expect(next - before).toBeGreaterThanOrEqual(3_600_000);
     expect(next - before).toBeLessThan(3_600_000 + 6 * 60_000);
-  });
-
-  it('re-queues a schedule whose queued run was lost or whose run died, and leaves paused or running ones alone', async () => {
-    const id = await install('sweep', 25);
-    const lost = scheduleId(id, 'fetch_payments', '');
-    const paused = scheduleId(id, 'fetch_accounts', '');
-    const running = scheduleId(id, 'fetch_external_accounts', '');
-    const queued = (scheduleIds: string[]) =>
-      sql<{ key: string }>`SELECT singleton_key AS key FROM pgboss.job
-        WHERE name = 'paybridge-sync' AND state = 'created' AND singleton_key = ANY(${scheduleIds})`.execute(
-        deps.db,
-      );
-    // Lose every queued job (as if retries ran out during an outage) and make all three overdue.
-    await sql`DELETE FROM pgboss.job WHERE singleton_key = ANY(${[lost, paused, running]})`.execute(deps.db);
-    await sql`UPDATE schedules SET next_run_at = now() - interval '5 minutes' WHERE connector_id = ${id}`.execute(
-      deps.db,
-    );
-    await sql`UPDATE schedules SET paused_at = now() WHERE id = ${paused}`.execute(deps.db);
-    await sql`UPDATE schedules SET lease_until = now() + interval '1 minute' WHERE id = ${running}`.execute(
-      deps.db,
-    );
-
-    await sweepOverdueSchedules(deps);
-    expect((await queued([lost, paused, running])).rows.map((r) => r.key)).toEqual([lost]);
-    // A run whose lease ran out died with its worker: it is re-queued at once, overdue or not.
-    await sql`UPDATE schedules SET lease_until = now() - interval '1 second', next_run_at = now()
-      WHERE id = ${running}`.execute(deps.db);
-    await sweepOverdueSchedules(deps);
-    expect((await queued([running])).rows).toHaveLength(1);
-    // Sweeping again does not queue a second run.
-    await sweepOverdueSchedules(deps);
-    expect((await queued([lost])).rows).toHaveLength(1);
   });
 
   it('forgets finished runs after the retention period, and keeps runs in progress', async () => {

@@ -10,11 +10,10 @@ import {
   updateConnectorConfig,
 } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { sweepOverdueSchedules } from '../../src/engine/ingestion/sweeper.js';
 import { runSchedule } from '../../src/engine/ingestion/sync-run.js';
 import { scheduleId } from '../../src/engine/ingestion/task-tree.js';
 import { presentSchedule } from '../../src/api/v3/presenters.js';
-import { schedulesQuery } from '../../src/storage/schedules.js';
+import { claimSchedules, schedulesQuery } from '../../src/storage/schedules.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 
 let engine: TestEngine;
@@ -39,10 +38,13 @@ const schedule = (id: string) =>
     .executeTakeFirstOrThrow();
 const instances = (id: string) =>
   deps.db.selectFrom('schedule_instances').select(['error']).where('schedule_id', '=', id).execute();
+/** 1 when the schedule is due now (a worker's claim would take it), 0 otherwise. */
 const queued = async (id: string) =>
   (
-    await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job
-      WHERE name = 'paybridge-sync' AND state = 'created' AND singleton_key = ${id}`.execute(deps.db)
+    await sql<{ n: number }>`SELECT count(*)::int AS n FROM schedules
+      WHERE id = ${id} AND paused_at IS NULL AND next_run_at <= now() AND lease_until IS NULL`.execute(
+      deps.db,
+    )
   ).rows[0]?.n;
 
 it('pauses after consecutive failures, stays paused, and resumes on request or on a config update', async () => {
@@ -75,11 +77,14 @@ it('pauses after consecutive failures, stays paused, and resumes on request or o
   expect(view.lastRun?.error).toContain('not valid JSON');
   expect(view.nextRunAt).toBeUndefined();
 
-  // A paused schedule does not run, and the sweeper leaves it alone.
-  await sql`DELETE FROM pgboss.job WHERE singleton_key = ${payments}`.execute(deps.db);
+  // A paused schedule does not run, and a worker's claim leaves it alone even when it is overdue.
+  await sql`UPDATE schedules SET next_run_at = now() - interval '1 minute' WHERE id = ${payments}`.execute(
+    deps.db,
+  );
   await runSchedule(deps, payments);
   expect(await instances(payments)).toHaveLength(3);
-  await sweepOverdueSchedules(deps);
+  const claimed = await claimSchedules(deps.db, 100, deps.leaseMs);
+  expect(claimed.schedules.map((s) => s.id)).not.toContain(payments);
   expect(await queued(payments)).toBe(0);
 
   // An explicit resume unpauses it and queues a run, which succeeds once the file is fixed.

@@ -8,7 +8,7 @@ import type { Db } from '../../storage/db.js';
 import { deletePaymentsByReference, storedPayments, upsertPayments } from '../../storage/payments.js';
 import {
   dropChildrenNotIn,
-  savePageProgress,
+  savePagesProgress,
   type ScheduleWrite,
   upsertSchedules,
 } from '../../storage/schedules.js';
@@ -22,6 +22,8 @@ import {
 import { recordEvents } from '../../events/outbox.js';
 import { rowsChanged } from '../../observability/metrics.js';
 import type { EngineDeps } from '../deps.js';
+import { signalWork } from '../execution/wakeups.js';
+import { scheduleRunsOf } from './group-commit.js';
 import { followPayments, Transition } from '../money-movement/initiations.js';
 import { storeOrdersAndConversions } from './order-commit.js';
 import type { PageWrites } from './items.js';
@@ -52,17 +54,57 @@ export interface PageCommit {
   webhookConfigs?: WebhookConfig[];
 }
 
-class LeaseLost extends Error {}
+/** One run's page waiting for a group commit. */
+export interface RunPage {
+  run: RunningSchedule;
+  page: PageCommit;
+}
 
 /**
  * Commits one page (or several consecutive ones) with the cursor that follows it. Returns false (and
  * writes nothing) when the run no longer owns its schedule: the connector is being uninstalled, or the
- * lease expired and another run took over.
+ * lease expired and another run took over. Concurrent runs of this process commit together (group
+ * commit, see group-commit.ts); each run stays atomic with its own cursor.
  */
 export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: PageCommit): Promise<boolean> {
-  try {
-    const events = await deps.db.transaction().execute(async (trx) => {
-      const owned = await savePageProgress(trx, {
+  return scheduleRunsOf(deps).commit(run, page);
+}
+
+/** Every page of a run plus the rest of a batch, side by side in one transaction's writes. */
+function mergeWrites(all: PageWrites[]): PageWrites {
+  if (all.length === 1) return all[0] as PageWrites;
+  const merged: PageWrites = {
+    accounts: [],
+    balances: [],
+    payments: [],
+    adjustments: [],
+    orders: [],
+    orderAdjustments: [],
+    conversions: [],
+    children: [],
+    skipped: [],
+    paymentsToDelete: [],
+  };
+  for (const writes of all) {
+    for (const key of Object.keys(merged) as (keyof PageWrites)[]) {
+      (merged[key] as unknown[]).push(...(writes[key] as unknown[]));
+    }
+  }
+  return merged;
+}
+
+/**
+ * Commits the pages of several runs in ONE transaction, set-based across runs: one statement saves every
+ * run's progress and answers which runs still own their schedule; then the rows, events and child
+ * schedules of those runs only, merged (one `storeWrites` per connector, one child upsert for all). A run
+ * whose lease was lost writes nothing. Returns the schedules whose pages committed. Throws when the
+ * transaction fails: the caller retries the runs one by one (group-commit.ts).
+ */
+export async function commitPages(deps: EngineDeps, batch: readonly RunPage[]): Promise<Set<string>> {
+  const { owned, events } = await deps.db.transaction().execute(async (trx) => {
+    const owned = await savePagesProgress(
+      trx,
+      batch.map(({ run, page }) => ({
         scheduleId: run.scheduleId,
         instanceId: run.instanceId,
         newState: page.newState,
@@ -72,24 +114,44 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
         warnings: page.warnings,
         leaseMs: page.leaseMs,
         finish: page.finish && { nextRunAt: page.finish.nextRunAt?.toISOString() ?? null },
-      });
-      if (!owned) throw new LeaseLost();
-      const written = await storeWrites(trx, run.connector, page.writes);
+      })),
+    );
+    const mine = batch.filter(({ run }) => owned.has(run.scheduleId));
+    const byConnector = new Map<string, RunPage[]>();
+    for (const item of mine) {
+      const group = byConnector.get(item.run.connectorId) ?? [];
+      group.push(item);
+      byConnector.set(item.run.connectorId, group);
+    }
+    const events: { provider: string; written: OutboxEvent[] }[] = [];
+    for (const group of byConnector.values()) {
+      const connector = (group[0] as RunPage).run.connector;
+      const written = await storeWrites(trx, connector, mergeWrites(group.map((g) => g.page.writes)));
+      events.push({ provider: connector.provider, written });
+    }
+    for (const { run, page } of mine) {
       if (page.webhookConfigs)
         await saveWebhookConfigs(trx, deps.keyring, run.connectorId, page.webhookConfigs);
-      await spawnChildren(deps, trx, run, page.writes.children);
+    }
+    const dueChildren = await spawnChildren(trx, mine);
+    for (const { run, page } of mine) {
       if (page.fullListing && run.node.children.length > 0) {
         await dropChildrenNotIn(trx, run.scheduleId, page.fullListing);
       }
-      if (page.finish?.nextRunAt) await deps.jobs.enqueueRun(trx, run.scheduleId, page.finish.nextRunAt);
-      return written;
-    });
-    for (const event of events) rowsChanged.inc({ provider: run.connector.provider, kind: event.type });
-    return true;
-  } catch (error) {
-    if (error instanceof LeaseLost) return false;
-    throw error;
+    }
+    // Work due now (new children, a run handing over) wakes the workers at commit; later runs are found
+    // by the claim loops' next-due time.
+    const now = Date.now();
+    const handOver = mine.some(
+      ({ page }) => page.finish?.nextRunAt && page.finish.nextRunAt.getTime() <= now,
+    );
+    if (dueChildren > 0 || handOver) await signalWork(trx, 'schedules');
+    return { owned, events };
+  });
+  for (const { provider, written } of events) {
+    for (const event of written) rowsChanged.inc({ provider, kind: event.type });
   }
+  return new Set(batch.filter(({ run }) => owned.has(run.scheduleId)).map(({ run }) => run.scheduleId));
 }
 
 /**
@@ -138,36 +200,32 @@ export async function storeWrites(
 }
 
 /**
- * One schedule per fetched item and child node, created or refreshed in one statement. New periodic
- * schedules get their first run now; non-periodic children run each time their parent yields the item.
+ * One schedule per fetched item and child node, for every run of a group commit, created or refreshed in
+ * one statement. New periodic schedules are due at once; non-periodic children become due each time their
+ * parent yields the item. Returns how many schedules it made due now.
  */
-async function spawnChildren(
-  deps: EngineDeps,
-  trx: Db,
-  run: RunningSchedule,
-  items: PageWrites['children'],
-): Promise<void> {
-  if (run.node.children.length === 0 || items.length === 0) return;
-  const unique = [...new Map(items.map((item) => [item.id, item])).values()];
-  const rows: ScheduleWrite[] = [];
-  const everyTime: string[] = [];
-  for (const child of run.node.children) {
-    const path = childPath(run.nodePath, child);
-    for (const item of unique) {
-      const id = scheduleId(run.connectorId, path, item.id);
-      rows.push({
-        id,
-        connectorId: run.connectorId,
-        nodePath: path,
-        parentId: item.id,
-        parentScheduleId: run.scheduleId,
-        taskType: child.type,
-        periodic: child.periodic,
-        fromPayload: item,
-      });
-      if (!child.periodic) everyTime.push(id);
+async function spawnChildren(trx: Db, runs: readonly RunPage[]): Promise<number> {
+  const rows = new Map<string, ScheduleWrite>();
+  for (const { run, page } of runs) {
+    const items = page.writes.children;
+    if (run.node.children.length === 0 || items.length === 0) continue;
+    for (const child of run.node.children) {
+      const path = childPath(run.nodePath, child);
+      for (const item of items) {
+        const id = scheduleId(run.connectorId, path, item.id);
+        rows.set(id, {
+          id,
+          connectorId: run.connectorId,
+          nodePath: path,
+          parentId: item.id,
+          parentScheduleId: run.scheduleId,
+          taskType: child.type,
+          periodic: child.periodic,
+          fromPayload: item,
+        });
+      }
     }
   }
-  const created = await upsertSchedules(trx, rows);
-  await deps.jobs.enqueueRuns(trx, [...new Set([...created, ...everyTime])]);
+  if (rows.size === 0) return 0;
+  return (await upsertSchedules(trx, [...rows.values()], { rerunOneShots: true })).length;
 }

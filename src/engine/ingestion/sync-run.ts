@@ -1,4 +1,5 @@
-// One run of a schedule: take the lease, page the connector from the saved cursor, commit as it goes.
+// One run of a schedule: take the lease (a worker claims schedules in batches), page the connector from the
+// saved cursor, commit as it goes (with other runs' pages: group-commit.ts).
 import { randomUUID } from 'node:crypto';
 import type {
   Connector,
@@ -19,11 +20,15 @@ import {
   runsFailed,
 } from '../../observability/metrics.js';
 import {
+  claimSchedules,
+  type ClaimedSchedule,
   keepLeaseWithinLimit,
   recordRunFailure,
   startRun,
   type LeasedSchedule,
 } from '../../storage/schedules.js';
+import { type ClaimSource, runClaimLoop } from '../execution/loop.js';
+import { scheduleRunsOf } from './group-commit.js';
 import { openConnector, registrationOf } from '../lifecycle/connector-instance.js';
 import type { EngineDeps } from '../deps.js';
 import { mapPage } from './items.js';
@@ -37,8 +42,10 @@ const MAX_RUN_MS = 4 * 60_000;
 const COMMIT_INTERVAL_MS = 2000;
 
 /**
- * A connector limited to N concurrent runs: when this run would be the N+1th, it gives its lease back and
- * comes again shortly (with jitter, so contenders spread out).
+ * A connector limited to N concurrent runs: the claim takes no more than its free slots, but two workers
+ * claiming at the same instant may together overshoot. So a limited run checks after taking its lease;
+ * when it would be the N+1th, it gives its lease back and becomes due again shortly (with jitter, so
+ * contenders spread out).
  */
 async function withinConcurrencyLimit(
   deps: EngineDeps,
@@ -46,15 +53,13 @@ async function withinConcurrencyLimit(
   instanceId: string,
 ): Promise<boolean> {
   const max = leased.max_concurrent_runs ?? Number.POSITIVE_INFINITY;
-  const kept = await keepLeaseWithinLimit(deps.db, {
+  return keepLeaseWithinLimit(deps.db, {
     scheduleId: leased.id,
     instanceId,
     connectorId: leased.connector_id,
     max,
+    retryInMs: 500 + Math.random() * 1000,
   });
-  if (!kept)
-    await deps.jobs.enqueueRun(deps.db, leased.id, new Date(Date.now() + 500 + Math.random() * 1000));
-  return kept;
 }
 
 /** Calls the connector, counting the call and its duration by connector, method and outcome. */
@@ -82,12 +87,55 @@ function nextPeriodicRun(periodMs: number, now = Date.now()): Date {
   return new Date(now + periodMs + Math.random() * Math.min(periodMs / 10, 5 * 60_000));
 }
 
+/**
+ * Runs one schedule by id (tests drive runs this way; a worker claims them in batches instead, see
+ * `scheduleClaims`). Does nothing when the schedule is not free to run.
+ */
 export async function runSchedule(deps: EngineDeps, scheduleId: string): Promise<void> {
   const instanceId = randomUUID();
   const leased = await startRun(deps.db, scheduleId, instanceId, deps.leaseMs);
   if (!leased) return;
+  await runLeased(deps, leased, instanceId);
+}
+
+/** How long a schedules claim loop sleeps at most without a notification (it also wakes when the next schedule falls due). */
+const CLAIM_SWEEP_MS = 5000;
+
+/**
+ * The worker's schedules source for `runClaimLoop`: claims due schedules in batches (lease and run instance
+ * taken in the claim's one statement) and runs each.
+ */
+export function scheduleClaims(deps: EngineDeps): ClaimSource<ClaimedSchedule> {
+  return {
+    kind: 'schedules',
+    async claim(limit) {
+      const claimed = await claimSchedules(deps.db, limit, deps.leaseMs);
+      return {
+        items: claimed.schedules,
+        ...(claimed.nextDueInMs === undefined ? {} : { nextDueInMs: claimed.nextDueInMs }),
+      };
+    },
+    handle: (claimed) => runLeased(deps, claimed, claimed.instance_id),
+  };
+}
+
+/** Runs the schedules claim loop until the worker stops. */
+export function runScheduleLoop(deps: EngineDeps, concurrency: number): Promise<void> {
+  return runClaimLoop(scheduleClaims(deps), {
+    concurrency,
+    sweepMs: CLAIM_SWEEP_MS,
+    wakeups: deps.wakeups,
+    logger: deps.logger,
+  });
+}
+
+/** Runs a schedule whose lease and run instance were just taken. */
+async function runLeased(deps: EngineDeps, leased: LeasedSchedule, instanceId: string): Promise<void> {
+  const scheduleId = leased.id;
   if (leased.max_concurrent_runs !== null && !(await withinConcurrencyLimit(deps, leased, instanceId)))
     return;
+  const runs = scheduleRunsOf(deps);
+  runs.started(scheduleId, instanceId);
   const logger = deps.logger.child({ connectorId: leased.connector_id, scheduleId, instanceId });
   const periodMs = Number(leased.polling_period_ms);
   let node: TaskNode | undefined;
@@ -107,6 +155,8 @@ export async function runSchedule(deps: EngineDeps, scheduleId: string): Promise
     await pageThrough(deps, run, connector, leased, periodMs, logger);
   } catch (error) {
     await recordFailure(deps, leased, instanceId, node, periodMs, error, logger);
+  } finally {
+    runs.ended(scheduleId, instanceId);
   }
 }
 
@@ -275,14 +325,12 @@ async function recordFailure(
   }
   logger.warn({ err: error, attempt, nextRunAt, paused: pausedReason !== null }, 'run failed');
   runsFailed.inc({ provider: leased.provider, task: leased.task_type });
-  await deps.db.transaction().execute(async (trx) => {
-    const owned = await recordRunFailure(trx, {
-      scheduleId: leased.id,
-      instanceId,
-      error: message,
-      nextRunAt: nextRunAt?.toISOString() ?? null,
-      pausedReason,
-    });
-    if (owned && nextRunAt) await deps.jobs.enqueueRun(trx, leased.id, nextRunAt);
+  // The next run is the schedule's next_run_at: the claim loops find it when it falls due.
+  await recordRunFailure(deps.db, {
+    scheduleId: leased.id,
+    instanceId,
+    error: message,
+    nextRunAt: nextRunAt?.toISOString() ?? null,
+    pausedReason,
   });
 }

@@ -20,6 +20,7 @@ import {
 import { decryptConfig, instantiate, registrationOf } from './connector-instance.js';
 import type { EngineDeps } from '../deps.js';
 import { CapabilityError, ConflictError, isUniqueViolation, NotFoundError } from '../../domain/errors.js';
+import { signalWork } from '../execution/wakeups.js';
 import { scheduleId, treePaths, validateTree } from '../ingestion/task-tree.js';
 
 /** A validated connector, ready to be stored: its new id, config and task tree. */
@@ -106,7 +107,7 @@ export async function storeConnector(deps: EngineDeps, trx: Db, prepared: Prepar
     }
     throw error;
   }
-  await scheduleRoots(deps, trx, prepared.id, prepared.workflow);
+  await scheduleRoots(trx, prepared.id, prepared.workflow);
 }
 
 /** Install: validate, then store the connector and start its first runs. */
@@ -121,12 +122,7 @@ export async function installConnector(
   return prepared.id;
 }
 
-async function scheduleRoots(
-  deps: EngineDeps,
-  trx: Db,
-  connectorId: string,
-  workflow: TaskNode[],
-): Promise<void> {
+async function scheduleRoots(trx: Db, connectorId: string, workflow: TaskNode[]): Promise<void> {
   const created = await upsertSchedules(
     trx,
     workflow.map((node) => ({
@@ -140,7 +136,8 @@ async function scheduleRoots(
       fromPayload: undefined,
     })),
   );
-  await deps.jobs.enqueueRuns(trx, created);
+  // New schedules are due now: wake the workers when this transaction commits.
+  if (created.length > 0) await signalWork(trx, 'schedules');
 }
 
 /**
@@ -148,8 +145,8 @@ async function scheduleRoots(
  * runs again, so it can check the new config and its task tree is refreshed: new root nodes get their
  * first run, schedules of nodes that left the tree are dropped). Masked secrets sent back unchanged keep
  * their stored value, unless a destination (the endpoint) changes: then every secret must be sent again.
- * Paused schedules resume. A shorter polling period brings queued runs forward; a
- * longer one applies from the next run.
+ * Paused schedules resume. A shorter polling period brings the next runs forward (a schedule's
+ * `next_run_at` is its queue entry); a longer one applies from the next run.
  */
 export async function updateConnectorConfig(
   deps: EngineDeps,
@@ -198,7 +195,7 @@ export async function updateConnectorConfig(
         .where('connector_id', '=', connectorId)
         .where(sql<boolean>`node_path <> ALL(${treePaths(workflow)}::text[])`)
         .execute();
-      await scheduleRoots(deps, trx, connectorId, workflow);
+      await scheduleRoots(trx, connectorId, workflow);
       if (config.pollingPeriodMs < Number(row.polling_period_ms)) {
         const soonest = new Date(Date.now() + config.pollingPeriodMs);
         await trx
@@ -208,9 +205,8 @@ export async function updateConnectorConfig(
           .where('periodic', '=', true)
           .where('next_run_at', '>', soonest.toISOString())
           .execute();
-        await deps.jobs.bringRunsForward(trx, connectorId, soonest);
       }
-      await deps.jobs.enqueueRuns(trx, await resumeSchedules(trx, connectorId));
+      if ((await resumeSchedules(trx, connectorId)).length > 0) await signalWork(trx, 'schedules');
     });
   } catch (error) {
     if (isUniqueViolation(error))
@@ -235,7 +231,7 @@ export async function resumeSchedule(
     .executeTakeFirst();
   if (!exists) throw new NotFoundError('schedule not found');
   await deps.db.transaction().execute(async (trx) => {
-    await deps.jobs.enqueueRuns(trx, await resumeSchedules(trx, connectorId, scheduleId));
+    if ((await resumeSchedules(trx, connectorId, scheduleId)).length > 0) await signalWork(trx, 'schedules');
   });
 }
 
