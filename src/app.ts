@@ -21,11 +21,15 @@ import {
   type RemovalJob,
   MOVEMENT_QUEUE,
   type MovementJob,
-  WEBHOOK_QUEUE,
-  type WebhookJob,
 } from './engine/execution/jobs.js';
+import { runClaimLoop } from './engine/execution/loop.js';
 import { Wakeups } from './engine/execution/wakeups.js';
-import { processWebhook, sweepWebhooks } from './engine/webhooks/webhooks.js';
+import {
+  deleteOldWebhooks,
+  WEBHOOK_SLOTS,
+  WEBHOOK_SWEEP_MS,
+  WebhookWorker,
+} from './engine/webhooks/webhooks.js';
 import { advanceInitiation, sweepOverdueInitiations } from './engine/money-movement/initiation-runner.js';
 import { sweepOverdueSchedules } from './engine/ingestion/sweeper.js';
 import { deleteSentEvents } from './events/outbox.js';
@@ -181,17 +185,23 @@ export async function startPaybridge(
     },
   };
 
+  // Webhook deliveries: claimed in batches from their table, woken by NOTIFY (no job per delivery).
+  const webhookLoop = roles.worker
+    ? runClaimLoop(new WebhookWorker(deps), {
+        concurrency: Math.max(WEBHOOK_SLOTS, settings.workerConcurrency),
+        sweepMs: WEBHOOK_SWEEP_MS,
+        wakeups,
+        logger,
+      })
+    : undefined;
   if (roles.worker) {
     jobs.work<SyncJob>(SYNC_QUEUE, settings.workerConcurrency, (job) => runSchedule(deps, job.scheduleId));
     jobs.work<RemovalJob>(REMOVAL_QUEUE, 1, (job) => runRemoval(deps, job));
-    jobs.work<WebhookJob>(WEBHOOK_QUEUE, settings.workerConcurrency, (job) =>
-      processWebhook(deps, job.webhookId),
-    );
     jobs.work<MovementJob>(MOVEMENT_QUEUE, settings.workerConcurrency, (job) => runMovement(deps, job));
     jobs.work<object>(SWEEP_QUEUE, 1, async () => {
       await sweepOverdueSchedules(deps);
       await sweepOverdueInitiations(deps);
-      await sweepWebhooks(deps);
+      await deleteOldWebhooks(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
       await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
       await deleteOldAuditRecords(deps.db, settings.auditRetentionMs);
@@ -237,6 +247,7 @@ export async function startPaybridge(
       await server?.close();
       await publisher?.stop();
       await wakeups.stop();
+      await webhookLoop;
       await jobs.stop();
       await database.close();
     },
