@@ -126,7 +126,6 @@ export async function webhookEndpoint(
 export interface NewDelivery {
   id: string;
   connectorId: string;
-  configName: string;
   method: string;
   headers: Record<string, string[]>;
   query: Record<string, string[]>;
@@ -136,18 +135,42 @@ export interface NewDelivery {
 }
 
 /**
- * Stores a delivery, due at once, and signals the webhook workers, in ONE statement (the notification is
- * delivered when it commits, so a worker never wakes before the row is visible).
+ * The endpoint as the intake saw it: the delivery is stored only if it is still so (same config, same
+ * sealed secret, same connector config, the connector not being uninstalled) and, with `unverifiedCap`,
+ * fewer than that many of the connector's deliveries wait unverified.
  */
-export async function storeDelivery(db: Db, d: NewDelivery): Promise<void> {
-  await sql`
+export interface DeliveryGuard {
+  configName: string;
+  urlPath: string;
+  metadataSealed: string;
+  configEncrypted: string;
+  unverifiedCap?: number;
+}
+
+/**
+ * Stores a delivery, due at once, and signals the webhook workers, in ONE statement (the notification is
+ * delivered when it commits, so a worker never wakes before the row is visible), provided the endpoint
+ * is still as `guard` says. Returns false (nothing stored) when it is not.
+ */
+export async function storeDelivery(db: Db, d: NewDelivery, guard: DeliveryGuard): Promise<boolean> {
+  const cap =
+    guard.unverifiedCap === undefined
+      ? sql``
+      : sql`AND (SELECT count(*) FROM (SELECT 1 FROM webhooks u WHERE u.connector_id = c.id
+          AND u.status = 'RECEIVED' AND u.verified_at IS NULL LIMIT ${guard.unverifiedCap}) waiting) < ${guard.unverifiedCap}`;
+  const { rows } = await sql<{ id: string }>`
     WITH stored AS (
       INSERT INTO webhooks (id, connector_id, config_name, method, headers, query, body, verified_at, idempotency_key)
-      VALUES (${d.id}, ${d.connectorId}, ${d.configName}, ${d.method}, ${JSON.stringify(d.headers)}::jsonb,
-        ${JSON.stringify(d.query)}::jsonb, ${d.body}, ${d.verified?.at ?? null}::timestamptz, ${d.verified?.key ?? null})
+      SELECT ${d.id}, w.connector_id, w.name, ${d.method}, ${JSON.stringify(d.headers)}::jsonb,
+        ${JSON.stringify(d.query)}::jsonb, ${d.body}, ${d.verified?.at ?? null}::timestamptz, ${d.verified?.key ?? null}
+      FROM webhook_configs w JOIN connectors c ON c.id = w.connector_id
+      WHERE w.connector_id = ${d.connectorId} AND w.name = ${guard.configName} AND w.url_path = ${guard.urlPath}
+        AND w.metadata_sealed = ${guard.metadataSealed} AND c.config_encrypted = ${guard.configEncrypted}
+        AND NOT c.scheduled_for_deletion ${cap}
       RETURNING id
     )
-    SELECT ${notifyWork('webhooks')} FROM stored`.execute(db);
+    SELECT id, ${notifyWork('webhooks')} FROM stored`.execute(db);
+  return rows.length > 0;
 }
 
 /** A delivery as a worker claims it, with what is needed to open its connector and its config. */

@@ -42,10 +42,10 @@ afterAll(async () => {
   await engine?.stop();
 });
 
-/** Stores a signed delivery of `body` through the intake and returns its id. */
-async function deliver(body: string): Promise<string> {
-  const headers = Object.fromEntries(Object.entries(signed(body)).map(([k, v]) => [k, [v]]));
-  const intake = await receiveWebhook(deps, {
+/** Takes a delivery of `body` in, signed with `secret`. */
+function receive(body: string, secret = SECRET) {
+  const headers = Object.fromEntries(Object.entries(signed(body, { secret })).map(([k, v]) => [k, [v]]));
+  return receiveWebhook(deps, {
     connectorId,
     path: '/payments',
     method: 'POST',
@@ -53,6 +53,11 @@ async function deliver(body: string): Promise<string> {
     query: {},
     body: Buffer.from(body),
   });
+}
+
+/** Stores a signed delivery of `body` through the intake and returns its id. */
+async function deliver(body: string): Promise<string> {
+  const intake = await receive(body);
   if (intake.outcome !== 'stored') throw new Error(`delivery not stored: ${intake.outcome}`);
   return intake.id;
 }
@@ -231,5 +236,54 @@ describe('concurrent claimers', () => {
       deps.db,
     );
     expect(events.rows[0]?.n).toBe(count);
+  });
+});
+
+describe('intake', () => {
+  it('stores against the current secret and connector, whatever it looked up before', async () => {
+    // The endpoint is looked up (and kept for a few seconds) with the current secret.
+    expect((await receive(paymentBody('intake-1', 'SUCCEEDED', '2026-01-01T00:00:04Z'))).outcome).toBe(
+      'stored',
+    );
+    const rotated = `whsec_${Buffer.from('a rotated secret of 32 bytes....').toString('base64')}`;
+    await saveWebhookConfigs(deps.db, deps.keyring, connectorId, [
+      { name: 'payments', urlPath: '/payments', metadata: { secret: rotated } },
+    ]);
+    try {
+      const fresh = await receive(paymentBody('intake-2', 'SUCCEEDED', '2026-01-01T00:00:04Z'), rotated);
+      expect(fresh.outcome).toBe('stored');
+      const stale = await receive(paymentBody('intake-3', 'SUCCEEDED', '2026-01-01T00:00:04Z'), SECRET);
+      expect(stale.outcome).toBe('refused');
+    } finally {
+      await saveWebhookConfigs(deps.db, deps.keyring, connectorId, [
+        { name: 'payments', urlPath: '/payments', metadata: { secret: SECRET } },
+      ]);
+    }
+    expect((await receive(paymentBody('intake-4', 'SUCCEEDED', '2026-01-01T00:00:04Z'))).outcome).toBe(
+      'stored',
+    );
+    // A connector being uninstalled takes nothing in, even just after a delivery was accepted.
+    await deps.db
+      .updateTable('connectors')
+      .set({ scheduled_for_deletion: true })
+      .where('id', '=', connectorId)
+      .execute();
+    try {
+      await expect(receive(paymentBody('intake-5', 'SUCCEEDED', '2026-01-01T00:00:04Z'))).rejects.toThrow(
+        'no webhook endpoint here',
+      );
+    } finally {
+      await deps.db
+        .updateTable('connectors')
+        .set({ scheduled_for_deletion: false })
+        .where('id', '=', connectorId)
+        .execute();
+    }
+    const stored = await deps.db
+      .selectFrom('webhooks')
+      .select('id')
+      .where(sql<boolean>`convert_from(body, 'UTF8') LIKE '%intake-%'`)
+      .execute();
+    expect(stored).toHaveLength(3);
   });
 });

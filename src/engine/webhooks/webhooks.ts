@@ -3,7 +3,7 @@
 // claim is the queue: no job per delivery), verifies, splits and translates them concurrently, and commits
 // the results of many deliveries together, through the same write path as polling.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Webhook, WebhookTranslation } from '../../connectors/sdk/contract.js';
+import type { Webhook, WebhookConfig, WebhookTranslation } from '../../connectors/sdk/contract.js';
 import { WebhookVerificationError } from '../../connectors/sdk/errors.js';
 import { webhookIntakeOf } from '../../connectors/sdk/registry.js';
 import { connectorIdCodec, type ConnectorId } from '../../domain/ids.js';
@@ -17,9 +17,11 @@ import {
   type DeliveryOutcome,
   finishDeliveries,
   holdAndRecordKeys,
+  normalisePath,
   openWebhookConfig,
   storeDelivery,
   webhookEndpoint,
+  type WebhookEndpoint,
 } from '../../storage/webhooks.js';
 import type { ClaimSource, Claimed } from '../execution/loop.js';
 import { openConnector, registrationOf } from '../lifecycle/connector-instance.js';
@@ -71,6 +73,17 @@ export type Intake =
 const keyOf = (key: string | undefined, body: Buffer) =>
   key ?? createHash('sha256').update(body).digest('hex');
 
+/** How long the intake reuses an endpoint it looked up (the insert checks it is still current). */
+const ENDPOINT_CACHE_MS = 5_000;
+const MAX_CACHED_ENDPOINTS = 10_000;
+interface CachedEndpoint {
+  endpoint: WebhookEndpoint;
+  config: WebhookConfig;
+  until: number;
+}
+/** Per database: two services in one process (tests) keep apart. */
+const endpointCaches = new WeakMap<object, Map<string, CachedEndpoint>>();
+
 /**
  * Takes a delivery in. The connector must be installed and the path must be exactly one of its webhook
  * configs, else nothing is stored (NotFoundError). One query loads the connector and the config (and,
@@ -78,20 +91,56 @@ const keyOf = (key: string | undefined, body: Buffer) =>
  * checks it here, against the time of this request, and only a delivery that passes is stored, marked
  * verified with its idempotency key. A `network` verifier's delivery is stored unverified while fewer
  * than the cap wait; the cap is soft by at most the requests in flight at once, which the ingress rate
- * limits bound. Storing it and waking the workers is one statement.
+ * limits bound. Storing it and waking the workers is one statement, which stores it only if the endpoint
+ * is still the one verified against (and, for a `network` verifier, the cap is not reached); so a `local`
+ * verifier's endpoint may come from a short-lived cache, and a busy endpoint costs one statement per
+ * delivery. When the endpoint changed, the delivery is taken in again from a fresh lookup.
  */
 export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook): Promise<Intake> {
+  return (await intake(deps, incoming, true)) ?? (await intake(deps, incoming, false)) ?? notHere();
+}
+
+function notHere(): never {
+  throw new NotFoundError('no webhook endpoint here');
+}
+
+/** One try at taking a delivery in; undefined when the endpoint changed between lookup and insert. */
+async function intake(
+  deps: EngineDeps,
+  incoming: IncomingWebhook,
+  cached: boolean,
+): Promise<Intake | undefined> {
   const { verification } = webhookIntakeOf(
     registrationOf(connectorIdCodec.decode(incoming.connectorId).provider),
   );
   const cap = deps.webhooks.unverifiedMax;
-  const endpoint = await webhookEndpoint(
-    deps.db,
-    incoming.connectorId,
-    incoming.path,
-    verification === 'network' ? cap : undefined,
-  );
-  if (!endpoint) throw new NotFoundError('no webhook endpoint here');
+  let cache = endpointCaches.get(deps.db);
+  if (!cache) endpointCaches.set(deps.db, (cache = new Map()));
+  const cacheKey = `${incoming.connectorId}\u0000${normalisePath(incoming.path)}`;
+  let known = cached && verification === 'local' ? cache.get(cacheKey) : undefined;
+  if (known && known.until < Date.now()) known = undefined;
+  // A try that may use the cache and finds nothing there is a fresh one.
+  if (!known) cached = false;
+  if (!known) {
+    const endpoint = await webhookEndpoint(
+      deps.db,
+      incoming.connectorId,
+      incoming.path,
+      verification === 'network' ? cap : undefined,
+    );
+    if (!endpoint) return notHere();
+    if (verification === 'network' && Number(endpoint.unverified) >= cap) return { outcome: 'backlog-full' };
+    known = {
+      endpoint,
+      config: openWebhookConfig(deps.keyring, endpoint),
+      until: Date.now() + ENDPOINT_CACHE_MS,
+    };
+    if (verification === 'local') {
+      if (cache.size >= MAX_CACHED_ENDPOINTS) cache.clear();
+      cache.set(cacheKey, known);
+    }
+  }
+  const { endpoint, config } = known;
 
   let verified: { at: string; key: string } | undefined;
   if (verification === 'local') {
@@ -99,32 +148,43 @@ export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook
     const connector = openConnector(deps, endpoint, incoming.connectorId, deps.logger);
     const webhook: Webhook = { headers: incoming.headers, queryValues: incoming.query, body: incoming.body };
     try {
-      const answer = await connector.verifyWebhook({
-        webhook,
-        config: openWebhookConfig(deps.keyring, endpoint),
-        receivedAt,
-      });
+      const answer = await connector.verifyWebhook({ webhook, config, receivedAt });
       verified = { at: receivedAt.toISOString(), key: keyOf(answer.idempotencyKey, incoming.body) };
     } catch (error) {
-      if (error instanceof WebhookVerificationError) return { outcome: 'refused', reason: error.message };
+      if (error instanceof WebhookVerificationError) {
+        // The secret may have changed since it was cached: only a fresh lookup may refuse.
+        if (cached) return undefined;
+        return { outcome: 'refused', reason: error.message };
+      }
       throw error;
     }
-  } else if (Number(endpoint.unverified) >= cap) {
-    return { outcome: 'backlog-full' };
   }
 
   const id = randomUUID();
-  await storeDelivery(deps.db, {
-    id,
-    connectorId: incoming.connectorId,
-    configName: endpoint.name,
-    method: incoming.method,
-    headers: incoming.headers,
-    query: incoming.query,
-    body: incoming.body,
-    ...(verified ? { verified } : {}),
-  });
-  return { outcome: 'stored', id, verified: verified !== undefined };
+  const stored = await storeDelivery(
+    deps.db,
+    {
+      id,
+      connectorId: incoming.connectorId,
+      method: incoming.method,
+      headers: incoming.headers,
+      query: incoming.query,
+      body: incoming.body,
+      ...(verified ? { verified } : {}),
+    },
+    {
+      configName: endpoint.name,
+      urlPath: endpoint.url_path,
+      metadataSealed: endpoint.metadata_sealed,
+      configEncrypted: endpoint.config_encrypted,
+      ...(verification === 'network' ? { unverifiedCap: cap } : {}),
+    },
+  );
+  if (stored) return { outcome: 'stored', id, verified: verified !== undefined };
+  cache.delete(cacheKey);
+  if (cached) return undefined;
+  // Changed again since a fresh lookup: the cap was reached meanwhile, or the endpoint went away.
+  return verification === 'network' ? { outcome: 'backlog-full' } : notHere();
 }
 
 /** One attempt at a delivery, before its commit. */
