@@ -1,5 +1,5 @@
 // Webhook benchmark: signed Generic `transaction.created` deliveries through the ingress (verify, store
-// with its wake-up in one statement, then 200) and the webhook worker (claim in batches, translate, group
+// in one statement, then 200) and the webhook worker (claim in batches, translate, group
 // commit the payments), against bare Fastify receivers measured in the same run with the same requests.
 // Prints figures and the issue's targets, asserts none.
 //
@@ -245,7 +245,7 @@ async function measureService(
   await loading;
   if (!load || !atIntakeEnd) throw new Error('the intake did not finish');
   return {
-    intake: intakeOf('Paybridge ingress (verify, store + NOTIFY, then 200)', load),
+    intake: intakeOf('Paybridge ingress (verify, store, then 200)', load),
     atIntakeEnd,
     allVisibleMs: allVisibleAt === undefined ? undefined : allVisibleAt - load.startedAtEpochMs,
     settledMs: settledAt === undefined ? undefined : settledAt - load.startedAtEpochMs,
@@ -624,9 +624,9 @@ await runBenchmark(async (cleanup, interrupted) => {
   console.log(
     '\nbare Fastify: the ingress route with a raw-body parser, no database. Fastify + INSERT: the same\n' +
       'plus one autocommitted INSERT of the delivery (method, headers, body) on a pool of 10. Paybridge:\n' +
-      'looks the endpoint up, verifies the signature, stores the delivery with one statement that also\n' +
-      'NOTIFYs the workers, then answers; its worker claims the backlog in batches and group-commits it in\n' +
-      'the same process meanwhile.\n' +
+      'looks the endpoint up (kept 5 s), verifies the signature, stores the delivery with one statement\n' +
+      'that checks the endpoint is unchanged, answers, and wakes the workers (one NOTIFY in flight at a\n' +
+      'time); its worker claims the backlog in batches and group-commits it in the same process meanwhile.\n' +
       '"visible": a row in payments ' +
       `(polled every ${POLL_MS} ms in bulk, ${SAMPLE_POLL_MS} ms one at a time).`,
   );

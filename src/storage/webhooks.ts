@@ -4,7 +4,6 @@ import type { WebhookConfig } from '../connectors/sdk/contract.js';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import type { Keyring } from '../security/encryption.js';
 import { sql } from 'kysely';
-import { notifyWork } from '../engine/execution/wakeups.js';
 import type { Db } from './db.js';
 import { unnestRows } from './unnest.js';
 
@@ -148,9 +147,10 @@ export interface DeliveryGuard {
 }
 
 /**
- * Stores a delivery, due at once, and signals the webhook workers, in ONE statement (the notification is
- * delivered when it commits, so a worker never wakes before the row is visible), provided the endpoint
- * is still as `guard` says. Returns false (nothing stored) when it is not.
+ * Stores a delivery, due at once, in ONE statement, provided the endpoint is still as `guard` says.
+ * Returns false (nothing stored) when it is not. It does not NOTIFY: a notifying transaction takes a
+ * database-wide lock at commit, which serialises concurrent intakes (the caller wakes the workers,
+ * coalesced, after the commit).
  */
 export async function storeDelivery(db: Db, d: NewDelivery, guard: DeliveryGuard): Promise<boolean> {
   const cap =
@@ -169,7 +169,7 @@ export async function storeDelivery(db: Db, d: NewDelivery, guard: DeliveryGuard
         AND NOT c.scheduled_for_deletion ${cap}
       RETURNING id
     )
-    SELECT id, ${notifyWork('webhooks')} FROM stored`.execute(db);
+    SELECT id FROM stored`.execute(db);
   return rows.length > 0;
 }
 

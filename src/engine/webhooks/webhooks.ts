@@ -1,5 +1,5 @@
-// Webhooks: verify a delivery at intake when its connector can do so locally and store it (one statement,
-// which also wakes the workers) before acknowledging it. A worker claims due deliveries in batches (the
+// Webhooks: verify a delivery at intake when its connector can do so locally and store it (one statement)
+// before acknowledging it, then wake the workers. A worker claims due deliveries in batches (the
 // claim is the queue: no job per delivery), verifies, splits and translates them concurrently, and commits
 // the results of many deliveries together, through the same write path as polling.
 import { createHash, randomUUID } from 'node:crypto';
@@ -24,6 +24,7 @@ import {
   type WebhookEndpoint,
 } from '../../storage/webhooks.js';
 import type { ClaimSource, Claimed } from '../execution/loop.js';
+import { signalWork } from '../execution/wakeups.js';
 import { openConnector, registrationOf } from '../lifecycle/connector-instance.js';
 import type { EngineDeps } from '../deps.js';
 import { emptyWrites, mapAccounts, mapBalances, mapPayments, type PageWrites } from '../ingestion/items.js';
@@ -91,13 +92,50 @@ const endpointCaches = new WeakMap<object, Map<string, CachedEndpoint>>();
  * checks it here, against the time of this request, and only a delivery that passes is stored, marked
  * verified with its idempotency key. A `network` verifier's delivery is stored unverified while fewer
  * than the cap wait; the cap is soft by at most the requests in flight at once, which the ingress rate
- * limits bound. Storing it and waking the workers is one statement, which stores it only if the endpoint
+ * limits bound. Storing it is one statement (then the workers are woken), which stores it only if the endpoint
  * is still the one verified against (and, for a `network` verifier, the cap is not reached); so a `local`
  * verifier's endpoint may come from a short-lived cache, and a busy endpoint costs one statement per
  * delivery. When the endpoint changed, the delivery is taken in again from a fresh lookup.
  */
 export async function receiveWebhook(deps: EngineDeps, incoming: IncomingWebhook): Promise<Intake> {
   return (await intake(deps, incoming, true)) ?? (await intake(deps, incoming, false)) ?? notHere();
+}
+
+/** Per database: whether a wake-up is being sent, and whether deliveries were stored since it was sent. */
+const wakers = new WeakMap<object, { sending: boolean; again: boolean }>();
+
+/**
+ * Wakes the webhook workers after a delivery committed: this process's loop at once, the others by a
+ * NOTIFY of its own (not folded into the insert: a notifying commit takes a database-wide lock, so one
+ * per delivery serialises the intake; measured 2 100 → 380–590 inserts/s from 32 senders). At most one
+ * NOTIFY is in flight per process; deliveries stored meanwhile share the next one. Not awaited: the
+ * delivery is durable already, and a lost wake-up only delays it until a worker's sweep.
+ */
+function wakeWorkers(deps: EngineDeps): void {
+  deps.wakeups.poke('webhooks');
+  let waker = wakers.get(deps.db);
+  if (!waker) wakers.set(deps.db, (waker = { sending: false, again: false }));
+  if (waker.sending) {
+    waker.again = true;
+    return;
+  }
+  const state = waker;
+  state.sending = true;
+  void (async () => {
+    try {
+      do {
+        state.again = false;
+        await signalWork(deps.db, 'webhooks');
+      } while (state.again);
+    } catch (error) {
+      deps.logger.warn(
+        { err: error },
+        'could not signal webhook workers; their sweep will find the deliveries',
+      );
+    } finally {
+      state.sending = false;
+    }
+  })();
 }
 
 function notHere(): never {
@@ -180,7 +218,10 @@ async function intake(
       ...(verification === 'network' ? { unverifiedCap: cap } : {}),
     },
   );
-  if (stored) return { outcome: 'stored', id, verified: verified !== undefined };
+  if (stored) {
+    wakeWorkers(deps);
+    return { outcome: 'stored', id, verified: verified !== undefined };
+  }
   cache.delete(cacheKey);
   if (cached) return undefined;
   // Changed again since a fresh lookup: the cap was reached meanwhile, or the endpoint went away.
