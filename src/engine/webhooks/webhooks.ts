@@ -3,7 +3,7 @@
 // claim is the queue: no job per delivery), verifies, splits and translates them concurrently, and commits
 // the results of many deliveries together, through the same write path as polling.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Webhook, WebhookConfig, WebhookTranslation } from '../../connectors/sdk/contract.js';
+import type { Connector, Webhook, WebhookConfig, WebhookTranslation } from '../../connectors/sdk/contract.js';
 import { WebhookVerificationError } from '../../connectors/sdk/errors.js';
 import { webhookIntakeOf } from '../../connectors/sdk/registry.js';
 import { connectorIdCodec, type ConnectorId } from '../../domain/ids.js';
@@ -80,6 +80,8 @@ const MAX_CACHED_ENDPOINTS = 10_000;
 interface CachedEndpoint {
   endpoint: WebhookEndpoint;
   config: WebhookConfig;
+  /** Opened once per lookup (the insert checks the connector's config is still the one it opened). */
+  connector: Connector | undefined;
   until: number;
 }
 /** Per database: two services in one process (tests) keep apart. */
@@ -171,6 +173,10 @@ async function intake(
     known = {
       endpoint,
       config: openWebhookConfig(deps.keyring, endpoint),
+      connector:
+        verification === 'local'
+          ? openConnector(deps, endpoint, incoming.connectorId, deps.logger)
+          : undefined,
       until: Date.now() + ENDPOINT_CACHE_MS,
     };
     if (verification === 'local') {
@@ -178,12 +184,11 @@ async function intake(
       cache.set(cacheKey, known);
     }
   }
-  const { endpoint, config } = known;
+  const { endpoint, config, connector } = known;
 
   let verified: { at: string; key: string } | undefined;
-  if (verification === 'local') {
+  if (connector) {
     const receivedAt = new Date();
-    const connector = openConnector(deps, endpoint, incoming.connectorId, deps.logger);
     const webhook: Webhook = { headers: incoming.headers, queryValues: incoming.query, body: incoming.body };
     try {
       const answer = await connector.verifyWebhook({ webhook, config, receivedAt });
