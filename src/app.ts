@@ -14,9 +14,14 @@ import {
   runPaymentServiceUserDeletion,
 } from './engine/money-movement/payment-service-user-connectors.js';
 import type { EngineDeps } from './engine/deps.js';
-import { JobQueue, WEBHOOK_QUEUE, type WebhookJob } from './engine/execution/jobs.js';
+import { JobQueue } from './engine/execution/jobs.js';
 import { Wakeups } from './engine/execution/wakeups.js';
-import { processWebhook, sweepWebhooks } from './engine/webhooks/webhooks.js';
+import {
+  deleteOldWebhooks,
+  WEBHOOK_SLOTS,
+  WEBHOOK_SWEEP_MS,
+  WebhookWorker,
+} from './engine/webhooks/webhooks.js';
 import { initiationSource } from './engine/money-movement/initiation-runner.js';
 import { deleteSentEvents } from './events/outbox.js';
 import { EventPublisher } from './events/publisher.js';
@@ -54,7 +59,7 @@ function startMovementLoops(deps: EngineDeps, settings: Settings): Promise<void>
     removal: (job) =>
       runRemoval(deps, { connectorId: job.connectorId, taskId: job.id, reinstall: job.reinstall }),
     housekeeping: async () => {
-      await sweepWebhooks(deps);
+      await deleteOldWebhooks(deps);
       await deleteSentEvents(deps.db, settings.outboxRetentionMs);
       await deleteOldRuns(deps.db, settings.runHistoryRetentionMs);
       await deleteOldAuditRecords(deps.db, settings.auditRetentionMs);
@@ -190,14 +195,19 @@ export async function startPaybridge(
     },
   };
 
-  // Schedules are their own queue: the loop claims due ones in batches (an expired lease included, so a
-  // dead worker's run is taken over by the claim itself) and commits their pages in groups.
+  // Every kind of work is claimed in batches from its own table, woken by NOTIFY: schedules (an expired
+  // lease included, so a dead worker's run is taken over by the claim itself, pages committed in groups),
+  // webhook deliveries, payment initiations and the background jobs.
   const loops: Promise<void>[] = [];
   if (roles.worker) {
     loops.push(runScheduleLoop(deps, settings.workerConcurrency));
-    // pg-boss slots poll every 250 ms when idle: at most the old default of 4 until webhooks move too.
-    jobs.work<WebhookJob>(WEBHOOK_QUEUE, Math.min(settings.workerConcurrency, 4), (job) =>
-      processWebhook(deps, job.webhookId),
+    loops.push(
+      runClaimLoop(new WebhookWorker(deps), {
+        concurrency: Math.max(WEBHOOK_SLOTS, settings.workerConcurrency),
+        sweepMs: WEBHOOK_SWEEP_MS,
+        wakeups,
+        logger,
+      }),
     );
     loops.push(...startMovementLoops(deps, settings));
   }

@@ -44,13 +44,11 @@ const ENGINE_KINDS: [RegExp, string][] = [
   [/^SELECT id FROM payment_initiations/i, 'sweeper (overdue initiations)'],
   [/^DELETE FROM outbox_events/i, 'outbox retention'],
   [/^select "w"\."name"[ ,].* from "webhook_configs" as "w"/i, 'webhook intake: find the endpoint'],
-  [/^insert into "webhooks"/i, 'webhook intake: store the delivery'],
-  [/^UPDATE webhooks w SET attempts/i, 'webhook job: claim the delivery'],
-  [/^select .* from "webhook_configs"/i, 'webhook job: read the endpoint secret'],
-  [/^insert into "webhook_keys"/i, 'webhook job: de-duplication key'],
-  [/^select "status" from "webhooks" .* for update/i, 'webhook job: lock the delivery'],
-  [/^update "webhooks" set/i, 'webhook job: record the outcome'],
-  [/^SELECT id FROM webhooks WHERE status = 'RECEIVED'/i, 'sweeper (stuck webhooks)'],
+  [/^WITH stored AS \( INSERT INTO webhooks/i, 'webhook intake: store the delivery'],
+  [/^SELECT pg_notify/i, 'wake-up (NOTIFY, coalesced)'],
+  [/^WITH due AS \( SELECT id FROM webhooks/i, 'webhook worker: claim a batch (+ lease)'],
+  [/^WITH held AS \( SELECT w\.id FROM webhooks/i, 'webhook commit: hold the batch + new keys'],
+  [/^UPDATE webhooks w SET status/i, 'webhook commit: record the outcomes'],
   [/^delete from "webhook(s|_keys)"/i, 'webhook retention'],
 ];
 

@@ -368,6 +368,8 @@ export interface WebhooksTable {
   processed_at: Nullable<string>;
   /** Set when the delivery was verified at intake (a `local` verifier); the job then skips verification. */
   verified_at: Nullable<string>;
+  /** RECEIVED: when it may be claimed (next attempt, or the end of the lease of the worker holding it). */
+  due_at: TimestampDefault;
   sort_id: Generated<string>;
 }
 

@@ -1,5 +1,5 @@
 // The webhook pipeline with a connector that signs the Standard Webhooks way (a local verifier):
-// deliveries are verified at intake, stored and acknowledged at once, translated in a job, de-duplicated,
+// deliveries are verified at intake, stored and acknowledged at once, translated by a worker, de-duplicated,
 // never roll a payment back, and survive a worker that is not there when they arrive.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SDK } from '@formance/formance-sdk';
@@ -12,7 +12,7 @@ import type { CreateWebhooksRequest } from '../../src/connectors/sdk/contract.js
 import { UpstreamError } from '../../src/connectors/sdk/errors.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
-import { processWebhook, sweepWebhooks } from '../../src/engine/webhooks/webhooks.js';
+import { claimAndProcess, deleteOldWebhooks } from '../../src/engine/webhooks/webhooks.js';
 import { readSettings } from '../../src/settings.js';
 import { HookPsp, paymentBody, registerHookPsp, SECRET, signed, uninstalled } from '../support/hook-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
@@ -319,16 +319,16 @@ describe('durability', () => {
   });
 });
 
-describe('competing jobs', () => {
-  it('lets one of several jobs holding the same delivery commit it, and marks it PROCESSED', async () => {
+describe('competing claimers', () => {
+  it('lets one of several claimers racing the worker for a delivery commit it, and marks it PROCESSED', async () => {
     const body = paymentBody('pay-contended', 'SUCCEEDED', '2026-01-01T00:00:40Z');
     expect((await deliver(service.url, body, signed(body, { id: 'msg_contended' }))).status).toBe(200);
     const db = service.paybridge.deps.db;
     const row = await eventually(async () =>
       db.selectFrom('webhooks').select('id').orderBy('sort_id', 'desc').limit(1).executeTakeFirst(),
     );
-    // The worker's own job races these three.
-    await Promise.all([1, 2, 3].map(() => processWebhook(service.paybridge.deps, row.id)));
+    // The worker's own loop races these three (each claims what is due and commits it).
+    await Promise.all([1, 2, 3].map(() => claimAndProcess(service.paybridge.deps)));
     const stored = await eventually(async () => {
       const w = await db
         .selectFrom('webhooks')
@@ -364,7 +364,7 @@ describe('retention', () => {
       .set({ created_at: eightDaysAgo })
       .where('idempotency_key', '=', 'msg_replayed')
       .execute();
-    await sweepWebhooks(service.paybridge.deps);
+    await deleteOldWebhooks(service.paybridge.deps);
     const ids = (await db.selectFrom('webhooks').select('id').execute()).map((r) => r.id);
     expect(ids).not.toContain(present(old, 'old').id);
     expect(ids).toContain(present(kept, 'kept').id);
