@@ -13,7 +13,16 @@ export function parseJson(text: string): unknown {
   return parse(text, null, parseNumber);
 }
 
-/** Serialises to JSON; bigint values are written as exact integer literals (no quotes). */
+/**
+ * Serialises to JSON; bigint values are written as exact integer literals (no quotes). Values without a
+ * bigint (nearly all) take the native JSON.stringify, which writes the same text; it throws a TypeError
+ * on a bigint, and then lossless-json writes the value.
+ */
 export function stringifyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
   return stringify(value) ?? 'null';
 }

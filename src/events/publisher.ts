@@ -1,7 +1,11 @@
-// Publishes outbox events in batches to every configured sink, in order per entity.
+// Publishes outbox events in batches to every configured sink, in order per entity. Idle, it waits for the
+// `events` signal that recordEvents raises with its insert, and sweeps the outbox every few seconds in
+// case a signal was lost (or the process does not listen), so an idle publisher costs well under one
+// query a second.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../connectors/sdk/retry.js';
+import type { Wakeups } from '../engine/execution/wakeups.js';
 import type { Db } from '../storage/db.js';
 import { claimEvents, markFailed, markSent } from './outbox.js';
 import type { EventSink } from './sinks.js';
@@ -12,25 +16,41 @@ const OUTBOX_BACKOFF = { baseMs: 1000, capMs: 5 * 60_000 };
 export interface PublisherSettings {
   batchSize?: number;
   maxAttempts?: number;
+  /**
+   * Without `wakeups`: the pause between two polls of an idle outbox. With them: the sweep, the longest
+   * an idle publisher waits for a signal before it looks at the outbox anyway.
+   */
   idleMs?: number;
+  /** The process's wake-ups (`deps.wakeups`): an idle publisher waits for the `events` signal. */
+  wakeups?: Wakeups;
 }
+
+/** The sweep of an idle publisher that waits for signals. */
+const SWEEP_MS = 5000;
+
+type Settings = Required<Omit<PublisherSettings, 'wakeups'>> & Pick<PublisherSettings, 'wakeups'>;
 
 export class EventPublisher {
   readonly #stopping = new AbortController();
+  readonly #stopped = new Promise<void>((resolve) =>
+    this.#stopping.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
   #loop: Promise<void> | undefined;
+  /** When the earliest event that failed in this process comes due again (ms epoch). */
+  #retryAt: number | undefined;
 
   private constructor(
     private readonly db: Db,
     private readonly logger: Logger,
     private readonly sinks: EventSink[],
-    private readonly settings: Required<PublisherSettings>,
+    private readonly settings: Settings,
   ) {}
 
   static start(db: Db, logger: Logger, sinks: EventSink[], settings: PublisherSettings = {}): EventPublisher {
     const publisher = new EventPublisher(db, logger, sinks, {
       batchSize: 100,
       maxAttempts: 10,
-      idleMs: 250,
+      idleMs: settings.wakeups ? SWEEP_MS : 250,
       ...settings,
     });
     publisher.#loop = publisher.#run();
@@ -45,12 +65,21 @@ export class EventPublisher {
       } catch (error) {
         this.logger.error({ err: error }, 'event publishing failed');
       }
-      if (published < this.settings.batchSize) {
-        await sleep(this.settings.idleMs, undefined, { signal: this.#stopping.signal }).catch(
-          () => undefined,
-        );
-      }
+      if (published < this.settings.batchSize) await this.#idle();
     }
+  }
+
+  /** Waits for new events: a signal (or the sweep) with wake-ups, the poll interval without. */
+  async #idle(): Promise<void> {
+    const { wakeups, idleMs } = this.settings;
+    if (!wakeups) {
+      await sleep(idleMs, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
+      return;
+    }
+    // A failed delivery is retried when its backoff ends, not a sweep later.
+    const retryInMs = this.#retryAt === undefined ? idleMs : Math.max(0, this.#retryAt - Date.now());
+    this.#retryAt = undefined;
+    await wakeups.wait('events', Math.min(idleMs, retryInMs), this.#stopped);
   }
 
   /**
@@ -69,6 +98,10 @@ export class EventPublisher {
         } catch (error) {
           const backoffMs = backoffDelay(OUTBOX_BACKOFF, event.attempts);
           await markFailed(trx, [event.id], String(error), backoffMs, this.settings.maxAttempts);
+          const retryAt = Date.now() + backoffMs;
+          if (event.attempts + 1 < this.settings.maxAttempts && (this.#retryAt ?? Infinity) > retryAt) {
+            this.#retryAt = retryAt;
+          }
           this.logger.warn(
             { err: error, eventId: event.id, attempt: event.attempts + 1 },
             'event delivery failed',
