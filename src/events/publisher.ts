@@ -36,8 +36,8 @@ export class EventPublisher {
     this.#stopping.signal.addEventListener('abort', () => resolve(), { once: true }),
   );
   #loop: Promise<void> | undefined;
-  /** When the earliest event that failed in this process comes due again (ms epoch). */
-  #retryAt: number | undefined;
+  /** When the events that failed in this process come due again (ms epoch), for the idle wait. */
+  #retries: number[] = [];
 
   private constructor(
     private readonly db: Db,
@@ -60,26 +60,28 @@ export class EventPublisher {
   async #run(): Promise<void> {
     while (!this.#stopping.signal.aborted) {
       let published = 0;
+      const batchAt = Date.now();
       try {
         published = await this.publishBatch();
       } catch (error) {
         this.logger.error({ err: error }, 'event publishing failed');
       }
-      if (published < this.settings.batchSize) await this.#idle();
+      if (published < this.settings.batchSize) await this.#idle(batchAt);
     }
   }
 
   /** Waits for new events: a signal (or the sweep) with wake-ups, the poll interval without. */
-  async #idle(): Promise<void> {
+  async #idle(batchAt: number): Promise<void> {
     const { wakeups, idleMs } = this.settings;
     if (!wakeups) {
       await sleep(idleMs, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
       return;
     }
-    // A failed delivery is retried when its backoff ends, not a sweep later.
-    const retryInMs = this.#retryAt === undefined ? idleMs : Math.max(0, this.#retryAt - Date.now());
-    this.#retryAt = undefined;
-    await wakeups.wait('events', Math.min(idleMs, retryInMs), this.#stopped);
+    // A failed delivery is retried when its backoff ends, not a sweep later. A retry time the batch just
+    // run had reached is done with (that batch claimed the event, or its retry moved on).
+    this.#retries = this.#retries.filter((at) => at > batchAt);
+    const retryInMs = this.#retries.length > 0 ? Math.min(...this.#retries) - Date.now() : idleMs;
+    await wakeups.wait('events', Math.max(0, Math.min(idleMs, retryInMs)), this.#stopped);
   }
 
   /**
@@ -98,10 +100,8 @@ export class EventPublisher {
         } catch (error) {
           const backoffMs = backoffDelay(OUTBOX_BACKOFF, event.attempts);
           await markFailed(trx, [event.id], String(error), backoffMs, this.settings.maxAttempts);
-          const retryAt = Date.now() + backoffMs;
-          if (event.attempts + 1 < this.settings.maxAttempts && (this.#retryAt ?? Infinity) > retryAt) {
-            this.#retryAt = retryAt;
-          }
+          // The row's due time counts from its transaction's start, a little earlier than this.
+          if (event.attempts + 1 < this.settings.maxAttempts) this.#retries.push(Date.now() + backoffMs);
           this.logger.warn(
             { err: error, eventId: event.id, attempt: event.attempts + 1 },
             'event delivery failed',
