@@ -188,7 +188,10 @@ export async function upsertPayments(
       COALESCE(u.status, p.status) AS status, p.scheme, p.asset,
       COALESCE(u.initial_amount, p.initial_amount) AS initial_amount, COALESCE(u.amount, p.amount) AS amount,
       p.source_account_id, p.destination_account_id, p.metadata, COALESCE(u.updated_at, p.updated_at) AS updated_at
-    FROM inserted i JOIN payments p ON p.id = i.payment_id LEFT JOIN updated u ON u.id = i.payment_id
+    FROM inserted i
+    -- LATERAL … LIMIT 1: one primary-key probe per row, never a scan of the table.
+    JOIN LATERAL (SELECT * FROM payments WHERE payments.id = i.payment_id LIMIT 1) p ON true
+    LEFT JOIN updated u ON u.id = i.payment_id
     ORDER BY i.sort_id`.execute(db);
   const final = new Map<string, StoredPaymentRow>();
   for (const { id, payment_id, raw, ...rest } of inserted.rows) {
