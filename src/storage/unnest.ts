@@ -24,6 +24,7 @@ export function unnestRows<Row>(
 }
 
 /** Characters JSON and an array literal escape differently (control characters, surrogates). */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern is for
 const NOT_LITERAL_SAFE = /[\u0000-\u001f\ud800-\udfff]/;
 
 /**

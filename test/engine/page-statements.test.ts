@@ -54,6 +54,7 @@ async function countedStore(writes: PageWrites): Promise<{ statements: string[];
   proto.query = function (this: object, ...args: unknown[]): unknown {
     const first = args[0];
     const text = typeof first === 'string' ? first : String((first as { text?: unknown } | null)?.text ?? '');
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the connection that sent the marker
     if (text === MARKER) client = this;
     else if (client === this) statements.push(text.trim().split(/\s+/).slice(0, 4).join(' '));
     return original.apply(this, args);
@@ -191,5 +192,22 @@ describe('page commit statements', () => {
     // One statement per kind of row: accounts, payments, refund rows, adjustments with their effect,
     // initiation links, events (the page's cursor and schedules are the caller's).
     expect(one.created.statements.length).toBeLessThanOrEqual(6);
+  });
+
+  it('takes the merged writes of several runs of one connector, with rows they share written once', async () => {
+    const first = merge(
+      mapAccounts(connector, 'INTERNAL', accounts('merged', 3)),
+      mapPayments(connector, payments('merged', 3, 0)),
+    );
+    const second = merge(
+      mapAccounts(connector, 'INTERNAL', accounts('merged', 2)),
+      mapPayments(connector, payments('merged', 2, 0)),
+    );
+    const { events } = await countedStore(merge(first, second));
+    const alone = await countedStore(first);
+    // The same rows as the first run's writes alone would have written: the second run's copies add nothing.
+    expect(events.map((e) => e.id).sort()).toEqual([...new Set(events.map((e) => e.id))].sort());
+    expect(events.filter((e) => e.type === 'SAVED_ACCOUNT')).toHaveLength(3);
+    expect(alone.events).toHaveLength(0);
   });
 });
