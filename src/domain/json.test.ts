@@ -1,4 +1,4 @@
-import { stringify } from 'lossless-json';
+import { LosslessNumber, stringify } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson } from './json.js';
 import { toAmount } from './money.js';
@@ -42,6 +42,8 @@ describe('money JSON', () => {
       { a: 1n, b: 'x"\\y', c: [1n, -5n, null, undefined, 'z'], d: { e: 123456789012345678901234567890n } },
       { s: '\u0000x', t: '\u0000bigint 5', when: new Date(0), nan: NaN, skip: undefined },
       [undefined, () => 1],
+      { amount: new LosslessNumber('12.50'), big: 7n, text: 'isLosslessNumber' },
+      { n: new LosslessNumber('-1e-7') },
       'plain',
       12n,
       null,
