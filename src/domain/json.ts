@@ -32,7 +32,7 @@ export function stringifyJson(value: unknown): string {
   return text.includes(NUMBER_MARK) ? text.replace(MARKED_NUMBER, '$1') : text;
 }
 
-/** A mark no stored text carries: a NUL (which JSON writes as \\u0000) and a random nonce of this process. */
+/** A mark no stored text carries: a NUL (which JSON writes as \u0000) and a random nonce of this process. */
 const NUMBER_NONCE = Array.from(globalThis.crypto.getRandomValues(new Uint32Array(2)), (n) =>
   n.toString(16),
 ).join('');
