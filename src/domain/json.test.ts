@@ -1,6 +1,6 @@
 import { LosslessNumber, stringify } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
-import { parseJson, stringifyJson } from './json.js';
+import { parseJson, stringifyJson, stringifyWithNumbers } from './json.js';
 import { toAmount } from './money.js';
 
 describe('money JSON', () => {
@@ -49,6 +49,9 @@ describe('money JSON', () => {
       null,
       undefined,
     ];
-    for (const value of values) expect(stringifyJson(value)).toBe(stringify(value) ?? 'null');
+    for (const value of values) {
+      expect(stringifyJson(value)).toBe(stringify(value) ?? 'null');
+      expect(stringifyWithNumbers(value)).toBe(stringify(value) ?? 'null');
+    }
   });
 });

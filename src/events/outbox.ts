@@ -1,6 +1,6 @@
 // The outbox table: events written with their data, claimed in batches by publishers, then marked.
 import { sql } from 'kysely';
-import { stringifyJson } from '../domain/json.js';
+import { stringifyWithNumbers } from '../domain/json.js';
 import { notifyWork } from '../engine/execution/wakeups.js';
 import type { Db } from '../storage/db.js';
 import { unnestRows } from '../storage/unnest.js';
@@ -17,7 +17,7 @@ export async function recordEvents(db: Db, events: OutboxEvent[]): Promise<void>
     connector_id: (e) => e.connectorId,
     entity_id: (e) => e.entityId,
     type: (e) => e.type,
-    payload: (e) => stringifyJson(e.payload),
+    payload: (e) => stringifyWithNumbers(e.payload),
   });
   await sql`
     WITH written AS (
