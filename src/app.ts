@@ -213,7 +213,8 @@ export async function startPaybridge(
   }
 
   const sinks = roles.worker ? await eventSinks(settings) : [];
-  const publisher = sinks.length > 0 ? EventPublisher.start(database.db, logger, sinks) : undefined;
+  const publisher =
+    sinks.length > 0 ? EventPublisher.start(database.db, logger, sinks, { wakeups }) : undefined;
 
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let url: string | undefined;

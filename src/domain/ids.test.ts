@@ -9,6 +9,8 @@ import {
   orderIdCodec,
   paymentAdjustmentIdCodec,
   paymentIdCodec,
+  paymentInitiationAdjustmentIdCodec,
+  paymentInitiationIdCodec,
   taskIdCodec,
 } from './ids.js';
 
@@ -124,5 +126,37 @@ describe('identifiers', () => {
     expect(
       accountIdCodec.decode(encoded(`{"ConnectorID":${inner},"Reference":"caf\u00e9 😀"}`)).reference,
     ).toBe('café 😀');
+  });
+
+  it('encode every kind of id as the base64url of its canonical JSON (each codec writes sorted keys)', () => {
+    const canonical = (id: string) =>
+      Buffer.from(canonicalJson(JSON.parse(Buffer.from(id, 'base64url').toString('utf8'))), 'utf8').toString(
+        'base64url',
+      );
+    const paymentId = { connectorId: connector, reference: 'p\u0001é"', type: 'PAY-IN' as const };
+    const initiation = paymentInitiationIdCodec.encode(connector, 'pi-1');
+    const ids = [
+      connectorIdCodec.encode(connector),
+      accountIdCodec.encode({ connectorId: connector, reference: 'a' }),
+      paymentIdCodec.encode(paymentId),
+      paymentAdjustmentIdCodec.encode({
+        paymentId,
+        reference: 'r',
+        createdAt: '2024-01-01T00:00:00Z',
+        status: 'SUCCEEDED',
+      }),
+      taskIdCodec.encode(connector, 't'),
+      initiation,
+      paymentInitiationAdjustmentIdCodec.encode(initiation, '2024-01-01T00:00:00Z', 'PROCESSED'),
+      orderIdCodec.encode({ connectorId: connector, reference: 'o' }),
+      conversionIdCodec.encode({ connectorId: connector, reference: 'c' }),
+      orderAdjustmentIdCodec.encode({
+        orderId: { connectorId: connector, reference: 'o' },
+        status: 'FILLED',
+        baseQuantityFilled: '5',
+        fee: null,
+      }),
+    ];
+    for (const id of ids) expect(id).toBe(canonical(id));
   });
 });

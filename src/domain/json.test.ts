@@ -1,5 +1,6 @@
+import { LosslessNumber, stringify } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
-import { parseJson, stringifyJson } from './json.js';
+import { parseJson, stringifyJson, stringifyWithNumbers } from './json.js';
 import { toAmount } from './money.js';
 
 describe('money JSON', () => {
@@ -34,5 +35,23 @@ describe('money JSON', () => {
     expect(toAmount('18446744073709551615')).toBe(18446744073709551615n);
     expect(toAmount(12)).toBe(12n);
     expect(() => toAmount('12.5')).toThrow(TypeError);
+  });
+
+  it('writes the same text as lossless-json, with and without bigints, quotes, NULs and dates', () => {
+    const values: unknown[] = [
+      { a: 1n, b: 'x"\\y', c: [1n, -5n, null, undefined, 'z'], d: { e: 123456789012345678901234567890n } },
+      { s: '\u0000x', t: '\u0000bigint 5', when: new Date(0), nan: NaN, skip: undefined },
+      [undefined, () => 1],
+      { amount: new LosslessNumber('12.50'), big: 7n, text: 'isLosslessNumber' },
+      { n: new LosslessNumber('-1e-7') },
+      'plain',
+      12n,
+      null,
+      undefined,
+    ];
+    for (const value of values) {
+      expect(stringifyJson(value)).toBe(stringify(value) ?? 'null');
+      expect(stringifyWithNumbers(value)).toBe(stringify(value) ?? 'null');
+    }
   });
 });

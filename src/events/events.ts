@@ -43,7 +43,17 @@ function eventId(type: EventType, entityId: string, version: string): string {
   return createHash('sha256').update(`${type}\u0000${entityId}\u0000${version}`).digest('hex');
 }
 
-const provider = (connectorId: string) => connectorIdCodec.decode(connectorId).provider;
+/** The provider named by a connector id, decoded once per connector (every event of a page asks). */
+const providers = new Map<string, string>();
+function provider(connectorId: string): string {
+  let name = providers.get(connectorId);
+  if (name === undefined) {
+    name = connectorIdCodec.decode(connectorId).provider;
+    if (providers.size >= 10_000) providers.clear();
+    providers.set(connectorId, name);
+  }
+  return name;
+}
 
 export function savedAccount(row: SavedAccountRow): OutboxEvent {
   const payload = {

@@ -1,11 +1,15 @@
 // The outbox table: events written with their data, claimed in batches by publishers, then marked.
 import { sql } from 'kysely';
-import { stringifyJson } from '../domain/json.js';
+import { stringifyWithNumbers } from '../domain/json.js';
+import { notifyWork } from '../engine/execution/wakeups.js';
 import type { Db } from '../storage/db.js';
 import { unnestRows } from '../storage/unnest.js';
 import type { OutboxEvent } from './events.js';
 
-/** Writes events in one statement, inside the caller's transaction; an event already there is kept. */
+/**
+ * Writes events in one statement, inside the caller's transaction; an event already there is kept. The
+ * same statement signals the publishers (`events` work, delivered at commit) when it wrote any.
+ */
 export async function recordEvents(db: Db, events: OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
   const input = unnestRows(events, 'i', {
@@ -13,12 +17,16 @@ export async function recordEvents(db: Db, events: OutboxEvent[]): Promise<void>
     connector_id: (e) => e.connectorId,
     entity_id: (e) => e.entityId,
     type: (e) => e.type,
-    payload: (e) => stringifyJson(e.payload),
+    payload: (e) => stringifyWithNumbers(e.payload),
   });
   await sql`
-    INSERT INTO outbox_events (id, connector_id, entity_id, type, payload)
-    SELECT id, connector_id, entity_id, type, payload::jsonb FROM ${input}
-    ON CONFLICT (id) DO NOTHING`.execute(db);
+    WITH written AS (
+      INSERT INTO outbox_events (id, connector_id, entity_id, type, payload)
+      SELECT id, connector_id, entity_id, type, payload::jsonb FROM ${input}
+      ON CONFLICT (id) DO NOTHING
+      RETURNING 1
+    )
+    SELECT ${notifyWork('events')} FROM (SELECT 1 FROM written LIMIT 1) AS any_written`.execute(db);
 }
 
 export interface ClaimedEvent {

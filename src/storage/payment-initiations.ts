@@ -148,16 +148,26 @@ export interface LinkedPayment {
   payment_asset: string;
   /** Whether this call created the link. */
   created: boolean;
+  /** The initiation as it is now (read by the same statement, so following a page costs no read per link). */
+  initiation: InitiationRow;
 }
 
 /**
- * The initiations the given payments belong to. A payment whose PSP reference is the polling id an
- * initiation is waiting on gets linked to it here, so a payment fetched by polling (or pushed by a
- * webhook) completes the initiation that produced it. One statement whatever the number of payments.
+ * The initiations the given payments belong to, each with its current row. A payment whose PSP
+ * reference is the polling id an initiation is waiting on gets linked to it here, so a payment fetched
+ * by polling (or pushed by a webhook) finds the initiation that produced it. One statement for the
+ * whole batch; new links come first.
  */
 export async function linkedInitiations(db: Db, paymentIds: string[]): Promise<LinkedPayment[]> {
   if (paymentIds.length === 0) return [];
-  const result = await sql<LinkedPayment>`
+  const result = await sql<
+    InitiationRow & {
+      link_payment_id: string;
+      link_payment_status: string;
+      link_payment_asset: string;
+      link_created: boolean;
+    }
+  >`
     WITH touched AS (
       SELECT id, connector_id, reference, status, asset FROM payments WHERE id = ANY(${paymentIds}::text[])
     ), matched AS (
@@ -166,14 +176,26 @@ export async function linkedInitiations(db: Db, paymentIds: string[]): Promise<L
       JOIN payment_initiations pi ON pi.connector_id = t.connector_id AND pi.polling_id = t.reference
       ON CONFLICT DO NOTHING
       RETURNING payment_initiation_id, payment_id
+    ), links AS (
+      SELECT payment_initiation_id, payment_id, true AS created FROM matched
+      UNION ALL
+      SELECT r.payment_initiation_id, r.payment_id, false FROM payment_initiation_related_payments r
+      WHERE r.payment_id = ANY(${paymentIds}::text[])
     )
-    SELECT m.payment_initiation_id, t.id AS payment_id, t.status AS payment_status, t.asset AS payment_asset,
-      true AS created
-    FROM matched m JOIN touched t ON t.id = m.payment_id
-    UNION ALL
-    SELECT r.payment_initiation_id, t.id, t.status, t.asset, false
-    FROM payment_initiation_related_payments r JOIN touched t ON t.id = r.payment_id`.execute(db);
-  return result.rows;
+    SELECT pi.*, t.id AS link_payment_id, t.status AS link_payment_status, t.asset AS link_payment_asset,
+      l.created AS link_created
+    FROM links l JOIN touched t ON t.id = l.payment_id JOIN payment_initiations pi ON pi.id = l.payment_initiation_id
+    ORDER BY l.created DESC`.execute(db);
+  return result.rows.map(
+    ({ link_payment_id, link_payment_status, link_payment_asset, link_created, ...row }) => ({
+      payment_initiation_id: row.id,
+      payment_id: link_payment_id,
+      payment_status: link_payment_status,
+      payment_asset: link_payment_asset,
+      created: link_created,
+      initiation: row,
+    }),
+  );
 }
 
 export function adjustmentsOf(db: Db, initiationId: string) {

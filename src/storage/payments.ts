@@ -61,35 +61,66 @@ const INSERT_PAYMENTS = sql`
   SELECT id, connector_id, reference, type, created_at::timestamptz, amount::numeric, initial_amount::numeric, asset,
     scheme, status, status_at::timestamptz, source_account_id, destination_account_id, metadata::jsonb`;
 
-/** What a batch changed: the payments whose own fields changed, and the adjustments it inserted. */
-export interface PaymentChanges {
-  changedPaymentIds: string[];
-  insertedAdjustments: { id: string; payment_id: string; raw: unknown }[];
+/** The columns of a payment that its events describe (as stored once the batch is written). */
+const STORED_COLUMNS =
+  sql.raw(`id, connector_id, reference, created_at, type, status, scheme, asset, initial_amount,
+  amount, source_account_id, destination_account_id, metadata, updated_at`);
+
+/** A payment as stored after a batch, with the time of its last change. */
+export interface StoredPaymentRow {
+  id: string;
+  connector_id: string;
+  reference: string;
+  created_at: string;
+  type: string;
+  status: string;
+  scheme: string;
+  asset: string;
+  initial_amount: string;
+  amount: string;
+  source_account_id: string | null;
+  destination_account_id: string | null;
+  metadata: Record<string, string>;
+  updated_at: string;
 }
 
 /**
- * Writes a batch of payments and adjustments in two statements. Amount effects and the current status
- * are derived only from adjustments this call actually inserted, so replaying a batch changes nothing.
- * The caller runs this inside the page transaction.
+ * What a batch changed, each with the payment as stored at the end of the batch (so no read-back is
+ * needed): the payments whose own fields changed, and the adjustments it inserted (oldest first).
+ */
+export interface PaymentChanges {
+  changedPayments: StoredPaymentRow[];
+  insertedAdjustments: { id: string; payment_id: string; raw: unknown; payment: StoredPaymentRow }[];
+}
+
+/**
+ * Writes a batch of payments and adjustments in two statements (three with refund rows that only name
+ * their parent). Amount effects and the current status are derived only from adjustments this call
+ * actually inserted, so replaying a batch changes nothing. Each statement returns the rows its events
+ * need, as stored at the end of the batch. The caller runs this inside the page transaction. The ids
+ * must be unique within each list (one statement may touch a row once).
  */
 export async function upsertPayments(
   db: Db,
   payments: PaymentWrite[],
   adjustments: AdjustmentWrite[],
 ): Promise<PaymentChanges> {
-  const changes: PaymentChanges = { changedPaymentIds: [], insertedAdjustments: [] };
+  const changes: PaymentChanges = { changedPayments: [], insertedAdjustments: [] };
   const own = payments.filter((p) => !p.child);
   const children = payments.filter((p) => p.child);
   if (own.length > 0) {
-    // New rows come back too; their inserted adjustment already describes them.
-    const result = await sql<{ id: string; created: boolean }>`${INSERT_PAYMENTS} FROM ${paymentInput(own)}
+    // Only the rows whose own fields changed come back: a new row's inserted adjustment describes it.
+    const result = await sql<StoredPaymentRow>`WITH written AS (
+      ${INSERT_PAYMENTS} FROM ${paymentInput(own)}
       ON CONFLICT (id, connector_id) DO UPDATE SET
         scheme = excluded.scheme, source_account_id = excluded.source_account_id,
         destination_account_id = excluded.destination_account_id, metadata = excluded.metadata, updated_at = now()
       WHERE (payments.scheme, payments.source_account_id, payments.destination_account_id, payments.metadata)
         IS DISTINCT FROM (excluded.scheme, excluded.source_account_id, excluded.destination_account_id, excluded.metadata)
-      RETURNING id, (xmax = 0) AS created`.execute(db);
-    changes.changedPaymentIds = result.rows.filter((r) => !r.created).map((r) => r.id);
+      RETURNING ${STORED_COLUMNS}, (xmax = 0) AS created
+    )
+    SELECT ${STORED_COLUMNS} FROM written WHERE NOT created`.execute(db);
+    changes.changedPayments = result.rows;
   }
   if (children.length > 0) {
     await sql`${INSERT_PAYMENTS} FROM ${paymentInput(children)}
@@ -108,7 +139,7 @@ export async function upsertPayments(
     metadata: (a) => stringifyJson(a.metadata),
     raw: (a) => stringifyJson(a.raw),
   });
-  const inserted = await sql<PaymentChanges['insertedAdjustments'][number]>`
+  const inserted = await sql<{ id: string; payment_id: string; raw: unknown } & Omit<StoredPaymentRow, 'id'>>`
     WITH inserted AS (
       INSERT INTO payment_adjustments (id, payment_id, connector_id, reference, created_at, status, amount, asset, metadata, raw)
       SELECT id, payment_id, connector_id, reference, created_at::timestamptz, status, amount::numeric, asset,
@@ -121,10 +152,14 @@ export async function upsertPayments(
       FROM inserted ORDER BY payment_id, created_at DESC, sort_id DESC
     ), moves_money AS (
       -- A PSP that reports state (not events) shows a refund again whenever it touches the record: only
-      -- the first observation of a (record, status) moves money.
+      -- the first observation of a (record, status) moves money. The lookup is a LATERAL … LIMIT 1 so
+      -- that it probes the payment's index per inserted row: as a NOT EXISTS the planner hashed the whole
+      -- adjustments table on every batch (the cost of a batch grew with the table).
       SELECT DISTINCT ON (i.payment_id, i.reference, i.status) i.id FROM inserted i
-      WHERE NOT EXISTS (SELECT 1 FROM payment_adjustments pa
-        WHERE pa.payment_id = i.payment_id AND pa.reference = i.reference AND pa.status = i.status)
+      LEFT JOIN LATERAL (SELECT 1 AS seen FROM payment_adjustments pa
+        WHERE pa.payment_id = i.payment_id AND pa.reference = i.reference AND pa.status = i.status
+        LIMIT 1) earlier ON true
+      WHERE earlier.seen IS NULL
       ORDER BY i.payment_id, i.reference, i.status, i.created_at, i.sort_id
     ), effect AS (
       SELECT i.payment_id,
@@ -146,9 +181,30 @@ export async function upsertPayments(
       -- A payment's first adjustment usually changes nothing: skip rewriting the row (and its indexes).
       AND (e.delta <> 0 OR e.new_initial IS DISTINCT FROM NULL AND e.new_initial <> p.initial_amount
         OR n.created_at > p.status_at OR (n.created_at = p.status_at AND n.status <> p.status))
+      RETURNING p.id, p.status, p.amount, p.initial_amount, p.updated_at
     )
-    SELECT id, payment_id, raw FROM inserted ORDER BY sort_id`.execute(db);
-  changes.insertedAdjustments = inserted.rows;
+    -- Each inserted adjustment with its payment as stored at the end: this statement's update when it
+    -- made one, otherwise the row as the statements before it left it (visible to this one).
+    SELECT i.id, i.payment_id, i.raw, p.connector_id, p.reference, p.created_at, p.type,
+      COALESCE(u.status, p.status) AS status, p.scheme, p.asset,
+      COALESCE(u.initial_amount, p.initial_amount) AS initial_amount, COALESCE(u.amount, p.amount) AS amount,
+      p.source_account_id, p.destination_account_id, p.metadata, COALESCE(u.updated_at, p.updated_at) AS updated_at
+    FROM inserted i
+    -- LATERAL … LIMIT 1: one primary-key probe per row, never a scan of the table.
+    JOIN LATERAL (SELECT * FROM payments WHERE payments.id = i.payment_id LIMIT 1) p ON true
+    LEFT JOIN updated u ON u.id = i.payment_id
+    ORDER BY i.sort_id`.execute(db);
+  const final = new Map<string, StoredPaymentRow>();
+  for (const { id, payment_id, raw, ...rest } of inserted.rows) {
+    let payment = final.get(payment_id);
+    if (!payment) {
+      payment = { id: payment_id, ...rest };
+      final.set(payment_id, payment);
+    }
+    changes.insertedAdjustments.push({ id, payment_id, raw, payment });
+  }
+  // A payment whose fields changed and that got an adjustment is described as it ends up.
+  changes.changedPayments = changes.changedPayments.map((row) => final.get(row.id) ?? row);
   return changes;
 }
 

@@ -173,6 +173,67 @@ function lastPerKey<T>(rows: T[], key: (row: T) => string): T[] {
   return [...new Map(rows.map((r) => [key(r), r])).values()];
 }
 
+/** True when two rows share a key. */
+function hasDuplicates<T>(rows: T[], key: (row: T) => string): boolean {
+  if (rows.length < 2) return false;
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const k = key(row);
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
+}
+
+/** `rows` as they are when no two share a key, else reduced to one per key. */
+const pick = <T>(rows: T[], key: (row: T) => string, reduce: (rows: T[]) => T[]): T[] =>
+  hasDuplicates(rows, key) ? reduce(rows) : rows;
+
+const paymentKey = (p: PaymentWrite) => p.id;
+const adjustmentKey = (a: AdjustmentWrite) => a.id;
+const accountKey = (a: AccountWrite) => a.id;
+const balanceKey = (b: BalanceWrite) => `${b.accountId}\u0000${b.asset}`;
+const idKey = (row: { id: string }) => row.id;
+
+/** A payment's own row wins over a refund row that only names it as parent; otherwise the last one wins. */
+const uniquePayments = (rows: PaymentWrite[]) =>
+  lastPerKey(
+    [...rows].sort((x, y) => Number(y.child) - Number(x.child)),
+    paymentKey,
+  );
+/** The newest observation per (account, asset) wins. */
+const uniqueBalances = (rows: BalanceWrite[]) =>
+  lastPerKey(
+    [...rows].sort((x, y) => x.createdAt.localeCompare(y.createdAt)),
+    balanceKey,
+  );
+/** The first observation of an order's state keeps its time, as the stored adjustment (inserted once) does. */
+const uniqueOrderAdjustments = (rows: OrderAdjustmentWrite[]) => [
+  ...new Map([...rows].sort((x, y) => y.createdAt.localeCompare(x.createdAt)).map((a) => [a.id, a])).values(),
+];
+
+/**
+ * One row per key, by the rules each mapper applies within a page. A mapped page is already unique (this
+ * then only checks); writes merged from several pages or runs of one connector may repeat a row.
+ */
+export function uniqueWrites(writes: PageWrites): PageWrites {
+  return {
+    ...writes,
+    accounts: pick(writes.accounts, accountKey, (rows) => lastPerKey(rows, accountKey)),
+    balances: pick(writes.balances, balanceKey, uniqueBalances),
+    payments: pick(writes.payments, paymentKey, uniquePayments),
+    adjustments: pick(writes.adjustments, adjustmentKey, (rows) => lastPerKey(rows, adjustmentKey)),
+    orders: pick(writes.orders, idKey, (rows) => newestPerKey(rows, idKey)),
+    orderAdjustments: pick(writes.orderAdjustments, idKey, uniqueOrderAdjustments),
+    conversions: pick(writes.conversions, idKey, (rows) => newestPerKey(rows, idKey)),
+    paymentsToDelete: pick(
+      writes.paymentsToDelete,
+      (r) => r,
+      (rows) => [...new Set(rows)],
+    ),
+  };
+}
+
 export function mapAccounts(
   connectorId: ConnectorId,
   type: 'INTERNAL' | 'EXTERNAL',
@@ -199,7 +260,7 @@ export function mapAccounts(
     });
     writes.children.push({ id: a.reference, payload: accountPayload(a) });
   }
-  writes.accounts = lastPerKey(writes.accounts, (a) => a.id);
+  writes.accounts = lastPerKey(writes.accounts, accountKey);
   return writes;
 }
 
@@ -224,11 +285,7 @@ export function mapBalances(connectorId: ConnectorId, items: PspBalance[]): Page
       payload: { ...b, createdAt: formatTime(b.createdAt) },
     });
   }
-  // The newest observation per (account, asset) wins within a page.
-  writes.balances = lastPerKey(
-    [...writes.balances].sort((x, y) => x.createdAt.localeCompare(y.createdAt)),
-    (b) => `${b.accountId}\u0000${b.asset}`,
-  );
+  writes.balances = uniqueBalances(writes.balances);
   return writes;
 }
 
@@ -286,12 +343,8 @@ export function mapPayments(connectorId: ConnectorId, items: PspPayment[]): Page
     });
     writes.children.push({ id: p.reference, payload: { ...p, createdAt: formatTime(p.createdAt) } });
   }
-  // A payment's own row wins over a refund row that only names it as parent.
-  writes.payments = lastPerKey(
-    [...writes.payments].sort((x, y) => Number(y.child) - Number(x.child)),
-    (p) => p.id,
-  );
-  writes.adjustments = lastPerKey(writes.adjustments, (a) => a.id);
+  writes.payments = pick(writes.payments, paymentKey, uniquePayments);
+  writes.adjustments = pick(writes.adjustments, adjustmentKey, (rows) => lastPerKey(rows, adjustmentKey));
   return writes;
 }
 
@@ -380,14 +433,7 @@ export function mapOrders(connectorId: ConnectorId, items: PspOrder[]): PageWrit
     writes.children.push({ id: o.reference, payload: withTimes(o) });
   }
   writes.orders = newestPerKey(writes.orders, (o) => o.id);
-  // The first observation of a state keeps its time, as the stored adjustment (inserted once) does.
-  writes.orderAdjustments = [
-    ...new Map(
-      [...writes.orderAdjustments]
-        .sort((x, y) => y.createdAt.localeCompare(x.createdAt))
-        .map((a) => [a.id, a]),
-    ).values(),
-  ];
+  writes.orderAdjustments = uniqueOrderAdjustments(writes.orderAdjustments);
   return writes;
 }
 

@@ -5,7 +5,7 @@ import { connectorIdCodec, type ConnectorId } from '../../domain/ids.js';
 import { upsertAccounts } from '../../storage/accounts.js';
 import { recordBalances } from '../../storage/balances.js';
 import type { Db } from '../../storage/db.js';
-import { deletePaymentsByReference, storedPayments, upsertPayments } from '../../storage/payments.js';
+import { deletePaymentsByReference, upsertPayments } from '../../storage/payments.js';
 import {
   dropChildrenNotIn,
   savePagesProgress,
@@ -26,7 +26,7 @@ import { signalWork } from '../execution/wakeups.js';
 import { scheduleRunsOf } from './group-commit.js';
 import { followPayments, Transition } from '../money-movement/initiations.js';
 import { storeOrdersAndConversions } from './order-commit.js';
-import type { PageWrites } from './items.js';
+import { type PageWrites, uniqueWrites } from './items.js';
 import { childPath, scheduleId } from './task-tree.js';
 
 export interface RunningSchedule {
@@ -157,44 +157,45 @@ export async function commitPages(deps: EngineDeps, batch: readonly RunPage[]): 
 /**
  * Writes a page's rows and, in the same transaction, one outbox event per row it actually changed.
  * Returns those events.
+ *
+ * Set-based: one statement per kind of row whatever the page's size (accounts, balances, payments,
+ * payment adjustments with their effect on the payments, initiation links, deletions, orders,
+ * conversions, events), and nothing is read back that a write returns. A page's writes stay atomic
+ * because the caller's transaction (`trx`) holds them all.
+ *
+ * Contract: every row of `writes` belongs to `connector` (its `paymentsToDelete` are that connector's
+ * PSP references). The writes of several runs of that connector may be merged into one call (a group
+ * commit): rows that several runs wrote twice are reduced here to one per key, as one page's mapping
+ * does (one statement may touch a row only once). Writes of different connectors need one call each.
  */
 export async function storeWrites(
   trx: Db,
   connector: ConnectorId,
   writes: PageWrites,
 ): Promise<OutboxEvent[]> {
+  const rows = uniqueWrites(writes);
   const events: OutboxEvent[] = [];
-  for (const row of await upsertAccounts(trx, writes.accounts)) events.push(savedAccount(row));
-  for (const row of await recordBalances(trx, writes.balances)) events.push(savedBalance(row));
-  if (writes.payments.length > 0) {
-    const changes = await upsertPayments(trx, writes.payments, writes.adjustments);
-    const ids = [
-      ...new Set([...changes.changedPaymentIds, ...changes.insertedAdjustments.map((a) => a.payment_id)]),
-    ];
-    if (ids.length > 0) {
-      const stored = new Map((await storedPayments(trx, ids)).map((row) => [row.id, row]));
-      for (const adjustment of changes.insertedAdjustments) {
-        const row = stored.get(adjustment.payment_id);
-        if (row) events.push(savedPayment(row, adjustment.id, adjustment.raw));
-      }
-      for (const id of changes.changedPaymentIds) {
-        const row = stored.get(id);
-        if (row) events.push(savedPayment(row, `fields:${row.updated_at}`, {}));
-      }
+  for (const row of await upsertAccounts(trx, rows.accounts)) events.push(savedAccount(row));
+  for (const row of await recordBalances(trx, rows.balances)) events.push(savedBalance(row));
+  if (rows.payments.length > 0) {
+    const changes = await upsertPayments(trx, rows.payments, rows.adjustments);
+    for (const adjustment of changes.insertedAdjustments) {
+      events.push(savedPayment(adjustment.payment, adjustment.id, adjustment.raw));
     }
+    for (const row of changes.changedPayments) events.push(savedPayment(row, `fields:${row.updated_at}`, {}));
     // A new status of a payment some initiation produced moves that initiation too, in this transaction.
     const statusChanged = [...new Set(changes.insertedAdjustments.map((a) => a.payment_id))];
     const follow = new Transition(trx);
     await followPayments(follow, statusChanged);
     events.push(...follow.events);
   }
-  if (writes.paymentsToDelete.length > 0) {
+  if (rows.paymentsToDelete.length > 0) {
     const connectorId = connectorIdCodec.encode(connector);
-    for (const id of await deletePaymentsByReference(trx, connectorId, writes.paymentsToDelete)) {
+    for (const id of await deletePaymentsByReference(trx, connectorId, rows.paymentsToDelete)) {
       events.push(deletedPayment(id, connectorId));
     }
   }
-  events.push(...(await storeOrdersAndConversions(trx, writes)));
+  events.push(...(await storeOrdersAndConversions(trx, rows)));
   await recordEvents(trx, events);
   return events;
 }

@@ -13,7 +13,6 @@ import { recordEvents } from '../../events/outbox.js';
 import type { Db } from '../../storage/db.js';
 import {
   type AdjustmentInsert,
-  findInitiation,
   guardedUpdate,
   type InitiationChanges,
   type InitiationRow,
@@ -362,14 +361,18 @@ export function reverseInitiation(
  * Brings the initiations of these payments up to date with what the PSP says about them. Runs inside
  * every transaction that stores payments (polling pages, the API, webhooks), so whichever path brings
  * the news first, the initiation follows. A payment whose reference is the id an initiation polls gets
- * linked to it here. One statement when no initiation is concerned.
+ * linked to it here. One statement reads (and links) every initiation concerned, with its row; only an
+ * initiation that actually moves costs statements of its own (its guarded update and adjustment).
  */
 export async function followPayments(t: Transition, paymentIds: string[]): Promise<void> {
+  // An initiation linked to several of these payments moves once per payment, each from where the
+  // previous one left it.
+  const current = new Map<string, InitiationRow>();
   for (const link of await linkedInitiations(t.trx, paymentIds)) {
-    const row = await findInitiation(t.trx, link.payment_initiation_id);
-    if (!row) continue;
+    const row = current.get(link.payment_initiation_id) ?? link.initiation;
     if (link.created) t.relatedPayment(row, link.payment_id);
-    await applyPaymentStatus(t, row, { id: link.payment_id, status: link.payment_status });
+    const moved = await applyPaymentStatus(t, row, { id: link.payment_id, status: link.payment_status });
+    current.set(row.id, moved ?? row);
   }
 }
 
