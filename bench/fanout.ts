@@ -323,7 +323,7 @@ function summaryTable(
     [
       ['per account per cycle', ...runs.map((r) => r.label), 'Formance (its design, NOT measured)'],
       row('database statements per child run, all (target ≤ 1.0)', (p) => fixed(p.statements, 2)),
-      row('  of which pg-boss (job queue)', (p) => fixed(p.queue, 2)),
+      row('  of which claims, leases, wake-ups', (p) => fixed(p.queue, 2)),
       row('  of which engine (incl. BEGIN/COMMIT)', (p) => fixed(p.engine, 2)),
       row('schedule claims (batch statements)', (p) => fixed(p.claims, 3)),
       row('commit groups (one transaction each)', (p) => fixed(p.groups, 3)),

@@ -141,7 +141,7 @@ await runBenchmark(async (cleanup) => {
       'ingest ÷ raw',
       'HTTP requests',
       'DB statements/tx',
-      'of which queue',
+      'of which claims, wake-ups',
     ],
   ];
   for (const pageSize of options.pageSizes) {

@@ -320,7 +320,7 @@ function pageTable(services: ServiceResult[], small: CeilingResult): string {
       row('pages (batches) committed', (p) => int(p.pages), int(small.batches)),
       row('wall time per page, first row → end', (p) => ms(p.wallMs), ms(small.ms / small.batches)),
       row(
-        'engine statements per page (excl. pg-boss)',
+        'statements per page (excl. claims, leases, wake-ups)',
         (p) => fixed(p.statements, 2),
         fixed(totalCount(small.statements) / small.batches, 2),
       ),
@@ -330,7 +330,7 @@ function pageTable(services: ServiceResult[], small: CeilingResult): string {
         ms(totalMs(small.statements) / small.batches),
       ),
       row('the rest: connector fetch, mapping, event loop', (p) => ms(p.wallMs - p.dbMs)),
-      row('pg-boss statements per page (polling)', (p) => fixed(p.queueStatements, 2)),
+      row('claims, leases, wake-ups per page', (p) => fixed(p.queueStatements, 2)),
       row('install request → first payment row', (_, s) => ms(s.firstRowMs ?? NaN)),
     ],
     [false, ...services.map(() => true), true],
@@ -445,7 +445,7 @@ await runBenchmark(async (cleanup, interrupted) => {
   for (const service of services) {
     console.log(
       `\nStatements per payments page, service (${service.label}; every process of the measurement: ` +
-        `pg-boss polling and the accounts/balances runs are included, spread over the pages):`,
+        `claims, wake-ups and the accounts/balances runs are included, spread over the pages):`,
     );
     console.log(statementTable(service.counted.statements, service.pages, 'per page'));
   }

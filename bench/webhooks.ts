@@ -53,7 +53,7 @@ import {
 import { type FakeIntegration, startFakeIntegration } from './support/fake-integration.js';
 import { fixed, flag, int, perSecond, positiveInt, runBenchmark, sleep, table } from './support/harness.js';
 import type { StatementStats } from './support/query-counter.js';
-import { isQueueKind, QUEUE_PREFIX, totalCount, totalMs } from './support/statement-kinds.js';
+import { isQueueKind, totalCount, totalMs } from './support/statement-kinds.js';
 import { benchWorkspace } from './support/workspace.js';
 
 const POLL_MS = 100;
@@ -410,23 +410,22 @@ function ratioTable(service: Intake, baselines: Intake[]): string {
   );
 }
 
-/** pg-boss cannot tell a webhook job's send from a next run's by its SQL; here it is the delivery's job. */
-const displayKind = (kind: string) =>
-  kind === `${QUEUE_PREFIX}send one job (next run)` ? `${QUEUE_PREFIX}send one job (the delivery's)` : kind;
-
 function statementTable(stats: Map<string, StatementStats>, deliveries: number): string {
   const rows = [...stats].sort((a, b) => b[1].count - a[1].count);
   const engine = (kind: string) => !isQueueKind(kind);
   const totals: [string, StatementStats][] = [
     ['total', { count: totalCount(stats), ms: totalMs(stats) }],
-    ['of which pg-boss', { count: totalCount(stats, isQueueKind), ms: totalMs(stats, isQueueKind) }],
+    [
+      'of which claims, leases, wake-ups',
+      { count: totalCount(stats, isQueueKind), ms: totalMs(stats, isQueueKind) },
+    ],
     ['of which the rest', { count: totalCount(stats, engine), ms: totalMs(stats, engine) }],
   ];
   return table(
     [
       ['statement', 'count', 'per delivery', 'ms waited', 'ms/stmt'],
       ...[...rows, ...totals].map(([kind, v]) => [
-        `  ${displayKind(kind)}`,
+        `  ${kind}`,
         int(v.count),
         fixed(v.count / Math.max(deliveries, 1), 2),
         int(v.ms),

@@ -14,7 +14,6 @@ import {
   runPaymentServiceUserDeletion,
 } from './engine/money-movement/payment-service-user-connectors.js';
 import type { EngineDeps } from './engine/deps.js';
-import { JobQueue } from './engine/execution/jobs.js';
 import { Wakeups } from './engine/execution/wakeups.js';
 import {
   deleteOldWebhooks,
@@ -168,12 +167,10 @@ export async function startPaybridge(
   const applied = await migrate(database.db);
   if (applied.length > 0) logger.info({ applied }, 'database migrated');
   const keyring = await openKeyring(settings, logger);
-  const jobs = await JobQueue.start(database.db, logger, { supervise: roles.worker });
   // Only a worker waits for work; an API-only process signals it (NOTIFY) without listening.
   const wakeups = await Wakeups.start(roles.worker ? database : undefined, logger);
   const deps: EngineDeps = {
     db: database.db,
-    jobs,
     wakeups,
     keyring,
     logger,
@@ -250,7 +247,6 @@ export async function startPaybridge(
       await publisher?.stop();
       await wakeups.stop();
       await Promise.all(loops);
-      await jobs.stop();
       await database.close();
     },
   };

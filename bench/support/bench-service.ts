@@ -81,7 +81,7 @@ export async function startProcesses(
   cleanup.add('drop the benchmark database', dropDatabase);
   const env = benchEnv(database.url, dataDir);
 
-  // The in-process service migrates the database and sets pg-boss up before any worker starts.
+  // The in-process service migrates the database before any worker starts.
   const inProcessWorker = topology === 'in-process';
   const settings = readSettings({ ...env, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1' });
   const paybridge = await startPaybridge(

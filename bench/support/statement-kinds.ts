@@ -1,23 +1,13 @@
-// Names every statement a Paybridge process sends by the SQL it carries, finely enough to tell the job
-// queue's share (pg-boss) from the engine's and to see which step of a run each statement belongs to.
+// Names every statement a Paybridge process sends by the SQL it carries, finely enough to tell the
+// execution layer's share (claims, leases, wake-ups) from the work's and to see which step of a run each
+// statement belongs to.
 import type { StatementStats } from './query-counter.js';
 
-export const QUEUE_PREFIX = 'pg-boss: ';
-/** A job slot asking for its next job (an idle slot asks every 250 ms, on every queue). */
-const FETCH_JOB = 'fetch next job (all queues, idle polls too)';
-export const FETCH_JOB_KIND = QUEUE_PREFIX + FETCH_JOB;
+/** The execution layer's own statements (claims, lease renewals, wake-ups), as opposed to the work's. */
+export const QUEUE_PREFIX = 'execution: ';
 /** A worker claiming due schedules (leases and run instances in the same statement). */
-export const CLAIM_SCHEDULES_KIND = 'claim due schedules (batch: leases + instances + next due)';
-
-/** [pattern, kind], first match wins. Patterns see the SQL with whitespace collapsed. */
-const QUEUE_KINDS: [RegExp, string][] = [
-  [/^WITH next as \( SELECT id, singleton_key, policy FROM pgboss\.job/i, FETCH_JOB],
-  [/^WITH results AS \( UPDATE pgboss\.job SET completed_on/i, 'complete job'],
-  [/^INSERT INTO pgboss\.job .* FROM \( SELECT COALESCE\(\$1::uuid/i, 'send one job (next run)'],
-  [/^WITH defaults as .* INSERT INTO pgboss\.job/i, 'insert many jobs (child first runs, sweeper)'],
-  [/^WITH deleted_jobs AS \( DELETE FROM pgboss\.job WHERE name = \$1/i, 'fail job (retry)'],
-  [/^WITH deleted_jobs AS \( DELETE FROM pgboss\.job/i, 'expire timed-out jobs (supervisor)'],
-];
+export const CLAIM_SCHEDULES_KIND =
+  QUEUE_PREFIX + 'claim due schedules (batch: leases + instances + next due)';
 
 const ENGINE_KINDS: [RegExp, string][] = [
   [
@@ -29,9 +19,15 @@ const ENGINE_KINDS: [RegExp, string][] = [
     /^WITH input AS \( SELECT schedule_id, instance_id, state/i,
     'save progress of a commit group (all its runs)',
   ],
-  [/^UPDATE schedules s SET lease_until = now\(\) .* FROM unnest/i, 'renew the leases of running runs'],
-  [/^SELECT count\(\*\)::int AS n FROM schedules WHERE connector_id/i, 'concurrency limit check'],
-  [/^SELECT pg_notify/i, 'signal work (NOTIFY)'],
+  [
+    /^UPDATE schedules s SET lease_until = now\(\) .* FROM unnest/i,
+    QUEUE_PREFIX + 'renew the leases of running runs',
+  ],
+  [
+    /^SELECT count\(\*\)::int AS n FROM schedules WHERE connector_id/i,
+    QUEUE_PREFIX + 'concurrency limit check',
+  ],
+  [/^SELECT pg_notify/i, QUEUE_PREFIX + 'signal work (NOTIFY)'],
   [/^WITH released AS/i, 'record run failure / give a lease back'],
   [/^INSERT INTO schedules/i, 'upsert child schedules'],
   [/^INSERT INTO accounts/i, 'upsert accounts'],
@@ -45,24 +41,20 @@ const ENGINE_KINDS: [RegExp, string][] = [
   [/^DELETE FROM outbox_events/i, 'outbox retention'],
   [/^select "w"\."name"[ ,].* from "webhook_configs" as "w"/i, 'webhook intake: find the endpoint'],
   [/^WITH stored AS \( INSERT INTO webhooks/i, 'webhook intake: store the delivery'],
-  [/^SELECT pg_notify/i, 'wake-up (NOTIFY, coalesced)'],
-  [/^WITH due AS \( SELECT id FROM webhooks/i, 'webhook worker: claim a batch (+ lease)'],
+  [/^SELECT pg_notify/i, QUEUE_PREFIX + 'wake-up (NOTIFY, coalesced)'],
+  [/^WITH due AS \( SELECT id FROM webhooks/i, QUEUE_PREFIX + 'webhook worker: claim a batch (+ lease)'],
   [/^WITH held AS \( SELECT w\.id FROM webhooks/i, 'webhook commit: hold the batch + new keys'],
   [/^UPDATE webhooks w SET status/i, 'webhook commit: record the outcomes'],
   [/^delete from "webhook(s|_keys)"/i, 'webhook retention'],
 ];
 
-/** The statement's kind: `pg-boss: …` for the job queue, the engine step otherwise. */
+/** The statement's kind: `execution: …` for the execution layer's own statements, the engine step otherwise. */
 export function classifyStatement(text: string): string {
   const sql = text.replace(/\s+/g, ' ').trim();
   const head = sql.slice(0, 20).toLowerCase();
   if (head.startsWith('begin') || head.startsWith('start transaction')) return 'BEGIN';
   if (head.startsWith('commit')) return 'COMMIT';
   if (head.startsWith('rollback')) return 'ROLLBACK';
-  if (/pgboss\./i.test(sql)) {
-    const match = QUEUE_KINDS.find(([pattern]) => pattern.test(sql));
-    return QUEUE_PREFIX + (match ? match[1] : 'other (maintenance, cron, start-up)');
-  }
   const match = ENGINE_KINDS.find(([pattern]) => pattern.test(sql));
   return match ? match[1] : 'other (install, API, start-up)';
 }

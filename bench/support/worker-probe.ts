@@ -6,7 +6,7 @@
 // child → parent: { type: 'ready' } once the job slots poll, then one reply per request (ProbeReply).
 import { pspCallsByMethod, resetPspCalls } from './psp-calls.js';
 import { QueryCounter, type StatementStats } from './query-counter.js';
-import { CLAIM_SCHEDULES_KIND, classifyStatement, FETCH_JOB_KIND } from './statement-kinds.js';
+import { CLAIM_SCHEDULES_KIND, classifyStatement } from './statement-kinds.js';
 
 export type ProbeRequest = { type: 'reset' } | { type: 'report' };
 export type ProbeReply =
@@ -16,12 +16,11 @@ export type ProbeReply =
 
 const send = (reply: ProbeReply) => process.send?.(reply);
 
-// The claim loops (and job slots) start only once the worker role is wired, so the first schedules claim
-// (or job fetch) is the moment this process can take work: the parent waits for it before it starts a clock.
+// The claim loops start only once the worker role is wired, so the first schedules claim is the moment this process can take work: the parent waits for it before it starts a clock.
 let ready = false;
 const counter = new QueryCounter((text) => {
   const kind = classifyStatement(text);
-  if (!ready && (kind === CLAIM_SCHEDULES_KIND || kind === FETCH_JOB_KIND)) {
+  if (!ready && kind === CLAIM_SCHEDULES_KIND) {
     ready = true;
     send({ type: 'ready' });
   }

@@ -69,7 +69,7 @@ export class WorkerProcess {
     return { statements: new Map(reply.statements), pspCalls: reply.pspCalls };
   }
 
-  /** SIGTERM (the worker finishes its running jobs and stops pg-boss), SIGKILL if that takes too long. */
+  /** SIGTERM (the worker finishes the work it holds), SIGKILL if that takes too long. */
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;

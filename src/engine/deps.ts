@@ -3,13 +3,11 @@ import type { Logger } from 'pino';
 import type { OutboundPolicy } from '../connectors/sdk/outbound.js';
 import type { Keyring } from '../security/encryption.js';
 import type { Db } from '../storage/db.js';
-import type { JobQueue } from './execution/jobs.js';
 import type { Wakeups } from './execution/wakeups.js';
 import type { PollingLimits } from './lifecycle/connector-config.js';
 
 export interface EngineDeps {
   db: Db;
-  jobs: JobQueue;
   /** What the worker's claim loops wait on (notifications of new work, the stop). */
   wakeups: Wakeups;
   keyring: Keyring;

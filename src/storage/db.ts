@@ -1,6 +1,6 @@
 // Opens the database: PostgreSQL through pg when a URL is given, otherwise embedded PGlite. Same SQL either way.
 import { mkdir } from 'node:fs/promises';
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { parseJson } from '../domain/json.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -132,15 +132,5 @@ export async function openDatabase(options: { url?: string; dataDir: string }): 
     // PGlite is one session in this process: its NOTIFYs reach its own listeners, delivered at commit.
     listen: async (channel, onPayload) => lite.listen(channel, onPayload),
     close: () => db.destroy(),
-  };
-}
-
-/** The shape pg-boss expects of a database: it runs its SQL through our Kysely connection (or transaction). */
-export function jobDatabase(db: Kysely<unknown>) {
-  return {
-    async executeSql(text: string, values?: unknown[]) {
-      const result = await db.executeQuery(CompiledQuery.raw(text, values ?? []));
-      return { rows: result.rows };
-    },
   };
 }

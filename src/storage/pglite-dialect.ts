@@ -54,7 +54,7 @@ class PGliteConnection implements DatabaseConnection {
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const target = this.#tx ?? this.db;
     if (compiled.parameters.length === 0) {
-      // The simple protocol accepts several statements (migrations, pg-boss DDL); keep the last result.
+      // The simple protocol accepts several statements (migrations); keep the last result.
       const results = await target.exec(compiled.sql);
       const last = results[results.length - 1];
       return {

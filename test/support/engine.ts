@@ -4,7 +4,6 @@ import { pino } from 'pino';
 import type { EndpointAllowList } from '../../src/connectors/sdk/outbound.js';
 import { loadConnectors } from '../../src/connectors/load.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
-import { JobQueue } from '../../src/engine/execution/jobs.js';
 import { Wakeups } from '../../src/engine/execution/wakeups.js';
 import { Keyring, keyFromText } from '../../src/security/encryption.js';
 import { openDatabase } from '../../src/storage/db.js';
@@ -31,7 +30,6 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
   const logger = pino({ level: 'silent' });
   const deps: EngineDeps = {
     db: opened.db,
-    jobs: await JobQueue.start(opened.db, logger, { supervise: false }),
     wakeups: await Wakeups.start(opened, logger),
     keyring: new Keyring(keyFromText('test')),
     logger,
@@ -50,7 +48,6 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
     databaseUrl: database.url,
     async stop() {
       await deps.wakeups.stop();
-      await deps.jobs.stop();
       await opened.close();
       await database.drop();
     },
