@@ -53,7 +53,7 @@ import {
 import { type FakeIntegration, startFakeIntegration } from './support/fake-integration.js';
 import { fixed, flag, int, perSecond, positiveInt, runBenchmark, sleep, table } from './support/harness.js';
 import type { StatementStats } from './support/query-counter.js';
-import { isQueueKind, totalCount, totalMs } from './support/statement-kinds.js';
+import { CLAIM_WEBHOOKS_KIND, isQueueKind, totalCount, totalMs } from './support/statement-kinds.js';
 import { benchWorkspace } from './support/workspace.js';
 
 const POLL_MS = 100;
@@ -544,7 +544,7 @@ await runBenchmark(async (cleanup, interrupted) => {
   console.log(ratioTable(service.intake, [bareIntake, insertIntake]));
 
   const countOf = (kind: string) => counted.statements.get(kind)?.count ?? 0;
-  const claims = countOf('webhook worker: claim a batch (+ lease)');
+  const claims = countOf(CLAIM_WEBHOOKS_KIND);
   const commits = countOf('webhook commit: record the outcomes');
   const settled = service.settledMs;
   const drainMs = settled === undefined ? undefined : settled - service.atIntakeEnd.ms;

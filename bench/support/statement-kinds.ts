@@ -8,6 +8,8 @@ export const QUEUE_PREFIX = 'execution: ';
 /** A worker claiming due schedules (leases and run instances in the same statement). */
 export const CLAIM_SCHEDULES_KIND =
   QUEUE_PREFIX + 'claim due schedules (batch: leases + instances + next due)';
+/** A worker claiming a batch of webhook deliveries. */
+export const CLAIM_WEBHOOKS_KIND = QUEUE_PREFIX + 'webhook worker: claim a batch (+ lease)';
 
 const ENGINE_KINDS: [RegExp, string][] = [
   [
@@ -42,7 +44,7 @@ const ENGINE_KINDS: [RegExp, string][] = [
   [/^select "w"\."name"[ ,].* from "webhook_configs" as "w"/i, 'webhook intake: find the endpoint'],
   [/^WITH stored AS \( INSERT INTO webhooks/i, 'webhook intake: store the delivery'],
   [/^SELECT pg_notify/i, QUEUE_PREFIX + 'wake-up (NOTIFY, coalesced)'],
-  [/^WITH due AS \( SELECT id FROM webhooks/i, QUEUE_PREFIX + 'webhook worker: claim a batch (+ lease)'],
+  [/^WITH due AS \( SELECT id FROM webhooks/i, CLAIM_WEBHOOKS_KIND],
   [/^WITH held AS \( SELECT w\.id FROM webhooks/i, 'webhook commit: hold the batch + new keys'],
   [/^UPDATE webhooks w SET status/i, 'webhook commit: record the outcomes'],
   [/^delete from "webhook(s|_keys)"/i, 'webhook retention'],

@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { stringifyJson } from '../domain/json.js';
 import type { Db } from './db.js';
-import { unnestRows } from './unnest.js';
 
 /** What a job is asked to do. `id` is the task it works for (one job per task). */
 export type JobRequest =
@@ -141,21 +140,6 @@ export async function retryJob(
       last_error = ${retry.error}, lease_until = NULL, lease_token = NULL, updated_at = now()
     WHERE id = ${job.id} AND lease_token = ${job.leaseToken}`.execute(db);
   return Number(result.numAffectedRows ?? 0n) > 0;
-}
-
-/** Extends the leases of jobs still running, in one statement; returns the ids still held. */
-export async function renewJobLeases(
-  db: Db,
-  held: readonly { id: string; token: string }[],
-  leaseMs: number,
-): Promise<string[]> {
-  if (held.length === 0) return [];
-  const result = await sql<{ id: string }>`
-    UPDATE background_jobs j SET lease_until = now() + ${`${leaseMs} milliseconds`}::interval
-    FROM ${unnestRows(held, 'h', { id: (h) => h.id, token: (h) => h.token })}
-    WHERE j.id = h.id AND j.lease_token = h.token
-    RETURNING j.id`.execute(db);
-  return result.rows.map((r) => r.id);
 }
 
 /** Deletes jobs finished before `ms` ago (the housekeeping's retention). */

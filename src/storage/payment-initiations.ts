@@ -9,7 +9,6 @@ import {
 import { stringifyJson } from '../domain/json.js';
 import type { Db } from './db.js';
 import { finishTask } from './tasks.js';
-import { unnestRows } from './unnest.js';
 
 export function initiationsQuery(db: Db) {
   return db.selectFrom('payment_initiations').selectAll();
@@ -284,24 +283,6 @@ export async function claimDueInitiations(
       config_encrypted,
     }));
   return { steps, ...(nextDue === null || nextDue === undefined ? {} : { nextDueInMs: Number(nextDue) }) };
-}
-
-/**
- * Extends the leases of steps still in flight, all in one statement; returns the ids whose lease was
- * renewed (a step missing from it lost its lease: another worker may have taken it over).
- */
-export async function renewInitiationLeases(
-  db: Db,
-  held: readonly { id: string; token: string }[],
-  leaseMs: number,
-): Promise<string[]> {
-  if (held.length === 0) return [];
-  const result = await sql<{ id: string }>`
-    UPDATE payment_initiations pi SET lease_until = now() + ${`${leaseMs} milliseconds`}::interval
-    FROM ${unnestRows(held, 'h', { id: (h) => h.id, token: (h) => h.token })}
-    WHERE pi.id = h.id AND pi.lease_token = h.token
-    RETURNING pi.id`.execute(db);
-  return result.rows.map((r) => r.id);
 }
 
 /** Writes the step's bookkeeping and drops its lease, if `token` still holds it. */

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { stringifyJson } from '../domain/json.js';
 import type { Db } from './db.js';
+import type { StoredPayment } from '../events/events.js';
 import { unnestRows } from './unnest.js';
 
 export interface PaymentWrite {
@@ -67,20 +68,7 @@ const STORED_COLUMNS =
   amount, source_account_id, destination_account_id, metadata, updated_at`);
 
 /** A payment as stored after a batch, with the time of its last change. */
-export interface StoredPaymentRow {
-  id: string;
-  connector_id: string;
-  reference: string;
-  created_at: string;
-  type: string;
-  status: string;
-  scheme: string;
-  asset: string;
-  initial_amount: string;
-  amount: string;
-  source_account_id: string | null;
-  destination_account_id: string | null;
-  metadata: Record<string, string>;
+export interface StoredPaymentRow extends StoredPayment {
   updated_at: string;
 }
 

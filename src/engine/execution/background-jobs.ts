@@ -2,12 +2,12 @@
 // deletions of payment service users at PSPs, connector removal, and the once-a-minute housekeeping.
 // A job's lease is renewed while it runs (a removal of a large connector, a slow PSP), so no second worker
 // runs it at the same time; a dead worker's job is claimed again once its lease expires.
+import { renewTokenLeases } from '../../storage/leases.js';
 import {
   type ClaimedJob,
   claimJobs,
   endJob,
   type JobKind,
-  renewJobLeases,
   retryJob,
   type RetryLater,
 } from '../../storage/background-jobs.js';
@@ -27,7 +27,7 @@ export function backgroundJobSource(
   handlers: JobHandlers,
 ): ClaimSource<ClaimedJob> & { heartbeat: LeaseHeartbeat } {
   const heartbeat = new LeaseHeartbeat(
-    (held) => renewJobLeases(deps.db, held, deps.leaseMs),
+    (held) => renewTokenLeases(deps.db, 'background_jobs', held, deps.leaseMs),
     deps.leaseMs,
     deps.logger,
     'background jobs',

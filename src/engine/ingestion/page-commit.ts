@@ -26,7 +26,7 @@ import { signalWork } from '../execution/wakeups.js';
 import { scheduleRunsOf } from './group-commit.js';
 import { followPayments, Transition } from '../money-movement/initiations.js';
 import { storeOrdersAndConversions } from './order-commit.js';
-import { type PageWrites, uniqueWrites } from './items.js';
+import { emptyWrites, type PageWrites, uniqueWrites } from './items.js';
 import { childPath, scheduleId } from './task-tree.js';
 
 export interface RunningSchedule {
@@ -73,18 +73,7 @@ export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: P
 /** Every page of a run plus the rest of a batch, side by side in one transaction's writes. */
 function mergeWrites(all: PageWrites[]): PageWrites {
   if (all.length === 1) return all[0] as PageWrites;
-  const merged: PageWrites = {
-    accounts: [],
-    balances: [],
-    payments: [],
-    adjustments: [],
-    orders: [],
-    orderAdjustments: [],
-    conversions: [],
-    children: [],
-    skipped: [],
-    paymentsToDelete: [],
-  };
+  const merged = emptyWrites();
   for (const writes of all) {
     for (const key of Object.keys(merged) as (keyof PageWrites)[]) {
       (merged[key] as unknown[]).push(...(writes[key] as unknown[]));

@@ -2,12 +2,9 @@
 // batch of due steps in one statement that also takes their leases, runs them concurrently, and each step
 // makes the one PSP call its status calls for (create-step.ts, poll-step.ts, reverse-step.ts) and commits
 // the outcome under its lease. A dead worker's step is due again once its lease expires.
+import { renewTokenLeases } from '../../storage/leases.js';
 import { randomUUID } from 'node:crypto';
-import {
-  type ClaimedInitiation,
-  claimDueInitiations,
-  renewInitiationLeases,
-} from '../../storage/payment-initiations.js';
+import { type ClaimedInitiation, claimDueInitiations } from '../../storage/payment-initiations.js';
 import type { EngineDeps } from '../deps.js';
 import type { ClaimSource } from '../execution/loop.js';
 import { createStep } from './create-step.js';
@@ -55,7 +52,7 @@ export function initiationSource(
   deps: EngineDeps,
 ): ClaimSource<ClaimedInitiation> & { heartbeat: LeaseHeartbeat } {
   const heartbeat = new LeaseHeartbeat(
-    (held) => renewInitiationLeases(deps.db, held, deps.leaseMs),
+    (held) => renewTokenLeases(deps.db, 'payment_initiations', held, deps.leaseMs),
     deps.leaseMs,
     deps.logger,
     'payment initiation steps',
