@@ -123,7 +123,7 @@ async function main(argv: string[]) {
     }
     const firstCycleMs = performance.now() - started;
     console.log(
-      `Idle worker: 1 \`paybridge worker\` process (${settings.workerConcurrency} job slots), one DummyPay ` +
+      `Idle worker: 1 \`paybridge worker\` process (${settings.workerConcurrency} schedule slots), one DummyPay ` +
         `connector (${options.accounts} accounts, polling every hour) whose first cycle ended after ` +
         `${int(firstCycleMs)} ms; settle ${options.settleSeconds} s, then a ${options.seconds} s window.`,
     );

@@ -92,7 +92,7 @@ export async function startProcesses(
   const stopService = once(() => paybridge.stop());
   cleanup.add('stop the in-process service', stopService);
 
-  // Workers log warnings (a failed run, re-queued schedules) so that a death can be explained.
+  // Workers log warnings (a failed run, a lease taken over) so that a death can be explained.
   const workers: WorkerProcess[] = inProcessWorker
     ? []
     : await startWorkers(topology, { ...env, LOG_LEVEL: 'warn' }, cleanup);
@@ -109,8 +109,8 @@ export async function startProcesses(
     observer,
     name: inProcessWorker ? '1 process (API + worker)' : `${topology} worker processes`,
     describe: inProcessWorker
-      ? `1 process (API + worker, in the benchmark process), ${settings.workerConcurrency} job slots`
-      : `${topology} worker processes × ${settings.workerConcurrency} job slots, installed through an ` +
+      ? `1 process (API + worker, in the benchmark process), ${settings.workerConcurrency} schedule slots`
+      : `${topology} worker processes × ${settings.workerConcurrency} schedule slots, installed through an ` +
         `API-only service in the benchmark process`,
     async resetCounters() {
       counter.reset();

@@ -39,7 +39,6 @@ const ENGINE_KINDS: [RegExp, string][] = [
   [/^select .* from "payments"/i, 'read changed payments (for events)'],
   [/^(WITH written AS \( )?INSERT INTO outbox_events/i, 'outbox events'],
   [/^WITH touched AS \( SELECT .* FROM payments/i, 'follow payment initiations (of changed payments)'],
-  [/^SELECT id FROM payment_initiations/i, 'sweeper (overdue initiations)'],
   [/^DELETE FROM outbox_events/i, 'outbox retention'],
   [/^select "w"\."name"[ ,].* from "webhook_configs" as "w"/i, 'webhook intake: find the endpoint'],
   [/^WITH stored AS \( INSERT INTO webhooks/i, 'webhook intake: store the delivery'],

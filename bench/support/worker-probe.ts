@@ -3,7 +3,7 @@
 // measurement over several processes sees as much as the in-process one does.
 //
 // parent → child: { type: 'reset' } | { type: 'report' }
-// child → parent: { type: 'ready' } once the job slots poll, then one reply per request (ProbeReply).
+// child → parent: { type: 'ready' } once the schedules claim loop first claims, then one reply per request (ProbeReply).
 import { pspCallsByMethod, resetPspCalls } from './psp-calls.js';
 import { QueryCounter, type StatementStats } from './query-counter.js';
 import { CLAIM_SCHEDULES_KIND, classifyStatement } from './statement-kinds.js';

@@ -53,7 +53,7 @@ export class WorkerProcess {
     });
   }
 
-  /** Resolves once the worker's job slots poll for work. */
+  /** Resolves once the worker's schedules claim loop first claims. */
   async ready(): Promise<void> {
     await this.#ready;
   }

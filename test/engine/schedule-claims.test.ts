@@ -86,9 +86,9 @@ const accountsPage = (run: RunningSchedule, references: string[], cursor: string
   leaseMs: deps.leaseMs,
 });
 
-it('never hands one schedule to two claimers claiming at once from two connections', async () => {
-  const connectorId = await installConnector(deps, 'claimtest', { name: 'crowded' });
-  const children = Array.from({ length: 300 }, (_, i) => ({
+/** `n` periodic balances schedules under the root, one per parent item. */
+const kids = (connectorId: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({
     id: scheduleId(connectorId, 'one.kids', `item-${i}`),
     connectorId,
     nodePath: 'one.kids',
@@ -98,6 +98,10 @@ it('never hands one schedule to two claimers claiming at once from two connectio
     periodic: true,
     fromPayload: { id: `item-${i}` },
   }));
+
+it('never hands one schedule to two claimers claiming at once from two connections', async () => {
+  const connectorId = await installConnector(deps, 'claimtest', { name: 'crowded' });
+  const children = kids(connectorId, 300);
   expect(await upsertSchedules(deps.db, children)).toHaveLength(300);
 
   const claimed: string[] = [];
@@ -235,16 +239,7 @@ it('renews the leases of all running runs with one statement, and never a lease 
 
 it('claims no more runs of a limited connector than it has free slots', async () => {
   const connectorId = await installConnector(deps, 'claimtest', { name: 'limited', maxConcurrentRuns: 3 });
-  const children = Array.from({ length: 20 }, (_, i) => ({
-    id: scheduleId(connectorId, 'one.kids', `item-${i}`),
-    connectorId,
-    nodePath: 'one.kids',
-    parentId: `item-${i}`,
-    parentScheduleId: scheduleId(connectorId, 'one', ''),
-    taskType: 'FETCH_BALANCES',
-    periodic: true,
-    fromPayload: { id: `item-${i}` },
-  }));
+  const children = kids(connectorId, 20);
   await upsertSchedules(deps.db, children);
   // One of the three slots is taken by a run already going.
   await leasedRun(connectorId, NODES[0] as TaskNode, 'going');

@@ -91,7 +91,7 @@ it('moves money once when the worker dies between the PSP call and the commit', 
       SELECT lease_until < now() AS expired FROM payment_initiations WHERE id = ${id}`.execute(db);
     return expired.rows[0]?.expired ? true : undefined;
   });
-  startWorker(); // sweeps at start-up and takes the initiation over
+  startWorker(); // its claim takes the initiation over (the lease has expired)
   await eventually(
     async () => {
       const row = await db

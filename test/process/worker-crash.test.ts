@@ -69,7 +69,7 @@ it('loses and duplicates nothing when a worker is killed mid-run and another tak
   const atCrash = await count('payments');
   expect(atCrash).toBeLessThan(PAYMENTS); // it really died mid-run
 
-  // The dead run's lease (2 s) must run out before anyone may take over; a worker sweeps at start-up.
+  // The dead run's lease (2 s) must run out before anyone may take over; then a worker's claim takes it.
   await eventually(
     async () => {
       const row = await db

@@ -185,6 +185,21 @@ function hasDuplicates<T>(rows: T[], key: (row: T) => string): boolean {
   return false;
 }
 
+/**
+ * Writes of several pages, runs or webhook parts side by side, as one storeWrites call takes them; rows
+ * they repeat are reduced there (`uniqueWrites`).
+ */
+export function mergeWrites(all: PageWrites[]): PageWrites {
+  if (all.length === 1) return all[0] as PageWrites;
+  const merged = emptyWrites();
+  for (const writes of all) {
+    for (const key of Object.keys(merged) as (keyof PageWrites)[]) {
+      (merged[key] as unknown[]).push(...(writes[key] as unknown[]));
+    }
+  }
+  return merged;
+}
+
 /** `rows` as they are when no two share a key, else reduced to one per key. */
 const pick = <T>(rows: T[], key: (row: T) => string, reduce: (rows: T[]) => T[]): T[] =>
   hasDuplicates(rows, key) ? reduce(rows) : rows;

@@ -26,7 +26,7 @@ import { signalWork } from '../execution/wakeups.js';
 import { scheduleRunsOf } from './group-commit.js';
 import { followPayments, Transition } from '../money-movement/initiations.js';
 import { storeOrdersAndConversions } from './order-commit.js';
-import { emptyWrites, type PageWrites, uniqueWrites } from './items.js';
+import { mergeWrites, type PageWrites, uniqueWrites } from './items.js';
 import { childPath, scheduleId } from './task-tree.js';
 
 export interface RunningSchedule {
@@ -68,18 +68,6 @@ export interface RunPage {
  */
 export async function commitPage(deps: EngineDeps, run: RunningSchedule, page: PageCommit): Promise<boolean> {
   return scheduleRunsOf(deps).commit(run, page);
-}
-
-/** Every page of a run plus the rest of a batch, side by side in one transaction's writes. */
-function mergeWrites(all: PageWrites[]): PageWrites {
-  if (all.length === 1) return all[0] as PageWrites;
-  const merged = emptyWrites();
-  for (const writes of all) {
-    for (const key of Object.keys(merged) as (keyof PageWrites)[]) {
-      (merged[key] as unknown[]).push(...(writes[key] as unknown[]));
-    }
-  }
-  return merged;
 }
 
 /**

@@ -27,7 +27,14 @@ import type { ClaimSource, Claimed } from '../execution/loop.js';
 import { signalWork } from '../execution/wakeups.js';
 import { openConnector, registrationOf } from '../lifecycle/connector-instance.js';
 import type { EngineDeps } from '../deps.js';
-import { emptyWrites, mapAccounts, mapBalances, mapPayments, type PageWrites } from '../ingestion/items.js';
+import {
+  emptyWrites,
+  mapAccounts,
+  mapBalances,
+  mapPayments,
+  mergeWrites,
+  type PageWrites,
+} from '../ingestion/items.js';
 import { storeWrites } from '../ingestion/page-commit.js';
 
 /** Processing attempts of one delivery (verification or translation errors other than a bad signature). */
@@ -397,7 +404,7 @@ async function commitTogether(deps: EngineDeps, attempts: Attempt[]): Promise<De
       });
     }
     for (const [connectorId, list] of byConnector) {
-      if (list.length > 0) await storeWrites(trx, connectorIdCodec.decode(connectorId), mergeAll(list));
+      if (list.length > 0) await storeWrites(trx, connectorIdCodec.decode(connectorId), mergeWrites(list));
     }
     await finishDeliveries(trx, outcomes);
     return outcomes;
@@ -534,24 +541,7 @@ function toWrites(connector: ConnectorId, responses: WebhookTranslation[]): Page
         break;
     }
   }
-  return mergeAll(parts);
-}
-
-/** Concatenates writes; a later write of the same row wins (one statement may touch a row once). */
-function mergeAll(list: PageWrites[]): PageWrites {
-  const last = <T>(rows: T[], key: (row: T) => string) => [...new Map(rows.map((r) => [key(r), r])).values()];
-  const all = <K extends keyof PageWrites>(k: K) => list.flatMap((w) => w[k] as unknown[]) as PageWrites[K];
-  const into = emptyWrites();
-  into.accounts = last(all('accounts'), (a) => a.id);
-  into.balances = last(all('balances'), (b) => `${b.accountId}\u0000${b.asset}`);
-  into.payments = last(
-    all('payments').sort((x, y) => Number(y.child) - Number(x.child)),
-    (p) => p.id,
-  );
-  into.adjustments = last(all('adjustments'), (a) => a.id);
-  into.skipped = all('skipped');
-  into.paymentsToDelete = all('paymentsToDelete');
-  return into;
+  return mergeWrites(parts);
 }
 
 /**
