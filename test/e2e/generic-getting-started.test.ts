@@ -303,6 +303,21 @@ describe('the markers of docs/generic-connector.md', () => {
   });
 });
 
+describe('the other guides', () => {
+  it('invoke the CLI as the README says, never through npx, which may fetch it from the npm registry', async () => {
+    const docs = ['README.md', 'docs/mock-psp.md', 'docs/events.md', 'docs/scaling.md'];
+    const offending: string[] = [];
+    for (const path of docs) {
+      for (const block of fencedBlocks(await readFile(join(CHECKOUT, path), 'utf8')).filter(isShell)) {
+        if (/\bnpx\s+(?:--?\S+\s+)*paybridge\b/.test(block.body)) offending.push(`${path}:${block.line}`);
+      }
+    }
+    expect(offending).toEqual([]);
+    const readme = await readFile(join(CHECKOUT, 'README.md'), 'utf8');
+    expect(readme).toContain(`\`${named('step', 'link').body.trim()}\``);
+  });
+});
+
 describe('docs/generic-connector.md, run as written', () => {
   let connectorID: string;
 
