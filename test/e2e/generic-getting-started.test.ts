@@ -4,9 +4,9 @@
 // here to show exactly the command the test stands in for (installing the dependencies, and the two
 // long-running servers, which the test starts itself). A new block without a marker fails the test.
 //
-// The blocks run in one bash session, as in a terminal: the variables a block sets (`TXN`, `PI`, …) are
+// The blocks run as in one terminal session (each in bash): the variables a block sets (`TXN`, `PI`, …) are
 // there for the next ones. `paybridge` is what the guide's `npm link --ignore-scripts` makes of this
-// checkout: the test runs that very block, with npm's global prefix pointed at a temporary directory
+// checkout: the test runs that very block, with npm's global prefix set to a temporary directory whose bin is
 // first on PATH, and npm kept offline, so a command that would fetch `paybridge` from the npm registry
 // fails here. The CLI reaches the test service through PAYBRIDGE_URL, as a reader's reaches its default
 // address; the guide's two addresses are swapped for the test's. Assertions are on exit codes and on
@@ -478,7 +478,7 @@ describe('docs/generic-connector.md, run as written', () => {
     const steps = blocks.filter((b) => b.marker?.kind === 'step').map((b) => b.marker?.name);
     expect(steps).toEqual(Object.keys(walk));
     for (const check of Object.values(walk)) await check();
-  }, 240_000);
+  }, 360_000);
 
   it('installs with the curl alternative it shows, answering the connector id', async () => {
     const alternatives = blocks.filter((b) => b.marker?.kind === 'alternative').map((b) => b.marker?.name);
