@@ -144,9 +144,13 @@ export const paymentReportRoutes: FastifyPluginAsync<V3Options> = async (app, { 
           '(RFC 4180, UTF-8, CRLF), streamed as it is read. Amounts are exact: minor units and major-unit ' +
           'decimals. A cell that a spreadsheet would run as a formula starts with an apostrophe.',
         querystring: filterQuerystring,
-        produces: ['text/csv'],
         response: {
-          200: z.string().describe(`CSV with the header ${EXPORT_COLUMNS.join(',')}`),
+          200: {
+            description: 'The payments as CSV',
+            content: {
+              'text/csv': { schema: z.string().describe(`CSV with the header ${EXPORT_COLUMNS.join(',')}`) },
+            },
+          },
           400: errorResponse,
         },
       },
