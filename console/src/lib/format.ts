@@ -190,9 +190,11 @@ export function shownAmount(
   const initial = toBig(payment.initialAmount);
   if (amount === undefined || initial === undefined || amount === initial) return { amount: payment.amount };
   if (UNSETTLED.has(payment.status)) {
-    return amount === 0n
-      ? { amount: payment.initialAmount }
-      : { amount: payment.initialAmount, note: `${amountText(amount, payment.asset, locale)} captured` };
+    if (amount !== 0n)
+      return { amount: payment.initialAmount, note: `${amountText(amount, payment.asset, locale)} captured` };
+    return payment.status === 'AUTHORISATION'
+      ? { amount: payment.initialAmount, note: 'not captured yet' }
+      : { amount: payment.initialAmount };
   }
   return { amount: payment.amount, note: `of ${amountText(initial, payment.asset, locale)}` };
 }

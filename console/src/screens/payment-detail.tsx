@@ -98,7 +98,7 @@ type Entry =
 
 const DELIVERY: Record<string, string> = {
   SENT: 'delivered',
-  PENDING: 'waiting to be delivered',
+  PENDING: 'not delivered yet',
   DEAD: 'gave up delivering',
 };
 
@@ -149,8 +149,9 @@ function Timeline({ payment }: { payment: Payment }) {
     <section aria-labelledby="timeline">
       <h2 id="timeline">Timeline</h2>
       <p className="muted">
-        What the provider reported (adjustments) and the events Paybridge published about this payment, newest
-        first. Delivered events are kept for the outbox retention period only.
+        What the provider reported and the events Paybridge wrote about this payment, newest first. Events
+        wait in the outbox until an event sink (NATS or HTTP) takes them; delivered ones are kept for the
+        outbox retention period only.
       </p>
       {events.status === 'error' ? (
         <p className="notice notice-error" role="alert">

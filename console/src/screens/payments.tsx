@@ -94,7 +94,12 @@ export function PaymentsScreen() {
           Refresh
         </button>
       </PageHeading>
-      <form className="filters" role="search" aria-label="Filter payments" onSubmit={applyText}>
+      <form
+        className="filters payment-filters"
+        role="search"
+        aria-label="Filter payments"
+        onSubmit={applyText}
+      >
         <div className="field field-search">
           <label htmlFor={ids.reference}>Reference</label>
           <input
@@ -104,31 +109,6 @@ export function PaymentsScreen() {
             placeholder="Exact PSP reference"
             spellCheck={false}
             onChange={(e) => setText({ ...text, reference: e.target.value })}
-          />
-        </div>
-        <ConnectorSelect value={filters.connector} onChange={(v) => setFilter({ connector: v })} />
-        <EnumSelect
-          label="Status"
-          value={filters.status}
-          options={PAYMENT_STATUSES}
-          onChange={(v) => setFilter({ status: v })}
-        />
-        <EnumSelect
-          label="Type"
-          value={filters.type}
-          options={PAYMENT_TYPES}
-          onChange={(v) => setFilter({ type: v })}
-        />
-        <div className="field">
-          <label htmlFor={ids.asset}>Asset</label>
-          <input
-            id={ids.asset}
-            value={text.asset}
-            placeholder="e.g. USD/2"
-            spellCheck={false}
-            size={8}
-            onChange={(e) => setText({ ...text, asset: e.target.value })}
-            onBlur={() => normaliseAsset(text.asset) !== filters.asset && applyText()}
           />
         </div>
         <div className="field">
@@ -163,6 +143,33 @@ export function PaymentsScreen() {
             Clear filters
           </button>
         ) : null}
+        {/* The list filters on a second line of their own. */}
+        <span className="filters-break" aria-hidden="true" />
+        <ConnectorSelect value={filters.connector} onChange={(v) => setFilter({ connector: v })} />
+        <EnumSelect
+          label="Status"
+          value={filters.status}
+          options={PAYMENT_STATUSES}
+          onChange={(v) => setFilter({ status: v })}
+        />
+        <EnumSelect
+          label="Type"
+          value={filters.type}
+          options={PAYMENT_TYPES}
+          onChange={(v) => setFilter({ type: v })}
+        />
+        <div className="field">
+          <label htmlFor={ids.asset}>Asset</label>
+          <input
+            id={ids.asset}
+            value={text.asset}
+            placeholder="e.g. USD/2"
+            spellCheck={false}
+            size={8}
+            onChange={(e) => setText({ ...text, asset: e.target.value })}
+            onBlur={() => normaliseAsset(text.asset) !== filters.asset && applyText()}
+          />
+        </div>
       </form>
       {rangeProblem ? (
         <p className="notice notice-warn" role="status">
@@ -273,7 +280,7 @@ function Totals({
             <span className="muted">
               in {String(t.count)} payment{String(t.count) === '1' ? '' : 's'}
               {String(t.initialAmount) !== String(t.amount)
-                ? ` · ${amountText(t.initialAmount, t.asset)} initially`
+                ? ` · initial amounts ${amountText(t.initialAmount, t.asset)}`
                 : ''}
             </span>
           </li>
