@@ -10,10 +10,15 @@ export function CopyId({ value, label = 'ID' }: { value: string; label?: string 
     return () => clearTimeout(timer);
   }, [copied]);
   const copy = () => {
-    navigator.clipboard?.writeText(value).then(
+    // No clipboard outside a secure context (plain http to another host): the text stays selectable.
+    if (!navigator.clipboard) {
+      setCopied('failed');
+      return;
+    }
+    navigator.clipboard.writeText(value).then(
       () => setCopied('yes'),
       () => setCopied('failed'),
-    ) ?? setCopied('failed');
+    );
   };
   return (
     <span className="copy-id">
