@@ -181,7 +181,8 @@ export function PaymentsScreen() {
           The export failed: {exporting.message}
         </p>
       ) : null}
-      <Totals state={totals} filtered={query !== undefined} />
+      {/* When the list itself failed, its error says it all: no second one for the totals. */}
+      <Totals state={totals} filtered={query !== undefined} quiet={state.status === 'error'} />
       <LoadView state={state} what="payments" onRetry={reload}>
         {(page) =>
           page.data.length === 0 ? (
@@ -255,14 +256,16 @@ export function PaymentsScreen() {
 function Totals({
   state,
   filtered,
+  quiet,
 }: {
   state: ReturnType<typeof useLoad<AssetTotal[]>>[0];
   filtered: boolean;
+  quiet: boolean;
 }) {
   const totals = state.data;
   if (!totals) {
-    return state.status === 'error' ? (
-      <p className="notice notice-error" role="alert">
+    return state.status === 'error' && !quiet ? (
+      <p className="notice notice-error" role="status">
         Totals unavailable: {state.error instanceof Error ? state.error.message : String(state.error)}
       </p>
     ) : null;
