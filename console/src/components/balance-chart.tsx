@@ -21,6 +21,16 @@ function palette(element: Element) {
   };
 }
 
+/** A time tick (seconds) as the viewer reads it: a time for ticks under a day apart, else a date. */
+function tickText(seconds: number, increment: number, locale: string): string {
+  const date = new Date(seconds * 1000);
+  if (increment < 60)
+    return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (increment < 86_400) return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  if (increment < 365 * 86_400) return date.toLocaleDateString(locale, { month: 'short', day: 'numeric' });
+  return date.toLocaleDateString(locale, { year: 'numeric', month: 'short' });
+}
+
 export function BalanceChart({ history }: { history: AssetHistory }) {
   const box = useRef<HTMLDivElement>(null);
   const tooltip = useRef<HTMLDivElement>(null);
@@ -83,7 +93,12 @@ export function BalanceChart({ history }: { history: AssetHistory }) {
         cursor: { y: false, drag: { x: false, y: false }, points: { size: 9 } },
         scales: { x: { time: true } },
         axes: [
-          axis,
+          {
+            ...axis,
+            space: 90,
+            // Tick labels in the viewer's locale and zone, as precise as the tick spacing needs.
+            values: (_u, ticks, _axis, _space, increment) => ticks.map((t) => tickText(t, increment, locale)),
+          },
           {
             ...axis,
             size: 64,
