@@ -24,6 +24,12 @@ function palette(element: Element) {
 /** A time tick (seconds) as the viewer reads it: a time for ticks under a day apart, else a date. */
 function tickText(seconds: number, increment: number, locale: string): string {
   const date = new Date(seconds * 1000);
+  if (increment < 1)
+    return date.toLocaleTimeString(locale, {
+      minute: '2-digit',
+      second: '2-digit',
+      fractionalSecondDigits: 1,
+    });
   if (increment < 60)
     return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   if (increment < 86_400) return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
@@ -90,6 +96,8 @@ export function BalanceChart({ history }: { history: AssetHistory }) {
         width: Math.max(element.clientWidth, 240),
         height: HEIGHT,
         legend: { show: false },
+        // Room on the right for the last time label, which is centred on its tick.
+        padding: [null, 40, null, null],
         cursor: { y: false, drag: { x: false, y: false }, points: { size: 9 } },
         scales: { x: { time: true } },
         axes: [
