@@ -223,6 +223,18 @@ function checkValue(key: string, value: unknown, kind: 'text' | 'numeric' | 'boo
 const lowerCase = (value: FilterValue): FilterValue =>
   typeof value === 'string' ? value.toLowerCase() : value;
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A time bound (`2026-01-31` or an RFC 3339 time with its zone), refused here rather than by PostgreSQL. */
+const timestamp = (value: FilterValue): FilterValue => {
+  const date = typeof value === 'string' && ISO_TIME.test(value) ? new Date(value) : undefined;
+  // Year 0 parses in JavaScript but not in PostgreSQL.
+  if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1) {
+    throw validationError(`value for key 'created_at' must be a date or an RFC 3339 time with a zone`);
+  }
+  return date.toISOString();
+};
+
 const compareText = (column: string): FilterKey => ({ column, ops: 'compare' });
 const matchText = (column: string): FilterKey => ({ column, ops: 'match' });
 
@@ -239,9 +251,10 @@ export const accountFilterSpec: FilterSpec = {
   metadataColumn: 'accounts.metadata',
 };
 
-/** GET /v3/payments. `status` is the payment's current status. */
+/** GET /v3/payments. `status` is the payment's current status; `created_at` (with $gte/$lt…) is a Paybridge extension. */
 export const paymentFilterSpec: FilterSpec = {
   keys: {
+    created_at: { column: 'payments.created_at', ops: 'compare', transform: timestamp },
     reference: matchText('payments.reference'),
     id: matchText('payments.id'),
     connector_id: matchText('payments.connector_id'),

@@ -503,6 +503,10 @@ function check(endpoint: Endpoint, probe: Probe, response: RawResponse): string 
       return `an empty answer carries ${String(type)}: ${response.text}`;
     return undefined;
   }
+  // A documented non-JSON answer (the CSV export): the content type it documents, and a body.
+  const other = Object.keys(documented.content ?? {}).find((t) => t !== 'application/json');
+  if (other && typeof type === 'string' && type.split(';')[0] === other)
+    return response.text === '' ? `an empty ${other} answer` : undefined;
   if (typeof type !== 'string' || !/^application\/json(;|$)/.test(type))
     return `content type ${String(type)}`;
   const schema = documented.content?.['application/json'].schema;

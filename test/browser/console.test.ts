@@ -358,13 +358,12 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('link', { name: 'sweep-transfer-3' }).click();
     await heading().filter({ hasText: 'Payment sweep-transfer-3' }).waitFor();
-    const adjustments = tableBox('Adjustments');
-    await adjustments.waitFor();
-    const rows = await adjustments
-      .locator('tbody tr')
-      .evaluateAll((trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)),
-      );
+    // The provider's adjustments in the payment's timeline (its events are there too).
+    const adjustments = page.locator('.timeline-adjustment');
+    await adjustments.first().waitFor();
+    const rows = await adjustments.evaluateAll((items) =>
+      items.map((li) => ['time', '.badge', '.amount'].map((s) => li.querySelector(s)?.textContent)),
+    );
     // 12:30 UTC is 13:30 in Paris (CET, GMT+1) in March before the clock change.
     expect(rows).toEqual([
       ['Mar 3, 2024, 01:30:00 PM GMT+1', 'Succeeded', '99.00 EUR'],

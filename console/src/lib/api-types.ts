@@ -178,3 +178,38 @@ export interface PaymentInitiationAdjustment {
   error?: string;
   metadata: Record<string, string>;
 }
+
+// --- Paybridge payment report extensions (GET /v3/payments/totals, /v3/payments/{id}/events) ---
+
+/** Count and sums of the payments of a filter in one asset; amounts in minor units. */
+export interface AssetTotal {
+  asset: string;
+  count: Amount;
+  amount: Amount;
+  initialAmount: Amount;
+  amountDecimal: string;
+  initialAmountDecimal: string;
+}
+
+/** One outbox event a payment produced, with its delivery state and what the payment looked like. */
+export interface PaymentEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  delivery: { status: string; attempts: number; sentAt?: string; lastError?: string };
+  summary: {
+    status?: string;
+    amount?: Amount;
+    initialAmount?: Amount;
+    asset?: string;
+    scheme?: string;
+    pspStatus?: string;
+  };
+}
+
+export interface PaymentEventPage {
+  pageSize: number;
+  hasMore: boolean;
+  next?: string;
+  data: PaymentEvent[];
+}

@@ -1,4 +1,5 @@
-// Balance history per asset, and the geometry of its step chart: exact bigint values, scaled only to pixels.
+// Balance history per asset, and the points of its step chart: exact bigint values, doubles only to draw.
+import { splitAsset } from '../../../src/domain/amount-format.js';
 import type { Balance } from './api-types.js';
 
 export interface BalanceStep {
@@ -32,55 +33,44 @@ export function historyByAsset(balances: readonly Balance[]): AssetHistory[] {
     });
 }
 
-export interface StepChart {
-  /** SVG path data of the step line. */
-  path: string;
-  /** The value range drawn (it always includes zero, so a chart's height means the same thing). */
-  low: bigint;
-  high: bigint;
-  start: number;
-  end: number;
+/** One asset's history as a charting library takes it: parallel arrays, one entry per point. */
+export interface ChartSeries {
+  /** Seconds since the epoch (uPlot's time unit): each change, then now. */
+  times: number[];
+  /** The balance in major units, for drawing only (a double may round a huge one: never shown as text). */
+  values: number[];
+  /** The exact balance at each point, in minor units: what tooltips show. */
+  exact: bigint[];
+  /** How many of the points are changes (the last point, "now", is not one). */
+  changes: number;
+}
+
+const pow10 = (n: number) => 10n ** BigInt(n);
+
+/** Minor units as a double in major units, from the exact digits (not `Number(minor) / 10 ** p`). */
+export function toMajorNumber(minor: bigint, precision: number): number {
+  if (precision <= 0) return Number(minor);
+  const negative = minor < 0n;
+  const abs = negative ? -minor : minor;
+  const whole = abs / pow10(precision);
+  const fraction = (abs % pow10(precision)).toString().padStart(precision, '0');
+  const value = Number(`${whole}.${fraction}`);
+  return negative ? -value : value;
 }
 
 /**
- * The step line in a `width`×`height` box: each balance is flat until the next one starts; the last
- * runs to now. Values are scaled with bigint arithmetic so huge balances draw right.
+ * The points of a step chart: one at each change, where the new balance starts, and one at `now` (or the
+ * last time it was seen, if later) with the current balance, so the last step runs to the present.
  */
-export function stepChart(
-  steps: readonly BalanceStep[],
-  width: number,
-  height: number,
-  now: number = Date.now(),
-): StepChart | undefined {
-  const first = steps[0];
+export function chartSeries(history: AssetHistory, now: number = Date.now()): ChartSeries | undefined {
+  const { steps } = history;
   const last = steps[steps.length - 1];
-  if (!first || !last) return undefined;
-  let low = 0n;
-  let high = 0n;
-  for (const s of steps) {
-    if (s.value < low) low = s.value;
-    if (s.value > high) high = s.value;
-  }
-  const start = first.from;
-  // The newest balance still holds: the line runs to now (or to when it was last seen, if later).
-  const end = Math.max(last.to, last.from, now, start + 1000);
-  const x = (t: number) => round(((t - start) / (end - start)) * width);
-  const span = high - low;
-  const RESOLUTION = 10_000n;
-  // The fraction of the range is computed in bigint, then only that small ratio becomes a number.
-  const y = (v: bigint) =>
-    span === 0n
-      ? height / 2
-      : round(height - (Number(((v - low) * RESOLUTION) / span) / Number(RESOLUTION)) * height);
-  const parts = [`M${x(first.from)},${y(first.value)}`];
-  steps.forEach((s, i) => {
-    const next = steps[i + 1];
-    if (i > 0) parts.push(`V${y(s.value)}`);
-    parts.push(`H${x(next ? next.from : end)}`);
-  });
-  return { path: parts.join(' '), low, high, start, end };
-}
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
+  if (!last) return undefined;
+  const { precision } = splitAsset(history.asset);
+  const times = steps.map((s) => s.from / 1000);
+  const exact = steps.map((s) => s.value);
+  const end = Math.max(now, last.to, last.from + 1000);
+  times.push(end / 1000);
+  exact.push(last.value);
+  return { times, values: exact.map((v) => toMajorNumber(v, precision)), exact, changes: steps.length };
 }

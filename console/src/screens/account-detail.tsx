@@ -1,5 +1,6 @@
 // Account detail: what the account is, its balance per asset with a chart over time, and its payments.
 import { BalanceChart } from '../components/balance-chart.js';
+import { CopyId } from '../components/copy-id.js';
 import {
   AmountText,
   EmptyState,
@@ -50,7 +51,7 @@ export function AccountDetailScreen({ accountID }: { accountID: string }) {
                   </Link>,
                 ],
                 ['Created', <Time key="d" iso={a.createdAt} />],
-                ['Account ID', <code key="id">{a.id}</code>, 'wide'],
+                ['Account ID', <CopyId key="id" value={a.id} label="account ID" />, 'wide'],
               ]}
             />
             <p>

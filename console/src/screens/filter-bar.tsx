@@ -1,7 +1,7 @@
 // The filter controls shared by list screens: a connector picker fed by the API, selects and text fields.
 import { useId } from 'react';
 import { api } from '../lib/api.js';
-import { enumText } from '../lib/format.js';
+import { statusText } from '../lib/format.js';
 import { useLoad } from '../lib/use-load.js';
 
 /** Picks a connector by name; the list comes from the API, so a filter never names an unknown id. */
@@ -44,7 +44,7 @@ export function EnumSelect({
         <option value="">Any</option>
         {options.map((o) => (
           <option key={o} value={o}>
-            {enumText(o)}
+            {statusText(o)}
           </option>
         ))}
       </select>

@@ -1,54 +1,150 @@
-// Payments screen: payments with status and amount, filtered by connector, status, type and asset through the API's query.
-import { type FormEvent, useId, useState } from 'react';
+// Payments screen: search by reference, filters (connector, status, type, asset, a created-at day range),
+// the totals per asset of the whole filter and its CSV export (both computed by the service), refreshed
+// on its own while visible.
+import { type FormEvent, useCallback, useId, useState } from 'react';
 import { PAYMENT_STATUSES, PAYMENT_TYPES } from '../../../src/domain/enums.js';
-import {
-  AmountText,
-  EmptyState,
-  LoadView,
-  PageHeading,
-  Pager,
-  StatusBadge,
-  TableBox,
-  Time,
-} from '../components/ui.js';
+import { EmptyState, LoadView, PageHeading, Pager, StatusBadge, TableBox, Time } from '../components/ui.js';
+import { PaymentAmount } from '../components/payment-amount.js';
 import { api } from '../lib/api.js';
-import { filterFromParams, normaliseAsset, PAYMENT_FILTERS } from '../lib/filters.js';
-import { enumText } from '../lib/format.js';
+import { downloadPaymentsCsv, paymentTotals } from '../lib/api-reports.js';
+import type { AssetTotal } from '../lib/api-types.js';
+import { useAutoRefresh } from '../lib/auto-refresh.js';
+import { normaliseAsset, paymentQuery } from '../lib/filters.js';
+import { amountText, schemeText, statusText } from '../lib/format.js';
 import { Link, navigate, useLocation } from '../lib/navigation.js';
 import { segment, withQuery } from '../lib/router.js';
 import { useLoad } from '../lib/use-load.js';
 import { ConnectorSelect, EnumSelect } from './filter-bar.js';
 
+/** How often the list and its totals refresh while the tab is visible. */
+export const REFRESH_MS = 10_000;
+
 export function PaymentsScreen() {
   const { params } = useLocation();
   const filters = {
+    reference: params.get('reference') ?? '',
     connector: params.get('connector') ?? '',
     status: params.get('status') ?? '',
     type: params.get('type') ?? '',
     asset: params.get('asset') ?? '',
+    from: params.get('from') ?? '',
+    to: params.get('to') ?? '',
   };
   const cursor = params.get('cursor') ?? undefined;
-  const query = filterFromParams(params, PAYMENT_FILTERS);
-  const [state, reload] = useLoad(
+  const live = params.get('live') !== 'off';
+  const query = paymentQuery(params);
+  const queryKey = JSON.stringify(query ?? null);
+  const [state, reloadList] = useLoad(
     (signal) => api.payments({ query, cursor, pageSize: 25 }, signal),
-    [JSON.stringify(query), cursor],
+    [queryKey, cursor],
   );
-  const [assetText, setAssetText] = useState(filters.asset);
-  const assetId = useId();
+  const [totals, reloadTotals] = useLoad((signal) => paymentTotals(query, signal), [queryKey]);
+  const reload = useCallback(() => {
+    reloadList();
+    reloadTotals();
+  }, [reloadList, reloadTotals]);
+  useAutoRefresh(reload, live ? REFRESH_MS : undefined);
+
+  const [text, setText] = useState({ reference: filters.reference, asset: filters.asset });
+  const [exporting, setExporting] = useState<'idle' | 'running' | Error>('idle');
+  const ids = { reference: useId(), asset: useId(), from: useId(), to: useId(), live: useId() };
   const setFilter = (change: Partial<typeof filters>) =>
-    navigate(withQuery('/payments', { ...filters, ...change }), { replace: true });
-  const applyAsset = (event: FormEvent) => {
-    event.preventDefault();
-    setFilter({ asset: normaliseAsset(assetText) });
+    navigate(
+      withQuery('/payments', { ...filters, ...change, ...(live ? {} : { live: 'off' }), cursor: undefined }),
+      { replace: true },
+    );
+  const applyText = (event?: FormEvent) => {
+    event?.preventDefault();
+    setFilter({ reference: text.reference.trim(), asset: normaliseAsset(text.asset) });
   };
+  const rangeProblem = filters.from && filters.to && filters.from > filters.to;
+  const exportCsv = async () => {
+    setExporting('running');
+    try {
+      await downloadPaymentsCsv(query);
+      setExporting('idle');
+    } catch (error) {
+      setExporting(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+
   return (
     <>
       <PageHeading title="Payments">
+        <label className="live-toggle" htmlFor={ids.live}>
+          <input
+            id={ids.live}
+            type="checkbox"
+            checked={live}
+            onChange={(e) =>
+              navigate(
+                withQuery('/payments', { ...filters, cursor, live: e.target.checked ? undefined : 'off' }),
+                {
+                  replace: true,
+                },
+              )
+            }
+          />
+          Auto-refresh ({REFRESH_MS / 1000} s)
+        </label>
+        <button type="button" onClick={() => void exportCsv()} disabled={exporting === 'running'}>
+          {exporting === 'running' ? 'Exporting…' : 'Export CSV'}
+        </button>
         <button type="button" onClick={reload}>
           Refresh
         </button>
       </PageHeading>
-      <form className="filters" role="search" aria-label="Filter payments" onSubmit={applyAsset}>
+      <form
+        className="filters payment-filters"
+        role="search"
+        aria-label="Filter payments"
+        onSubmit={applyText}
+      >
+        <div className="field field-search">
+          <label htmlFor={ids.reference}>Reference</label>
+          <input
+            id={ids.reference}
+            type="search"
+            value={text.reference}
+            placeholder="Exact PSP reference"
+            spellCheck={false}
+            onChange={(e) => setText({ ...text, reference: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.from}>Created from</label>
+          <input
+            id={ids.from}
+            type="date"
+            value={filters.from}
+            max={filters.to || undefined}
+            onChange={(e) => setFilter({ from: e.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.to}>to (inclusive)</label>
+          <input
+            id={ids.to}
+            type="date"
+            value={filters.to}
+            min={filters.from || undefined}
+            onChange={(e) => setFilter({ to: e.target.value })}
+          />
+        </div>
+        <button type="submit">Search</button>
+        {query ? (
+          <button
+            type="button"
+            onClick={() => {
+              setText({ reference: '', asset: '' });
+              navigate(withQuery('/payments', { live: live ? undefined : 'off' }), { replace: true });
+            }}
+          >
+            Clear filters
+          </button>
+        ) : null}
+        {/* The list filters on a second line of their own. */}
+        <span className="filters-break" aria-hidden="true" />
         <ConnectorSelect value={filters.connector} onChange={(v) => setFilter({ connector: v })} />
         <EnumSelect
           label="Status"
@@ -63,38 +159,39 @@ export function PaymentsScreen() {
           onChange={(v) => setFilter({ type: v })}
         />
         <div className="field">
-          <label htmlFor={assetId}>Asset</label>
+          <label htmlFor={ids.asset}>Asset</label>
           <input
-            id={assetId}
-            value={assetText}
+            id={ids.asset}
+            value={text.asset}
             placeholder="e.g. USD/2"
             spellCheck={false}
-            size={10}
-            onChange={(e) => setAssetText(e.target.value)}
-            onBlur={() =>
-              normaliseAsset(assetText) !== filters.asset && setFilter({ asset: normaliseAsset(assetText) })
-            }
+            size={8}
+            onChange={(e) => setText({ ...text, asset: e.target.value })}
+            onBlur={() => normaliseAsset(text.asset) !== filters.asset && applyText()}
           />
         </div>
-        <button type="submit">Apply</button>
-        {query ? (
-          <button
-            type="button"
-            onClick={() => {
-              setAssetText('');
-              navigate('/payments', { replace: true });
-            }}
-          >
-            Clear filters
-          </button>
-        ) : null}
       </form>
+      {rangeProblem ? (
+        <p className="notice notice-warn" role="status">
+          The “from” day is after the “to” day: no payment can match.
+        </p>
+      ) : null}
+      {exporting instanceof Error ? (
+        <p className="notice notice-error" role="alert">
+          The export failed: {exporting.message}
+        </p>
+      ) : null}
+      {/* When the list itself failed, its error says it all: no second one for the totals. */}
+      <Totals state={totals} filtered={query !== undefined} quiet={state.status === 'error'} />
       <LoadView state={state} what="payments" onRetry={reload}>
         {(page) =>
           page.data.length === 0 ? (
             <EmptyState>
               {query ? (
-                <p>No payment matches these filters. Clear a filter to see more.</p>
+                <p>
+                  No payment matches these filters. A reference must match exactly; clear a filter to see
+                  more.
+                </p>
               ) : (
                 <p>
                   No payments yet: the first poll of a connector brings them; check its schedules on the{' '}
@@ -124,17 +221,17 @@ export function PaymentsScreen() {
                         <th scope="row">
                           <Link to={`/payments/${segment(p.id)}`}>{p.reference}</Link>
                         </th>
-                        <td>{enumText(p.type)}</td>
+                        <td>{statusText(p.type)}</td>
                         <td>
-                          <StatusBadge status={p.status} />
+                          <StatusBadge status={p.status} label={statusText(p.status)} />
                         </td>
                         <td className="num">
-                          <AmountText amount={p.amount} asset={p.asset} />
+                          <PaymentAmount payment={p} />
                         </td>
                         <td>
                           <Time iso={p.createdAt} />
                         </td>
-                        <td>{enumText(p.scheme)}</td>
+                        <td>{schemeText(p.scheme)}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -143,12 +240,55 @@ export function PaymentsScreen() {
               <Pager
                 cursor={page}
                 label="Payments"
-                onPage={(c) => navigate(withQuery('/payments', { ...filters, cursor: c }))}
+                onPage={(c) =>
+                  navigate(withQuery('/payments', { ...filters, live: live ? undefined : 'off', cursor: c }))
+                }
               />
             </>
           )
         }
       </LoadView>
     </>
+  );
+}
+
+/** Count and sums per asset of every payment the filter matches (not only this page), from the service. */
+function Totals({
+  state,
+  filtered,
+  quiet,
+}: {
+  state: ReturnType<typeof useLoad<AssetTotal[]>>[0];
+  filtered: boolean;
+  quiet: boolean;
+}) {
+  const totals = state.data;
+  if (!totals) {
+    return state.status === 'error' && !quiet ? (
+      <p className="notice notice-error" role="status">
+        Totals unavailable: {state.error instanceof Error ? state.error.message : String(state.error)}
+      </p>
+    ) : null;
+  }
+  if (totals.length === 0) return null;
+  return (
+    <section className="totals" aria-label={filtered ? 'Totals for these filters' : 'Totals of all payments'}>
+      <h2 className="totals-title">{filtered ? 'Totals for these filters' : 'All payments'}</h2>
+      <ul>
+        {totals.map((t) => (
+          <li key={t.asset}>
+            <span className="totals-amount" title={`${String(t.amount)} minor units of ${t.asset}`}>
+              {amountText(t.amount, t.asset)}
+            </span>{' '}
+            <span className="muted">
+              in {String(t.count)} payment{String(t.count) === '1' ? '' : 's'}
+              {String(t.initialAmount) !== String(t.amount)
+                ? ` · initial amounts ${amountText(t.initialAmount, t.asset)}`
+                : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -9,6 +9,7 @@ import { orderRoutes } from './orders.js';
 import { paymentServiceUserRoutes } from './payment-service-users.js';
 import { paymentInitiationRoutes } from './payment-initiations.js';
 import { paymentRoutes } from './payments.js';
+import { paymentReportRoutes } from './payment-reports.js';
 import { poolRoutes } from './pools.js';
 import { taskRoutes } from './tasks.js';
 import { webhookListRoutes } from './webhooks.js';
@@ -19,6 +20,8 @@ export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug
   await app.register(connectorRoutes, options);
   await app.register(accountRoutes, options);
   await app.register(paymentRoutes, options);
+  // Paybridge extensions: /payments/totals, /payments/export.csv, /payments/:paymentID/events.
+  await app.register(paymentReportRoutes, options);
   await app.register(taskRoutes, options);
   await app.register(poolRoutes, options);
   await app.register(bankAccountRoutes, options);
