@@ -65,7 +65,7 @@ export function logFormatOf(
 // pino-pretty is loaded only when a person reads the logs: JSON mode never touches it.
 const requireModule = createRequire(import.meta.url);
 
-/** pino-pretty writing to stdout: one line per entry, the request id before the message, no host noise. */
+/** pino-pretty writing to stdout: one line per entry, the request id after the message, no host noise. */
 function prettyStream(): DestinationStream {
   const pretty = requireModule('pino-pretty') as typeof import('pino-pretty');
   return pretty({
@@ -73,7 +73,7 @@ function prettyStream(): DestinationStream {
     sync: true, // the last lines before process.exit are not lost
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service,reqId,req,res,responseTime',
-    messageFormat: '{if reqId}[{reqId}] {end}{msg}',
+    messageFormat: '{msg}{if reqId}  (request {reqId}){end}',
   });
 }
 
