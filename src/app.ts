@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DestinationStream, pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildServer } from './api/server.js';
 import { loadConnectors } from './connectors/load.js';
 import { runRemoval } from './engine/lifecycle/removal.js';
@@ -32,7 +32,7 @@ import { SigningKeys } from './security/signing-keys.js';
 import { type BuiltInIssuer, TokenVerifier } from './security/tokens.js';
 import { deleteOldAuditRecords } from './storage/audit.js';
 import { deleteFinishedJobs } from './storage/background-jobs.js';
-import { LOG_REDACTIONS, requestSummary } from './observability/logging.js';
+import { createLogger } from './observability/logging.js';
 import type { Settings } from './settings.js';
 import { openDatabase } from './storage/db.js';
 import { migrate } from './storage/migrate.js';
@@ -84,19 +84,8 @@ export interface Paybridge {
   stop(): Promise<void>;
 }
 
-/** The process logger; `destination` defaults to stdout (tests pass one to read what was logged). */
-export function createLogger(settings: Pick<Settings, 'logLevel'>, destination?: DestinationStream): Logger {
-  return pino(
-    {
-      level: settings.logLevel,
-      base: { service: 'paybridge' },
-      // Credentials never reach a log line, whoever logs a request or its headers.
-      redact: { paths: LOG_REDACTIONS, censor: '[redacted]' },
-      serializers: { req: requestSummary },
-    },
-    destination,
-  );
-}
+// The process logger lives with the rest of the logging rules; re-exported where callers always found it.
+export { createLogger };
 
 /** The embedded database keeps its own key beside it, created on first start. */
 async function embeddedKey(dataDir: string, logger: Logger): Promise<string> {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { type FastifyReply, LogController } from 'fastify';
 import {
   createJsonSchemaTransform,
   validatorCompiler,
@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { parseJson, stringifyJson } from '../domain/json.js';
 import type { EngineDeps } from '../engine/deps.js';
+import { logRequest } from '../observability/logging.js';
 import { registry, watchDatabase } from '../observability/metrics.js';
 import type { BuiltInIssuer, TokenVerifier } from '../security/tokens.js';
 import { auditTrail } from './audit.js';
@@ -113,6 +114,8 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
   watchDatabase(deps.db);
   const server = Fastify({
     loggerInstance: options.logger,
+    // One line per request, at debug, from logRequest below (Fastify's own are two at info).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 16 * 1024 }, // ids are base64 JSON, longer than the default 100
     trustProxy: options.trustProxy,
@@ -173,6 +176,7 @@ export async function buildServer(deps: EngineDeps, options: ServerOptions) {
     server.addHook('onRoute', documentAccess(options.auth));
   }
   server.addHook('onResponse', audit.onResponse);
+  server.addHook('onResponse', logRequest);
 
   server.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);

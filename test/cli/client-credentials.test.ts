@@ -323,12 +323,16 @@ describe('token renewal', () => {
   it('renews the token while --wait follows a first sync that outlives it', async () => {
     let psp: RecordingPsp | undefined;
     try {
-      // The PSP answers the first listing only once the CLI has fetched a second token, so the wait
-      // lasts until then, and succeeds only if the CLI renews its token during the wait.
+      // The PSP answers the install check at once, then the first sync's listings only once the CLI has
+      // fetched a second token, so the wait lasts until then, and succeeds only if the CLI renews its
+      // token during the wait.
+      let answered = 0;
       psp = await startRecordingPsp((_request, response) => {
+        const answer = () => response.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+        if (answered++ === 0) return answer();
         void eventually(async () => (tokenGrants().length >= 2 ? true : undefined), 50_000, 'a second token')
           .catch(() => undefined)
-          .then(() => response.writeHead(200, { 'content-type': 'application/json' }).end('[]'));
+          .then(answer);
       });
       const config = join(dir, 'generic.json');
       await writeFile(

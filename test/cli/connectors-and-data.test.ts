@@ -411,6 +411,24 @@ describe('errors and exit codes', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('exits 3 with the reason when the connector cannot reach its PSP, and installs nothing', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    await writeFile(
+      join(dir, 'unreachable.json'),
+      stringifyJson({ name: 'cli-unreachable', apiKey: 'k', endpoint }),
+    );
+    const result = await cli('connectors', 'install', 'generic', join(dir, 'unreachable.json'));
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    // An internal address the operator did not list (PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW): the reason is
+    // said without the detail that would map the network (that is in the service log).
+    expect(result.stderr).toMatch(
+      /^error: VALIDATION: the connector could not check its config with the PSP: the PSP could not be reached \(.+\) \(HTTP 400\)$/m,
+    );
+    const names = await json<{ name: string }[]>('connectors', 'list');
+    expect(names.map((connector) => connector.name)).not.toContain('cli-unreachable');
+  });
+
   it('exits 5 when the server cannot be reached', async () => {
     const port = await freePort();
     const result = await runCli(['connectors', 'list'], {

@@ -19,6 +19,7 @@ import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { BANK_DETAIL } from '../../src/engine/money-movement/initiation-runner.js';
 import { readDummyPayMovements, readDummyPayRequests } from '../../src/connectors/dummypay/psp-files.js';
 import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
+import { startRecordingPsp } from '../support/recording-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
 import { expectV3Error, present } from './sdk-helpers.js';
 
@@ -209,17 +210,21 @@ describe('forwarding a bank account', () => {
       400,
       'VALIDATION',
     );
+    // Generic checks its endpoint at install: a PSP that answers every listing with nothing.
+    const integration = await startRecordingPsp();
     const generic = await fetch(`${service.url}/v3/connectors/install/generic`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         name: 'no-bank-accounts',
         apiKey: 'k',
-        endpoint: 'http://127.0.0.1:9',
+        endpoint: integration.url,
         pollingPeriod: '1h',
       }),
     });
+    expect(generic.status).toBe(202);
     const genericID = ((await generic.json()) as { data: string }).data;
+    await integration.stop();
     await expectV3Error(
       sdk.payments.v3.forwardBankAccount({
         bankAccountID,

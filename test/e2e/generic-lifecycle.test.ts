@@ -1,12 +1,14 @@
 // End to end through the official Formance SDK: transactions stepped through their lifecycle in the
 // simulator reach Paybridge as adjustments of the same payment, with the right statuses and amounts.
+import { createServer, type Server } from 'node:http';
 import { SDK } from '@formance/formance-sdk';
 import type { V3Payment } from '@formance/formance-sdk/sdk/models/payments/index.js';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { type MockPsp, startMockPsp } from '../../src/mock-psp/server.js';
 import { MockPspTenant, type SimTransaction } from '../support/mock-psp.js';
-import { eventually, startTestService, type TestService } from '../support/service.js';
+import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
 import { present, rawGet } from './sdk-helpers.js';
 
 let psp: MockPsp;
@@ -18,7 +20,9 @@ let accountId: string;
 
 beforeAll(async () => {
   psp = await startMockPsp({ port: 0 });
-  service = await startTestService();
+  // The simulator and the test's fake hosts are on 127.0.0.1: listed, so install refusals show their reasons
+  // in full, as they do for an operator who lists their internal integration service.
+  service = await startTestService({ PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW: '127.0.0.1' });
   sdk = new SDK({ serverURL: service.url });
   sim = new MockPspTenant(psp.url, 'lifecycle');
   accountId = (
@@ -191,6 +195,69 @@ describe('installing the Generic connector', () => {
     expect(ftp.status).toBe(400);
     expect(ftp.body.errorMessage).toContain('endpoint must be an http:// or https:// URL');
     expect([noKey.body.errorCode, ftp.body.errorCode]).toEqual(['VALIDATION', 'VALIDATION']);
+  });
+
+  /** What the service holds for any connector but the file's own: a refused install leaves all of it empty. */
+  const storedForOthers = async () => {
+    const counts = await sql<{ kind: string; n: number }>`
+      SELECT 'connectors' AS kind, count(*)::int AS n FROM connectors WHERE id <> ${connectorID}
+      UNION ALL SELECT 'schedules', count(*)::int FROM schedules WHERE connector_id <> ${connectorID}
+      UNION ALL SELECT 'webhook_configs', count(*)::int FROM webhook_configs WHERE connector_id <> ${connectorID}
+      UNION ALL SELECT 'call_budgets', count(*)::int FROM connector_call_budgets WHERE connector_id <> ${connectorID}
+    `.execute(service.paybridge.deps.db);
+    return Object.fromEntries(counts.rows.map((row) => [row.kind, row.n]));
+  };
+  const nothingStored = { connectors: 0, schedules: 0, webhook_configs: 0, call_budgets: 0 };
+
+  it('refuses an endpoint nothing listens on, naming it, and installs nothing', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const refused = await install({ apiKey: sim.apiKey, endpoint, webhooks: true });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errorCode).toBe('VALIDATION');
+    expect(refused.body.errorMessage).toContain(
+      `the connector could not check its config with the PSP: cannot reach ${endpoint.slice('http://'.length)}`,
+    );
+    expect(await storedForOthers()).toEqual(nothingStored);
+  });
+
+  it('refuses an endpoint that answers with an HTML page, saying it is not the contract', async () => {
+    let calls = 0;
+    const website: Server = createServer((_request, response) => {
+      calls += 1;
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><h1>Welcome</h1>');
+    });
+    await new Promise<void>((resolve) => website.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = website.address() as { port: number };
+      const refused = await install({ apiKey: sim.apiKey, endpoint: `http://127.0.0.1:${port}/` });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errorMessage).toContain(`http://127.0.0.1:${port}/accounts answered 200`);
+      expect(refused.body.errorMessage).toContain('Generic contract');
+      expect(calls).toBe(1);
+    } finally {
+      await new Promise((resolve) => website.close(resolve));
+    }
+    expect(await storedForOthers()).toEqual(nothingStored);
+  });
+
+  it('refuses a key the simulator refuses, with the simulator’s reason, and installs nothing', async () => {
+    // The simulator opens a tenant for any key it can read; a blank one is the key it refuses.
+    const refused = await install({ apiKey: '   ', endpoint: psp.url, webhooks: true });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errorCode).toBe('VALIDATION');
+    expect(refused.body.errorMessage).toContain("refused the connector's credentials (HTTP 401");
+    expect(refused.body.errorMessage).toContain('send the API key as "Authorization: Bearer <key>"');
+    expect(await storedForOthers()).toEqual(nothingStored);
+  });
+
+  it('installs once the config is right, after refusals', async () => {
+    const installed = await install({ name: 'fixed', apiKey: `${sim.apiKey}-fixed`, endpoint: psp.url });
+    expect(installed.status).toBe(202);
+    const id = (installed.body as unknown as { data: string }).data;
+    expect(connectorIdCodec.decode(id).provider).toBe('generic');
+    const stored = await storedForOthers();
+    expect(stored.connectors).toBe(1);
+    expect(stored.schedules).toBeGreaterThan(0);
   });
 
   it('never returns the API key: the config comes back masked', async () => {

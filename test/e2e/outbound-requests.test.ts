@@ -66,7 +66,8 @@ describe('internal addresses, without an allow list', () => {
   });
 
   it('says only "could not be reached" in run errors for a closed port, and logs the reason', async () => {
-    const installed = await apiCall(service.url, 'POST', '/v3/connectors/install/generic', {
+    // The kit connector without its install check: the failure happens in a run, not at install.
+    const installed = await apiCall(service.url, 'POST', '/v3/connectors/install/kitpsp', {
       name: 'closed-port',
       apiKey: 'k',
       endpoint: `http://127.0.0.1:${closedPort}`,
@@ -86,7 +87,7 @@ describe('internal addresses, without an allow list', () => {
   });
 
   it('says only "answered with an error" in run errors for an HTML 404, and logs the body', async () => {
-    const installed = await apiCall(service.url, 'POST', '/v3/connectors/install/generic', {
+    const installed = await apiCall(service.url, 'POST', '/v3/connectors/install/kitpsp', {
       name: 'html-404',
       apiKey: 'k',
       endpoint: htmlPsp.url,
@@ -130,8 +131,30 @@ describe('internal addresses, without an allow list', () => {
     expect(html.body?.errorMessage).not.toContain(BANNER);
     expect(html.body?.errorMessage).not.toContain('404');
 
-    expect(await connectorNames(service.url)).not.toEqual(expect.arrayContaining(['kit-closed']));
-    expect(await connectorNames(service.url)).not.toEqual(expect.arrayContaining(['kit-html']));
+    // Generic checks its endpoint at every install: the same answers, redacted the same way.
+    const genericClosed = await apiCall(service.url, 'POST', '/v3/connectors/install/generic', {
+      name: 'generic-closed',
+      apiKey: 'k',
+      endpoint: `http://127.0.0.1:${closedPort}`,
+    });
+    expect(genericClosed.status).toBe(400);
+    expect(genericClosed.body?.errorMessage).toContain('the PSP could not be reached');
+    expect(genericClosed.body?.errorMessage).not.toContain('ECONNREFUSED');
+    expect(genericClosed.body?.errorMessage).not.toContain(String(closedPort));
+    const genericHtml = await apiCall(service.url, 'POST', '/v3/connectors/install/generic', {
+      name: 'generic-html',
+      apiKey: 'k',
+      endpoint: htmlPsp.url,
+    });
+    expect(genericHtml.status).toBe(400);
+    expect(genericHtml.body?.errorMessage).toContain('the PSP answered with an error');
+    expect(genericHtml.body?.errorMessage).not.toContain(BANNER);
+    expect(genericHtml.body?.errorMessage).not.toContain('404');
+
+    const names = await connectorNames(service.url);
+    for (const name of ['kit-closed', 'kit-html', 'generic-closed', 'generic-html']) {
+      expect(names).not.toContain(name);
+    }
     expect(logged()).toContain(BANNER);
   });
 
@@ -150,15 +173,18 @@ describe('internal addresses, without an allow list', () => {
       expect(kit.status).toBe(400);
       expect(redirecting.requests.map((r) => r.apiKey)).toEqual(['redirected-key']);
 
+      // Generic's install check meets the redirect: refused, and not asked again.
       const generic = await apiCall(service.url, 'POST', '/v3/connectors/install/generic', {
         name: 'generic-redirected',
         apiKey: 'redirected-bearer',
         endpoint: redirecting.url,
         pollingPeriod: '1s',
       });
-      expect(generic.status).toBe(202);
-      await waitForRunErrors(service.url, generic.body?.data as string);
-      expect(redirecting.requests.some((r) => r.authorization === 'Bearer redirected-bearer')).toBe(true);
+      expect(generic.status).toBe(400);
+      expect(redirecting.requests.map((r) => r.authorization)).toEqual([
+        undefined,
+        'Bearer redirected-bearer',
+      ]);
       expect(target.requests).toEqual([]);
     } finally {
       await target.stop();
@@ -228,11 +254,23 @@ describe('PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW', () => {
   });
 
   it('shows the full answer of a host the operator listed, internal or not', async () => {
-    const installed = await install('generic', {
+    // Generic's install check asks the PSP: its refusal comes back whole in the install's answer.
+    const refused = await install('generic', {
       name: 'listed-wrong-key',
       apiKey: 'wrong-key',
       endpoint: allowed.url,
       pollingPeriod: '1s',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body?.errorMessage).toContain(
+      `127.0.0.1:${allowed.port} refused the connector's credentials`,
+    );
+    expect(refused.body?.errorMessage).toContain('bad key');
+    // And in a run's error, for a connector that does not check its key at install (the kit connector).
+    const installed = await install('kitpsp', {
+      name: 'listed-revoked-key',
+      apiKey: 'revoked-key',
+      endpoint: allowed.url,
     });
     expect(installed.status).toBe(202);
     const errors = await waitForRunErrors(service.url, installed.body?.data as string);

@@ -52,8 +52,10 @@ export class GenericConnector extends BaseConnector {
     this.webhooks = config.webhooks ?? false;
   }
 
-  // Nothing is created at the service here: a CREATE_WEBHOOKS task registers the webhook endpoint.
+  // One authenticated read proves the endpoint and the key; nothing is created at the service here (a
+  // CREATE_WEBHOOKS task registers the webhook endpoint).
   async install(): Promise<InstallResponse> {
+    await this.client.check();
     return { workflow: genericWorkflow({ webhooks: this.webhooks }) };
   }
 

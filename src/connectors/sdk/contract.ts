@@ -411,8 +411,11 @@ export interface TranslateWebhookResponse {
  */
 export interface Connector {
   /**
-   * Checks the config against the PSP if need be and returns the task tree. It runs at install and
-   * again at every config update, so it must not create anything at the PSP (CREATE_WEBHOOKS tasks do).
+   * Proves the config and returns the task tree. A connector that talks to a PSP makes one cheap
+   * authenticated read here (Stripe its account, Adyen its company, Wise its profiles, Mangopay one user,
+   * Generic one account), so a wrong endpoint or key is refused at install: the engine answers 400 with
+   * the PSP's reason and stores nothing (engine/lifecycle/connectors.ts). It runs at install and again at
+   * every config update, so it must not create anything at the PSP (CREATE_WEBHOOKS tasks do).
    */
   install(): Promise<InstallResponse>;
   uninstall(request: UninstallRequest): Promise<void>;
