@@ -215,7 +215,7 @@ export function describeDeletion(connector: Row, countsData: unknown, action: 'u
   const head =
     action === 'uninstall'
       ? `Uninstalling ${who} deletes everything Paybridge holds for it:`
-      : `Resetting ${who} reinstalls it under a new id with the same config, and deletes everything Paybridge holds for the old one:`;
+      : `Resetting ${who} reinstalls it under a new id with the same config,\nand deletes everything Paybridge holds for the old one:`;
   const piDetail = [
     processed > 0 ? `${processed} processed at the PSP` : '',
     inFlight > 0 ? `${inFlight} being sent to the PSP` : '',
@@ -251,14 +251,15 @@ export function describeDeletion(connector: Row, countsData: unknown, action: 'u
   if (processed > 0) {
     warnings.push(
       `WARNING: ${plural(processed, 'payment initiation was', 'payment initiations were')} PROCESSED at the ` +
-        `PSP: money has moved, and the ${action} deletes Paybridge's record of ${processed === 1 ? 'it' : 'them'} ` +
-        '(the PSP keeps its own). Export them first: paybridge payment-initiations list --all --json',
+        `PSP: money has moved, and the ${action}\n` +
+        `deletes Paybridge's record of ${processed === 1 ? 'it' : 'them'} (the PSP keeps its own).\n` +
+        'Export first: paybridge payment-initiations list --all --json',
     );
   }
   if (inFlight > 0) {
     warnings.push(
       `WARNING: ${plural(inFlight, 'payment initiation is', 'payment initiations are')} being sent to the PSP ` +
-        'now: the money may still move, and Paybridge will not record the outcome.',
+        'now:\nthe money may still move, and Paybridge will not record the outcome.',
     );
   }
   return [head, ...lines, ...warnings].join('\n');

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { stringifyJson } from '../../domain/json.js';
 import { type Column, formatMoney, formatTime, renderDetails, text } from '../output.js';
 import {
-  asRow,
   bodyFrom,
   collectPairs,
   contextOf,
