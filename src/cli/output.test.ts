@@ -9,6 +9,7 @@ import {
   shortId,
   shortIds,
   text,
+  timeColumn,
 } from './output.js';
 
 describe('renderTable', () => {
@@ -123,6 +124,13 @@ describe('formatTime', () => {
   it('shows RFC 3339 times as UTC to the second', () => {
     expect(formatTime('2024-05-01T10:00:00.123456Z')).toBe('2024-05-01 10:00:00 UTC');
     expect(formatTime('2024-05-01T12:00:00+02:00')).toBe('2024-05-01 10:00:00 UTC');
+  });
+
+  it('says UTC once in the header of a time column, not in every cell', () => {
+    const column = timeColumn('created', (r) => r.createdAt);
+    expect(column.header).toBe('created (UTC)');
+    expect(column.value({ createdAt: '2024-05-01T10:00:00.5Z' })).toBe('2024-05-01 10:00:00');
+    expect(column.value({})).toBe('-');
   });
 
   it("shows Go's zero time (not scheduled) and absent values as a dash", () => {

@@ -131,6 +131,14 @@ export function formatTime(value: unknown): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/**
+ * A time column: the header says UTC once (`CREATED (UTC)`), so each cell is `2024-05-01 10:00:00`, four
+ * characters fewer per row, which is what lets the usual tables fit a 100-column terminal.
+ */
+export function timeColumn(header: string, pick: (row: Row) => unknown): Column {
+  return { header: `${header} (UTC)`, value: (row) => formatTime(pick(row)).replace(/ UTC$/, '') };
+}
+
 /** An amount in minor units shown in major units of its asset (`USD/2` 123456 → `1,234.56 USD`), exactly. */
 export function formatMoney(amount: unknown, asset: unknown): string {
   if (typeof amount !== 'bigint' && typeof amount !== 'number' && typeof amount !== 'string') return '-';

@@ -74,7 +74,7 @@ describe('bank-accounts', () => {
     );
     const table = await cli('bank-accounts', 'list');
     expect(table.stdout.split('\n')[0]).toMatch(
-      /^NAME\s+ACCOUNT NUMBER\s+IBAN\s+BIC\s+COUNTRY\s+CREATED\s+ID$/,
+      /^NAME\s+ACCOUNT NUMBER\s+IBAN\s+BIC\s+COUNTRY\s+CREATED \(UTC\)\s+ID$/,
     );
     // The short id of a UUID is its first 8 hex digits.
     const line = table.stdout.split('\n').find((l) => l.endsWith(`  ${id.slice(0, 8)}`)) ?? '';

@@ -88,7 +88,7 @@ describe('connectors', () => {
   it('lists the connector in a table and in JSON', async () => {
     const table = await cli('connectors', 'list', '--wide');
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+PROVIDER\s+CREATED\s+STATUS\s+ID$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+PROVIDER\s+CREATED \(UTC\)\s+STATUS\s+ID$/);
     expect(lineWith(table.stdout, connectorID)).toMatch(/cli-dummypay\s+dummypay\s+.*installed/);
     const listed = await json<Item[]>('connectors', 'list');
     expect(listed.map((c) => [c.id, c.name])).toEqual([[connectorID, 'cli-dummypay']]);
@@ -138,7 +138,7 @@ describe('connectors', () => {
     );
     const table = await cli('connectors', 'schedules', connectorID, '--all', '--wide');
     expect(table.stdout.split('\n')[0]).toMatch(
-      /^TASK\s+LAST RUN\s+ITEMS\s+FAILURES\s+NEXT RUN\s+ERROR\s+ID$/,
+      /^TASK\s+LAST RUN\s+ITEMS\s+FAILURES\s+NEXT RUN \(UTC\)\s+ERROR\s+ID$/,
     );
     const payments = schedules.find((s) => s.taskType === 'FETCH_PAYMENTS');
     if (!payments) throw new Error('no FETCH_PAYMENTS schedule');
@@ -154,7 +154,7 @@ describe('connectors', () => {
     expect(runs.at(-1)).toMatchObject({ items: data.payments.length, terminated: true, warnings: [] });
     const runTable = await cli('connectors', 'instances', connectorID, payments.id);
     expect(runTable.stdout.split('\n')[0]).toMatch(
-      /^STARTED\s+ENDED\s+PAGES\s+ITEMS\s+SKIPPED\s+ERROR\s+WARNINGS\s+ID$/,
+      /^STARTED \(UTC\)\s+ENDED \(UTC\)\s+PAGES\s+ITEMS\s+SKIPPED\s+ERROR\s+WARNINGS\s+ID$/,
     );
   });
 });
@@ -236,7 +236,7 @@ describe('accounts, balances and payments', () => {
     const asset = ASSET[huge.currency] ?? '';
     expect(lineWith(table.stdout, huge.reference)).toContain(formatAmount(HUGE_AMOUNT, asset));
     expect(table.stdout.split('\n')[0]).toMatch(
-      /^REFERENCE\s+TYPE\s+STATUS\s+AMOUNT\s+CONNECTOR\s+CREATED\s+ID$/,
+      /^REFERENCE\s+TYPE\s+STATUS\s+AMOUNT\s+CONNECTOR\s+CREATED \(UTC\)\s+ID$/,
     );
   });
 
@@ -268,7 +268,7 @@ describe('accounts, balances and payments', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/^Status:\s+SUCCEEDED$/m);
     const history = shown.stdout.slice(shown.stdout.indexOf('Adjustments (newest first):'));
-    expect(history.split('\n')[1]).toMatch(/^CREATED\s+STATUS\s+AMOUNT\s+REFERENCE$/);
+    expect(history.split('\n')[1]).toMatch(/^CREATED \(UTC\)\s+STATUS\s+AMOUNT\s+REFERENCE$/);
     const statuses = history
       .split('\n')
       .slice(2)

@@ -75,7 +75,7 @@ describe('tables', () => {
     const table = await cli('accounts', 'list', '--all');
     expect(table.code).toBe(0);
     const [header, ...rows] = rowsOf(table.stdout);
-    expect(header).toEqual(['REFERENCE', 'NAME', 'TYPE', 'ASSET', 'CONNECTOR', 'CREATED', 'ID']);
+    expect(header).toEqual(['REFERENCE', 'NAME', 'TYPE', 'ASSET', 'CONNECTOR', 'CREATED (UTC)', 'ID']);
     expect(rows).toHaveLength(listed.length);
     for (const line of table.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     // Row by row, in the API's order: the short id is the documented digest of that row's full id.

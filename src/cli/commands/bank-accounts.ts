@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { stringifyJson } from '../../domain/json.js';
 import { UsageError } from '../errors.js';
-import { type Column, formatTime, renderDetails, text } from '../output.js';
+import { type Column, formatTime, renderDetails, text, timeColumn } from '../output.js';
 import {
   asRow,
   asRows,
@@ -31,7 +31,7 @@ const bankAccountColumns: Column[] = [
   { header: 'iban', value: (r) => text(r.iban) },
   { header: 'bic', value: (r) => text(r.swiftBicCode) },
   { header: 'country', value: (r) => text(r.country) },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'id', value: (r) => text(r.id), id: true },
 ];
 

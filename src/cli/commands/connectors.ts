@@ -13,6 +13,7 @@ import {
   renderTable,
   type Row,
   text,
+  timeColumn,
 } from '../output.js';
 import { Progress, pollUntil } from '../wait.js';
 import {
@@ -39,7 +40,7 @@ import { resolveConnector } from './resolve.js';
 const connectorColumns: Column[] = [
   { header: 'name', value: (r) => text(r.name) },
   { header: 'provider', value: (r) => text(r.provider) },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'status', value: (r) => (r.scheduledForDeletion === true ? 'uninstalling' : 'installed') },
   { header: 'id', value: (r) => text(r.id), id: true },
 ];
@@ -58,14 +59,14 @@ const scheduleColumns: Column[] = [
   { header: 'last run', value: runState },
   { header: 'items', value: (r) => text(asRow(r.lastRun).items), align: 'right' },
   { header: 'failures', value: (r) => text(r.consecutiveFailures), align: 'right' },
-  { header: 'next run', value: (r) => formatTime(r.nextRunAt) },
+  timeColumn('next run', (r) => r.nextRunAt),
   { header: 'error', value: (r) => clip(text(r.pausedReason ?? asRow(r.lastRun).error), 40) },
   { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 const instanceColumns: Column[] = [
-  { header: 'started', value: (r) => formatTime(r.createdAt) },
-  { header: 'ended', value: (r) => formatTime(r.terminatedAt) },
+  timeColumn('started', (r) => r.createdAt),
+  timeColumn('ended', (r) => r.terminatedAt),
   { header: 'pages', value: (r) => text(r.pages), align: 'right' },
   { header: 'items', value: (r) => text(r.items), align: 'right' },
   { header: 'skipped', value: (r) => text(r.skippedRecords), align: 'right' },
@@ -83,7 +84,7 @@ function warningsSummary(value: unknown): string {
 }
 
 const webhookColumns: Column[] = [
-  { header: 'received', value: (r) => formatTime(r.receivedAt) },
+  timeColumn('received', (r) => r.receivedAt),
   { header: 'config', value: (r) => text(r.config) },
   { header: 'status', value: (r) => text(r.status) },
   { header: 'attempts', value: (r) => text(r.attempts), align: 'right' },

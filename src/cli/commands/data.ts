@@ -9,6 +9,7 @@ import {
   renderTable,
   type Row,
   text,
+  timeColumn,
 } from '../output.js';
 import { getByIdOrName, KINDS, resolveId } from './resolve.js';
 import {
@@ -32,7 +33,7 @@ const accountColumns: Column[] = [
   { header: 'type', value: (r) => text(r.type) },
   { header: 'asset', value: (r) => text(r.defaultAsset) },
   connectorColumn,
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
@@ -42,12 +43,12 @@ export const paymentColumns: Column[] = [
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
   connectorColumn,
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 const adjustmentColumns: Column[] = [
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
   { header: 'reference', value: (r) => text(r.reference) },
@@ -57,8 +58,8 @@ const balanceColumns: Column[] = [
   { header: 'asset', value: (r) => text(r.asset) },
   { header: 'balance', value: (r) => formatMoney(r.balance, r.asset), align: 'right' },
   { header: 'minor units', value: (r) => text(r.balance), align: 'right' },
-  { header: 'since', value: (r) => formatTime(r.createdAt) },
-  { header: 'last updated', value: (r) => formatTime(r.lastUpdatedAt) },
+  timeColumn('since', (r) => r.createdAt),
+  timeColumn('last updated', (r) => r.lastUpdatedAt),
 ];
 
 export function renderPayment(payment: Row): string {

@@ -1,6 +1,6 @@
 // `paybridge payment-initiations …`: transfers and payouts initiated through Paybridge, and their lifecycle.
 import type { Command } from 'commander';
-import { type Column, formatMoney, formatTime, renderDetails, text } from '../output.js';
+import { type Column, formatMoney, formatTime, renderDetails, text, timeColumn } from '../output.js';
 import { paymentColumns } from './data.js';
 import { getByIdOrName, KINDS } from './resolve.js';
 import {
@@ -30,12 +30,12 @@ const initiationColumns: Column[] = [
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
   connectorColumn,
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 const adjustmentColumns: Column[] = [
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
   { header: 'error', value: (r) => text(r.error) },

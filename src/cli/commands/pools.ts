@@ -1,7 +1,7 @@
 // `paybridge pools …`: groups of accounts (a fixed list, or every account matching a filter) and their balances.
 import type { Command } from 'commander';
 import { stringifyJson } from '../../domain/json.js';
-import { type Column, formatMoney, formatTime, renderDetails, text } from '../output.js';
+import { type Column, formatMoney, formatTime, renderDetails, text, timeColumn } from '../output.js';
 import {
   bodyFrom,
   collectPairs,
@@ -26,7 +26,7 @@ const poolColumns: Column[] = [
     value: (r) => (Array.isArray(r.poolAccounts) ? String(r.poolAccounts.length) : '-'),
     align: 'right',
   },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'id', value: (r) => text(r.id), id: true },
 ];
 

@@ -11,7 +11,7 @@ import {
 import { stringifyJson } from '../../domain/json.js';
 import type { ApiClient } from '../client.js';
 import { ApiError, NotFoundError, UsageError } from '../errors.js';
-import { clip, type Column, formatTime, renderTable, type Row, shortId, text } from '../output.js';
+import { clip, type Column, renderTable, type Row, shortId, text, timeColumn } from '../output.js';
 import { asRow, asRows, connectorNames, seg } from './shared.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -210,7 +210,7 @@ async function ambiguity(
         ]
       : []),
     ...kind.columns,
-    { header: 'created', value: (r) => formatTime(r.createdAt) },
+    timeColumn('created', (r) => r.createdAt),
   ];
   const table = renderTable(columns, found)
     .trimEnd()
