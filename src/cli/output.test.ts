@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
   formatMoney,
+  hasShortId,
   formatTime,
   renderDetails,
   renderJson,
@@ -74,6 +75,14 @@ describe('short ids', () => {
     const short = shortIds(ids);
     for (const id of ids) expect(short.get(id)).toBe(sha(id).slice(0, common + 1));
     expect(new Set(short.values()).size).toBe(3);
+  });
+
+  it('are recognised from 8 digits on, never from fewer', () => {
+    const id = 'eyJQcm92aWRlciI6ImR1bW15cGF5In0';
+    expect(hasShortId(id, sha(id).slice(0, 8))).toBe(true);
+    expect(hasShortId(id, sha(id).slice(0, 12))).toBe(true);
+    expect(hasShortId(id, sha(id).slice(0, 7))).toBe(false);
+    expect(hasShortId(id, '00000000')).toBe(sha(id).startsWith('00000000'));
   });
 
   it('are the same for a repeated id, and leave absent values alone', () => {

@@ -52,6 +52,11 @@ export function shortIds(ids: readonly string[]): Map<string, string> {
   return new Map(distinct.map((id, i) => [id, (digits[i] ?? '').slice(0, length)]));
 }
 
+/** Whether `short` (lower-case hex digits) is a short form of `id`. */
+export function hasShortId(id: string, short: string): boolean {
+  return short.length >= SHORT_ID_LENGTH && idDigits(id).startsWith(short);
+}
+
 /** One id's short form, alone (no other rows to tell it apart from). */
 export function shortId(id: string): string {
   return idDigits(id).slice(0, SHORT_ID_LENGTH);

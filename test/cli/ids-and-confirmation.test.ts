@@ -108,6 +108,19 @@ describe('tables', () => {
       .slice(1)
       .map((cells) => cells.at(-1));
     expect(ids).toEqual(schedules.map((s) => short(s.id)));
+    // Schedule ids are long and never pure hex: the short id from the table names one, matched exactly.
+    const payments = schedules.find((s) => s.taskType === 'FETCH_PAYMENTS');
+    if (!payments) throw new Error('no FETCH_PAYMENTS schedule');
+    const one = await cli('connectors', 'schedules', 'ids-eu', short(payments.id));
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(new RegExp(`^ID:\\s+${payments.id}$`, 'm'));
+    const runs = await json<Item[]>('connectors', 'instances', 'ids-eu', short(payments.id));
+    expect(runs.length).toBeGreaterThan(0);
+    const missing = await cli('connectors', 'schedules', 'ids-eu', '00000000');
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toMatch(
+      /^error: no schedule with id or short id '00000000' at this connector\nhint: /,
+    );
   });
 });
 

@@ -10,6 +10,7 @@ import {
   formatTime,
   renderDetails,
   renderJson,
+  hasShortId,
   renderTable,
   type Row,
   text,
@@ -112,6 +113,33 @@ async function findConnector(client: ApiClient, idOrName: string): Promise<Row> 
     );
   }
   return found;
+}
+
+/**
+ * A schedule argument: its full id, or the short id a schedules table shows. Schedule ids are long
+ * (`<stack>-<connector id>-FETCH_BALANCES-<parent>`) and never pure hex, so hex text is a short id, and is
+ * matched exactly against every schedule of that one connector: one match is the answer, several are
+ * refused with the candidates, none is "not found".
+ */
+async function scheduleArg(client: ApiClient, connectorID: string, value: string): Promise<string> {
+  if (!/^[0-9a-f]{8,64}$/i.test(value)) return value;
+  const wanted = value.toLowerCase();
+  const schedules = await listSchedules(client, connectorID);
+  const found = schedules.filter((schedule) => hasShortId(text(schedule.id), wanted));
+  const [only] = found;
+  if (only === undefined) {
+    throw new NotFoundError(
+      `no schedule with id or short id '${value}' at this connector\n` +
+        'hint: list them with `paybridge connectors schedules <connector>` (--wide for full ids)',
+    );
+  }
+  if (found.length > 1) {
+    throw new UsageError(
+      `short id '${value}' fits ${found.length} schedules:\n${renderTable(scheduleColumns, found, { wide: true })}` +
+        'hint: give more digits, or the full id',
+    );
+  }
+  return text(only.id);
 }
 
 /** A connector argument (id or name) as the id the API's paths take. */
@@ -506,7 +534,7 @@ export function registerConnectorCommands(program: Command): void {
       .command('schedules')
       .description("a connector's schedules and the state of their newest run, or one schedule")
       .argument('<connector>', 'connector id, or name')
-      .argument('[scheduleID]'),
+      .argument('[schedule]', 'schedule id, or its short id from the schedules table'),
   ).action(async (name: string, scheduleID: string | undefined, options: ListOptions, command: Command) => {
     const id = await connectorArg(command, name);
     if (scheduleID === undefined) {
@@ -514,8 +542,9 @@ export function registerConnectorCommands(program: Command): void {
       return;
     }
     const context = contextOf(command);
+    const scheduleId = await scheduleArg(context.client, id, scheduleID);
     const schedule = asRow(
-      await context.client.data('GET', `/connectors/${seg(id)}/schedules/${seg(scheduleID)}`),
+      await context.client.data('GET', `/connectors/${seg(id)}/schedules/${seg(scheduleId)}`),
     );
     const run = asRow(schedule.lastRun);
     printData(context, schedule, () =>
@@ -549,13 +578,14 @@ export function registerConnectorCommands(program: Command): void {
       .command('instances')
       .description("a schedule's runs (newest first): pages, items, skipped records, errors, warnings")
       .argument('<connector>', 'connector id, or name')
-      .argument('<scheduleID>'),
+      .argument('<schedule>', 'schedule id, or its short id from the schedules table'),
     false,
   ).action(async (name: string, scheduleID: string, options: ListOptions, command: Command) => {
     const id = await connectorArg(command, name);
+    const scheduleId = await scheduleArg(contextOf(command).client, id, scheduleID);
     await listCommand(
       command,
-      `/connectors/${seg(id)}/schedules/${seg(scheduleID)}/instances`,
+      `/connectors/${seg(id)}/schedules/${seg(scheduleId)}/instances`,
       options,
       instanceColumns,
       'runs',
@@ -566,11 +596,12 @@ export function registerConnectorCommands(program: Command): void {
     .command('resume')
     .description('resume a schedule paused after repeated failures')
     .argument('<connector>', 'connector id, or name')
-    .argument('<scheduleID>')
+    .argument('<schedule>', 'schedule id, or its short id from the schedules table')
     .action(async (name: string, scheduleID: string, _options: object, command: Command) => {
       const context = contextOf(command);
       const id = await connectorArg(command, name);
-      await context.client.request('POST', `/connectors/${seg(id)}/schedules/${seg(scheduleID)}/resume`);
+      const scheduleId = await scheduleArg(context.client, id, scheduleID);
+      await context.client.request('POST', `/connectors/${seg(id)}/schedules/${seg(scheduleId)}/resume`);
       if (!context.json) print(`schedule '${scheduleID}' resumed\n`);
     });
 
