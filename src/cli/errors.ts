@@ -15,16 +15,17 @@ export const EXIT = {
 
 export const EXIT_CODES_HELP = `
 Output:
-  Tables for people, ids in a short form (8+ hex digits of the id's SHA-256, distinct within the table;
-  --wide shows full ids); with --json, the API's data as JSON, amounts exact at any size. A list prints a JSON
-  array of the items fetched (every page with --all); when more remain, the cursor to continue from is
-  printed on stderr. Progress of --wait goes to stderr, so stdout stays clean for scripts.
+  Tables for people; with --json, the API's data as JSON, amounts exact at any size. Tables show ids in a
+  short form, distinct within the table: the first 8+ hex digits of the id's SHA-256 (of a UUID, its own
+  digits); --wide shows full ids. A list prints a JSON array of the items fetched (every page with
+  --all); when more remain, the cursor to continue from is printed on stderr. Progress of --wait goes to stderr, so stdout stays clean for scripts.
 
 Naming objects:
   get commands take a full id, or what a person knows the object by: the PSP reference of an account,
   payment or payment initiation (--connector <name or id> picks one when several connectors have it), the
   name of a connector, bank account or pool. A reference that fits several objects is refused (exit 2)
-  with the candidates listed.
+  with the candidates listed. Schedule commands also take the short id of the schedules table.
+  uninstall and reset say what they delete and ask; --yes skips the question (needed without a terminal).
 
 Exit codes (API-client commands):
   0  success

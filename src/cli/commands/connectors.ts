@@ -304,8 +304,17 @@ async function confirmDeletion(
   action: 'uninstall' | 'reset',
   yes: boolean,
 ): Promise<void> {
-  const counts = await client.data('GET', `/connectors/${seg(text(connector.id))}/counts`);
-  note(describeDeletion(connector, counts, action));
+  try {
+    const counts = await client.data('GET', `/connectors/${seg(text(connector.id))}/counts`);
+    note(describeDeletion(connector, counts, action));
+  } catch (error) {
+    // A server from before the counts route: the question is still asked, without the numbers.
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    note(
+      `The ${action} of connector '${text(connector.name)}' deletes its accounts, payments and payment ` +
+        'initiations\n(this server cannot count them).',
+    );
+  }
   if (yes) return;
   const name = text(connector.name);
   if (!process.stdin.isTTY) {
