@@ -391,7 +391,7 @@ describe('payment initiations', () => {
 });
 
 describe('errors and exit codes', () => {
-  it('exits 4 with the API code and message for an unknown id', async () => {
+  it('exits 4 with a hint to list them for an unknown id', async () => {
     const unknown = accountIdCodec.encode({
       connectorId: connectorIdCodec.decode(connectorID),
       reference: 'nope',
