@@ -22,6 +22,14 @@ describe('describeFailure', () => {
     expect(describeFailure(new ApiError(500, 'INTERNAL', 'x')).exitCode).toBe(5);
   });
 
+  it('treats an id the API cannot decode as not found, with a hint on where full ids are', () => {
+    const failure = describeFailure(new ApiError(400, 'INVALID_ID', 'identifier does not hold JSON'));
+    expect(failure.exitCode).toBe(EXIT.notFound);
+    expect(failure.message).toMatch(
+      /^error: INVALID_ID: identifier does not hold JSON \(HTTP 400\)\nhint: .*--wide/,
+    );
+  });
+
   it('prints a hint on a line of its own', () => {
     expect(describeFailure(new ApiError(403, 'VALIDATION', 'forbidden', 'use another client')).message).toBe(
       'error: VALIDATION: forbidden (HTTP 403)\nhint: use another client',

@@ -15,16 +15,25 @@ export const EXIT = {
 
 export const EXIT_CODES_HELP = `
 Output:
-  Tables for people; with --json, the API's data as JSON, amounts exact at any size. A list prints a JSON
-  array of the items fetched (every page with --all); when more remain, the cursor to continue from is
-  printed on stderr. Progress of --wait goes to stderr, so stdout stays clean for scripts.
+  Tables for people; with --json, the API's data as JSON, amounts exact at any size. Tables show ids in a
+  short form, distinct within the table: the first 8+ hex digits of the id's SHA-256 (of a UUID, its own
+  digits); --wide shows full ids. A list prints a JSON array of the items fetched (every page with
+  --all); when more remain, the cursor to continue from is printed on stderr. Progress of --wait goes to stderr, so stdout stays clean for scripts.
+
+Naming objects:
+  get commands take a full id, or what a person knows the object by: the PSP reference of an account,
+  payment or payment initiation (--connector <name or id> picks one when several connectors have it), the
+  name of a connector, bank account or pool. A reference that fits several objects is refused (exit 2)
+  with the candidates listed. Schedule commands also take the short id of the schedules table.
+  uninstall and reset say what they delete and ask; --yes skips the question (needed without a terminal).
 
 Exit codes (API-client commands):
   0  success
-  1  unexpected failure
-  2  usage error (bad arguments or flags, unreadable file)
-  3  the API refused the request (HTTP 4xx other than 404), or the token endpoint refused the credentials
-  4  not found (HTTP 404)
+  1  unexpected failure, or a confirmation answered no (nothing was done)
+  2  usage error (bad arguments or flags, unreadable file, a reference that fits several objects, an
+     uninstall or reset that cannot be confirmed: stdin not a terminal and no --yes)
+  3  the API refused the request (any other HTTP 4xx), or the token endpoint refused the credentials
+  4  not found: no object has that id, reference or name (HTTP 404, or an id no object can have)
   5  server error (HTTP 5xx) or server unreachable
   6  a waited-for task or run failed
   7  a wait timed out
@@ -83,6 +92,9 @@ export class UnreachableError extends Error {}
 /** Something the CLI waited for (a task, a first sync) ended in failure. */
 export class WaitFailedError extends Error {}
 
+/** The person asked to confirm a destructive command said no: nothing was done. */
+export class DeclinedError extends Error {}
+
 /** Something the CLI waited for did not finish within `--timeout`. */
 export class WaitTimeoutError extends Error {}
 
@@ -99,9 +111,17 @@ export function describeFailure(error: unknown): Failure {
     return { exitCode: success ? EXIT.ok : EXIT.usage, message: '' };
   }
   if (error instanceof ApiError) {
-    const exitCode = error.status === 404 ? EXIT.notFound : error.status >= 500 ? EXIT.server : EXIT.refused;
+    // An id in the path that does not decode names nothing: for the person it is "not found", like a 404.
+    const invalidId = error.status === 400 && error.code === 'INVALID_ID';
+    const exitCode =
+      error.status === 404 || invalidId ? EXIT.notFound : error.status >= 500 ? EXIT.server : EXIT.refused;
     const message = `error: ${error.code}: ${error.message} (HTTP ${error.status})`;
-    return { exitCode, message: error.hint ? `${message}\nhint: ${error.hint}` : message };
+    const hint =
+      error.hint ??
+      (invalidId
+        ? 'no object has this id: copy full ids from a listing with --wide or --json (a short id from a table is not an id)'
+        : undefined);
+    return { exitCode, message: hint ? `${message}\nhint: ${hint}` : message };
   }
   if (error instanceof TokenRequestError) {
     // Any refusal is about the credentials or the token URL (exit 3), even a 404; a 5xx is the server's.
@@ -110,6 +130,7 @@ export function describeFailure(error: unknown): Failure {
     const message = `error: the token endpoint refused: ${detail} (HTTP ${error.status} from ${error.tokenUrl})`;
     return { exitCode, message: error.hint ? `${message}\nhint: ${error.hint}` : message };
   }
+  if (error instanceof DeclinedError) return { exitCode: EXIT.failure, message: `${error.message}` };
   if (error instanceof UsageError) return { exitCode: EXIT.usage, message: `error: ${error.message}` };
   if (error instanceof NotFoundError) return { exitCode: EXIT.notFound, message: `error: ${error.message}` };
   if (error instanceof UnreachableError) return { exitCode: EXIT.server, message: `error: ${error.message}` };

@@ -34,6 +34,7 @@ const program = new Command('paybridge')
   )
   .option('--token <token>', 'bearer token sent as is; wins over --client-id (env PAYBRIDGE_TOKEN)')
   .option('--json', "print JSON (the API's data, amounts exact) instead of tables")
+  .option('--wide', 'tables show full ids instead of their short forms')
   .addHelpText('after', EXIT_CODES_HELP);
 
 registerServiceCommands(program);

@@ -74,9 +74,10 @@ describe('bank-accounts', () => {
     );
     const table = await cli('bank-accounts', 'list');
     expect(table.stdout.split('\n')[0]).toMatch(
-      /^ID\s+NAME\s+ACCOUNT NUMBER\s+IBAN\s+BIC\s+COUNTRY\s+CREATED$/,
+      /^NAME\s+ACCOUNT NUMBER\s+IBAN\s+BIC\s+COUNTRY\s+CREATED \(UTC\)\s+ID$/,
     );
-    const line = table.stdout.split('\n').find((l) => l.startsWith(id)) ?? '';
+    // The short id of a UUID is its first 8 hex digits.
+    const line = table.stdout.split('\n').find((l) => l.endsWith(`  ${id.slice(0, 8)}`)) ?? '';
     expect(line).toMatch(/Supplier SARL\s+\S+\s+FR76\S*0189\s+BNPA\S*\s+FR/);
   });
 
@@ -89,6 +90,8 @@ describe('bank-accounts', () => {
     const shown = await cli('bank-accounts', 'get', id);
     // Merged into the metadata given at creation, one entry per line.
     expect(shown.stdout).toMatch(/^Metadata:\s+team=ops\n\s+owner=finance$/m);
+    // Named by its name, it is the same bank account.
+    expect((await cli('bank-accounts', 'get', 'Supplier SARL')).stdout).toBe(shown.stdout);
     const got = await json<{ relatedAccounts: { accountID: string }[] }>('bank-accounts', 'get', id);
     expect(got.relatedAccounts).toHaveLength(1);
     expect(shown.stdout).toContain(got.relatedAccounts[0]?.accountID);
@@ -127,9 +130,12 @@ describe('pools', () => {
       accountID(fifth.id),
     );
     const listed = await cli('pools', 'list');
-    expect(listed.stdout.split('\n').find((l) => l.startsWith(pool))).toMatch(/treasury\s+STATIC\s+2\s/);
+    expect(listed.stdout.split('\n').find((l) => l.endsWith(`  ${pool.slice(0, 8)}`))).toMatch(
+      /treasury\s+STATIC\s+2\s/,
+    );
 
     const sum = JUST_ABOVE_2_53 + fifthBalance;
+    expect(await json('pools', 'balances', 'treasury')).toEqual(await json('pools', 'balances', pool));
     expect(await json('pools', 'balances', pool)).toEqual([
       { asset: 'EUR/2', amount: sum, relatedAccounts: expect.any(Array) },
     ]);

@@ -86,9 +86,9 @@ describe('connectors install --wait', () => {
 
 describe('connectors', () => {
   it('lists the connector in a table and in JSON', async () => {
-    const table = await cli('connectors', 'list');
+    const table = await cli('connectors', 'list', '--wide');
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+PROVIDER\s+CREATED\s+STATUS\s+ID$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+PROVIDER\s+CREATED \(UTC\)\s+STATUS\s+ID$/);
     expect(lineWith(table.stdout, connectorID)).toMatch(/cli-dummypay\s+dummypay\s+.*installed/);
     const listed = await json<Item[]>('connectors', 'list');
     expect(listed.map((c) => [c.id, c.name])).toEqual([[connectorID, 'cli-dummypay']]);
@@ -136,9 +136,9 @@ describe('connectors', () => {
         'FETCH_CONVERSIONS',
       ]),
     );
-    const table = await cli('connectors', 'schedules', connectorID, '--all');
+    const table = await cli('connectors', 'schedules', connectorID, '--all', '--wide');
     expect(table.stdout.split('\n')[0]).toMatch(
-      /^TASK\s+LAST RUN\s+ITEMS\s+FAILURES\s+NEXT RUN\s+ERROR\s+ID$/,
+      /^TASK\s+LAST RUN\s+ITEMS\s+FAILURES\s+NEXT RUN \(UTC\)\s+ERROR\s+ID$/,
     );
     const payments = schedules.find((s) => s.taskType === 'FETCH_PAYMENTS');
     if (!payments) throw new Error('no FETCH_PAYMENTS schedule');
@@ -154,7 +154,7 @@ describe('connectors', () => {
     expect(runs.at(-1)).toMatchObject({ items: data.payments.length, terminated: true, warnings: [] });
     const runTable = await cli('connectors', 'instances', connectorID, payments.id);
     expect(runTable.stdout.split('\n')[0]).toMatch(
-      /^ID\s+STARTED\s+ENDED\s+PAGES\s+ITEMS\s+SKIPPED\s+ERROR\s+WARNINGS$/,
+      /^STARTED \(UTC\)\s+ENDED \(UTC\)\s+PAGES\s+ITEMS\s+SKIPPED\s+ERROR\s+WARNINGS\s+ID$/,
     );
   });
 });
@@ -236,7 +236,7 @@ describe('accounts, balances and payments', () => {
     const asset = ASSET[huge.currency] ?? '';
     expect(lineWith(table.stdout, huge.reference)).toContain(formatAmount(HUGE_AMOUNT, asset));
     expect(table.stdout.split('\n')[0]).toMatch(
-      /^REFERENCE\s+TYPE\s+STATUS\s+AMOUNT\s+PROVIDER\s+CREATED\s+ID$/,
+      /^REFERENCE\s+TYPE\s+STATUS\s+AMOUNT\s+CONNECTOR\s+CREATED \(UTC\)\s+ID$/,
     );
   });
 
@@ -268,7 +268,7 @@ describe('accounts, balances and payments', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/^Status:\s+SUCCEEDED$/m);
     const history = shown.stdout.slice(shown.stdout.indexOf('Adjustments (newest first):'));
-    expect(history.split('\n')[1]).toMatch(/^CREATED\s+STATUS\s+AMOUNT\s+REFERENCE$/);
+    expect(history.split('\n')[1]).toMatch(/^CREATED \(UTC\)\s+STATUS\s+AMOUNT\s+REFERENCE$/);
     const statuses = history
       .split('\n')
       .slice(2)
@@ -326,7 +326,7 @@ describe('payment initiations', () => {
     });
     const shown = await cli('payment-initiations', 'get', pi);
     expect(shown.stdout).toMatch(/^Amount:\s+12\.50 EUR \(1250 EUR\/2\)$/m);
-    const listed = await cli('payment-initiations', 'list');
+    const listed = await cli('payment-initiations', 'list', '--wide');
     expect(lineWith(listed.stdout, pi)).toMatch(/cli-transfer-1\s+TRANSFER\s+PROCESSED\s+12\.50 EUR/);
     const adjustments = await json<Item[]>('payment-initiations', 'adjustments', pi);
     expect(adjustments.map((a) => a.status)).toEqual(['PROCESSED', 'PROCESSING', 'WAITING_FOR_VALIDATION']);
@@ -391,7 +391,7 @@ describe('payment initiations', () => {
 });
 
 describe('errors and exit codes', () => {
-  it('exits 4 with the API code and message for an unknown id', async () => {
+  it('exits 4 with a hint to list them for an unknown id', async () => {
     const unknown = accountIdCodec.encode({
       connectorId: connectorIdCodec.decode(connectorID),
       reference: 'nope',
@@ -399,7 +399,9 @@ describe('errors and exit codes', () => {
     const result = await cli('accounts', 'get', unknown);
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^error: NOT_FOUND: .+ \(HTTP 404\)$/m);
+    expect(result.stderr).toMatch(
+      /^error: no account with id '.+'\nhint: list them with `paybridge accounts list`$/m,
+    );
     expect((await cli('connectors', 'get', 'not-a-connector')).code).toBe(4);
   });
 
@@ -489,23 +491,21 @@ describe('errors and exit codes', () => {
     );
     const id = /connector '([^']+)' installed!/.exec(result.stdout)?.[1] ?? '';
     // Reset reinstalls it under a new id (and would fail the same way); then it goes for good.
-    const reset = await cli('connectors', 'reset', id, '--wait');
+    const reset = await cli('connectors', 'reset', id, '--yes', '--wait');
     expect(reset.code).toBe(0);
     const replacement = /\(new connector '([^']+)'\)/.exec(reset.stdout)?.[1];
     expect(replacement).toBeDefined();
     expect(replacement).not.toBe(id);
     expect((await cli('connectors', 'get', id)).code).toBe(4);
-    expect((await cli('connectors', 'uninstall', replacement ?? '', '--wait')).code).toBe(0);
+    expect((await cli('connectors', 'uninstall', replacement ?? '', '--yes', '--wait')).code).toBe(0);
   });
 });
 
 describe('connectors uninstall --wait', () => {
   it('waits for the task to succeed, after which the connector and its data are gone', async () => {
-    const result = await cli('connectors', 'uninstall', connectorID, '--wait', '--timeout', '2m');
+    const result = await cli('connectors', 'uninstall', connectorID, '--yes', '--wait', '--timeout', '2m');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(
-      new RegExp(`^uninstall of connector '${connectorID}' done: task \\S+ SUCCEEDED$`, 'm'),
-    );
+    expect(result.stdout).toMatch(/^uninstall of connector 'cli-dummypay' done: task \S+ SUCCEEDED$/m);
     expect(result.stderr).toMatch(/uninstall: (PROCESSING|SUCCEEDED) \(\d+s\)/);
     const byConnector = stringifyJson({ $match: { connector_id: connectorID } });
     expect(await json<Item[]>('accounts', 'list', '--query', byConnector)).toEqual([]);

@@ -4,6 +4,7 @@ import { accountRoutes } from './accounts.js';
 import { auditRoutes } from './audit.js';
 import { bankAccountRoutes } from './bank-accounts.js';
 import type { V3Options } from './common.js';
+import { connectorCountRoutes } from './connector-counts.js';
 import { connectorRoutes } from './connectors.js';
 import { orderRoutes } from './orders.js';
 import { paymentServiceUserRoutes } from './payment-service-users.js';
@@ -18,6 +19,8 @@ export const v3Routes: FastifyPluginAsync<V3Options> = async (app, { deps, debug
   // Pass only our options on: Fastify's own (prefix) would otherwise be applied a second time.
   const options: V3Options = { deps, debug, hidden };
   await app.register(connectorRoutes, options);
+  // Paybridge extension: what an uninstall or reset would delete.
+  await app.register(connectorCountRoutes, options);
   await app.register(accountRoutes, options);
   await app.register(paymentRoutes, options);
   // Paybridge extensions: /payments/totals, /payments/export.csv, /payments/:paymentID/events.

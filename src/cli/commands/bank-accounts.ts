@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { stringifyJson } from '../../domain/json.js';
 import { UsageError } from '../errors.js';
-import { type Column, formatTime, renderDetails, text } from '../output.js';
+import { type Column, formatTime, renderDetails, text, timeColumn } from '../output.js';
 import {
   asRow,
   asRows,
@@ -23,15 +23,16 @@ import {
   type WaitOptions,
   withListOptions,
 } from './shared.js';
+import { getByIdOrName, KINDS, resolveConnector, resolveId } from './resolve.js';
 
 const bankAccountColumns: Column[] = [
-  { header: 'id', value: (r) => text(r.id) },
   { header: 'name', value: (r) => text(r.name) },
   { header: 'account number', value: (r) => text(r.accountNumber) },
   { header: 'iban', value: (r) => text(r.iban) },
   { header: 'bic', value: (r) => text(r.swiftBicCode) },
   { header: 'country', value: (r) => text(r.country) },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 interface CreateOptions {
@@ -83,11 +84,11 @@ export function registerBankAccountCommands(program: Command): void {
 
   bankAccounts
     .command('get')
-    .description('show one bank account')
-    .argument('<bankAccountID>')
+    .description('show one bank account, named by its id or its name')
+    .argument('<bankAccount>', 'bank account id, or name')
     .action(async (id: string, _options: object, command: Command) => {
       const context = contextOf(command);
-      const account = asRow(await context.client.data('GET', `/bank-accounts/${seg(id)}`));
+      const account = await getByIdOrName(context.client, KINDS.bankAccount, id);
       const related = asRows(account.relatedAccounts).map(
         (r) => `${text(r.accountID)} (${formatTime(r.createdAt)})`,
       );
@@ -109,16 +110,18 @@ export function registerBankAccountCommands(program: Command): void {
   bankAccounts
     .command('forward')
     .description('forward a bank account to a connector, which creates it at the PSP')
-    .argument('<bankAccountID>')
-    .requiredOption('--connector <connectorID>', 'connector to forward to')
+    .argument('<bankAccount>', 'bank account id, or name')
+    .requiredOption('--connector <connector>', 'connector to forward to (id or name)')
     .option('--wait', 'wait until the task has finished, showing progress')
     .addOption(timeoutOption())
     .action(async (id: string, options: WaitOptions & { connector: string }, command: Command) => {
       const context = contextOf(command);
       const waitMs = waitFrom(options);
+      const bankAccountID = await resolveId(context.client, KINDS.bankAccount, id);
+      const connectorID = await resolveConnector(context.client, options.connector);
       const data = asRow(
-        await context.client.data('POST', `/bank-accounts/${seg(id)}/forward`, {
-          body: stringifyJson({ connectorID: options.connector }),
+        await context.client.data('POST', `/bank-accounts/${seg(bankAccountID)}/forward`, {
+          body: stringifyJson({ connectorID }),
         }),
       );
       await reportTask(
@@ -134,13 +137,14 @@ export function registerBankAccountCommands(program: Command): void {
   bankAccounts
     .command('metadata')
     .description('add or change metadata entries (merged into the existing ones)')
-    .argument('<bankAccountID>')
+    .argument('<bankAccount>', 'bank account id, or name')
     .argument('<key=value...>')
     .action(async (id: string, pairs: string[], _options: object, command: Command) => {
       const context = contextOf(command);
       const metadata = parseMetadata(pairs);
       if (!metadata) throw new UsageError('give at least one key=value');
-      await context.client.request('PATCH', `/bank-accounts/${seg(id)}/metadata`, {
+      const bankAccountID = await resolveId(context.client, KINDS.bankAccount, id);
+      await context.client.request('PATCH', `/bank-accounts/${seg(bankAccountID)}/metadata`, {
         body: stringifyJson({ metadata }),
       });
       if (!context.json) print(`bank account '${id}' metadata updated\n`);

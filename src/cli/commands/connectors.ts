@@ -1,17 +1,20 @@
 // `paybridge connectors …`: install, list, get, config, uninstall, reset, capabilities, schedules, runs, webhooks.
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { stringifyJson } from '../../domain/json.js';
 import type { ApiClient } from '../client.js';
-import { ApiError, WaitFailedError } from '../errors.js';
+import { ApiError, DeclinedError, NotFoundError, UsageError, WaitFailedError } from '../errors.js';
 import {
   clip,
   type Column,
   formatTime,
   renderDetails,
   renderJson,
+  hasShortId,
   renderTable,
   type Row,
   text,
+  timeColumn,
 } from '../output.js';
 import { Progress, pollUntil } from '../wait.js';
 import {
@@ -21,6 +24,7 @@ import {
   fetchList,
   listCommand,
   type ListOptions,
+  note,
   parseTimeout,
   print,
   printData,
@@ -32,13 +36,14 @@ import {
   type WaitOptions,
   withListOptions,
 } from './shared.js';
+import { resolveConnector } from './resolve.js';
 
 const connectorColumns: Column[] = [
   { header: 'name', value: (r) => text(r.name) },
   { header: 'provider', value: (r) => text(r.provider) },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'status', value: (r) => (r.scheduledForDeletion === true ? 'uninstalling' : 'installed') },
-  { header: 'id', value: (r) => text(r.id) },
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 /** A schedule's newest run in one word: what a person scanning a health view needs first. */
@@ -55,20 +60,20 @@ const scheduleColumns: Column[] = [
   { header: 'last run', value: runState },
   { header: 'items', value: (r) => text(asRow(r.lastRun).items), align: 'right' },
   { header: 'failures', value: (r) => text(r.consecutiveFailures), align: 'right' },
-  { header: 'next run', value: (r) => formatTime(r.nextRunAt) },
-  { header: 'error', value: (r) => clip(text(r.pausedReason ?? asRow(r.lastRun).error)) },
-  { header: 'id', value: (r) => text(r.id) },
+  timeColumn('next run', (r) => r.nextRunAt),
+  { header: 'error', value: (r) => clip(text(r.pausedReason ?? asRow(r.lastRun).error), 40) },
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 const instanceColumns: Column[] = [
-  { header: 'id', value: (r) => text(r.id) },
-  { header: 'started', value: (r) => formatTime(r.createdAt) },
-  { header: 'ended', value: (r) => formatTime(r.terminatedAt) },
+  timeColumn('started', (r) => r.createdAt),
+  timeColumn('ended', (r) => r.terminatedAt),
   { header: 'pages', value: (r) => text(r.pages), align: 'right' },
   { header: 'items', value: (r) => text(r.items), align: 'right' },
   { header: 'skipped', value: (r) => text(r.skippedRecords), align: 'right' },
-  { header: 'error', value: (r) => text(r.error) },
+  { header: 'error', value: (r) => clip(text(r.error), 40) },
   { header: 'warnings', value: (r) => warningsSummary(r.warnings) },
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 /** A run's warnings in one cell: the first, clipped, and how many more (all of them with --json). */
@@ -80,12 +85,12 @@ function warningsSummary(value: unknown): string {
 }
 
 const webhookColumns: Column[] = [
-  { header: 'id', value: (r) => text(r.id) },
-  { header: 'received', value: (r) => formatTime(r.receivedAt) },
+  timeColumn('received', (r) => r.receivedAt),
   { header: 'config', value: (r) => text(r.config) },
   { header: 'status', value: (r) => text(r.status) },
   { header: 'attempts', value: (r) => text(r.attempts), align: 'right' },
-  { header: 'error', value: (r) => text(r.error) },
+  { header: 'error', value: (r) => clip(text(r.error), 40) },
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 /** A config as `key: value` lines; secrets arrive masked from the API and are shown as they came. */
@@ -94,12 +99,52 @@ function renderConfig(config: unknown): string {
   return renderDetails(Object.entries(row).map(([key, value]) => [key, text(value)]));
 }
 
-/** There is no GET /connectors/{id}: the list filtered on the id is the way to read one. */
-async function findConnector(client: ApiClient, id: string): Promise<Row> {
+/**
+ * There is no GET /connectors/{id}: the list filtered on the id is the way to read one. Named by its id or
+ * its name (unique), like every connector argument.
+ */
+async function findConnector(client: ApiClient, idOrName: string): Promise<Row> {
+  const id = await resolveConnector(client, idOrName);
   const page = await client.page('/connectors', { query: stringifyJson({ $match: { id } }) });
   const found = asRows(page.items).find((row) => row.id === id);
-  if (!found) throw new ApiError(404, 'NOT_FOUND', `connector '${id}' not found`);
+  if (!found) {
+    throw new NotFoundError(
+      `no connector with id or name '${clip(idOrName)}'\nhint: list them with \`paybridge connectors list\``,
+    );
+  }
   return found;
+}
+
+/**
+ * A schedule argument: its full id, or the short id a schedules table shows. Schedule ids are long
+ * (`<stack>-<connector id>-FETCH_BALANCES-<parent>`) and never pure hex, so hex text is a short id, and is
+ * matched exactly against every schedule of that one connector: one match is the answer, several are
+ * refused with the candidates, none is "not found".
+ */
+async function scheduleArg(client: ApiClient, connectorID: string, value: string): Promise<string> {
+  if (!/^[0-9a-f]{8,64}$/i.test(value)) return value;
+  const wanted = value.toLowerCase();
+  const schedules = await listSchedules(client, connectorID);
+  const found = schedules.filter((schedule) => hasShortId(text(schedule.id), wanted));
+  const [only] = found;
+  if (only === undefined) {
+    throw new NotFoundError(
+      `no schedule with id or short id '${value}' at this connector\n` +
+        'hint: list them with `paybridge connectors schedules <connector>` (--wide for full ids)',
+    );
+  }
+  if (found.length > 1) {
+    throw new UsageError(
+      `short id '${value}' fits ${found.length} schedules:\n${renderTable(scheduleColumns, found, { wide: true })}` +
+        'hint: give more digits, or the full id',
+    );
+  }
+  return text(only.id);
+}
+
+/** A connector argument (id or name) as the id the API's paths take. */
+async function connectorArg(command: Command, idOrName: string): Promise<string> {
+  return resolveConnector(contextOf(command).client, idOrName);
 }
 
 async function listSchedules(client: ApiClient, connectorID: string): Promise<Row[]> {
@@ -183,6 +228,116 @@ async function waitForFirstSync(client: ApiClient, connectorID: string, timeoutM
   progress.finish(`first sync done: ${summary}`);
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * What an uninstall or a reset deletes, from the counts route, for a person to read before saying yes.
+ * Processed initiations are called out: their record is the only trace in Paybridge of money that moved.
+ */
+export function describeDeletion(connector: Row, countsData: unknown, action: 'uninstall' | 'reset'): string {
+  const counts = asRow(countsData);
+  const n = (value: unknown) => (typeof value === 'number' ? value : 0);
+  const pis = asRow(counts.paymentInitiations);
+  const processed = n(pis.processed);
+  const inFlight = n(pis.inFlight);
+  const who = `connector '${text(connector.name)}' (${text(connector.provider)})`;
+  const head =
+    action === 'uninstall'
+      ? `Uninstalling ${who} deletes everything Paybridge holds for it:`
+      : `Resetting ${who} reinstalls it under a new id with the same config,\nand deletes everything Paybridge holds for the old one:`;
+  const piDetail = [
+    processed > 0 ? `${processed} processed at the PSP` : '',
+    inFlight > 0 ? `${inFlight} being sent to the PSP` : '',
+    n(pis.waitingForValidation) > 0 ? `${n(pis.waitingForValidation)} waiting for validation` : '',
+  ].filter(Boolean);
+  const rows: [string, number, string][] = [
+    [
+      'accounts',
+      n(counts.accounts),
+      `with ${plural(n(counts.balances), 'balance entry', 'balance entries')}`,
+    ],
+    [
+      'payments',
+      n(counts.payments),
+      `with ${plural(n(counts.paymentAdjustments), 'status-history entry', 'status-history entries')}`,
+    ],
+    ['payment initiations', n(pis.total), piDetail.join(', ')],
+    ['bank-account links', n(counts.bankAccountLinks), 'the bank accounts themselves stay'],
+    ['pool memberships', n(counts.poolMemberships), 'the pools themselves stay'],
+    ['orders', n(counts.orders), ''],
+    ['conversions', n(counts.conversions), ''],
+    ['schedules', n(counts.schedules), ''],
+    ['webhook deliveries', n(counts.webhooks), ''],
+  ];
+  const width = Math.max(...rows.map(([, count]) => String(count).length));
+  const lines = rows
+    .filter(([label, count]) => count > 0 || ['accounts', 'payments', 'payment initiations'].includes(label))
+    .map(
+      ([label, count, detail]) =>
+        `  ${label.padEnd(20)} ${String(count).padStart(width)}${detail && count > 0 ? `  (${detail})` : ''}`,
+    );
+  const warnings: string[] = [];
+  if (processed > 0) {
+    warnings.push(
+      `WARNING: ${plural(processed, 'payment initiation was', 'payment initiations were')} PROCESSED at the ` +
+        `PSP: money has moved, and the ${action}\n` +
+        `deletes Paybridge's record of ${processed === 1 ? 'it' : 'them'} (the PSP keeps its own).\n` +
+        'Export first: paybridge payment-initiations list --all --json',
+    );
+  }
+  if (inFlight > 0) {
+    warnings.push(
+      `WARNING: ${plural(inFlight, 'payment initiation is', 'payment initiations are')} being sent to the PSP ` +
+        'now:\nthe money may still move, and Paybridge will not record the outcome.',
+    );
+  }
+  return [head, ...lines, ...warnings].join('\n');
+}
+
+/**
+ * Says what an uninstall or a reset deletes (on stderr), then asks, unless `--yes`. Without a terminal to
+ * ask on, it refuses (exit 2) rather than deleting on nobody's word.
+ */
+async function confirmDeletion(
+  client: ApiClient,
+  connector: Row,
+  action: 'uninstall' | 'reset',
+  yes: boolean,
+): Promise<void> {
+  try {
+    const counts = await client.data('GET', `/connectors/${seg(text(connector.id))}/counts`);
+    note(describeDeletion(connector, counts, action));
+  } catch (error) {
+    // A server from before the counts route: the question is still asked, without the numbers.
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    note(
+      `The ${action} of connector '${text(connector.name)}' deletes its accounts, payments and payment ` +
+        'initiations\n(this server cannot count them).',
+    );
+  }
+  if (yes) return;
+  const name = text(connector.name);
+  if (!process.stdin.isTTY) {
+    throw new UsageError(
+      `not confirmed: stdin is not a terminal, so the ${action} of connector '${name}' cannot be asked ` +
+        'about; pass --yes to go ahead',
+    );
+  }
+  const answer = await ask(`${action === 'uninstall' ? 'Uninstall' : 'Reset'} connector '${name}'? [y/N] `);
+  if (!/^y(es)?$/i.test(answer.trim())) {
+    throw new DeclinedError(`${action} of connector '${name}' not confirmed: nothing was deleted`);
+  }
+}
+
+async function ask(question: string): Promise<string> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await prompt.question(question);
+  } finally {
+    prompt.close();
+  }
+}
+
 export function registerConnectorCommands(program: Command): void {
   const connectors = program.command('connectors').description('install and operate connectors');
 
@@ -223,7 +378,7 @@ export function registerConnectorCommands(program: Command): void {
   connectors
     .command('get')
     .description('show one connector')
-    .argument('<connectorID>')
+    .argument('<connector>', 'connector id, or name')
     .action(async (id: string, _options: object, command: Command) => {
       const context = contextOf(command);
       const connector = await findConnector(context.client, id);
@@ -245,40 +400,48 @@ export function registerConnectorCommands(program: Command): void {
   const config = connectors.command('config').description("read or replace a connector's config");
   config
     .command('get')
-    .argument('<connectorID>')
+    .argument('<connector>', 'connector id, or name')
     .description('show the config (secrets masked)')
-    .action(async (id: string, _options: object, command: Command) => {
+    .action(async (name: string, _options: object, command: Command) => {
       const context = contextOf(command);
+      const id = await connectorArg(command, name);
       const data = await context.client.data('GET', `/connectors/${seg(id)}/config`);
       printData(context, data, renderConfig);
     });
   config
     .command('update')
     .description('replace the config with a file (the whole config, validated like an install)')
-    .argument('<connectorID>')
+    .argument('<connector>', 'connector id, or name')
     .argument('<config>', 'config file (JSON), or - for stdin')
-    .action(async (id: string, file: string, _options: object, command: Command) => {
+    .action(async (name: string, file: string, _options: object, command: Command) => {
       const context = contextOf(command);
       const body = await readJsonObjectFile(file);
+      const id = await connectorArg(command, name);
       await context.client.request('PATCH', `/connectors/${seg(id)}/config`, { body: body.text });
-      if (!context.json) print(`connector '${id}' config updated\n`);
+      if (!context.json) print(`connector '${name}' config updated\n`);
     });
 
   connectors
     .command('uninstall')
-    .description('uninstall a connector and delete its data (in the background)')
-    .argument('<connectorID>')
+    .description(
+      'uninstall a connector and delete its data (in the background), after saying what goes and asking',
+    )
+    .argument('<connector>', 'connector id, or name')
+    .option('--yes', 'do not ask for confirmation (scripts; needed when stdin is not a terminal)')
     .option('--wait', 'wait until the uninstall task has finished, showing progress')
     .addOption(timeoutOption())
-    .action(async (id: string, options: WaitOptions, command: Command) => {
+    .action(async (name: string, options: WaitOptions & { yes?: boolean }, command: Command) => {
       const context = contextOf(command);
       const waitMs = waitFrom(options);
+      const connector = await findConnector(context.client, name);
+      const id = text(connector.id);
+      await confirmDeletion(context.client, connector, 'uninstall', options.yes === true);
       const data = asRow(await context.client.data('DELETE', `/connectors/${seg(id)}`));
       await reportTask(
         context,
         data,
         text(data.taskID),
-        `uninstall of connector '${id}'`,
+        `uninstall of connector '${text(connector.name)}'`,
         'uninstall',
         waitMs,
       );
@@ -286,20 +449,26 @@ export function registerConnectorCommands(program: Command): void {
 
   connectors
     .command('reset')
-    .description('reinstall a connector under a new id with the same config, deleting the old data')
-    .argument('<connectorID>')
+    .description(
+      'reinstall a connector under a new id with the same config, deleting the old data (asks first)',
+    )
+    .argument('<connector>', 'connector id, or name')
+    .option('--yes', 'do not ask for confirmation (scripts; needed when stdin is not a terminal)')
     .option('--wait', 'wait until the reset task has finished, showing progress')
     .addOption(timeoutOption())
-    .action(async (id: string, options: WaitOptions, command: Command) => {
+    .action(async (name: string, options: WaitOptions & { yes?: boolean }, command: Command) => {
       const context = contextOf(command);
       const waitMs = waitFrom(options);
+      const connector = await findConnector(context.client, name);
+      const id = text(connector.id);
+      await confirmDeletion(context.client, connector, 'reset', options.yes === true);
       // Reset answers a bare task id, where uninstall answers {taskID}.
       const data = await context.client.data('POST', `/connectors/${seg(id)}/reset`);
       await reportTask(
         context,
         data,
         text(data),
-        `reset of connector '${id}'`,
+        `reset of connector '${text(connector.name)}'`,
         'reset',
         waitMs,
         'new connector',
@@ -309,10 +478,11 @@ export function registerConnectorCommands(program: Command): void {
   connectors
     .command('capabilities')
     .description("a connector's capabilities, or every provider's without an id")
-    .argument('[connectorID]')
-    .action(async (id: string | undefined, _options: object, command: Command) => {
+    .argument('[connector]', 'connector id, or name')
+    .action(async (name: string | undefined, _options: object, command: Command) => {
       const context = contextOf(command);
-      if (id !== undefined) {
+      if (name !== undefined) {
+        const id = await connectorArg(command, name);
         const data = await context.client.data('GET', `/connectors/${seg(id)}/capabilities`);
         printData(context, data, (list) =>
           Array.isArray(list) ? list.map((c) => `${text(c)}\n`).join('') : '',
@@ -372,16 +542,18 @@ export function registerConnectorCommands(program: Command): void {
     connectors
       .command('schedules')
       .description("a connector's schedules and the state of their newest run, or one schedule")
-      .argument('<connectorID>')
-      .argument('[scheduleID]'),
-  ).action(async (id: string, scheduleID: string | undefined, options: ListOptions, command: Command) => {
+      .argument('<connector>', 'connector id, or name')
+      .argument('[schedule]', 'schedule id, or its short id from the schedules table'),
+  ).action(async (name: string, scheduleID: string | undefined, options: ListOptions, command: Command) => {
+    const id = await connectorArg(command, name);
     if (scheduleID === undefined) {
       await listCommand(command, `/connectors/${seg(id)}/schedules`, options, scheduleColumns, 'schedules');
       return;
     }
     const context = contextOf(command);
+    const scheduleId = await scheduleArg(context.client, id, scheduleID);
     const schedule = asRow(
-      await context.client.data('GET', `/connectors/${seg(id)}/schedules/${seg(scheduleID)}`),
+      await context.client.data('GET', `/connectors/${seg(id)}/schedules/${seg(scheduleId)}`),
     );
     const run = asRow(schedule.lastRun);
     printData(context, schedule, () =>
@@ -414,27 +586,31 @@ export function registerConnectorCommands(program: Command): void {
     connectors
       .command('instances')
       .description("a schedule's runs (newest first): pages, items, skipped records, errors, warnings")
-      .argument('<connectorID>')
-      .argument('<scheduleID>'),
+      .argument('<connector>', 'connector id, or name')
+      .argument('<schedule>', 'schedule id, or its short id from the schedules table'),
     false,
-  ).action((id: string, scheduleID: string, options: ListOptions, command: Command) =>
-    listCommand(
+  ).action(async (name: string, scheduleID: string, options: ListOptions, command: Command) => {
+    const id = await connectorArg(command, name);
+    const scheduleId = await scheduleArg(contextOf(command).client, id, scheduleID);
+    await listCommand(
       command,
-      `/connectors/${seg(id)}/schedules/${seg(scheduleID)}/instances`,
+      `/connectors/${seg(id)}/schedules/${seg(scheduleId)}/instances`,
       options,
       instanceColumns,
       'runs',
-    ),
-  );
+    );
+  });
 
   connectors
     .command('resume')
     .description('resume a schedule paused after repeated failures')
-    .argument('<connectorID>')
-    .argument('<scheduleID>')
-    .action(async (id: string, scheduleID: string, _options: object, command: Command) => {
+    .argument('<connector>', 'connector id, or name')
+    .argument('<schedule>', 'schedule id, or its short id from the schedules table')
+    .action(async (name: string, scheduleID: string, _options: object, command: Command) => {
       const context = contextOf(command);
-      await context.client.request('POST', `/connectors/${seg(id)}/schedules/${seg(scheduleID)}/resume`);
+      const id = await connectorArg(command, name);
+      const scheduleId = await scheduleArg(context.client, id, scheduleID);
+      await context.client.request('POST', `/connectors/${seg(id)}/schedules/${seg(scheduleId)}/resume`);
       if (!context.json) print(`schedule '${scheduleID}' resumed\n`);
     });
 
@@ -442,8 +618,15 @@ export function registerConnectorCommands(program: Command): void {
     connectors
       .command('webhooks')
       .description('webhook deliveries received for a connector and what became of them')
-      .argument('<connectorID>'),
-  ).action((id: string, options: ListOptions, command: Command) =>
-    listCommand(command, `/connectors/${seg(id)}/webhooks`, options, webhookColumns, 'webhook deliveries'),
-  );
+      .argument('<connector>', 'connector id, or name'),
+  ).action(async (name: string, options: ListOptions, command: Command) => {
+    const id = await connectorArg(command, name);
+    await listCommand(
+      command,
+      `/connectors/${seg(id)}/webhooks`,
+      options,
+      webhookColumns,
+      'webhook deliveries',
+    );
+  });
 }

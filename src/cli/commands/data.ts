@@ -9,8 +9,11 @@ import {
   renderTable,
   type Row,
   text,
+  timeColumn,
 } from '../output.js';
+import { getByIdOrName, KINDS, resolveId } from './resolve.js';
 import {
+  connectorColumn,
   asRow,
   asRows,
   contextOf,
@@ -29,9 +32,9 @@ const accountColumns: Column[] = [
   { header: 'name', value: (r) => text(r.name) },
   { header: 'type', value: (r) => text(r.type) },
   { header: 'asset', value: (r) => text(r.defaultAsset) },
-  { header: 'provider', value: (r) => text(r.provider) },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
-  { header: 'id', value: (r) => text(r.id) },
+  connectorColumn,
+  timeColumn('created', (r) => r.createdAt),
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 export const paymentColumns: Column[] = [
@@ -39,13 +42,13 @@ export const paymentColumns: Column[] = [
   { header: 'type', value: (r) => text(r.type) },
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
-  { header: 'provider', value: (r) => text(r.provider) },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
-  { header: 'id', value: (r) => text(r.id) },
+  connectorColumn,
+  timeColumn('created', (r) => r.createdAt),
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 const adjustmentColumns: Column[] = [
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
   { header: 'reference', value: (r) => text(r.reference) },
@@ -55,8 +58,8 @@ const balanceColumns: Column[] = [
   { header: 'asset', value: (r) => text(r.asset) },
   { header: 'balance', value: (r) => formatMoney(r.balance, r.asset), align: 'right' },
   { header: 'minor units', value: (r) => text(r.balance), align: 'right' },
-  { header: 'since', value: (r) => formatTime(r.createdAt) },
-  { header: 'last updated', value: (r) => formatTime(r.lastUpdatedAt) },
+  timeColumn('since', (r) => r.createdAt),
+  timeColumn('last updated', (r) => r.lastUpdatedAt),
 ];
 
 export function renderPayment(payment: Row): string {
@@ -92,11 +95,12 @@ export function registerDataCommands(program: Command): void {
   );
   accounts
     .command('get')
-    .description('show one account')
-    .argument('<accountID>')
-    .action(async (id: string, _options: object, command: Command) => {
+    .description('show one account, named by its id or its PSP reference')
+    .argument('<account>', 'full account id, or PSP reference')
+    .option('--connector <connector>', 'the connector (name or id) when several have the reference')
+    .action(async (id: string, options: { connector?: string }, command: Command) => {
       const context = contextOf(command);
-      const account = asRow(await context.client.data('GET', `/accounts/${seg(id)}`));
+      const account = await getByIdOrName(context.client, KINDS.account, id, options);
       printData(context, account, () =>
         renderDetails([
           ['ID', text(account.id)],
@@ -120,11 +124,18 @@ export function registerDataCommands(program: Command): void {
   );
   payments
     .command('get')
-    .description('show one payment with its adjustments (its status history)')
-    .argument('<paymentID>')
-    .action(async (id: string, _options: object, command: Command) => {
+    .description('show one payment with its adjustments (its status history), named by id or PSP reference')
+    .argument('<payment>', 'full payment id, or PSP reference')
+    .option('--connector <connector>', 'the connector (name or id) when several have the reference')
+    .option('--type <type>', 'the payment type (PAY-IN, PAYOUT, TRANSFER) when several have the reference')
+    .action(async (id: string, options: { connector?: string; type?: string }, command: Command) => {
       const context = contextOf(command);
-      const payment = asRow(await context.client.data('GET', `/payments/${seg(id)}`));
+      const payment = await getByIdOrName(context.client, KINDS.payment, id, {
+        ...(options.connector === undefined ? {} : { connector: options.connector }),
+        ...(options.type === undefined
+          ? {}
+          : { match: { type: { value: options.type.toUpperCase(), flag: '--type' } } }),
+      });
       printData(context, payment, () => renderPayment(payment));
     });
 
@@ -133,26 +144,35 @@ export function registerDataCommands(program: Command): void {
     balances
       .command('list')
       .description("an account's balance history (newest first)")
-      .argument('<accountID>')
+      .argument('<account>', 'full account id, or PSP reference')
+      .option('--connector <connector>', 'the connector (name or id) when several have the reference')
       .option('--asset <asset>', 'only this asset, e.g. EUR/2')
       .option('--from <time>', 'balances last updated at or after this time (RFC 3339)')
       .option('--to <time>', 'balances that began at or before this time (RFC 3339)'),
     false,
   ).action(
-    (id: string, options: ListOptions & { asset?: string; from?: string; to?: string }, command: Command) =>
-      listCommand(command, `/accounts/${seg(id)}/balances`, options, balanceColumns, 'balances', {
+    async (
+      name: string,
+      options: ListOptions & { asset?: string; from?: string; to?: string; connector?: string },
+      command: Command,
+    ) => {
+      const id = await resolveId(contextOf(command).client, KINDS.account, name, options);
+      await listCommand(command, `/accounts/${seg(id)}/balances`, options, balanceColumns, 'balances', {
         asset: options.asset,
         from: options.from,
         to: options.to,
-      }),
+      });
+    },
   );
   balances
     .command('get')
     .description("an account's current balance in each asset")
-    .argument('<accountID>')
+    .argument('<account>', 'full account id, or PSP reference')
+    .option('--connector <connector>', 'the connector (name or id) when several have the reference')
     .option('--asset <asset>', 'only this asset, e.g. EUR/2')
-    .action(async (id: string, options: { asset?: string }, command: Command) => {
+    .action(async (name: string, options: { asset?: string; connector?: string }, command: Command) => {
       const context = contextOf(command);
+      const id = await resolveId(context.client, KINDS.account, name, options);
       const history = await fetchList(
         context.client,
         `/accounts/${seg(id)}/balances`,
@@ -168,7 +188,7 @@ export function registerDataCommands(program: Command): void {
         if (!current.has(asset)) current.set(asset, balance);
       }
       if (current.size === 0 && options.asset !== undefined) {
-        throw new ApiError(404, 'NOT_FOUND', `account '${id}' has no ${options.asset} balance`);
+        throw new ApiError(404, 'NOT_FOUND', `account '${name}' has no ${options.asset} balance`);
       }
       printList(context, { items: [...current.values()] }, balanceColumns, 'balances');
     });

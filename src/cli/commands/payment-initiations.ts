@@ -1,8 +1,10 @@
 // `paybridge payment-initiations …`: transfers and payouts initiated through Paybridge, and their lifecycle.
 import type { Command } from 'commander';
-import { type Column, formatMoney, formatTime, renderDetails, text } from '../output.js';
+import { type Column, formatMoney, formatTime, renderDetails, text, timeColumn } from '../output.js';
 import { paymentColumns } from './data.js';
+import { getByIdOrName, KINDS } from './resolve.js';
 import {
+  connectorColumn,
   asRow,
   bodyFrom,
   collectPairs,
@@ -27,17 +29,17 @@ const initiationColumns: Column[] = [
   { header: 'type', value: (r) => text(r.type) },
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
-  { header: 'provider', value: (r) => text(r.provider) },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
-  { header: 'id', value: (r) => text(r.id) },
+  connectorColumn,
+  timeColumn('created', (r) => r.createdAt),
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 const adjustmentColumns: Column[] = [
-  { header: 'id', value: (r) => text(r.id) },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
   { header: 'status', value: (r) => text(r.status) },
   { header: 'amount', value: (r) => formatMoney(r.amount, r.asset), align: 'right' },
   { header: 'error', value: (r) => text(r.error) },
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 interface CreateOptions {
@@ -202,11 +204,12 @@ export function registerPaymentInitiationCommands(program: Command): void {
 
   initiations
     .command('get')
-    .description('show one initiation')
-    .argument('<paymentInitiationID>')
-    .action(async (id: string, _options: object, command: Command) => {
+    .description('show one initiation, named by its id or its reference')
+    .argument('<paymentInitiation>', 'full payment initiation id, or its reference')
+    .option('--connector <connector>', 'the connector (name or id) when several have the reference')
+    .action(async (id: string, options: { connector?: string }, command: Command) => {
       const context = contextOf(command);
-      const pi = asRow(await context.client.data('GET', `/payment-initiations/${seg(id)}`));
+      const pi = await getByIdOrName(context.client, KINDS.paymentInitiation, id, options);
       printData(context, pi, () =>
         renderDetails([
           ['ID', text(pi.id)],

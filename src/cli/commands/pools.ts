@@ -1,9 +1,8 @@
 // `paybridge pools …`: groups of accounts (a fixed list, or every account matching a filter) and their balances.
 import type { Command } from 'commander';
 import { stringifyJson } from '../../domain/json.js';
-import { type Column, formatMoney, formatTime, renderDetails, text } from '../output.js';
+import { type Column, formatMoney, formatTime, renderDetails, text, timeColumn } from '../output.js';
 import {
-  asRow,
   bodyFrom,
   collectPairs,
   contextOf,
@@ -17,9 +16,9 @@ import {
   seg,
   withListOptions,
 } from './shared.js';
+import { getByIdOrName, KINDS, resolveId } from './resolve.js';
 
 const poolColumns: Column[] = [
-  { header: 'id', value: (r) => text(r.id) },
   { header: 'name', value: (r) => text(r.name) },
   { header: 'type', value: (r) => text(r.type) },
   {
@@ -27,7 +26,8 @@ const poolColumns: Column[] = [
     value: (r) => (Array.isArray(r.poolAccounts) ? String(r.poolAccounts.length) : '-'),
     align: 'right',
   },
-  { header: 'created', value: (r) => formatTime(r.createdAt) },
+  timeColumn('created', (r) => r.createdAt),
+  { header: 'id', value: (r) => text(r.id), id: true },
 ];
 
 const poolBalanceColumns: Column[] = [
@@ -73,11 +73,11 @@ export function registerPoolCommands(program: Command): void {
 
   pools
     .command('get')
-    .description('show one pool and its accounts')
-    .argument('<poolID>')
+    .description('show one pool and its accounts, named by its id or its name')
+    .argument('<pool>', 'pool id, or name')
     .action(async (id: string, _options: object, command: Command) => {
       const context = contextOf(command);
-      const pool = asRow(await context.client.data('GET', `/pools/${seg(id)}`));
+      const pool = await getByIdOrName(context.client, KINDS.pool, id);
       printData(context, pool, () =>
         renderDetails([
           ['ID', text(pool.id)],
@@ -106,10 +106,11 @@ export function registerPoolCommands(program: Command): void {
   pools
     .command('balances')
     .description("the pool's balances summed per asset: latest, or at a past time")
-    .argument('<poolID>')
+    .argument('<pool>', 'pool id, or name')
     .option('--at <time>', 'RFC 3339 time, not in the future')
-    .action(async (id: string, options: { at?: string }, command: Command) => {
+    .action(async (name: string, options: { at?: string }, command: Command) => {
       const context = contextOf(command);
+      const id = await resolveId(context.client, KINDS.pool, name);
       const data =
         options.at === undefined
           ? await context.client.data('GET', `/pools/${seg(id)}/balances/latest`)

@@ -11,6 +11,8 @@ import { waitForTask } from '../wait.js';
 export interface Context {
   client: ApiClient;
   json: boolean;
+  /** `--wide`: tables show full ids. */
+  wide: boolean;
 }
 
 export interface GlobalOptions {
@@ -20,6 +22,7 @@ export interface GlobalOptions {
   clientSecret?: string;
   tokenUrl?: string;
   json?: boolean;
+  wide?: boolean;
 }
 
 /** The global options (`--server`, the credentials, `--json`), wherever they were typed, then the environment. */
@@ -30,6 +33,7 @@ export function contextOf(command: Command): Context {
   return {
     client: new ApiClient({ server, ...(credentials ? { credentials } : {}) }),
     json: options.json === true,
+    wide: options.wide === true,
   };
 }
 
@@ -144,7 +148,7 @@ export async function fetchList(
  * remain, how to get them goes to stderr, so the JSON on stdout stays a plain array.
  */
 export function printList(
-  context: Pick<Context, 'json'>,
+  context: Pick<Context, 'json'> & { wide?: boolean },
   list: { items: unknown[]; next?: string },
   columns: Column[],
   noun: string,
@@ -153,7 +157,7 @@ export function printList(
 ): void {
   if (context.json) print(renderJson(list.items));
   else if (list.items.length === 0) note(`no ${noun} found${emptyHint ? ` (${emptyHint})` : ''}`);
-  else print(renderTable(columns, asRows(list.items)));
+  else print(renderTable(columns, asRows(list.items), { wide: context.wide }));
   if (list.next !== undefined) note(`more ${noun}: add --cursor ${list.next} (or --all)`);
 }
 
@@ -166,8 +170,40 @@ export async function listCommand(
   params: Record<string, string | undefined> = {},
 ): Promise<void> {
   const context = contextOf(command);
-  printList(context, await fetchList(context.client, path, options, params), columns, noun);
+  const list = await fetchList(context.client, path, options, params);
+  // A table names each row's connector (two connectors of one provider are common); JSON stays the API's.
+  if (!context.json && columns.some((column) => column.header === 'connector')) {
+    list.items = await withConnectorNames(context.client, asRows(list.items));
+  }
+  printList(context, list, columns, noun);
 }
+
+/** Connector id → name (the first page of connectors covers any ordinary installation). */
+export async function connectorNames(client: ApiClient): Promise<Map<string, string>> {
+  try {
+    const page = await client.page('/connectors', { pageSize: '100' });
+    return new Map(asRows(page.items).map((row) => [text(row.id), text(row.name)]));
+  } catch {
+    // Names are a convenience: without them the column falls back to the provider.
+    return new Map();
+  }
+}
+
+/** Rows with `connectorName` added, for the `connector` column of a table. */
+export async function withConnectorNames(client: ApiClient, rows: Row[]): Promise<Row[]> {
+  if (rows.length === 0) return rows;
+  const names = await connectorNames(client);
+  return rows.map((row) => {
+    const name = names.get(text(row.connectorID));
+    return name === undefined ? row : { ...row, connectorName: name };
+  });
+}
+
+/** The `connector` column: the connector's name, or its provider when the name is unknown. */
+export const connectorColumn: Column = {
+  header: 'connector',
+  value: (r) => text(r.connectorName ?? r.provider),
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Inputs
