@@ -178,3 +178,31 @@ export interface PaymentInitiationAdjustment {
   error?: string;
   metadata: Record<string, string>;
 }
+
+/** POST /v3/payment-initiations: amounts in minor units, exact. */
+export interface InitiationRequest {
+  reference: string;
+  connectorID: string;
+  type: PaymentInitiationType;
+  amount: bigint;
+  asset: string;
+  sourceAccountID?: string;
+  destinationAccountID: string;
+  description?: string;
+  metadata: Record<string, string>;
+}
+
+export interface BankAccount {
+  id: string;
+  createdAt: string;
+  name: string;
+  accountNumber: string | null;
+  iban: string | null;
+  swiftBicCode: string | null;
+  country: string | null;
+  metadata: Record<string, string>;
+  relatedAccounts: { accountID: string; createdAt: string }[];
+}
+
+/** What a connector holds, by kind (`accounts`, `payments`, `paymentInitiations`, …), from /usage. */
+export type ConnectorUsage = Record<string, number>;

@@ -4,6 +4,9 @@ import { parseJson, stringifyJson } from '../../../src/domain/json.js';
 import type {
   Account,
   Balance,
+  BankAccount,
+  ConnectorUsage,
+  InitiationRequest,
   ConfigCatalog,
   Connector,
   Cursor,
@@ -210,6 +213,48 @@ export const api = {
     dataOf<{ taskID: string }>(await call('POST', `/v3/payment-initiations/${segment(id)}/approve`)).taskID,
   rejectInitiation: async (id: string) => {
     await call('POST', `/v3/payment-initiations/${segment(id)}/reject`);
+  },
+  /** `sendNow` skips the approval (noValidation): the initiation goes to the PSP at once. */
+  createInitiation: async (request: InitiationRequest, { sendNow = false } = {}) =>
+    dataOf<{ paymentInitiationID: string; taskID: string }>(
+      await call('POST', `/v3/payment-initiations${sendNow ? '?noValidation=true' : ''}`, request),
+    ),
+  retryInitiation: async (id: string) =>
+    dataOf<{ taskID: string }>(await call('POST', `/v3/payment-initiations/${segment(id)}/retry`)).taskID,
+  reverseInitiation: async (
+    id: string,
+    request: { reference: string; amount: bigint; asset: string; description?: string },
+  ) =>
+    dataOf<{ paymentInitiationReversalID: string; taskID: string }>(
+      await call('POST', `/v3/payment-initiations/${segment(id)}/reverse`, { ...request, metadata: {} }),
+    ),
+  updateConnectorConfig: async (id: string, config: Record<string, unknown>) => {
+    await call('PATCH', `${connectorPath(id)}/config`, config);
+  },
+  bankAccounts: (signal?: AbortSignal) =>
+    listAll<BankAccount>('/v3/bank-accounts', { pageSize: 100 }, signal),
+  /** Creates the bank account at the connector's PSP as an external account (a task; its object is the account). */
+  forwardBankAccount: async (id: string, connectorID: string) =>
+    dataOf<{ taskID: string }>(
+      await call('POST', `/v3/bank-accounts/${segment(id)}/forward`, { connectorID }),
+    ).taskID,
+  /**
+   * What a connector holds (accounts, payments, initiations…), from the Paybridge extension route; undefined
+   * when this service has no such route (404), so the dialogs simply leave the counts out.
+   */
+  connectorUsage: async (id: string, signal?: AbortSignal): Promise<ConnectorUsage | undefined> => {
+    try {
+      const body = await call('GET', `${connectorPath(id)}/usage`, undefined, signal);
+      const usage = isRecord(body) && isRecord(body.data) ? body.data : undefined;
+      if (!usage) return undefined;
+      const counts = Object.entries(usage).filter(
+        (entry): entry is [string, number] => typeof entry[1] === 'number',
+      );
+      return counts.length > 0 ? Object.fromEntries(counts) : undefined;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return undefined;
+      throw error;
+    }
   },
 };
 

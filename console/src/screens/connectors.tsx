@@ -1,5 +1,5 @@
 // Connectors screen: every installed connector with its health (schedules, paused, failing, last run and error).
-import { EmptyState, LoadView, PageHeading, StatusBadge, TableBox, Time } from '../components/ui.js';
+import { CopyId, EmptyState, LoadView, PageHeading, StatusBadge, TableBox, Time } from '../components/ui.js';
 import { api } from '../lib/api.js';
 import type { Connector } from '../lib/api-types.js';
 import { type ConnectorHealth, connectorHealth, HEALTH_LABELS } from '../lib/health.js';
@@ -31,9 +31,6 @@ export function ConnectorsScreen() {
         <Link className="button primary" to="/connectors/install">
           Install a connector
         </Link>
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
       </PageHeading>
       <LoadView state={state} what="connectors" onRetry={reload}>
         {(rows) =>
@@ -54,6 +51,7 @@ export function ConnectorsScreen() {
                   <tr>
                     <th scope="col">Name</th>
                     <th scope="col">Provider</th>
+                    <th scope="col">ID</th>
                     <th scope="col">Health</th>
                     <th scope="col" className="num">
                       Schedules
@@ -75,6 +73,9 @@ export function ConnectorsScreen() {
                         <Link to={`/connectors/${segment(connector.id)}`}>{connector.name}</Link>
                       </th>
                       <td>{connector.provider}</td>
+                      <td>
+                        <CopyId id={connector.id} short label={`ID of ${connector.name}`} />
+                      </td>
                       <td>
                         {connector.scheduledForDeletion ? (
                           <StatusBadge status="PROCESSING" label="Being uninstalled" />
