@@ -225,7 +225,7 @@ describe('console actions', () => {
     // Still too much: the retry's task fails, and says why in words.
     const outcome = page.locator('.notice[role="status"]', { hasText: 'Retry task' });
     await outcome.getByText('Failed', { exact: true }).waitFor({ timeout: 30_000 });
-    expect(await outcome.locator('.failure-message').textContent()).toContain('900,000.00 EUR');
+    expect(await page.locator('.failure-message').first().textContent()).toContain('900,000.00 EUR');
   });
 
   it('refreshes lists on its own, and can be paused', async () => {
@@ -276,6 +276,9 @@ describe('console actions', () => {
     await form.getByText('secret · required because the endpoint changed').waitFor();
     await form.getByRole('button', { name: 'Save settings' }).click();
     await form.locator('.field-error', { hasText: 'Required because the endpoint changed' }).waitFor();
+    // The first secret to type again has the focus.
+    expect(await page.locator(':focus').getAttribute('name')).toBe('apiKey');
+    await page.evaluate(() => document.getElementById('settings')?.scrollIntoView());
     await bothSchemes('connector-edit');
     await endpoint.fill(psp.url);
 
@@ -306,6 +309,25 @@ describe('console actions', () => {
     else expect(await dialog.textContent()).not.toContain('It holds');
     await bothSchemes('uninstall-dialog');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('follows the system colour scheme on every screen, those of the data views included', async () => {
+    const inkColour = async (scheme: 'light' | 'dark') => {
+      await page.emulateMedia({ colorScheme: scheme });
+      return page.evaluate(() => getComputedStyle(document.querySelector('main') ?? document.body).color);
+    };
+    const main = encodeURIComponent(accountID(sims.main));
+    for (const [name, path] of [
+      ['accounts', '/accounts'],
+      ['account', `/accounts/${main}`],
+      ['payments', '/payments'],
+    ] as const) {
+      await page.goto(console_(path));
+      await heading().waitFor();
+      await page.locator('.loading').waitFor({ state: 'detached' });
+      expect(await inkColour('dark'), name).not.toBe(await inkColour('light'));
+      await bothSchemes(`other-${name}`);
+    }
   });
 
   it('says a page or an object does not exist, rather than to check filters', async () => {

@@ -423,7 +423,7 @@ function agoText(ms: number): string {
   return `${Math.floor(seconds / 60)} min ago`;
 }
 
-/** "Updated 4 s ago", with Pause/Resume and Refresh now: the auto-refresh every screen shares. */
+/** "Updated 4 s ago", with Pause/Resume and Update now: the auto-refresh every screen shares. */
 export function RefreshControl() {
   const { at, paused, held } = useRefreshState();
   const [now, setNow] = useState(() => Date.now());
@@ -442,7 +442,7 @@ export function RefreshControl() {
         {paused ? 'Resume auto-refresh' : 'Pause'}
       </button>
       <button type="button" className="small" onClick={refreshNow}>
-        Refresh now
+        Update now
       </button>
     </div>
   );

@@ -153,9 +153,6 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
             <Link className="button" to={withQuery('/payments', { connector: connectorID })}>
               Payments
             </Link>
-            <button type="button" onClick={() => setEditing(true)} disabled={editing}>
-              Edit settings
-            </button>
             <button
               type="button"
               onClick={() => setConfirming('reset')}
@@ -223,7 +220,14 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
                     ['Connector ID', <CopyId key="id" id={connector.id} label="connector ID" />, 'wide'],
                   ]}
                 />
-                <h3 id="settings">Settings</h3>
+                <div className="section-heading">
+                  <h3 id="settings">Settings</h3>
+                  {editing ? null : (
+                    <button type="button" className="small" onClick={() => setEditing(true)}>
+                      Edit settings
+                    </button>
+                  )}
+                </div>
                 {editing ? (
                   <ConfigEditor
                     connectorID={connectorID}
@@ -635,6 +639,7 @@ function ConfigEditForm({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [submitted, setSubmitted] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
   useRefreshHold(true);
   const resend = secretsToResend(fields, values, config);
   const missing = resend.filter((key) => typeof values[key] !== 'string' || values[key] === '');
@@ -649,7 +654,12 @@ function ConfigEditForm({
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setSubmitted(true);
-    if (missing.length > 0) return;
+    if (missing.length > 0) {
+      // Take the reader to the first secret to type again.
+      const input = form.current?.elements.namedItem(missing[0] ?? '');
+      if (input instanceof HTMLElement) input.focus();
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -667,7 +677,7 @@ function ConfigEditForm({
     return serverMessages?.byField[key];
   };
   return (
-    <form className="install-form config-edit" onSubmit={submit} aria-busy={busy} noValidate>
+    <form ref={form} className="install-form config-edit" onSubmit={submit} aria-busy={busy} noValidate>
       {error !== undefined ? (
         error instanceof ApiError && !(error instanceof ForbiddenError) ? (
           <div className="notice notice-error" role="alert">

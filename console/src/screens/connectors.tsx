@@ -51,7 +51,6 @@ export function ConnectorsScreen() {
                   <tr>
                     <th scope="col">Name</th>
                     <th scope="col">Provider</th>
-                    <th scope="col">ID</th>
                     <th scope="col">Health</th>
                     <th scope="col" className="num">
                       Schedules
@@ -64,6 +63,7 @@ export function ConnectorsScreen() {
                     </th>
                     <th scope="col">Last run</th>
                     <th scope="col">Last error</th>
+                    <th scope="col">ID</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -73,9 +73,6 @@ export function ConnectorsScreen() {
                         <Link to={`/connectors/${segment(connector.id)}`}>{connector.name}</Link>
                       </th>
                       <td>{connector.provider}</td>
-                      <td>
-                        <CopyId id={connector.id} short label={`ID of ${connector.name}`} />
-                      </td>
                       <td>
                         {connector.scheduledForDeletion ? (
                           <StatusBadge status="PROCESSING" label="Being uninstalled" />
@@ -94,6 +91,9 @@ export function ConnectorsScreen() {
                         title={health.lastError}
                       >
                         {health.lastError ?? '—'}
+                      </td>
+                      <td>
+                        <CopyId id={connector.id} short label={`ID of ${connector.name}`} />
                       </td>
                     </tr>
                   ))}

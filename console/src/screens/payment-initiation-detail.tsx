@@ -336,8 +336,11 @@ function OutcomeNotice({ outcome, pi }: { outcome: Outcome; pi: PaymentInitiatio
           (this page refreshes on its own).
         </p>
       ) : null}
-      {task?.error ? (
+      {/* The initiation's own error box says it already when it is the same reason. */}
+      {task?.error && task.error !== pi?.error ? (
         <FailureText error={readableError(task.error, pi?.asset, pi ? [pi.amount] : [])} />
+      ) : task?.error ? (
+        <p className="muted">Why: see below.</p>
       ) : null}
     </div>
   );
