@@ -258,6 +258,10 @@ describe('console actions', () => {
     await copy.click();
     await copy.filter({ hasText: 'Copied' }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(connectorID);
+    // On a narrower window the short ids scroll with their table, never the page.
+    await page.setViewportSize({ width: 900, height: 768 });
+    expect(Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'))).toBe(0);
+    await page.setViewportSize({ width: 1366, height: 768 });
     await bothSchemes('connectors');
   });
 
