@@ -129,6 +129,7 @@ describe('console actions', () => {
     await page.getByLabel('Reference').fill('console-payout-1');
     await page.getByLabel('Description (optional)').fill('Invoice 42');
     await page.getByLabel('Metadata (optional)').fill('invoice=INV-42');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await bothSchemes('create-payout');
     await page.getByRole('button', { name: 'Create payout' }).click();
 

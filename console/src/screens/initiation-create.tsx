@@ -97,6 +97,8 @@ function CreateForm({
   );
   const [chosenType, setType] = useState<InitiationType>(initialType);
   const type = types.includes(chosenType) ? chosenType : (types[0] ?? 'PAYOUT');
+  // Only a connector that can create bank accounts at its PSP takes one as a payout's destination.
+  const canForward = connector?.capabilities.includes('CREATE_BANK_ACCOUNT') ?? false;
   const [source, setSource] = useState('');
   const [destination, setDestination] = useState('');
   const [amount, setAmount] = useState('');
@@ -305,7 +307,7 @@ function CreateForm({
                   </option>
                 ))}
             </optgroup>
-            {type === 'PAYOUT' && bankAccounts.length > 0 ? (
+            {type === 'PAYOUT' && canForward && bankAccounts.length > 0 ? (
               <optgroup label="Bank accounts (forwarded to the connector first)">
                 {bankAccounts.map((b) => (
                   <option key={b.id} value={`${BANK}${b.id}`}>
@@ -318,7 +320,9 @@ function CreateForm({
           {hint(
             'destination',
             type === 'PAYOUT'
-              ? 'An external account, or a bank account (created at the provider first).'
+              ? canForward
+                ? 'An external account, or a bank account (created at the provider first).'
+                : 'An external account of this connector.'
               : 'Another account of this connector.',
           )}
         </div>
