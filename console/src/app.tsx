@@ -1,7 +1,7 @@
 // The console's frame: skip link, navigation, who is signed in, the sign-in dialog, and the screen the current path names.
 import type { ReactNode } from 'react';
 import { SessionStatus, SignInDialog } from './components/sign-in.js';
-import { PageHeading } from './components/ui.js';
+import { PageHeading, RefreshControl } from './components/ui.js';
 import { Link, useLocation } from './lib/navigation.js';
 import { matchPath } from './lib/router.js';
 import { useSession } from './lib/session.js';
@@ -13,11 +13,17 @@ import { InstallScreen } from './screens/install.js';
 import { PaymentDetailScreen } from './screens/payment-detail.js';
 import { PaymentInitiationDetailScreen } from './screens/payment-initiation-detail.js';
 import { PaymentInitiationsScreen } from './screens/payment-initiations.js';
+import { CreateInitiationScreen } from './screens/initiation-create.js';
 import { PaymentsScreen } from './screens/payments.js';
+
+function NewInitiationRoute() {
+  const { params } = useLocation();
+  return <CreateInitiationScreen type={params.get('type')} />;
+}
 
 type Screen = (params: Record<string, string>) => ReactNode;
 
-/** Most specific first: `/connectors/install` must win over `/connectors/:connectorID`. */
+/** Most specific first: `/connectors/install` must win over `/connectors/:connectorID` (ids are never `install` or `new`). */
 const ROUTES: [pattern: string, section: string, screen: Screen][] = [
   ['/', '/connectors', () => <ConnectorsScreen />],
   ['/connectors', '/connectors', () => <ConnectorsScreen />],
@@ -32,6 +38,7 @@ const ROUTES: [pattern: string, section: string, screen: Screen][] = [
   ['/payments', '/payments', () => <PaymentsScreen />],
   ['/payments/:paymentID', '/payments', (p) => <PaymentDetailScreen paymentID={p.paymentID ?? ''} />],
   ['/payment-initiations', '/payment-initiations', () => <PaymentInitiationsScreen />],
+  ['/payment-initiations/new', '/payment-initiations', () => <NewInitiationRoute />],
   [
     '/payment-initiations/:initiationID',
     '/payment-initiations',
@@ -46,30 +53,45 @@ const SECTIONS: [path: string, label: string][] = [
   ['/payment-initiations', 'Payment initiations'],
 ];
 
-function resolve(path: string): { section?: string; content: ReactNode } {
+function resolve(path: string): { section?: string; content: ReactNode; refresh: boolean } {
   for (const [pattern, section, screen] of ROUTES) {
     const params = matchPath(pattern, path);
     // The key remounts a screen when its id changes, so no state leaks from one payment to the next.
     if (params)
-      return { section, content: <div key={`${pattern}:${JSON.stringify(params)}`}>{screen(params)}</div> };
+      return {
+        section,
+        content: <div key={`${pattern}:${JSON.stringify(params)}`}>{screen(params)}</div>,
+        // The install form shows nothing that changes; every other screen shows live data.
+        refresh: pattern !== '/connectors/install' && pattern !== '/payment-initiations/new',
+      };
   }
-  return {
-    content: (
-      <>
-        <PageHeading title="Page not found" />
+  return { content: <NotFoundScreen path={path} />, refresh: false };
+}
+
+/** A URL that names no screen: say so, show what was asked, and offer the way back. */
+function NotFoundScreen({ path }: { path: string }) {
+  return (
+    <>
+      <PageHeading title="Page not found" />
+      <div className="notice notice-error not-found" role="alert">
+        <p className="notice-title">This page does not exist.</p>
         <p>
-          Nothing lives at <code>{path}</code>. Go to the <Link to="/connectors">connectors</Link>, the{' '}
-          <Link to="/payments">payments</Link> or the <Link to="/accounts">accounts</Link>.
+          The console has no screen at <code>{path}</code>: the link was cut or mistyped, or it comes from
+          another version of Paybridge.
         </p>
-      </>
-    ),
-  };
+        <p>
+          Go to the <Link to="/connectors">connectors</Link>, <Link to="/accounts">accounts</Link>,{' '}
+          <Link to="/payments">payments</Link> or <Link to="/payment-initiations">payment initiations</Link>.
+        </p>
+      </div>
+    </>
+  );
 }
 
 export function App() {
   const { path } = useLocation();
   const { epoch } = useSession();
-  const { section, content } = resolve(path);
+  const { section, content, refresh } = resolve(path);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -94,6 +116,7 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {/* Rebuilt on a sign-out (nothing loaded with the old token stays on screen) and a fresh sign-in. */}
+        {refresh ? <RefreshControl /> : null}
         <div key={epoch}>{content}</div>
       </main>
       <SignInDialog />

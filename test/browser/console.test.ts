@@ -497,9 +497,10 @@ describe('web console', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     const text = await alert.textContent();
-    expect(text).toMatch(/Could not load the payment\./);
+    // A malformed or unknown id names nothing: the screen says so (issue 17), not "check the filters".
+    expect(text).toMatch(/The payment does not exist\./);
     expect(text).toMatch(/[A-Z_]{5,}: /); // the errorCode, then its message
-    await alert.getByRole('button', { name: 'Retry' }).waitFor();
+    await alert.getByRole('link', { name: 'payments' }).waitFor();
     await page.goto(`${service.url}/console/no-such-screen`);
     await heading().filter({ hasText: 'Page not found' }).waitFor();
   });

@@ -213,3 +213,43 @@ export interface PaymentEventPage {
   next?: string;
   data: PaymentEvent[];
 }
+
+/** POST /v3/payment-initiations: amounts in minor units, exact. */
+export interface InitiationRequest {
+  reference: string;
+  connectorID: string;
+  type: PaymentInitiationType;
+  amount: bigint;
+  asset: string;
+  sourceAccountID?: string;
+  destinationAccountID: string;
+  description?: string;
+  metadata: Record<string, string>;
+}
+
+export interface BankAccount {
+  id: string;
+  createdAt: string;
+  name: string;
+  accountNumber: string | null;
+  iban: string | null;
+  swiftBicCode: string | null;
+  country: string | null;
+  metadata: Record<string, string>;
+  relatedAccounts: { accountID: string; createdAt: string }[];
+}
+
+/** What a connector holds, from the Paybridge extension `GET /v3/connectors/{id}/counts`: what an uninstall deletes. */
+export interface ConnectorCounts {
+  accounts: number;
+  balances: number;
+  payments: number;
+  paymentAdjustments: number;
+  paymentInitiations: { total: number; processed: number; inFlight: number; waitingForValidation: number };
+  bankAccountLinks: number;
+  poolMemberships: number;
+  orders: number;
+  conversions: number;
+  schedules: number;
+  webhooks: number;
+}

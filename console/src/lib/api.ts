@@ -4,6 +4,9 @@ import { parseJson, stringifyJson } from '../../../src/domain/json.js';
 import type {
   Account,
   Balance,
+  BankAccount,
+  ConnectorCounts,
+  InitiationRequest,
   ConfigCatalog,
   Connector,
   Cursor,
@@ -210,6 +213,42 @@ export const api = {
     dataOf<{ taskID: string }>(await call('POST', `/v3/payment-initiations/${segment(id)}/approve`)).taskID,
   rejectInitiation: async (id: string) => {
     await call('POST', `/v3/payment-initiations/${segment(id)}/reject`);
+  },
+  /** `sendNow` skips the approval (noValidation): the initiation goes to the PSP at once. */
+  createInitiation: async (request: InitiationRequest, { sendNow = false } = {}) =>
+    dataOf<{ paymentInitiationID: string; taskID: string }>(
+      await call('POST', `/v3/payment-initiations${sendNow ? '?noValidation=true' : ''}`, request),
+    ),
+  retryInitiation: async (id: string) =>
+    dataOf<{ taskID: string }>(await call('POST', `/v3/payment-initiations/${segment(id)}/retry`)).taskID,
+  reverseInitiation: async (
+    id: string,
+    request: { reference: string; amount: bigint; asset: string; description?: string },
+  ) =>
+    dataOf<{ paymentInitiationReversalID: string; taskID: string }>(
+      await call('POST', `/v3/payment-initiations/${segment(id)}/reverse`, { ...request, metadata: {} }),
+    ),
+  updateConnectorConfig: async (id: string, config: Record<string, unknown>) => {
+    await call('PATCH', `${connectorPath(id)}/config`, config);
+  },
+  bankAccounts: (signal?: AbortSignal) =>
+    listAll<BankAccount>('/v3/bank-accounts', { pageSize: 100 }, signal),
+  /** Creates the bank account at the connector's PSP as an external account (a task; its object is the account). */
+  forwardBankAccount: async (id: string, connectorID: string) =>
+    dataOf<{ taskID: string }>(
+      await call('POST', `/v3/bank-accounts/${segment(id)}/forward`, { connectorID }),
+    ).taskID,
+  /**
+   * What a connector holds (accounts, payments, initiations…), from the Paybridge extension route
+   * `GET /v3/connectors/{id}/counts`: what an uninstall or a reset deletes. Undefined once the connector is gone.
+   */
+  connectorCounts: async (id: string, signal?: AbortSignal): Promise<ConnectorCounts | undefined> => {
+    try {
+      return dataOf<ConnectorCounts>(await call('GET', `${connectorPath(id)}/counts`, undefined, signal));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
   },
 };
 

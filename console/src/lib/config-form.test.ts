@@ -1,6 +1,15 @@
 // The install form from a config schema: labels, order, and the body sent to the API.
 import { describe, expect, it } from 'vitest';
-import { configBody, configFields, fieldErrors, fieldLabel } from './config-form.js';
+import {
+  configBody,
+  configFields,
+  fieldErrors,
+  fieldLabel,
+  movedDestinations,
+  prefillValues,
+  secretsToResend,
+  updateBody,
+} from './config-form.js';
 
 const schema = {
   name: { dataType: 'string', required: true, defaultValue: '' },
@@ -52,5 +61,51 @@ describe('config form', () => {
         'directory',
       ]),
     ).toEqual({ byField: { directory: 'Too small', name: 'Too short' }, general: ['something else'] });
+  });
+});
+
+describe('config edit form', () => {
+  const editSchema = {
+    ...schema,
+    endpoint: { dataType: 'string', required: true, defaultValue: '' },
+  } as const;
+  const fields = configFields(editSchema);
+  const stored = {
+    name: 'acme',
+    apiKey: '********',
+    endpoint: 'https://psp.example/v1',
+    pollingPeriod: '5m',
+    pageSize: 25,
+    webhooks: true,
+    provider: 'Generic',
+  };
+
+  it('starts from the stored config with secrets blank', () => {
+    expect(prefillValues(fields, stored)).toEqual({
+      name: 'acme',
+      apiKey: '',
+      endpoint: 'https://psp.example/v1',
+      pollingPeriod: '5m',
+      pageSize: '25',
+      webhooks: true,
+    });
+  });
+
+  it('sends a blank secret back as the mask, which keeps it, and a typed one as typed', () => {
+    const values = prefillValues(fields, stored);
+    expect(updateBody(fields, values, stored)).toMatchObject({ apiKey: '********', name: 'acme' });
+    expect(updateBody(fields, { ...values, apiKey: 'new-key' }, stored)).toMatchObject({ apiKey: 'new-key' });
+  });
+
+  it('asks for every stored secret again once the endpoint changes, not for a trailing slash or host case', () => {
+    const values = prefillValues(fields, stored);
+    expect(secretsToResend(fields, values, stored)).toEqual([]);
+    expect(secretsToResend(fields, { ...values, endpoint: 'https://PSP.example/v1/' }, stored)).toEqual([]);
+    expect(movedDestinations(fields, { ...values, endpoint: 'https://other.example/v1' }, stored)).toEqual([
+      'endpoint',
+    ]);
+    expect(secretsToResend(fields, { ...values, endpoint: 'https://other.example/v1' }, stored)).toEqual([
+      'apiKey',
+    ]);
   });
 });

@@ -78,3 +78,76 @@ export function fieldErrors(
   }
   return { byField, general };
 }
+
+/** What the API shows in place of a stored secret; sent back, it keeps the stored value. */
+export const SECRET_MASK = '********';
+
+/** Fields whose change sends the connector's secrets elsewhere (the server knows more; it has the last word). */
+export const DESTINATION_FIELDS = ['endpoint'];
+
+/**
+ * The edit form's starting values from the connector's current (masked) config: every field as stored,
+ * secrets blank (a blank secret keeps its stored value), booleans as booleans.
+ */
+export function prefillValues(fields: readonly ConfigField[], config: Record<string, unknown>): FormValues {
+  const values: FormValues = {};
+  for (const field of fields) {
+    const value = config[field.key];
+    if (field.dataType === 'boolean')
+      values[field.key] = value === undefined ? field.defaultValue === 'true' : value === true;
+    else if (field.secret || value === undefined || value === null) values[field.key] = '';
+    else values[field.key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return values;
+}
+
+/** An endpoint as the server compares it: host case and trailing slashes do not count. */
+function normalisedEndpoint(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  const text = value.trim();
+  try {
+    const url = new URL(text);
+    const port = url.port ? `:${url.port}` : '';
+    return `${url.protocol}//${url.hostname.toLowerCase()}${port}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+  } catch {
+    return text;
+  }
+}
+
+/** The destination fields (the endpoint) the form changes from the stored config. */
+export function movedDestinations(
+  fields: readonly ConfigField[],
+  values: FormValues,
+  config: Record<string, unknown>,
+): string[] {
+  return fields
+    .filter((f) => DESTINATION_FIELDS.includes(f.key))
+    .filter((f) => normalisedEndpoint(values[f.key]) !== normalisedEndpoint(config[f.key]))
+    .map((f) => f.key);
+}
+
+/** The secrets that must be typed again: all stored ones once a destination moves, else none. */
+export function secretsToResend(
+  fields: readonly ConfigField[],
+  values: FormValues,
+  config: Record<string, unknown>,
+): string[] {
+  if (movedDestinations(fields, values, config).length === 0) return [];
+  return fields.filter((f) => f.secret && f.key in config).map((f) => f.key);
+}
+
+/**
+ * The PATCH body: like an install body, except that a secret left blank is sent back as the mask, which
+ * keeps its stored value (the server refuses that when the endpoint moves, as the form does first).
+ */
+export function updateBody(
+  fields: readonly ConfigField[],
+  values: FormValues,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
+  const body = configBody(fields, values);
+  for (const field of fields) {
+    if (field.secret && body[field.key] === undefined && field.key in config) body[field.key] = SECRET_MASK;
+  }
+  return body;
+}

@@ -1,10 +1,13 @@
-// Connector detail: config (masked), schedules with their health and Resume, recent runs, webhook deliveries, reset and uninstall.
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+// Connector detail: config (masked) and its edit form, schedules with their health and Resume, recent runs,
+// webhook deliveries, reset and uninstall (with what the connector holds, when the service can count it).
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import {
   ConfirmDialog,
+  CopyId,
   EmptyState,
   ErrorState,
   Facts,
+  FailureText,
   LoadView,
   PageHeading,
   Pager,
@@ -12,14 +15,31 @@ import {
   TableBox,
   Time,
 } from '../components/ui.js';
-import { api, ApiError, followTask } from '../lib/api.js';
-import { type Schedule, type ScheduleRun, type Task, WEBHOOK_STATUSES } from '../lib/api-types.js';
-import { fieldLabel } from '../lib/config-form.js';
+import { api, ApiError, followTask, ForbiddenError } from '../lib/api.js';
+import {
+  type ConfigEntry,
+  type ConnectorCounts,
+  type Schedule,
+  type ScheduleRun,
+  type Task,
+  WEBHOOK_STATUSES,
+} from '../lib/api-types.js';
+import {
+  configFields,
+  fieldErrors,
+  fieldLabel,
+  type FormValues,
+  prefillValues,
+  secretsToResend,
+  updateBody,
+} from '../lib/config-form.js';
 import { enumText } from '../lib/format.js';
 import { connectorHealth, HEALTH_LABELS, scheduleLabel } from '../lib/health.js';
 import { Link, navigate, useLocation } from '../lib/navigation.js';
+import { readableError } from '../lib/psp-error.js';
 import { withQuery } from '../lib/router.js';
-import { useLoad } from '../lib/use-load.js';
+import { useLoad, useRefreshHold } from '../lib/use-load.js';
+import { ConfigInput } from './install.js';
 
 type Action = 'reset' | 'uninstall';
 
@@ -40,9 +60,60 @@ async function loadConnector(id: string, signal: AbortSignal) {
   return { connector, config, schedules };
 }
 
+/**
+ * What the connector holds, from the Paybridge extension route `GET /v3/connectors/{id}/counts` (the CLI's
+ * uninstall and reset show the same), with a loud line when payouts that already moved money would go.
+ */
+function DeletionCounts({ connectorID }: { connectorID: string }) {
+  const [state] = useLoad((signal) => api.connectorCounts(connectorID, signal), [connectorID], {
+    autoRefresh: false,
+  });
+  const counts: ConnectorCounts | undefined = state.status === 'ready' ? state.data : undefined;
+  if (!counts) return null;
+  const initiations = counts.paymentInitiations;
+  const entries: [string, number][] = (
+    [
+      ['accounts', counts.accounts],
+      ['balance entries', counts.balances],
+      ['payments', counts.payments],
+      ['payment initiations', initiations.total],
+      ['bank account links', counts.bankAccountLinks],
+      ['pool memberships', counts.poolMemberships],
+      ['orders', counts.orders],
+      ['conversions', counts.conversions],
+      ['webhook deliveries', counts.webhooks],
+    ] as [string, number][]
+  ).filter(([, count]) => count > 0);
+  if (entries.length === 0) return <p>It holds nothing yet.</p>;
+  return (
+    <>
+      <p>It holds:</p>
+      <ul className="usage">
+        {entries.map(([kind, count]) => (
+          <li key={kind}>
+            <strong>{count.toLocaleString()}</strong> {kind}
+          </li>
+        ))}
+      </ul>
+      {initiations.processed + initiations.inFlight > 0 ? (
+        <p className="notice notice-warn" role="alert">
+          {initiations.processed > 0
+            ? `${initiations.processed.toLocaleString()} of the payment initiations already moved money at the PSP. `
+            : ''}
+          {initiations.inFlight > 0
+            ? `${initiations.inFlight.toLocaleString()} are being sent to the PSP right now. `
+            : ''}
+          Their records are deleted here; the money stays moved.
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) {
   const [state, reload] = useLoad((signal) => loadConnector(connectorID, signal), [connectorID]);
   const [confirming, setConfirming] = useState<Action>();
+  const [editing, setEditing] = useState(false);
   const [progress, setProgress] = useState<TaskProgress>();
   const [actionError, setActionError] = useState<unknown>();
   const following = useRef<AbortController>(null);
@@ -105,9 +176,6 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
             <Link className="button" to={withQuery('/payments', { connector: connectorID })}>
               Payments
             </Link>
-            <button type="button" onClick={reload}>
-              Refresh
-            </button>
             <button
               type="button"
               onClick={() => setConfirming('reset')}
@@ -138,6 +206,7 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
           Reset deletes the accounts, balances and payments this connector brought in, then fetches everything
           again from the provider. The connector and its settings stay.
         </p>
+        {confirming === 'reset' ? <DeletionCounts connectorID={connectorID} /> : null}
       </ConfirmDialog>
       <ConfirmDialog
         open={confirming === 'uninstall'}
@@ -151,6 +220,7 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
           Uninstalling stops all polling and removes the connector with its accounts, balances and payments.
           This cannot be undone; installing again fetches them anew.
         </p>
+        {confirming === 'uninstall' ? <DeletionCounts connectorID={connectorID} /> : null}
       </ConfirmDialog>
       {progress ? <TaskNotice progress={progress} /> : null}
       {actionError !== undefined ? <ErrorState error={actionError} what="the schedule's resume" /> : null}
@@ -170,19 +240,38 @@ export function ConnectorDetailScreen({ connectorID }: { connectorID: string }) 
                     ['Provider', connector.provider],
                     ['Installed', <Time key="t" iso={connector.createdAt} />],
                     ['Schedules', `${health.schedules} (${health.paused} paused, ${health.failing} failing)`],
-                    ['Connector ID', <code key="id">{connector.id}</code>, 'wide'],
+                    ['Connector ID', <CopyId key="id" id={connector.id} label="connector ID" />, 'wide'],
                   ]}
                 />
-                <h3>Settings</h3>
-                <Facts
-                  items={Object.entries(config)
-                    .filter(([key]) => key !== 'provider')
-                    .map(([key, value]): [string, ReactNode] => [
-                      fieldLabel(key),
-                      // As the API returns it: secret fields arrive masked and stay so.
-                      <code key={key}>{typeof value === 'string' ? value : JSON.stringify(value)}</code>,
-                    ])}
-                />
+                <div className="section-heading">
+                  <h3 id="settings">Settings</h3>
+                  {editing ? null : (
+                    <button type="button" className="small" onClick={() => setEditing(true)}>
+                      Edit settings
+                    </button>
+                  )}
+                </div>
+                {editing ? (
+                  <ConfigEditor
+                    connectorID={connectorID}
+                    provider={connector.provider}
+                    config={config}
+                    onDone={(saved) => {
+                      setEditing(false);
+                      if (saved) reload();
+                    }}
+                  />
+                ) : (
+                  <Facts
+                    items={Object.entries(config)
+                      .filter(([key]) => key !== 'provider')
+                      .map(([key, value]): [string, ReactNode] => [
+                        fieldLabel(key),
+                        // As the API returns it: secret fields arrive masked and stay so.
+                        <code key={key}>{typeof value === 'string' ? value : JSON.stringify(value)}</code>,
+                      ])}
+                  />
+                )}
               </section>
               <SchedulesSection schedules={schedules} onResume={resume} />
               <RunsSection connectorID={connectorID} schedules={schedules} />
@@ -215,7 +304,7 @@ function TaskNotice({ progress }: { progress: TaskProgress }) {
         <span title={`task ${task.id}`}>{what} task</span>: <StatusBadge status={task.status} />
         {task.status === 'PROCESSING' ? ' (following it until it ends)' : null}
       </p>
-      {task.error ? <p className="error-text">{task.error}</p> : null}
+      {task.error ? <FailureText error={readableError(task.error)} /> : null}
       {task.status === 'FAILED' ? (
         <p>Check the error above, then try again; the service logs say more.</p>
       ) : null}
@@ -516,5 +605,149 @@ function WebhooksSection({ connectorID }: { connectorID: string }) {
         }
       </LoadView>
     </section>
+  );
+}
+
+/**
+ * The connector's settings as a form generated like the install form, prefilled with the current config.
+ * Secrets start blank and, left blank, keep their stored value, unless the endpoint changes: then each
+ * must be typed again (the service refuses otherwise, so a stored key never goes to a new host).
+ */
+function ConfigEditor({
+  connectorID,
+  provider,
+  config,
+  onDone,
+}: {
+  connectorID: string;
+  provider: string;
+  config: Record<string, unknown>;
+  onDone: (saved: boolean) => void;
+}) {
+  const [catalog] = useLoad((signal) => api.connectorConfigs(signal), [], { autoRefresh: false });
+  const schema = catalog.status === 'ready' ? findSchema(catalog.data, provider) : undefined;
+  if (catalog.status === 'error') return <ErrorState error={catalog.error} what="the settings form" />;
+  if (catalog.status !== 'ready') return <p className="loading">Loading the settings form…</p>;
+  if (!schema)
+    return (
+      <div className="notice notice-error" role="alert">
+        <p>This service no longer offers the {provider} connector: its settings cannot be edited here.</p>
+      </div>
+    );
+  return <ConfigEditForm connectorID={connectorID} schema={schema} config={config} onDone={onDone} />;
+}
+
+/** The catalog names providers in lower case; connectors carry them as installed (any case). */
+function findSchema(
+  catalog: Record<string, Record<string, ConfigEntry>>,
+  provider: string,
+): Record<string, ConfigEntry> | undefined {
+  const key = Object.keys(catalog).find((p) => p.toLowerCase() === provider.toLowerCase());
+  return key ? catalog[key] : undefined;
+}
+
+function ConfigEditForm({
+  connectorID,
+  schema,
+  config,
+  onDone,
+}: {
+  connectorID: string;
+  schema: Record<string, ConfigEntry>;
+  config: Record<string, unknown>;
+  onDone: (saved: boolean) => void;
+}) {
+  const fields = configFields(schema);
+  const [values, setValues] = useState<FormValues>(() => prefillValues(fields, config));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [submitted, setSubmitted] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  useRefreshHold(true);
+  const resend = secretsToResend(fields, values, config);
+  const missing = resend.filter((key) => typeof values[key] !== 'string' || values[key] === '');
+  const serverMessages =
+    error instanceof ApiError
+      ? fieldErrors(
+          error.message,
+          fields.map((f) => f.key),
+        )
+      : undefined;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    if (missing.length > 0) {
+      // Take the reader to the first secret to type again.
+      const input = form.current?.elements.namedItem(missing[0] ?? '');
+      if (input instanceof HTMLElement) input.focus();
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.updateConnectorConfig(connectorID, updateBody(fields, values, config));
+      onDone(true);
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  };
+
+  const fieldError = (key: string): string | undefined => {
+    if (submitted && missing.includes(key))
+      return 'Required because the endpoint changed: a stored secret is never sent to a new host.';
+    return serverMessages?.byField[key];
+  };
+  return (
+    <form ref={form} className="install-form config-edit" onSubmit={submit} aria-busy={busy} noValidate>
+      {error !== undefined ? (
+        error instanceof ApiError && !(error instanceof ForbiddenError) ? (
+          <div className="notice notice-error" role="alert">
+            <p className="notice-title">The settings were not saved.</p>
+            <p>
+              {error.message} <code className="error-code">{error.code}</code>
+            </p>
+          </div>
+        ) : (
+          <ErrorState error={error} what="the settings" verb="save" />
+        )
+      ) : null}
+      {resend.length > 0 ? (
+        <p className="notice" role="status">
+          The endpoint changed: type the secrets again ({resend.map(fieldLabel).join(', ')}). Left blank, they
+          would be refused, so a stored key never goes to a new host.
+        </p>
+      ) : null}
+      <fieldset>
+        <legend>Settings</legend>
+        {fields.map((field) => (
+          <ConfigInput
+            key={field.key}
+            field={field}
+            values={values}
+            setValues={setValues}
+            error={fieldError(field.key)}
+            requiredNow={resend.includes(field.key)}
+            secretHint={
+              resend.includes(field.key)
+                ? 'secret · required because the endpoint changed'
+                : 'secret · leave blank to keep the stored value'
+            }
+          />
+        ))}
+      </fieldset>
+      <p className="hint">
+        Saving runs the connector&rsquo;s install check again and resumes paused schedules.
+      </p>
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Save settings'}
+        </button>
+        <button type="button" onClick={() => onDone(false)} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }

@@ -1,5 +1,5 @@
 // Connectors screen: every installed connector with its health (schedules, paused, failing, last run and error).
-import { EmptyState, LoadView, PageHeading, StatusBadge, TableBox, Time } from '../components/ui.js';
+import { CopyId, EmptyState, LoadView, PageHeading, StatusBadge, TableBox, Time } from '../components/ui.js';
 import { api } from '../lib/api.js';
 import type { Connector } from '../lib/api-types.js';
 import { type ConnectorHealth, connectorHealth, HEALTH_LABELS } from '../lib/health.js';
@@ -31,9 +31,6 @@ export function ConnectorsScreen() {
         <Link className="button primary" to="/connectors/install">
           Install a connector
         </Link>
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
       </PageHeading>
       <LoadView state={state} what="connectors" onRetry={reload}>
         {(rows) =>
@@ -66,6 +63,7 @@ export function ConnectorsScreen() {
                     </th>
                     <th scope="col">Last run</th>
                     <th scope="col">Last error</th>
+                    <th scope="col">ID</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -93,6 +91,9 @@ export function ConnectorsScreen() {
                         title={health.lastError}
                       >
                         {health.lastError ?? '—'}
+                      </td>
+                      <td>
+                        <CopyId id={connector.id} short label={`ID of ${connector.name}`} />
                       </td>
                     </tr>
                   ))}

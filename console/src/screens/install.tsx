@@ -1,6 +1,13 @@
 // Install screen: pick a provider, fill in the form generated from its config schema, install.
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { EmptyState, ForbiddenDetail, forbiddenTitle, LoadView, PageHeading } from '../components/ui.js';
+import {
+  EmptyState,
+  FailureText,
+  ForbiddenDetail,
+  forbiddenTitle,
+  LoadView,
+  PageHeading,
+} from '../components/ui.js';
 import { api, ApiError, ForbiddenError } from '../lib/api.js';
 import {
   type ConfigField,
@@ -13,11 +20,12 @@ import {
 import type { ConfigEntry } from '../lib/api-types.js';
 import { Link, navigate, useLocation } from '../lib/navigation.js';
 import { segment, withQuery } from '../lib/router.js';
+import { readableError } from '../lib/psp-error.js';
 import { useLoad } from '../lib/use-load.js';
 
 export function InstallScreen() {
   const { params } = useLocation();
-  const [state, reload] = useLoad((signal) => api.connectorConfigs(signal), []);
+  const [state, reload] = useLoad((signal) => api.connectorConfigs(signal), [], { autoRefresh: false });
   const provider = params.get('provider') ?? '';
   const selectId = useId();
   return (
@@ -112,16 +120,7 @@ function InstallForm({ provider, schema }: { provider: string; schema: Record<st
               <ForbiddenDetail error={error} />
             </>
           ) : error instanceof ApiError ? (
-            <>
-              <p>
-                <code>{error.code}</code>: {error.message}
-              </p>
-              <p>
-                {Object.keys(messages.byField).length > 0
-                  ? 'Correct the fields marked below and install again.'
-                  : 'Check the values below and install again.'}
-              </p>
-            </>
+            <InstallRefusal error={error} fieldMessages={Object.keys(messages.byField).length} />
           ) : (
             <p>{error instanceof Error ? error.message : String(error)} Is the service running?</p>
           )}
@@ -163,16 +162,55 @@ function InstallForm({ provider, schema }: { provider: string; schema: Record<st
   );
 }
 
-function ConfigInput({
+/**
+ * Why the install was refused. A config the service cannot accept names its fields (shown next to them);
+ * otherwise the connector called the provider and it said no: its reason, readable, and what to check.
+ */
+export function InstallRefusal({ error, fieldMessages }: { error: ApiError; fieldMessages: number }) {
+  const fromProvider = /refused|answered|cannot reach|credentials|no answer|timed? ?out|PSP|provider/i.test(
+    error.message,
+  );
+  if (fieldMessages > 0 || !fromProvider)
+    return (
+      <>
+        <p>
+          {error.message} <code className="error-code">{error.code}</code>
+        </p>
+        <p>
+          {fieldMessages > 0
+            ? 'Correct the fields marked below and try again.'
+            : 'Check the values below and try again.'}
+        </p>
+      </>
+    );
+  return (
+    <>
+      <p>The provider was called with these settings and the connection failed:</p>
+      <FailureText error={readableError(error.message)} />
+      <p>
+        Check the endpoint and the credentials below (a key for another environment is a common cause), then
+        try again. Nothing was installed.
+      </p>
+    </>
+  );
+}
+
+export function ConfigInput({
   field,
   values,
   setValues,
   error,
+  secretHint,
+  requiredNow,
 }: {
   field: ConfigField;
   values: FormValues;
   setValues: (update: (values: FormValues) => FormValues) => void;
   error: string | undefined;
+  /** In place of the install hint for a secret (the edit form: "leave blank to keep"). */
+  secretHint?: string;
+  /** Required although the schema says otherwise, e.g. a secret once the endpoint changes. */
+  requiredNow?: boolean;
 }) {
   const id = useId();
   const hintId = `${id}-hint`;
@@ -183,7 +221,9 @@ function ConfigInput({
   const hint = (
     <span className="hint" id={hintId}>
       <code>{field.key}</code> ·{' '}
-      {field.secret ? 'secret, stored encrypted and never shown again' : DATA_TYPE_HINTS[field.dataType]}
+      {field.secret
+        ? (secretHint ?? 'secret, stored encrypted and never shown again')
+        : DATA_TYPE_HINTS[field.dataType]}
       {field.defaultValue ? ` · default ${field.defaultValue}` : ''}
     </span>
   );
@@ -192,7 +232,7 @@ function ConfigInput({
     name: field.key,
     'aria-describedby': describedBy,
     'aria-invalid': error ? true : undefined,
-    'aria-required': field.required || undefined,
+    'aria-required': field.required || requiredNow || undefined,
   };
   let input;
   if (field.dataType === 'boolean') {
@@ -245,13 +285,13 @@ function ConfigInput({
     <div className="field">
       <label htmlFor={id}>
         {field.label}
-        {field.required ? (
+        {field.required || requiredNow ? (
           <span className="required" aria-hidden="true">
             {' '}
             *
           </span>
         ) : null}
-        {field.required ? <span className="visually-hidden"> (required)</span> : null}
+        {field.required || requiredNow ? <span className="visually-hidden"> (required)</span> : null}
       </label>
       {input}
       {hint}

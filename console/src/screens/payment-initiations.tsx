@@ -1,4 +1,5 @@
-// Payment initiations screen: transfers and payouts asked of a provider, filterable by status and connector.
+// Payment initiations screen: transfers and payouts asked of a provider, filterable by status and connector,
+// and the way to create one.
 import { PAYMENT_INITIATION_STATUSES } from '../../../src/domain/enums.js';
 import {
   AmountText,
@@ -36,9 +37,9 @@ export function PaymentInitiationsScreen() {
   return (
     <>
       <PageHeading title="Payment initiations">
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
+        <Link className="button primary" to="/payment-initiations/new">
+          New payout or transfer
+        </Link>
       </PageHeading>
       <form
         className="filters"
@@ -62,8 +63,9 @@ export function PaymentInitiationsScreen() {
                 <p>No payment initiation matches these filters. Choose &ldquo;Any&rdquo; to see them all.</p>
               ) : (
                 <p>
-                  No payment initiations yet. They are created through the API (
-                  <code>POST /v3/payment-initiations</code>) and wait here for approval.
+                  No payment initiations yet. Create one with{' '}
+                  <Link to="/payment-initiations/new">New payout or transfer</Link> (or through the API,{' '}
+                  <code>POST /v3/payment-initiations</code>); it waits here for approval.
                 </p>
               )}
             </EmptyState>

@@ -269,23 +269,35 @@ export function restoreMaskedSecrets(
 }
 
 /**
- * A stored secret goes only where it went before: an update that changes a destination and sends a
- * secret back as the mask is refused, naming both, so that a caller who can write configs but does not
- * know the key cannot have the next poll deliver it to a host of their choosing.
+ * A stored secret goes only where it went before: an update that changes a destination must carry every
+ * stored secret again. Sent back as the mask (`restored`), left out or left blank, it is refused, naming
+ * the fields that moved and the secrets to send, so that a caller who can write configs but does not
+ * know the key cannot have the next poll deliver it to a host of their choosing, and a form that leaves
+ * secrets blank to keep them learns which ones it must ask for.
  */
 export function checkSecretsFollowDestinations(
   registration: ConnectorRegistration,
   previous: Record<string, unknown>,
-  next: Record<string, unknown>,
+  next: unknown,
   restored: string[],
 ): void {
-  if (restored.length === 0) return;
-  const moved = changedDestinations(registration, previous, next);
+  if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
+  const update = next as Record<string, unknown>;
+  const shape = registration.config.shape as Record<string, z.ZodType>;
+  const notGiven = Object.entries(shape)
+    .filter(([key, schema]) => isSecret(schema) && key in previous)
+    .filter(
+      ([key]) =>
+        restored.includes(key) || update[key] === undefined || update[key] === null || update[key] === '',
+    )
+    .map(([key]) => key);
+  if (notGiven.length === 0) return;
+  const moved = changedDestinations(registration, previous, update);
   if (moved.length === 0) return;
   const fields = (names: string[]) => names.map((name) => `'${name}'`).join(', ');
   throw new InvalidConfigError(
-    `${fields(moved)} changed, so the secrets go to a new destination: send ${fields(restored)} again ` +
-      `(the mask "${MASK}" keeps a stored secret only while its destination stays the same)`,
+    `${fields(moved)} changed, so the secrets go to a new destination: send ${fields(notGiven)} again ` +
+      `(a stored secret is kept, when sent back as the mask "${MASK}", only while its destination stays the same)`,
   );
 }
 

@@ -159,6 +159,9 @@ export async function updateConnectorConfig(
   requireInstallable(deps, registration);
   const previous = decryptConfig(deps.keyring, row.config_encrypted);
   const { raw, restored } = restoreMaskedSecrets(registration, rawConfig, previous);
+  // Before validation: a secret left out because the form keeps it blank must hear why it is needed now,
+  // not that it is required; after it, with defaults applied, in case a default moved a destination.
+  checkSecretsFollowDestinations(registration, previous, raw, restored);
   const config = validateConfig(registration, raw, deps.limits);
   checkDestinationsAllowed(registration, config.connectorConfig, deps.connectors.outbound.allow);
   checkSecretsFollowDestinations(registration, previous, config.connectorConfig, restored);
