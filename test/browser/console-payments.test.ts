@@ -291,7 +291,8 @@ describe('console payments', () => {
       SEEDS.map((s) => s.reference),
       'the whole list',
     );
-    expect(await page.getByLabel(/Auto-refresh/).isChecked()).toBe(true);
+    // The shared auto-refresh is running (its control offers to pause it).
+    await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
     await createPayment({
       reference: 'late-7',
       createdAt: new Date(Date.now() - 60_000).toISOString(),

@@ -1,7 +1,7 @@
 // Account detail: what the account is, its balance per asset with a chart over time, and its payments.
 import { BalanceChart } from '../components/balance-chart.js';
-import { CopyId } from '../components/copy-id.js';
 import {
+  CopyId,
   AmountText,
   EmptyState,
   Facts,
@@ -51,7 +51,7 @@ export function AccountDetailScreen({ accountID }: { accountID: string }) {
                   </Link>,
                 ],
                 ['Created', <Time key="d" iso={a.createdAt} />],
-                ['Account ID', <CopyId key="id" value={a.id} label="account ID" />, 'wide'],
+                ['Account ID', <CopyId key="id" id={a.id} label="account ID" />, 'wide'],
               ]}
             />
             <p>

@@ -1,9 +1,9 @@
 // Payment detail: its current state, then one timeline of what happened to it: the adjustments the PSP
 // reported and the events Paybridge published about it (with their delivery), newest first.
 import { useState } from 'react';
-import { CopyId } from '../components/copy-id.js';
 import { PaymentAmount } from '../components/payment-amount.js';
 import {
+  CopyId,
   AmountText,
   EmptyState,
   Facts,
@@ -77,7 +77,7 @@ export function PaymentDetailScreen({ paymentID }: { paymentID: string }) {
                     {p.provider}
                   </Link>,
                 ],
-                ['Payment ID', <CopyId key="id" value={p.id} label="payment ID" />, 'wide'],
+                ['Payment ID', <CopyId key="id" id={p.id} label="payment ID" />, 'wide'],
               ]}
             />
             <Timeline payment={p} />

@@ -8,7 +8,6 @@ import { PaymentAmount } from '../components/payment-amount.js';
 import { api } from '../lib/api.js';
 import { downloadPaymentsCsv, paymentTotals } from '../lib/api-reports.js';
 import type { AssetTotal } from '../lib/api-types.js';
-import { useAutoRefresh } from '../lib/auto-refresh.js';
 import { normaliseAsset, paymentQuery } from '../lib/filters.js';
 import { amountText, schemeText, statusText } from '../lib/format.js';
 import { Link, navigate, useLocation } from '../lib/navigation.js';
@@ -17,7 +16,6 @@ import { useLoad } from '../lib/use-load.js';
 import { ConnectorSelect, EnumSelect } from './filter-bar.js';
 
 /** How often the list and its totals refresh while the tab is visible. */
-export const REFRESH_MS = 10_000;
 
 export function PaymentsScreen() {
   const { params } = useLocation();
@@ -31,7 +29,6 @@ export function PaymentsScreen() {
     to: params.get('to') ?? '',
   };
   const cursor = params.get('cursor') ?? undefined;
-  const live = params.get('live') !== 'off';
   const query = paymentQuery(params);
   const queryKey = JSON.stringify(query ?? null);
   const [state, reloadList] = useLoad(
@@ -43,14 +40,13 @@ export function PaymentsScreen() {
     reloadList();
     reloadTotals();
   }, [reloadList, reloadTotals]);
-  useAutoRefresh(reload, live ? REFRESH_MS : undefined);
 
   const [text, setText] = useState({ reference: filters.reference, asset: filters.asset });
   const [exporting, setExporting] = useState<'idle' | 'running' | Error>('idle');
-  const ids = { reference: useId(), asset: useId(), from: useId(), to: useId(), live: useId() };
+  const ids = { reference: useId(), asset: useId(), from: useId(), to: useId() };
   const setFilter = (change: Partial<typeof filters>) =>
     navigate(
-      withQuery('/payments', { ...filters, ...change, ...(live ? {} : { live: 'off' }), cursor: undefined }),
+      withQuery('/payments', { ...filters, ...change, cursor: undefined }),
       { replace: true },
     );
   const applyText = (event?: FormEvent) => {
@@ -71,22 +67,6 @@ export function PaymentsScreen() {
   return (
     <>
       <PageHeading title="Payments">
-        <label className="live-toggle" htmlFor={ids.live}>
-          <input
-            id={ids.live}
-            type="checkbox"
-            checked={live}
-            onChange={(e) =>
-              navigate(
-                withQuery('/payments', { ...filters, cursor, live: e.target.checked ? undefined : 'off' }),
-                {
-                  replace: true,
-                },
-              )
-            }
-          />
-          Auto-refresh ({REFRESH_MS / 1000} s)
-        </label>
         <button type="button" onClick={() => void exportCsv()} disabled={exporting === 'running'}>
           {exporting === 'running' ? 'Exporting…' : 'Export CSV'}
         </button>
@@ -137,7 +117,7 @@ export function PaymentsScreen() {
             type="button"
             onClick={() => {
               setText({ reference: '', asset: '' });
-              navigate(withQuery('/payments', { live: live ? undefined : 'off' }), { replace: true });
+              navigate('/payments', { replace: true });
             }}
           >
             Clear filters
@@ -241,7 +221,7 @@ export function PaymentsScreen() {
                 cursor={page}
                 label="Payments"
                 onPage={(c) =>
-                  navigate(withQuery('/payments', { ...filters, live: live ? undefined : 'off', cursor: c }))
+                  navigate(withQuery('/payments', { ...filters, cursor: c }))
                 }
               />
             </>
