@@ -196,13 +196,21 @@ export function createdText(pi: Row, taskID: string): string {
       `Paybridge asks the PSP to make the ${kind} at ${formatTime(pi.scheduledAt)}. Follow it with:`,
       `  paybridge tasks get ${taskID} --wait`,
     );
+  } else if (status === 'PROCESSED') {
+    lines.push(`The PSP has made the ${kind}. Its payment:`, `  ${CLI} payments ${id}`);
+  } else if (status === 'FAILED') {
+    lines.push(
+      `It failed: ${majorUnitsIn(text(pi.error))}`,
+      'To try again (a new attempt):',
+      `  ${CLI} retry ${id} --wait`,
+    );
   } else {
     lines.push(
       `Paybridge is asking the PSP to make the ${kind}. Follow it with:`,
       `  paybridge tasks get ${taskID} --wait`,
       `or see where it stands with:`,
       `  ${CLI} get ${id}`,
-      `(create --no-validation --wait follows it in one command)`,
+      `(create --no-validation --wait follows it in one command, showing what the PSP reports)`,
     );
   }
   return `${lines.join('\n')}\n`;
