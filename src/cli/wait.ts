@@ -204,6 +204,7 @@ export async function waitForMovement(
     }
     throw error;
   });
+  progress.keep(); // the PSP's last word stays on screen above the outcome
   progress.finish(`${wait.label}: task ${outcome.status}`);
   return { task: outcome, ...(payment ? { payment } : {}) };
 }
