@@ -30,7 +30,8 @@ export async function pollStep(step: StepCore): Promise<void> {
 
 /** The PSP answered with an id to poll: the step polls it, after the backoff's first delay. */
 export function startPolling(step: StepCore, pollingId: string, note?: string): Promise<void> {
-  return step.reschedule({ polling_id: pollingId, tries: 0 }, 'polling', {
+  // The PSP answered: an error of an earlier try of this attempt (an unknown outcome) is over.
+  return step.reschedule({ polling_id: pollingId, tries: 0, error: null }, 'polling', {
     note: note ?? `waiting on the PSP: it accepted the ${movement(step)}`,
   });
 }

@@ -122,13 +122,13 @@ export class StepCore {
    * Tries the step again later, with exponential backoff and jitter, until the deadline. Past it the
    * task fails with the reason, but the initiation keeps its status: a payment found later (polling,
    * webhook) still settles it, and it is never marked FAILED on a guess. The reason goes on the
-   * initiation's `error` (unless `quiet`: a payment still pending at the PSP is no error of the
-   * initiation) and, with the time of the next try, on its running task (see `reschedule`).
+   * initiation's `error` (unless `quiet`, which clears it: a payment still pending at the PSP is no
+   * error of the initiation) and, with the time of the next try, on its running task (see `reschedule`).
    */
   async retryLater(
     step: string,
     reason: string,
-    changes: { tries: number; polling_id?: string },
+    changes: { tries: number },
     retryAfterMs?: number,
     options: { quiet?: boolean } = {},
   ): Promise<void> {
@@ -136,7 +136,7 @@ export class StepCore {
     if (deadline !== undefined && Date.now() >= deadline) {
       return this.giveUp(step, `${reason}; gave up after ${this.row.tries} tries (deadline passed)`);
     }
-    await this.reschedule({ ...changes, ...(options.quiet ? {} : { error: reason }) }, step, {
+    await this.reschedule({ ...changes, error: options.quiet ? null : reason }, step, {
       retryAfterMs,
       note: reason,
     });
@@ -176,7 +176,7 @@ export class StepCore {
    * it is looked at again. Finishing the task replaces it.
    */
   async reschedule(
-    changes: { tries: number; polling_id?: string; error?: string },
+    changes: { tries: number; polling_id?: string; error?: string | null },
     step: string,
     options: { retryAfterMs?: number | undefined; note?: string } = {},
   ): Promise<void> {
