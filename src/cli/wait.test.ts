@@ -31,4 +31,27 @@ describe('Progress', () => {
     expect(end.startsWith('\r\u001b[Kfirst sync done (')).toBe(true);
     expect(end.endsWith('s)\n')).toBe(true);
   });
+
+  it('off a terminal, writes a new line only when the key changes, not the message', () => {
+    const { writes, stream } = fakeStream(false);
+    const progress = new Progress(stream);
+    progress.update('approve: PENDING; checks again in 8s', 'PENDING');
+    progress.update('approve: PENDING; checks again in 7s', 'PENDING');
+    expect(progress.changes('PENDING')).toBe(false);
+    expect(progress.changes('SUCCEEDED')).toBe(true);
+    progress.update('approve: SUCCEEDED', 'SUCCEEDED');
+    expect(writes).toHaveLength(2);
+    expect(writes[0]).toMatch(/^approve: PENDING; checks again in 8s \(\d+s\)\n$/);
+    expect(writes[1]).toMatch(/^approve: SUCCEEDED \(\d+s\)\n$/);
+  });
+
+  it('on a terminal, keeps a rewritten line when asked, so the next update starts its own', () => {
+    const { writes, stream } = fakeStream(true, 80);
+    const progress = new Progress(stream);
+    progress.update('approve: PENDING');
+    progress.keep();
+    progress.update('approve: SUCCEEDED');
+    expect(writes[1]).toBe('\n');
+    expect(writes[2]?.startsWith('\r\u001b[Kapprove: SUCCEEDED (')).toBe(true);
+  });
 });

@@ -315,6 +315,19 @@ export async function resumeStep(db: Db, id: string, changes: InitiationChanges)
   return updated !== undefined;
 }
 
+/**
+ * Says on a task still PROCESSING what its step is waiting for (its `error`, the one free-text field of a
+ * v3 Task); finishing the task overwrites it. A task already finished is left alone.
+ */
+export async function noteRunningTask(db: Db, taskId: string, note: string): Promise<void> {
+  await db
+    .updateTable('tasks')
+    .set({ error: note, updated_at: new Date().toISOString() })
+    .where('id', '=', taskId)
+    .where('status', '=', 'PROCESSING')
+    .execute();
+}
+
 /** Reads the row under a lock (the API's actions; the guarded update still decides). */
 export function lockInitiation(db: Db, id: string): Promise<InitiationRow | undefined> {
   return initiationsQuery(db).where('id', '=', id).forUpdate().executeTakeFirst();

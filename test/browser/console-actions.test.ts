@@ -129,7 +129,7 @@ describe('console actions', () => {
     await page.getByLabel('Reference').fill('console-payout-1');
     await page.getByLabel('Description (optional)').fill('Invoice 42');
     await page.getByLabel('Metadata (optional)').fill('invoice=INV-42');
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await bothSchemes('create-payout');
     await page.getByRole('button', { name: 'Create payout' }).click();
 
@@ -258,7 +258,7 @@ describe('console actions', () => {
     const copy = row.getByRole('button', { name: `Copy ID of ${CONNECTOR}` });
     await copy.click();
     await copy.filter({ hasText: 'Copied' }).waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(connectorID);
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(connectorID);
     // On a narrower window the short ids scroll with their table, never the page.
     await page.setViewportSize({ width: 900, height: 768 });
     expect(Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'))).toBe(0);
@@ -283,7 +283,7 @@ describe('console actions', () => {
     await form.locator('.field-error', { hasText: 'Required because the endpoint changed' }).waitFor();
     // The first secret to type again has the focus.
     expect(await page.locator(':focus').getAttribute('name')).toBe('apiKey');
-    await page.evaluate(() => document.getElementById('settings')?.scrollIntoView());
+    await page.evaluate("document.getElementById('settings')?.scrollIntoView()");
     await bothSchemes('connector-edit');
     await endpoint.fill(psp.url);
 
@@ -324,7 +324,7 @@ describe('console actions', () => {
   it('follows the system colour scheme on every screen, those of the data views included', async () => {
     const inkColour = async (scheme: 'light' | 'dark') => {
       await page.emulateMedia({ colorScheme: scheme });
-      return page.evaluate(() => getComputedStyle(document.querySelector('main') ?? document.body).color);
+      return page.evaluate<string>("getComputedStyle(document.querySelector('main') ?? document.body).color");
     };
     const main = encodeURIComponent(accountID(sims.main));
     for (const [name, path] of [

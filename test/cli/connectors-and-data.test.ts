@@ -311,8 +311,10 @@ describe('payment initiations', () => {
 
     const approved = await cli('payment-initiations', 'approve', pi, '--wait');
     expect(approved.code).toBe(0);
-    expect(approved.stdout).toMatch(/approve of payment initiation '.+' done: task \S+ SUCCEEDED/);
-    expect(approved.stderr).toMatch(/approve: (PROCESSING|SUCCEEDED) \(\d+s\)/);
+    expect(approved.stdout).toMatch(
+      /^transfer 'cli-transfer-1' \(12\.50 EUR\) is PROCESSED; the PSP reports the transfer SUCCEEDED$/m,
+    );
+    expect(approved.stderr).toMatch(/^approve: task SUCCEEDED \(\d+s\)$/m);
 
     const processed = await eventually(async () => {
       const got = await json<Item>('payment-initiations', 'get', pi);
@@ -345,7 +347,7 @@ describe('payment initiations', () => {
       '--wait',
     );
     expect(reversed.code).toBe(0);
-    expect(reversed.stdout).toMatch(/reverse of payment initiation '.+' done: task \S+ SUCCEEDED/);
+    expect(reversed.stdout).toMatch(/^transfer 'cli-transfer-1' \(12\.50 EUR\) is REVERSED/m);
     await eventually(async () => {
       const [related] = await json<Item[]>('payment-initiations', 'payments', pi);
       return related?.amount === 1000 ? true : undefined;
@@ -381,7 +383,8 @@ describe('payment initiations', () => {
     const rejected = await cli('payment-initiations', 'reject', paymentInitiationID);
     expect(rejected).toMatchObject({
       code: 0,
-      stdout: `payment initiation '${paymentInitiationID}' rejected\n`,
+      stdout:
+        "Rejected transfer 'cli-rejected-1' (184,467,440,737,095,516.15 EUR): nothing was sent to the PSP\n",
     });
     expect((await json<Item>('payment-initiations', 'get', paymentInitiationID)).status).toBe('REJECTED');
     const again = await cli('payment-initiations', 'reject', paymentInitiationID);

@@ -45,10 +45,7 @@ export function PaymentsScreen() {
   const [exporting, setExporting] = useState<'idle' | 'running' | Error>('idle');
   const ids = { reference: useId(), asset: useId(), from: useId(), to: useId() };
   const setFilter = (change: Partial<typeof filters>) =>
-    navigate(
-      withQuery('/payments', { ...filters, ...change, cursor: undefined }),
-      { replace: true },
-    );
+    navigate(withQuery('/payments', { ...filters, ...change, cursor: undefined }), { replace: true });
   const applyText = (event?: FormEvent) => {
     event?.preventDefault();
     setFilter({ reference: text.reference.trim(), asset: normaliseAsset(text.asset) });
@@ -220,9 +217,7 @@ export function PaymentsScreen() {
               <Pager
                 cursor={page}
                 label="Payments"
-                onPage={(c) =>
-                  navigate(withQuery('/payments', { ...filters, cursor: c }))
-                }
+                onPage={(c) => navigate(withQuery('/payments', { ...filters, cursor: c }))}
               />
             </>
           )

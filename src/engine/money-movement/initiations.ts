@@ -391,7 +391,8 @@ export async function applyPaymentStatus(
   if (!status || status === row.status) return undefined;
   const settles = SETTLED.includes(status);
   const from = PAYMENT_DRIVEN.filter((s) => s !== status);
-  const error = status === 'FAILED' ? `the PSP reported the payment ${paymentStatus}` : null;
+  const error =
+    status === 'FAILED' ? `the PSP reported the ${row.type.toLowerCase()} ${paymentStatus}` : null;
   const moved = await t.to(
     row.id,
     { from, ...(extra.leaseToken ? { leaseToken: extra.leaseToken } : {}) },

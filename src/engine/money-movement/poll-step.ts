@@ -29,8 +29,27 @@ export async function pollStep(step: StepCore): Promise<void> {
 }
 
 /** The PSP answered with an id to poll: the step polls it, after the backoff's first delay. */
-export function startPolling(step: StepCore, pollingId: string): Promise<void> {
-  return step.reschedule({ polling_id: pollingId, tries: 0 }, 'polling');
+export function startPolling(step: StepCore, pollingId: string, note?: string): Promise<void> {
+  // The PSP answered: an error of an earlier try of this attempt (an unknown outcome) is over.
+  return step.reschedule({ polling_id: pollingId, tries: 0, error: null }, 'polling', {
+    note: note ?? `waiting on the PSP: it accepted the ${movement(step)}`,
+  });
+}
+
+const movement = (step: StepCore) => step.row.type.toLowerCase();
+
+/**
+ * The PSP holds the payment in a status that settles nothing yet (PENDING, AUTHORISATION). The first
+ * time, polling starts; after a poll, the next one backs off like any retry (up to
+ * PAYBRIDGE_INITIATION_RETRY_MAX between checks, and the task gives up at the deadline, the status kept,
+ * while ingestion and webhooks still settle it). The initiation's error stays clear: a pending payment is
+ * no error. The running task says what the PSP reports and when Paybridge checks again; the payment's
+ * own adjustments record each status the PSP reported, once.
+ */
+function waitOnPsp(step: StepCore, name: string, pollingId: string, pspStatus: string): Promise<void> {
+  const reason = `waiting on the PSP: it reports the ${movement(step)} ${pspStatus}`;
+  if (name !== 'poll' || step.row.polling_id !== pollingId) return startPolling(step, pollingId, reason);
+  return step.retryLater('poll', reason, { tries: step.row.tries + 1 }, undefined, { quiet: true });
 }
 
 /**
@@ -39,13 +58,13 @@ export function startPolling(step: StepCore, pollingId: string): Promise<void> {
  * polled by its reference.
  */
 export async function settleWithPayment(step: StepCore, name: string, payment: PspPayment): Promise<void> {
-  let pending = false;
+  let pending: string | undefined;
   await step.commit(name, 'settled', async (t) => {
     const paymentId = await step.storePayment(t, payment);
     const stored = await paymentStatus(t.trx, paymentId);
     const status = initiationStatusFromPayment(stored);
     if (status === undefined || status === 'PROCESSING') {
-      pending = true;
+      pending = stored;
       return;
     }
     const moved = await applyPaymentStatus(
@@ -56,5 +75,5 @@ export async function settleWithPayment(step: StepCore, name: string, payment: P
     );
     if (!moved) await step.release(t.trx, STEP_DONE);
   });
-  if (pending) await startPolling(step, payment.reference);
+  if (pending !== undefined) await waitOnPsp(step, name, payment.reference, pending);
 }

@@ -44,3 +44,11 @@ export const BANK_DETAIL = {
   swiftBicCode: 'paybridge/bankAccount/swiftBicCode',
   country: 'paybridge/bankAccount/country',
 } as const;
+
+/**
+ * What a running initiation task's `error` says while its step waits: why, then when it is looked at
+ * again (`…; next check at 2026-01-02T03:04:05.678Z`). The CLI's `--wait` reads the time back.
+ */
+export function stepNote(reason: string, nextCheckAt: Date): string {
+  return `${reason}; next check at ${nextCheckAt.toISOString()}`;
+}

@@ -14,6 +14,7 @@ import {
   type InitiationChanges,
   type InitiationRow,
   linkPayment,
+  noteRunningTask,
   releaseInitiation,
   type ReversalRow,
 } from '../../storage/payment-initiations.js';
@@ -24,7 +25,7 @@ import { openConnector } from '../lifecycle/connector-instance.js';
 import type { EngineDeps } from '../deps.js';
 import { inTransition, STEP_DONE, type Transition } from './initiations.js';
 import type { LeaseHeartbeat } from '../execution/lease-heartbeat.js';
-import { errorMessage, isRefusal } from './psp-writes.js';
+import { errorMessage, isRefusal, stepNote } from './psp-writes.js';
 
 export class StepCore {
   row: InitiationRow;
@@ -120,19 +121,25 @@ export class StepCore {
   /**
    * Tries the step again later, with exponential backoff and jitter, until the deadline. Past it the
    * task fails with the reason, but the initiation keeps its status: a payment found later (polling,
-   * webhook) still settles it, and it is never marked FAILED on a guess.
+   * webhook) still settles it, and it is never marked FAILED on a guess. The reason goes on the
+   * initiation's `error` (unless `quiet`, which clears it: a payment still pending at the PSP is no
+   * error of the initiation) and, with the time of the next try, on its running task (see `reschedule`).
    */
   async retryLater(
     step: string,
     reason: string,
     changes: { tries: number },
     retryAfterMs?: number,
+    options: { quiet?: boolean } = {},
   ): Promise<void> {
     const deadline = this.row.deadline_at ? new Date(this.row.deadline_at).getTime() : undefined;
     if (deadline !== undefined && Date.now() >= deadline) {
       return this.giveUp(step, `${reason}; gave up after ${this.row.tries} tries (deadline passed)`);
     }
-    await this.reschedule({ ...changes, error: reason }, step, retryAfterMs);
+    await this.reschedule({ ...changes, error: options.quiet ? null : reason }, step, {
+      retryAfterMs,
+      note: reason,
+    });
   }
 
   /**
@@ -147,13 +154,15 @@ export class StepCore {
       const kept = await this.release(t.trx, { ...STEP_DONE, error });
       if (!kept) return;
       await t.adjust(this.row, { status: this.row.status as PaymentInitiationStatus, error });
-      const taskId = this.row.status === 'REVERSE_PROCESSING' ? await this.reversalTask() : this.row.task_id;
+      const taskId = await this.runningTask();
       if (taskId) await finishTask(t.trx, taskId, { status: 'FAILED', error });
     });
     this.logger.error({ step, reason }, 'payment initiation step abandoned; status kept');
   }
 
-  private async reversalTask(): Promise<string | undefined> {
+  /** The task the API handed out for the work in flight: the attempt's, or the reversal's. */
+  private async runningTask(): Promise<string | undefined> {
+    if (this.row.status !== 'REVERSE_PROCESSING') return this.row.task_id ?? undefined;
     return this.row.reversal_id
       ? (await findReversal(this.deps.db, this.row.reversal_id))?.task_id
       : undefined;
@@ -161,23 +170,31 @@ export class StepCore {
 
   /**
    * Gives the lease back with the step due again after the shared backoff (retry.ts) for `tries`. The
-   * worker's claim loop sleeps until the earliest due step, so no wake-up needs queuing.
+   * worker's claim loop sleeps until the earliest due step, so no wake-up needs queuing. A `note` says
+   * why the step waits: it goes on the running task's `error` (the task stays PROCESSING) followed by
+   * `; next check at <time>`, so `GET /tasks/{id}` tells a client what the work is waiting for and when
+   * it is looked at again. Finishing the task replaces it.
    */
   async reschedule(
-    changes: { tries: number; polling_id?: string; error?: string },
+    changes: { tries: number; polling_id?: string; error?: string | null },
     step: string,
-    retryAfterMs?: number,
+    options: { retryAfterMs?: number | undefined; note?: string } = {},
   ): Promise<void> {
     const { retryMinMs, retryMaxMs, deadlineMs } = this.deps.initiations;
-    const delay = backoffDelay({ baseMs: retryMinMs, capMs: retryMaxMs }, changes.tries, { retryAfterMs });
+    const delay = backoffDelay({ baseMs: retryMinMs, capMs: retryMaxMs }, changes.tries, {
+      retryAfterMs: options.retryAfterMs,
+    });
     const at = new Date(Date.now() + delay);
     const fresh = changes.tries === 0 || this.row.deadline_at === null;
+    const taskId = options.note === undefined ? undefined : await this.runningTask();
     await this.commit(step, 'rescheduled', async (t) => {
-      await this.release(t.trx, {
+      const kept = await this.release(t.trx, {
         ...changes,
         next_run_at: at.toISOString(),
         ...(fresh ? { deadline_at: new Date(Date.now() + deadlineMs).toISOString() } : {}),
       });
+      if (kept && taskId && options.note !== undefined)
+        await noteRunningTask(t.trx, taskId, stepNote(options.note, at));
     });
   }
 
