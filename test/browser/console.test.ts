@@ -24,7 +24,7 @@ interface Schedule {
   taskType: string;
   pausedAt?: string;
   consecutiveFailures: number;
-  lastRun?: { error?: string; skippedRecords: number };
+  lastRun?: { error?: string; skippedRecords: number; terminatedAt?: string };
 }
 interface Payment {
   id: string;
@@ -258,9 +258,22 @@ describe('web console', () => {
     await nav('Connectors').click();
     const row = page.getByRole('row').filter({ hasText: CONNECTOR_NAME });
     await row.getByText('Healthy').waitFor();
-    const cells = await row.getByRole('cell').allTextContents();
-    // Provider, health, schedules, paused, failing.
-    expect(cells.slice(0, 5)).toEqual(['dummypay', 'Healthy', String(all.length), '0', '0']);
+    // Child schedules (balances per account) keep appearing while the first runs go on: compare what the
+    // screen shows with what the API says right after, until both agree on a count that has every schedule.
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Update now' }).click();
+          const cells = (await row.getByRole('cell').allTextContents()).slice(0, 5);
+          const now = await schedules();
+          return cells.join('|') === ['dummypay', 'Healthy', String(now.length), '0', '0'].join('|') &&
+            now.length >= all.length
+            ? 'agree'
+            : cells.join('|');
+        },
+        { timeout: 30_000, intervals: [500] },
+      )
+      .toBe('agree');
     await screenshot('connectors');
   });
 
@@ -380,10 +393,27 @@ describe('web console', () => {
     await nav('Connectors').click();
     await page.getByRole('link', { name: CONNECTOR_NAME }).click();
     await heading().filter({ hasText: CONNECTOR_NAME }).waitFor();
-    const payments = (await schedules()).find((s) => s.taskType === 'FETCH_PAYMENTS');
-    expect(payments?.lastRun?.skippedRecords).toBe(1);
+    // The schedule polls every second: its last run may still be going (nothing skipped yet). Each finished
+    // run skips the one bad record again (DummyPay reads the whole file), and the table shows it.
+    const payments = await eventually(
+      async () => {
+        const found = (await schedules()).find((s) => s.taskType === 'FETCH_PAYMENTS');
+        return found?.lastRun?.terminatedAt ? found : undefined;
+      },
+      30_000,
+      'a finished run of the payments schedule',
+    );
+    expect(payments.lastRun?.skippedRecords).toBe(1);
     const scheduleRow = tableBox('Schedules').getByRole('row').filter({ hasText: 'Fetch payments' });
-    expect(await scheduleRow.locator('td.warn-text').textContent()).toBe('1');
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Update now' }).click();
+          return scheduleRow.locator('td.warn-text').allTextContents();
+        },
+        { timeout: 30_000, intervals: [500] },
+      )
+      .toEqual(['1']);
     // The runs with warnings start open, so the skipped record is in sight.
     const runs = tableBox('Runs of Fetch payments');
     await runs.getByText('1 skipped record').first().waitFor();
