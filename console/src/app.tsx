@@ -1,7 +1,7 @@
 // The console's frame: skip link, navigation, who is signed in, the sign-in dialog, and the screen the current path names.
 import type { ReactNode } from 'react';
 import { SessionStatus, SignInDialog } from './components/sign-in.js';
-import { PageHeading, RefreshControl } from './components/ui.js';
+import { PageHeading, RefreshControl, WayBack } from './components/ui.js';
 import { Link, useLocation } from './lib/navigation.js';
 import { matchPath } from './lib/router.js';
 import { useSession } from './lib/session.js';
@@ -79,10 +79,7 @@ function NotFoundScreen({ path }: { path: string }) {
           The console has no screen at <code>{path}</code>: the link was cut or mistyped, or it comes from
           another version of Paybridge.
         </p>
-        <p>
-          Go to the <Link to="/connectors">connectors</Link>, <Link to="/accounts">accounts</Link>,{' '}
-          <Link to="/payments">payments</Link> or <Link to="/payment-initiations">payment initiations</Link>.
-        </p>
+        <WayBack />
       </div>
     </>
   );

@@ -9,7 +9,7 @@ import { buildFilter, readFilter, type FilterSpec } from '../storage/query-filte
 export const DEFAULT_PAGE_SIZE = 15;
 export const MAX_PAGE_SIZE = 100;
 const CURSOR_VERSION = 1;
-const MAX_UINT32 = 4_294_967_295;
+export const MAX_UINT32 = 4_294_967_295;
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
 export type PageDirection = 'next' | 'previous';

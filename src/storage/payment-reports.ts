@@ -3,6 +3,7 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { splitAsset } from '../domain/amount-format.js';
 import { formatDbTime } from '../domain/time.js';
+import type { StoredPayment } from '../events/events.js';
 import type { Db } from './db.js';
 
 export interface AssetTotal {
@@ -37,20 +38,9 @@ export async function paymentTotals(db: Db, filter: Expression<SqlBool> | undefi
   }));
 }
 
-export interface ExportRow {
-  id: string;
-  reference: string;
-  connector_id: string;
+/** A payment as the export reads it: the stored row without metadata, with its provider and list position. */
+export interface ExportRow extends Omit<StoredPayment, 'metadata'> {
   provider: string;
-  created_at: string;
-  type: string;
-  status: string;
-  scheme: string;
-  asset: string;
-  initial_amount: string;
-  amount: string;
-  source_account_id: string | null;
-  destination_account_id: string | null;
   sort_id: string;
 }
 

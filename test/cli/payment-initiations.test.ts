@@ -5,11 +5,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { SDK } from '@formance/formance-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { parseJson } from '../../src/domain/json.js';
+import { installGeneric } from '../support/generic-install.js';
 import { MockPspTenant, spawnMockPsp } from '../support/mock-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
-import { present } from '../e2e/sdk-helpers.js';
 import { CLI, runCli } from './run-cli.js';
 
 let psp: { url: string; stop(): Promise<void> };
@@ -31,29 +30,14 @@ beforeAll(async () => {
   const a = await sim.createAccount({ accountName: 'Main EUR', currency: 'EUR', initialBalance: '100000' });
   const b = await sim.createBeneficiary({ ownerName: 'Supplier Ltd' });
   const sdk = new SDK({ serverURL: service.url });
-  connectorID = present(
-    (
-      await sdk.payments.v3.installConnector({
-        connector: 'generic',
-        v3ConnectorConfig: {
-          provider: 'Generic',
-          name: 'cli-movements',
-          apiKey: sim.apiKey,
-          endpoint: psp.url,
-          pollingPeriod: '1h',
-        },
-      })
-    ).v3InstallConnectorResponse,
-    'install',
-  ).data;
-  const accountId = (reference: string) =>
-    accountIdCodec.encode({ connectorId: connectorIdCodec.decode(connectorID), reference });
-  source = accountId(a.id);
-  beneficiary = accountId(b.id);
-  await eventually(async () => {
-    const rows = await service.paybridge.deps.db.selectFrom('accounts').select('id').execute();
-    return rows.length === 2 ? true : undefined;
+  const generic = await installGeneric(sdk, service, sim, {
+    name: 'cli-movements',
+    endpoint: psp.url,
+    waitForAccounts: 2,
   });
+  connectorID = generic.connectorID;
+  source = generic.accountId(a.id);
+  beneficiary = generic.accountId(b.id);
 });
 
 afterAll(async () => {

@@ -3,11 +3,12 @@
 // the initiation's history or error per poll, and the PSP's statuses are recorded once each, on the payment.
 import { SDK } from '@formance/formance-sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { accountIdCodec, connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
+import { connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
 import { type MockPsp, startMockPsp } from '../../src/mock-psp/server.js';
+import { present } from '../e2e/sdk-helpers.js';
+import { installGeneric } from '../support/generic-install.js';
 import { MockPspTenant } from '../support/mock-psp.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
-import { present } from '../e2e/sdk-helpers.js';
 
 let psp: MockPsp;
 let service: TestService;
@@ -27,29 +28,14 @@ beforeAll(async () => {
   sim = new MockPspTenant(psp.url, 'psp-waits');
   const a = await sim.createAccount({ accountName: 'Main EUR', currency: 'EUR', initialBalance: '100000' });
   const b = await sim.createBeneficiary({ ownerName: 'Supplier Ltd' });
-  connectorID = present(
-    (
-      await sdk.payments.v3.installConnector({
-        connector: 'generic',
-        v3ConnectorConfig: {
-          provider: 'Generic',
-          name: 'psp-waits',
-          apiKey: sim.apiKey,
-          endpoint: psp.url,
-          pollingPeriod: '1h',
-        },
-      })
-    ).v3InstallConnectorResponse,
-    'install',
-  ).data;
-  const accountId = (reference: string) =>
-    accountIdCodec.encode({ connectorId: connectorIdCodec.decode(connectorID), reference });
-  source = accountId(a.id);
-  beneficiary = accountId(b.id);
-  await eventually(async () => {
-    const rows = await service.paybridge.deps.db.selectFrom('accounts').select('id').execute();
-    return rows.length === 2 ? true : undefined;
+  const generic = await installGeneric(sdk, service, sim, {
+    name: 'psp-waits',
+    endpoint: psp.url,
+    waitForAccounts: 2,
   });
+  connectorID = generic.connectorID;
+  source = generic.accountId(a.id);
+  beneficiary = generic.accountId(b.id);
 });
 
 afterAll(async () => {

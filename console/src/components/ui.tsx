@@ -88,6 +88,16 @@ function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** The way back from a page that shows nothing: the four lists. */
+export function WayBack() {
+  return (
+    <p>
+      Go to the <Link to="/connectors">connectors</Link>, <Link to="/accounts">accounts</Link>,{' '}
+      <Link to="/payments">payments</Link> or <Link to="/payment-initiations">payment initiations</Link>.
+    </p>
+  );
+}
+
 /** The screen for an object that does not exist (an unknown or malformed id in the URL). */
 export function NotFoundState({ error, what }: { error: ApiError; what: string }) {
   return (
@@ -100,10 +110,7 @@ export function NotFoundState({ error, what }: { error: ApiError; what: string }
       <p className="muted">
         <code>{error.code}</code>: {error.message}
       </p>
-      <p>
-        Go to the <Link to="/connectors">connectors</Link>, <Link to="/accounts">accounts</Link>,{' '}
-        <Link to="/payments">payments</Link> or <Link to="/payment-initiations">payment initiations</Link>.
-      </p>
+      <WayBack />
     </div>
   );
 }

@@ -18,6 +18,7 @@ import {
 } from '../../storage/payment-reports.js';
 import { buildFilter, paymentFilterSpec, readFilter } from '../../storage/query-filter.js';
 import { notFoundError, validationError } from '../errors.js';
+import { MAX_UINT32 } from '../pagination.js';
 import { FILTER_BODY } from '../request-guard.js';
 import { amount, dataOf, encodedIdParam, errorResponse, listQuerystring, type V3Options } from './common.js';
 
@@ -48,8 +49,8 @@ const eventsQuerystring = z.object({
     .meta({
       type: 'integer',
       minimum: 1,
-      maximum: EVENTS_MAX,
-      description: `How many events: default ${EVENTS_DEFAULT}, at most ${EVENTS_MAX} (larger values are clamped)`,
+      maximum: MAX_UINT32,
+      description: `How many events: default ${EVENTS_DEFAULT}, at most ${EVENTS_MAX} (larger values are clamped to it)`,
     }),
   cursor: z.string().optional().meta({
     pattern: '^[0-9]+$',
@@ -94,7 +95,9 @@ function filterOf(query: string | undefined, body: unknown) {
 
 function eventsPageSize(text: string | undefined): number {
   if (text === undefined || text === '') return EVENTS_DEFAULT;
-  if (!/^\d+$/.test(text) || Number(text) === 0) throw validationError("invalid 'pageSize' query param");
+  if (!/^\d+$/.test(text) || Number(text) === 0 || Number(text) > MAX_UINT32) {
+    throw validationError("invalid 'pageSize' query param");
+  }
   return Math.min(Number(text), EVENTS_MAX);
 }
 
