@@ -271,7 +271,7 @@ describe('web console', () => {
             ? 'agree'
             : cells.join('|');
         },
-        { timeout: 30_000, intervals: [500] },
+        { timeout: 30_000, interval: 500 },
       )
       .toBe('agree');
     await screenshot('connectors');
@@ -411,7 +411,7 @@ describe('web console', () => {
           await page.getByRole('button', { name: 'Update now' }).click();
           return scheduleRow.locator('td.warn-text').allTextContents();
         },
-        { timeout: 30_000, intervals: [500] },
+        { timeout: 30_000, interval: 500 },
       )
       .toEqual(['1']);
     // The runs with warnings start open, so the skipped record is in sight.
