@@ -124,4 +124,4 @@ it('loses and duplicates nothing when a worker is killed mid-run and another tak
   // Items are counted in the same transaction as their rows: the takeover resumed exactly where the
   // killed run's last commit left off, rather than starting the pass again.
   expect(runs.reduce((sum, r) => sum + r.items, 0)).toBe(PAYMENTS);
-});
+}, 240_000); // its own waits add up to 160 s on a loaded machine; the default 60 s is not a bound on them
