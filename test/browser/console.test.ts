@@ -306,7 +306,7 @@ describe('web console', () => {
       30_000,
       'a second balance interval',
     );
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Update now' }).click();
     await page.locator('.balance').filter({ hasText: '2,000.00 USD' }).waitFor();
     await page.getByText('History (2)').waitFor();
     expect(await page.getByRole('img').getAttribute('aria-label')).toBe(
@@ -368,7 +368,7 @@ describe('web console', () => {
     );
     expect(payment.status).toBe('SUCCEEDED');
 
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Update now' }).click();
     await page.getByRole('link', { name: 'sweep-transfer-3' }).click();
     await heading().filter({ hasText: 'Payment sweep-transfer-3' }).waitFor();
     // The provider's adjustments in the payment's timeline (its events are there too).

@@ -31,11 +31,7 @@ export function AccountDetailScreen({ accountID }: { accountID: string }) {
       <p className="breadcrumb">
         <Link to="/accounts">Accounts</Link> /
       </p>
-      <PageHeading title={account ? `Account ${account.name || account.reference}` : 'Account'}>
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
-      </PageHeading>
+      <PageHeading title={account ? `Account ${account.name || account.reference}` : 'Account'} />
       <LoadView state={state} what="the account" onRetry={reload}>
         {({ account: a, history }) => (
           <>

@@ -53,11 +53,7 @@ export function PaymentDetailScreen({ paymentID }: { paymentID: string }) {
       <p className="breadcrumb">
         <Link to="/payments">Payments</Link> /
       </p>
-      <PageHeading title={state.data ? `Payment ${state.data.reference}` : 'Payment'}>
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
-      </PageHeading>
+      <PageHeading title={state.data ? `Payment ${state.data.reference}` : 'Payment'} />
       <LoadView state={state} what="the payment" onRetry={reload}>
         {(p) => (
           <>

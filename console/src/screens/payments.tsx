@@ -67,9 +67,6 @@ export function PaymentsScreen() {
         <button type="button" onClick={() => void exportCsv()} disabled={exporting === 'running'}>
           {exporting === 'running' ? 'Exporting…' : 'Export CSV'}
         </button>
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
       </PageHeading>
       <form
         className="filters payment-filters"
