@@ -48,18 +48,19 @@ const payoutPolls = async () =>
     .filter(([endpoint]) => endpoint.startsWith('GET /payouts/'))
     .reduce((sum, [, n]) => sum + n, 0);
 
-it('notes on the running task what the PSP reports and the next check, once per status in the history', async () => {
-  const created = present(
+/** A payout from the main account to the beneficiary, sent at once (no validation step). */
+const sendPayout = async (reference: string, amount: bigint, description: string) =>
+  present(
     (
       await sdk.payments.v3.initiatePayment({
         noValidation: true,
         v3InitiatePaymentRequest: {
-          reference: 'held-payout',
+          reference,
           connectorID,
           type: 'PAYOUT',
-          amount: 4_250n,
+          amount,
           asset: 'EUR/2',
-          description: 'held at the PSP',
+          description,
           sourceAccountID: source,
           destinationAccountID: beneficiary,
           scheduledAt: new Date('0001-01-01T00:00:00Z'),
@@ -68,6 +69,9 @@ it('notes on the running task what the PSP reports and the next check, once per 
     ).v3InitiatePaymentResponse,
     'initiate',
   ).data;
+
+it('notes on the running task what the PSP reports and the next check, once per status in the history', async () => {
+  const created = await sendPayout('held-payout', 4_250n, 'held at the PSP');
   const id = present(created.paymentInitiationID, 'id');
   const taskID = present(created.taskID, 'task');
   const getTask = async () =>
@@ -147,25 +151,7 @@ it('notes on the running task what the PSP reports and the next check, once per 
 });
 
 it('names the payout and the status the PSP failed it with', async () => {
-  const created = present(
-    (
-      await sdk.payments.v3.initiatePayment({
-        noValidation: true,
-        v3InitiatePaymentRequest: {
-          reference: 'refused-payout',
-          connectorID,
-          type: 'PAYOUT',
-          amount: 125n,
-          asset: 'EUR/2',
-          description: 'failed at the PSP',
-          sourceAccountID: source,
-          destinationAccountID: beneficiary,
-          scheduledAt: new Date('0001-01-01T00:00:00Z'),
-        },
-      })
-    ).v3InitiatePaymentResponse,
-    'initiate',
-  ).data;
+  const created = await sendPayout('refused-payout', 125n, 'failed at the PSP');
   const taskID = present(created.taskID, 'task');
   const payout = await eventually(async () =>
     (await sim.transactions()).find((t) => t.type === 'PAYOUT' && t.amount === '125'),
