@@ -237,7 +237,8 @@ export function toPayment(transfer: ColumnTransfer, warnings: string[], given?: 
       rail: rail ?? transfer.type ?? undefined,
       status: transfer.status,
       ach_type: rail === 'ach' ? (isDebit(transfer) ? 'debit' : 'credit') : undefined,
-      is_incoming: transfer.is_incoming ?? undefined,
+      // Book transfers have no direction (both accounts are the platform's).
+      is_incoming: rail === 'book' ? undefined : Boolean(transfer.is_incoming),
       description: transfer.description || undefined,
       idempotency_key: transfer.idempotency_key || undefined,
     }),
