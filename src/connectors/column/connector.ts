@@ -58,6 +58,20 @@ export class ColumnConnector extends BaseConnector {
     return this.writes.payout(request);
   }
 
+  override async pollTransferStatus(
+    request: C.PollTransferStatusRequest,
+  ): Promise<C.PollTransferStatusResponse> {
+    const payment = await this.writes.poll(request.pollingId);
+    return payment ? { payment } : {};
+  }
+
+  override async pollPayoutStatus(
+    request: C.PollTransferStatusRequest,
+  ): Promise<C.PollTransferStatusResponse> {
+    const payment = await this.writes.poll(request.pollingId);
+    return payment ? { payment } : {};
+  }
+
   override reversePayout(request: C.ReverseTransferRequest): Promise<C.ReverseTransferResponse> {
     return this.writes.reverse(request);
   }

@@ -14,11 +14,13 @@ import type {
 import { InvalidRequestError, UpstreamError } from '../sdk/errors.js';
 import { specMetadataKey } from '../sdk/money.js';
 import type { ColumnClient } from './client.js';
+import { readTransfer } from './listing.js';
 import {
   counterpartySchema,
   describeProblem,
   PROVIDER,
   RAIL_PATHS,
+  RAILS,
   toExternalAccount,
   toPayment,
   transferSchema,
@@ -43,6 +45,9 @@ export const META = {
   routingNumberType: specMetadataKey(PROVIDER, 'routing_number_type'),
   accountType: specMetadataKey(PROVIDER, 'account_type'),
 } as const;
+
+/** Column's id prefixes, per rail (international wires have no documented prefix: every rail is asked). */
+const RAIL_OF_PREFIX: Record<string, Rail> = { book: 'book', acht: 'ach', wire: 'wire', rttr: 'realtime' };
 
 export const PAYOUT_RAILS = ['ach', 'wire', 'international_wire', 'realtime'] as const;
 type PayoutRail = (typeof PAYOUT_RAILS)[number];
@@ -161,6 +166,20 @@ export class Writes {
       columnIdempotencyKey(request.idempotencyKey),
     );
     return { payment: paymentOf(raw, payoutRail, `${payoutRail} transfer`) };
+  }
+
+  /**
+   * The current state of a transfer the engine waits on: `pollingId` is the payment reference (Column's
+   * transfer id). Its prefix names the rail (`book_`, `acht_`, `wire_`, `rttr_`); otherwise each rail is
+   * asked in turn. Undefined while Column does not show it.
+   */
+  async poll(pollingId: string): Promise<PspPayment | undefined> {
+    const prefixed = RAIL_OF_PREFIX[pollingId.split('_')[0] ?? ''];
+    for (const rail of prefixed ? [prefixed] : RAILS) {
+      const raw = await readTransfer(this.client, rail, pollingId);
+      if (raw !== undefined) return paymentOf(raw, rail, 'transfer');
+    }
+    return undefined;
   }
 
   /**
