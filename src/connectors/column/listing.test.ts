@@ -61,12 +61,11 @@ describe('polling transfers', () => {
     const h = await startHarness();
     try {
       const fetch: Fetch = (r) => h.connector.fetchNextPayments(r);
-      let state: unknown;
       const items: PspPayment[] = [];
       const page = (s: unknown) => fetch({ state: s, pageSize: 3, name: 'fetch_transfers', periodic: true });
-      const one = await page(state);
+      const one = await page(undefined);
       items.push(...one.items);
-      state = one.newState;
+      const state = one.newState;
       h.psp.fail({ kind: 'status', status: 503 }, { path: '/transfers', times: 3 });
       await expect(page(state)).rejects.toBeInstanceOf(UpstreamError);
       const rest = await pass(fetch, state, 3);
