@@ -29,7 +29,7 @@ const PUBLIC_URL = 'https://paybridge-e2e.example';
 
 const accountID = (reference: string) =>
   accountIdCodec.encode({ connectorId: connectorIdCodec.decode(connectorID), reference });
-const paymentID = (reference: string, type: string) =>
+const paymentID = (reference: string, type: 'PAY-IN' | 'PAYOUT' | 'TRANSFER') =>
   paymentIdCodec.encode({ connectorId: connectorIdCodec.decode(connectorID), reference, type });
 
 beforeAll(async () => {
