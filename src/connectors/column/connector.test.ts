@@ -266,6 +266,26 @@ describe('money movement', () => {
     ]);
   });
 
+  it('polls a payout by its transfer id, on any rail, until Column shows its outcome', async () => {
+    const { connector, world } = await start();
+    for (const rail of ['ach', 'international_wire']) {
+      const { payment } = await connector.createPayout({
+        paymentInitiation: payout(rail),
+        idempotencyKey: rail,
+      });
+      const id = String(payment?.reference);
+      expect((await connector.pollPayoutStatus({ pollingId: id })).payment?.status).toBe('PENDING');
+      const held = world.transfers.find((t) => t.object.id === id);
+      if (!held) throw new Error(`the fake holds no ${id}`);
+      held.object.status = 'COMPLETED';
+      expect((await connector.pollPayoutStatus({ pollingId: id })).payment).toMatchObject({
+        reference: id,
+        status: 'SUCCEEDED',
+      });
+    }
+    expect(await connector.pollPayoutStatus({ pollingId: 'xfer_unknown' })).toEqual({});
+  });
+
   it('books a transfer between two Column accounts', async () => {
     const { connector, psp } = await start();
     const { payment } = await connector.createTransfer({
