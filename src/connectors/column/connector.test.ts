@@ -102,7 +102,8 @@ describe('webhook endpoint', () => {
     const { connector, world, psp } = await start({ logger });
     await connector.install();
     const answer = await connector.createWebhooks({ webhookBaseUrl: 'http://localhost:8080/api/hooks/c1' });
-    expect(answer).toEqual({ configs: [], others: [] });
+    expect(answer).toMatchObject({ configs: [], others: [] });
+    expect(answer.warnings).toEqual([expect.stringMatching(/^Column webhooks are OFF/)]);
     expect(world.webhookEndpoints).toEqual([]);
     expect(psp.writes()).toEqual([]);
     const warning = lines.find((l) => l.level === 40);

@@ -106,7 +106,7 @@ export async function createEndpoint(
 ): Promise<CreateWebhooksResponse> {
   if (!/^https:\/\//i.test(webhookBaseUrl)) {
     logger.warn({ webhookBaseUrl }, HTTPS_REQUIRED_WARNING);
-    return { configs: [], others: [] };
+    return { configs: [], others: [], warnings: [HTTPS_REQUIRED_WARNING] };
   }
   const url = `${webhookBaseUrl.replace(/\/+$/, '')}${EVENTS_PATH}`;
   const listed = await client.get('/webhook-endpoints', { limit: 100 });
