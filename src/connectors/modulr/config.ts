@@ -11,7 +11,10 @@ export const HMAC_ALGORITHMS = ['hmac-sha1', 'hmac-sha256', 'hmac-sha384', 'hmac
 export type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number];
 
 const required = (field: string) =>
-  z.string({ error: `${field} is required` }).trim().min(1, { error: `${field} is required` });
+  z
+    .string({ error: `${field} is required` })
+    .trim()
+    .min(1, { error: `${field} is required` });
 
 export const modulrConfig = z.object({
   apiKey: secret(required('apiKey').describe("Modulr's API key (the keyId of every signed request)")),

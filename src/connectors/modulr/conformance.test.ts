@@ -99,7 +99,8 @@ describeConformance({
       w.beforeTransactionsPage = (request) => {
         if (!request.path.includes('A1000001')) return;
         pages += 1;
-        if (pages === 2) w.transactions.A1000001?.push(transaction('T1000009', new Date(Date.now() + 2000), 'P9000009'));
+        if (pages === 2)
+          w.transactions.A1000001?.push(transaction('T1000009', new Date(Date.now() + 2000), 'P9000009'));
       };
       return {
         fetch_accounts: ['A1000002'],

@@ -37,7 +37,8 @@ export class ModulrConnector extends BaseConnector {
    * configured customer is read itself, so a customer the key cannot see fails too.
    */
   async install(): Promise<C.InstallResponse> {
-    if (this.config.customerId) await this.client.get(`/customers/${encodeURIComponent(this.config.customerId)}`);
+    if (this.config.customerId)
+      await this.client.get(`/customers/${encodeURIComponent(this.config.customerId)}`);
     else await this.client.get('/accounts', { page: 0, size: 1 });
     return { workflow: modulrWorkflow() };
   }

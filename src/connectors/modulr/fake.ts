@@ -156,7 +156,11 @@ export function serveModulr(psp: FakePsp, world: ModulrWorld): void {
       if (request.method !== 'GET' && (answer.status ?? 200) < 300) world.nonces.set(nonce, answer);
       return answer;
     };
-  psp.route('*', '/*', signed((r) => refusal(404, 'NOTFOUND', `no route for ${r.method} ${r.path}`)));
+  psp.route(
+    '*',
+    '/*',
+    signed((r) => refusal(404, 'NOTFOUND', `no route for ${r.method} ${r.path}`)),
+  );
 
   const accountsOf = (customerIds: string[]) =>
     world.accounts
@@ -310,7 +314,12 @@ export function serveModulr(psp: FakePsp, world: ModulrWorld): void {
       };
       world.payments.push(payment);
       const answer: FakeResponse = { status: 201, json: withoutBookkeeping(payment) };
-      psp.movements.push({ route: 'POST /payments', key: r.headers['x-mod-nonce'] ?? '', request: r, answer });
+      psp.movements.push({
+        route: 'POST /payments',
+        key: r.headers['x-mod-nonce'] ?? '',
+        request: r,
+        answer,
+      });
       return answer;
     }),
   );

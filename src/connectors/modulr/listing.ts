@@ -56,7 +56,8 @@ async function listPage(
   size: number,
 ): Promise<Page> {
   const body = pageSchema.safeParse(await client.get(path, { ...query, page, size }));
-  if (!body.success) throw new UpstreamError(`Modulr answered ${path} unreadably: ${describeProblem(body.error)}`);
+  if (!body.success)
+    throw new UpstreamError(`Modulr answered ${path} unreadably: ${describeProblem(body.error)}`);
   const { content, totalPages } = body.data;
   const more = content.length >= size && (totalPages === undefined || page + 1 < totalPages);
   return { records: content, more };
@@ -120,7 +121,8 @@ export async function fetchAccounts(
     next[record.id] = fingerprint;
     if (known !== fingerprint) items.push(item);
   }
-  if (page.more) return { items, newState: { page: state.page + 1, seen: state.seen, next }, hasMore: true, skipped };
+  if (page.more)
+    return { items, newState: { page: state.page + 1, seen: state.seen, next }, hasMore: true, skipped };
   return { items, newState: { page: 0, seen: next }, hasMore: false, skipped };
 }
 
