@@ -1,6 +1,6 @@
 // The conformance suite on the Modulr connector, against the fake Modulr serving its documented API with the fixtures.
 import { describeConformance, type FakePsp } from '../sdk/testing/index.js';
-import { type Json, modulrStamp, newWorld, serveModulr, type ModulrWorld } from './fake.js';
+import { CUSTOMER_ID, type Json, modulrStamp, newWorld, serveModulr, type ModulrWorld } from './fake.js';
 import './index.js';
 
 const worlds = new WeakMap<FakePsp, ModulrWorld>();
@@ -45,7 +45,7 @@ describeConformance({
   provider: 'modulr',
   config: (psp) => {
     const w = world(psp);
-    return { apiKey: w.apiKey, apiSecret: w.apiSecret, endpoint: psp.url };
+    return { apiKey: w.apiKey, apiSecret: w.apiSecret, endpoint: psp.url, customerId: CUSTOMER_ID };
   },
   setup: (psp) => {
     const w = newWorld();
@@ -114,6 +114,13 @@ describeConformance({
     idempotencyKey: { header: 'x-mod-nonce' },
     transfer: initiation('A1000003'),
     payout: initiation('B1000001'),
+    bankAccount: {
+      id: 'ba-modulr-1',
+      createdAt: new Date(),
+      name: 'New Supplier Ltd',
+      accountNumber: '12345678',
+      metadata: { 'com.modulr.spec/sort_code': '04-00-04' },
+    },
   },
   statuses: ['PENDING_FOR_FUNDS', 'ER_INVALID', 'EXT_PROC', 'CANCELLED', 'SUBMITTED'],
 });

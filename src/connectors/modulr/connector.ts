@@ -2,6 +2,7 @@
 import { BaseConnector } from '../sdk/base.js';
 import type { ConnectorContext } from '../sdk/context.js';
 import type * as C from '../sdk/contract.js';
+import { createBeneficiary } from './beneficiaries.js';
 import { ModulrClient } from './client.js';
 import type { ModulrConfig } from './config.js';
 import {
@@ -64,6 +65,10 @@ export class ModulrConnector extends BaseConnector {
     return request.fromPayload
       ? fetchTransactions(this.client, this.context.clock, request)
       : fetchPayments(this.client, this.context.clock, this.config.customerId, request);
+  }
+
+  override createBankAccount(request: C.CreateBankAccountRequest): Promise<C.CreateBankAccountResponse> {
+    return createBeneficiary(this.client, this.config.customerId, request);
   }
 
   override createTransfer(request: C.CreateTransferRequest): Promise<C.CreateTransferResponse> {

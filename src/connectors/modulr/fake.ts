@@ -129,13 +129,17 @@ function page(items: Json[], request: FakeRequest): Json {
 const byCreated = (field: string) => (a: Json, b: Json) =>
   timeOf(a[field]) - timeOf(b[field]) || String(a.id).localeCompare(String(b.id));
 
+type Signed = (
+  handler: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>,
+) => (request: FakeRequest) => Promise<FakeResponse>;
+
 /** Installs the fake Modulr's routes on `psp`, serving `world`. */
 export function serveModulr(psp: FakePsp, world: ModulrWorld): void {
   let paymentNumber = 2000000;
   // Everything is authenticated first, as Modulr does; then its nonce is checked.
-  const signed =
-    (handler: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>) =>
-    async (request: FakeRequest): Promise<FakeResponse> => {
+  const signed: Signed =
+    (handler) =>
+    async (request): Promise<FakeResponse> => {
       const problem = authenticationProblem(world, request);
       if (problem) {
         world.refused.push({ path: request.path, reason: problem });
@@ -316,6 +320,63 @@ export function serveModulr(psp: FakePsp, world: ModulrWorld): void {
       const answer: FakeResponse = { status: 201, json: withoutBookkeeping(payment) };
       psp.movements.push({
         route: 'POST /payments',
+        key: r.headers['x-mod-nonce'] ?? '',
+        request: r,
+        answer,
+      });
+      return answer;
+    }),
+  );
+  serveBeneficiaryCreation(psp, world, signed);
+}
+
+/** Beneficiary creation, as Modulr does it for a customer. */
+function serveBeneficiaryCreation(psp: FakePsp, world: ModulrWorld, signed: Signed): void {
+  let beneficiaryNumber = 2000000;
+  psp.route(
+    'POST',
+    '/customers/:customerId/beneficiaries',
+    signed((r) => {
+      if (!world.customers.some((c) => c.id === r.params.customerId)) {
+        return refusal(404, 'NOTFOUND', 'Customer not found');
+      }
+      let body: Json;
+      try {
+        body = readJson(r.text()) as Json;
+      } catch {
+        return refusal(400, 'INVALID', 'Malformed JSON');
+      }
+      const destination = (body.destinationIdentifier ?? {}) as Json;
+      if (!body.name || !body.defaultReference)
+        return refusal(400, 'INVALID', 'name and defaultReference are required');
+      const scan =
+        destination.type === 'SCAN' &&
+        /^\d{6}$/.test(String(destination.sortCode)) &&
+        destination.accountNumber;
+      const iban =
+        destination.type === 'IBAN' && /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(String(destination.iban));
+      if (!scan && !iban)
+        return refusal(400, 'INVALID', 'Invalid destination identifier', 'destinationIdentifier');
+      beneficiaryNumber += 1;
+      const now = modulrStamp(new Date());
+      const beneficiary: Json = {
+        id: `B${beneficiaryNumber}`,
+        name: body.name,
+        destinationIdentifier: destination,
+        defaultReference: body.defaultReference,
+        status: 'ACTIVE',
+        created: now,
+        updated: now,
+        customerId: r.params.customerId,
+        externalReference: body.externalReference ?? '',
+        approvalRequired: false,
+        approvalStatus: 'NOTNEEDED',
+        createdBy: world.apiKey,
+      };
+      world.beneficiaries.push(beneficiary);
+      const answer: FakeResponse = { status: 201, json: beneficiary };
+      psp.movements.push({
+        route: 'POST /customers/:customerId/beneficiaries',
         key: r.headers['x-mod-nonce'] ?? '',
         request: r,
         answer,

@@ -67,6 +67,16 @@ if (!specPath) {
           idempotencyKey: '0b8f5a5e-1a2b-5c3d-8e4f-5a6b7c8d9e0f',
         });
         await h.connector.pollPayoutStatus({ pollingId: payout.pollingId ?? '' });
+        await h.connector.createBankAccount({
+          bankAccount: {
+            id: 'ba-1',
+            createdAt: new Date(),
+            name: 'New Supplier Ltd',
+            accountNumber: '12345678',
+            metadata: { 'com.modulr.spec/sort_code': '040004' },
+          },
+          idempotencyKey: '1c8f5a5e-1a2b-5c3d-8e4f-5a6b7c8d9e0f',
+        });
         expect(new Set(answers.map((a) => `${a.method} ${a.status}`))).toEqual(
           new Set(['GET 200', 'POST 201']),
         );
@@ -75,9 +85,10 @@ if (!specPath) {
         );
         expect(problems).toEqual([]);
         expect(recordedRequestProblems(spec, h.psp.requests)).toEqual([]);
-        for (const post of h.psp.requestsTo('POST', '/payments')) {
-          expect(spec.validateRequestBody('POST', '/payments', JSON.parse(post.text()))).toEqual([]);
+        for (const post of h.psp.writes()) {
+          expect(spec.validateRequestBody('POST', post.path, JSON.parse(post.text()))).toEqual([]);
         }
+        expect(h.psp.writes().map((w) => w.path)).toEqual(['/payments', '/customers/C1000001/beneficiaries']);
       } finally {
         await h.close();
       }

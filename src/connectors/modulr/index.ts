@@ -12,6 +12,7 @@ registerConnector({
     'FETCH_BALANCES',
     'FETCH_EXTERNAL_ACCOUNTS',
     'FETCH_PAYMENTS',
+    'CREATE_BANK_ACCOUNT',
     'CREATE_TRANSFER',
     'CREATE_PAYOUT',
   ],
