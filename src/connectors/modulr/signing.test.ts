@@ -4,7 +4,8 @@ import { AuthenticationError } from '../sdk/errors.js';
 import { signatureOf, signedHeaders } from './signing.js';
 import { startHarness } from './test-harness.js';
 
-// Modulr-finance/modulr-hmac, samples/nodejs/test: key, secret, nonce, date and the signature they give.
+// Modulr-finance/modulr-hmac, samples/nodejs/test: key, secret, nonce, date and the signature they give
+// (the Kotlin sample's sha512 test uses the same key, secret and nonce).
 const VECTOR = {
   apiKey: 'KNOWN-TOKEN',
   apiSecret: 'NzAwZmIwMGQ0YTJiNDhkMzZjYzc3YjQ5OGQyYWMzOTI=',
@@ -24,6 +25,19 @@ describe('the Modulr signature', () => {
       'x-mod-retry': 'false',
       authorization: `Signature keyId="KNOWN-TOKEN",algorithm="hmac-sha1",headers="date x-mod-nonce",signature="${VECTOR.signature}"`,
     });
+  });
+
+  it("matches the hmac-sha512 vector of Modulr's published Kotlin helper (a retry of the same nonce)", () => {
+    const key = { apiKey: VECTOR.apiKey, apiSecret: VECTOR.apiSecret, algorithm: 'hmac-sha512' as const };
+    const headers = signedHeaders(key, {
+      at: new Date('2025-09-19T09:00:00Z'),
+      nonce: VECTOR.nonce,
+      retry: true,
+    });
+    expect(headers).toMatchObject({ date: 'Fri, 19 Sep 2025 09:00:00 GMT', 'x-mod-retry': 'true' });
+    expect(headers.authorization).toBe(
+      'Signature keyId="KNOWN-TOKEN",algorithm="hmac-sha512",headers="date x-mod-nonce",signature="gzOURk9%2FR%2FiYnK9yqjBMqEK%2BLVrK7u3lplG1KGfpIZQLpJuWZJABuHRmK82P%2BmC4fnEbGgx8ls8ejKdR%2Fxbasw%3D%3D"',
+    );
   });
 
   it('names the configured algorithm and signs with it', () => {
