@@ -15,6 +15,8 @@ const READ_ATTEMPTS = 2;
 /** A write is repeated within one call on transient failures, with its nonce and x-mod-retry: true. */
 const WRITE_ATTEMPTS = 2;
 const BACKOFF = { baseMs: 100, capMs: 2_000 };
+/** How many sent nonces a client remembers, to mark their repeats as retries. */
+const SENT_NONCES_KEPT = 10_000;
 /** Retry-After longer than this is left to the schedule, not waited out here. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -76,7 +78,7 @@ export class ModulrClient {
     const text = stringifyJson(body);
     for (let attempt = 0; ; attempt++) {
       const retry = this.sentNonces.has(nonce);
-      this.sentNonces.add(nonce);
+      this.remember(nonce);
       const headers = {
         ...signedHeaders(this.key, { at: this.clock.now(), nonce, retry }),
         'content-type': 'application/json',
@@ -96,6 +98,16 @@ export class ModulrClient {
         }
         await this.backOff(error, attempt, WRITE_ATTEMPTS);
       }
+    }
+  }
+
+  /** Notes a sent nonce, forgetting the oldest beyond a bound (a forgotten one costs one 403 and a resend). */
+  private remember(nonce: string): void {
+    this.sentNonces.delete(nonce);
+    this.sentNonces.add(nonce);
+    if (this.sentNonces.size > SENT_NONCES_KEPT) {
+      const oldest = this.sentNonces.values().next().value;
+      if (oldest !== undefined) this.sentNonces.delete(oldest);
     }
   }
 

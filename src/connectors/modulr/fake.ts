@@ -157,7 +157,8 @@ export function serveModulr(psp: FakePsp, world: ModulrWorld): void {
       }
       world.nonces.set(nonce, undefined);
       const answer = await handler(request);
-      if (request.method !== 'GET' && (answer.status ?? 200) < 300) world.nonces.set(nonce, answer);
+      // Modulr answers a retry of a completed request with its original answer, a refusal included.
+      if (request.method !== 'GET') world.nonces.set(nonce, answer);
       return answer;
     };
   psp.route(

@@ -33,6 +33,8 @@ import {
 
 /** Modulr's largest page. */
 export const MAX_PAGE = 500;
+/** Modulr's default page size: what a request by ids gets, whatever size it asks. */
+const IDS_PER_REQUEST = 20;
 /**
  * How far back each window starts before the previous one ended: a record Modulr shows a little after
  * its timestamp, or filters with whole seconds, is still inside the next window. Records in the overlap
@@ -360,14 +362,17 @@ async function transactionPayments(
   return out;
 }
 
-/** Modulr payments by id (GET /payments?ids=…, at most 500 per request). */
+/**
+ * Modulr payments by id (GET /payments?ids=…). Modulr ignores every other parameter when ids are given,
+ * page size included, so the ids go by Modulr's default page size and each answer fits one page.
+ */
 export async function paymentsById(
   client: ModulrClient,
   ids: readonly string[],
 ): Promise<Map<string, ModulrPayment>> {
   const found = new Map<string, ModulrPayment>();
-  for (let at = 0; at < ids.length; at += MAX_PAGE) {
-    const chunk = ids.slice(at, at + MAX_PAGE);
+  for (let at = 0; at < ids.length; at += IDS_PER_REQUEST) {
+    const chunk = ids.slice(at, at + IDS_PER_REQUEST);
     const page = await listPage(client, '/payments', { ids: chunk }, 0, chunk.length);
     for (const raw of page.records) {
       const parsed = paymentSchema.safeParse(raw);

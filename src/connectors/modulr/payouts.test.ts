@@ -151,6 +151,26 @@ describe('payouts', () => {
     }
   });
 
+  it('a nonce Modulr is still working on is an unknown outcome (UpstreamError), not a refusal', async () => {
+    const h = await startHarness();
+    try {
+      // The first request with this nonce reached Modulr and has no answer yet.
+      h.world.nonces.set(KEY, undefined);
+      const error = await h.connector
+        .createPayout({ paymentInitiation: initiation('B1000001'), idempotencyKey: KEY })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect((error as UpstreamError).status).toBe(403);
+      expect(posts(h.psp).map((r) => r.headers['x-mod-retry'])).toEqual(['false', 'true']);
+      expect(h.psp.movements).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
   it("Modulr's refusal (insufficient funds) is an InvalidRequestError and moves nothing", async () => {
     const h = await startHarness();
     try {
