@@ -105,6 +105,27 @@ describe('Modulr through the official SDK', () => {
     expect(world.refused.map((r) => r.reason)).toEqual(['Invalid signature']);
   });
 
+  it('refuses a config Modulr could not use with a 400 naming the field, before any call to Modulr', async () => {
+    // The SDK's V3ModulrConfig has no hmacAlgorithm or customerId: sent as the console form sends them.
+    const before = psp.requests.length;
+    const response = await fetch(`${service.url}/api/payments/v3/connectors/install/modulr`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'modulr-bad-config',
+        apiKey: world.apiKey,
+        apiSecret: world.apiSecret,
+        endpoint: proxyUrl,
+        hmacAlgorithm: 'md5',
+      }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errorCode?: string; errorMessage?: string };
+    expect(body.errorCode).toBe('VALIDATION');
+    expect(body.errorMessage).toContain('hmacAlgorithm');
+    expect(psp.requests).toHaveLength(before);
+  });
+
   it('installs and ingests accounts, balances, beneficiaries, transactions and payments, every request signed', async () => {
     world.refused.length = 0;
     connectorID = present(
