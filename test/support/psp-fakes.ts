@@ -4,11 +4,19 @@ import type { RunningFake } from '../../src/connectors/sdk/testing/index.js';
 import { startFake as adyen } from '../../src/connectors/adyen/fake.js';
 import { startFake as column } from '../../src/connectors/column/fake.js';
 import { startFake as mangopay } from '../../src/connectors/mangopay/fake.js';
+import { startFake as modulr } from '../../src/connectors/modulr/fake.js';
 import { startFake as stripe } from '../../src/connectors/stripe/fake.js';
 import { startFake as wise } from '../../src/connectors/wise/fake.js';
 import { freePort } from './service.js';
 
-export const PSP_FAKES: Record<string, () => Promise<RunningFake>> = { adyen, column, mangopay, stripe, wise };
+export const PSP_FAKES: Record<string, () => Promise<RunningFake>> = {
+  adyen,
+  column,
+  mangopay,
+  modulr,
+  stripe,
+  wise,
+};
 export const PSP_PROVIDERS = Object.keys(PSP_FAKES).sort();
 
 /**
