@@ -96,10 +96,10 @@ export function increaseError(error: unknown): ConnectorError {
     return mapped;
   }
   if (error instanceof Increase.APIConnectionError) {
-    const mapped = errorFromPspSdk(error.cause ?? error, { psp: 'Increase' });
-    return mapped instanceof UpstreamError
-      ? mapped
-      : new UpstreamError(`cannot reach Increase: ${error.message}`);
+    // The SDK wraps whatever its fetch threw: the engine's own refusals (an endpoint outside the allow
+    // list, say) keep their type; socket failures become retryable UpstreamErrors.
+    if (error.cause instanceof ConnectorError) return error.cause;
+    return errorFromPspSdk(error.cause ?? error, { psp: 'Increase' });
   }
   return errorFromPspSdk(error, { psp: 'Increase' });
 }

@@ -3,7 +3,12 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { standaloneContext, type PspFetch } from '../sdk/context.js';
 import type { PspPayment, PspPaymentInitiation, TaskNode } from '../sdk/contract.js';
-import { AuthenticationError, InvalidRequestError, UpstreamError } from '../sdk/errors.js';
+import {
+  AuthenticationError,
+  InvalidConfigError,
+  InvalidRequestError,
+  UpstreamError,
+} from '../sdk/errors.js';
 import { FakePsp } from '../sdk/testing/fake-psp.js';
 import { runNode } from '../sdk/testing/walk.js';
 import { IncreaseConnector } from './connector.js';
@@ -57,6 +62,12 @@ describe('Increase install', () => {
     expect(String((error as Error).message)).toContain('Invalid API key');
     expect(String((error as Error).message)).toContain('invalid_api_key_error');
     expect(String((error as Error).message)).not.toContain('wrong-key-123456');
+  });
+
+  it('keeps the engine’s refusal of an endpoint as it is, rather than a retryable PSP failure', async () => {
+    const refusing: PspFetch = () =>
+      Promise.reject(new InvalidConfigError('127.0.0.1 is not an allowed connector endpoint'));
+    await expect(build(FAKE_API_KEY, refusing).install()).rejects.toBeInstanceOf(InvalidConfigError);
   });
 
   it('never retries inside the SDK and never logs, whatever INCREASE_LOG says', async () => {
