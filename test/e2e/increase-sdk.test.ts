@@ -271,6 +271,44 @@ describe('Increase through the official SDK', () => {
     expect(psp.writes().filter((r) => r.path.includes('cancel') || r.path.includes('revers'))).toEqual([]);
   }, 90_000);
 
+  it('forwards a bank account as an Increase external account, with the routing number from its metadata', async () => {
+    const bankAccountID = present(
+      (
+        await sdk.payments.v3.createBankAccount({
+          name: 'Ada Lovelace',
+          accountNumber: '000123456789',
+          country: 'US',
+          metadata: { 'com.increase.spec/routing_number': '101050001' },
+        })
+      ).v3CreateBankAccountResponse,
+      'bank account',
+    ).data;
+    const taskID = present(
+      (
+        await sdk.payments.v3.forwardBankAccount({
+          bankAccountID,
+          v3ForwardBankAccountRequest: { connectorID },
+        })
+      ).v3ForwardBankAccountResponse,
+      'forward',
+    ).data.taskID;
+    const task = await eventually(
+      async () => {
+        const t = present((await sdk.payments.v3.getTask({ taskID })).v3GetTaskResponse, 'task').data;
+        return t.status === 'SUCCEEDED' ? t : undefined;
+      },
+      30_000,
+      'the forward task',
+    );
+    const [sent] = psp.assertRequests('POST', '/external_accounts', {
+      idempotencyKey: { location: { header: 'Idempotency-Key' } },
+      jsonBody: { account_number: '000123456789', routing_number: '101050001', description: 'Ada Lovelace' },
+    });
+    const created = world.externalAccounts.find((a) => a.account_number === '000123456789');
+    expect(created?.idempotency_key).toBe(sent?.headers['idempotency-key']);
+    expect(task.createdObjectID).toBe(accountID(String(created?.id)));
+  }, 40_000);
+
   it('uninstall deletes the event subscription at Increase', async () => {
     const task = present(
       (await sdk.payments.v3.uninstallConnector({ connectorID })).v3UninstallConnectorResponse,
