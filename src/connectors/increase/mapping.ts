@@ -1,16 +1,14 @@
 // Increase objects to Paybridge's: accounts, balances, external accounts, and the three money lists as payments keyed on the money's source.
+import { assetFromCurrency } from '../../domain/assets.js';
 import type { PaymentStatus, PaymentType } from '../../domain/enums.js';
 import type { PspAccount, PspBalance, PspPayment } from '../sdk/contract.js';
 import { mappedOrOther } from '../sdk/mapping.js';
 import { specMetadata } from '../sdk/money.js';
-import { assetFromCurrency } from '../../domain/assets.js';
 import type {
   IncreaseAccount,
   IncreaseBalanceLookup,
-  IncreaseDeclinedTransaction,
   IncreaseExternalAccount,
   IncreasePendingTransaction,
-  IncreaseTransaction,
   MoneyRow,
 } from './objects.js';
 
@@ -265,5 +263,3 @@ function accountsOf(
   if (type === 'PAY-IN') return { destinationAccountReference: row.account_id };
   return { sourceAccountReference: row.account_id };
 }
-
-export type { IncreaseTransaction, IncreaseDeclinedTransaction };
