@@ -44,7 +44,7 @@ function newTransaction(id: string, created: Date, updated = created): Json {
     account_id: HOUSE_ACCOUNT,
     currency: 'EUR',
     amount: '42.00',
-    balance_amount: null,
+    balance_amount: '',
     type: 'credit',
     action: 'funding',
     related_entity_type: 'inbound_funds',

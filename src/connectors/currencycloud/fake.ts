@@ -208,7 +208,7 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
         completed_at: now,
         creator_account_id: HOUSE_ACCOUNT,
         creator_contact_id: 'd1c2b3a4-0000-4000-8000-000000000001',
-        unique_request_id: key || null,
+        unique_request_id: key,
       };
       world.transfers.push(transfer);
       const answer = { json: transfer };
@@ -259,7 +259,7 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
         authorisation_steps_required: '0',
         last_updater_contact_id: 'd1c2b3a4-0000-4000-8000-000000000001',
         short_reference: `P-${world.payments.length + 1}`,
-        conversion_id: null,
+        conversion_id: '',
         failure_reason: '',
         payer_id: randomUUID(),
         payer_details_source: 'account',
@@ -268,11 +268,11 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
         payment_date: now.slice(0, 10),
         unique_request_id: key,
         failure_returned_amount: '',
-        ultimate_beneficiary_name: null,
-        purpose_code: null,
-        charge_type: null,
-        fee_amount: null,
-        fee_currency: null,
+        ultimate_beneficiary_name: '',
+        purpose_code: '',
+        charge_type: '',
+        fee_amount: '',
+        fee_currency: '',
         review_status: 'passed',
       };
       world.payments.push(payment);
