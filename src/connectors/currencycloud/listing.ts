@@ -250,14 +250,17 @@ export async function fetchTransactions(
     seen[record.id] = record.updated_at;
     items.push(item);
   }
-  // The fingerprints worth keeping: what the next pass can list again, and this page (see above).
+  // The fingerprints worth keeping: what the next pass can list again; mid-pass also what this pass can
+  // still list (at or after its bound) and this page (see above).
   const nextFrom = new Date(Date.parse(started) - OVERLAP_MS).toISOString();
-  const keep = (keepPage: boolean) =>
-    Object.fromEntries(
+  const keep = (midPass: boolean) => {
+    const floor = Math.min(Date.parse(nextFrom), midPass && fromMs !== undefined ? fromMs : Infinity);
+    return Object.fromEntries(
       Object.entries(seen).filter(
-        ([id, updatedAt]) => Date.parse(updatedAt) >= Date.parse(nextFrom) || (keepPage && pageIds.has(id)),
+        ([id, updatedAt]) => Date.parse(updatedAt) >= floor || (midPass && pageIds.has(id)),
       ),
     );
+  };
   const skipped = mapped.skipped;
   const extra = { skipped, ...(warnings.length ? { warnings: [...new Set(warnings)] } : {}) };
   if (found.more) {
