@@ -114,7 +114,7 @@ describe('the Currencycloud session', () => {
         'GET /v2/accounts/current',
       ]);
       const login = h.psp.requestsTo('POST', LOGIN)[0]?.form();
-      expect(login?.get('login_id')).toBe(h.world.loginId);
+      expect(login?.get('login_id')).toBe(h.world.loginID);
     } finally {
       await h.close();
     }

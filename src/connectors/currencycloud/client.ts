@@ -74,7 +74,7 @@ export class CurrencycloudClient {
   constructor(
     private readonly fetch: PspFetch,
     private readonly endpoint: string,
-    private readonly credentials: { loginId: string; apiKey: string },
+    private readonly credentials: { loginID: string; apiKey: string },
     private readonly clock: Clock,
   ) {}
 
@@ -118,7 +118,7 @@ export class CurrencycloudClient {
     let body: unknown;
     try {
       body = await this.send('POST', this.url('authenticate/api'), {
-        login_id: this.credentials.loginId,
+        login_id: this.credentials.loginID,
         api_key: this.credentials.apiKey,
       });
     } catch (error) {

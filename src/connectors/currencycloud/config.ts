@@ -7,9 +7,9 @@ export const CURRENCYCLOUD_PRODUCTION = 'https://api.currencycloud.com';
 export const CURRENCYCLOUD_SANDBOX = 'https://devapi.currencycloud.com';
 
 export const currencycloudConfig = z.object({
-  loginId: z
-    .string({ error: 'loginId is required' })
-    .min(1, { error: 'loginId is required' })
+  loginID: z
+    .string({ error: 'loginID is required' })
+    .min(1, { error: 'loginID is required' })
     .describe('The login id of the API user (usually an email address)'),
   apiKey: secret(
     z

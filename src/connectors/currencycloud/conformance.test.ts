@@ -63,7 +63,7 @@ describeConformance({
   provider: 'currencycloud',
   config: (psp) => {
     const w = world(psp);
-    return { loginId: w.loginId, apiKey: w.apiKey, endpoint: psp.url };
+    return { loginID: w.loginID, apiKey: w.apiKey, endpoint: psp.url };
   },
   setup: (psp) => {
     const w = newWorld();

@@ -20,7 +20,7 @@ export class CurrencycloudConnector extends BaseConnector {
     this.client = new CurrencycloudClient(
       context.fetch,
       config.endpoint,
-      { loginId: config.loginId, apiKey: config.apiKey },
+      { loginID: config.loginID, apiKey: config.apiKey },
       context.clock,
     );
   }

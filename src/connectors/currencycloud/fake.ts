@@ -16,7 +16,7 @@ export const HOUSE_ACCOUNT = 'a0c1e2d3-0000-4000-8000-000000000001';
 
 /** The state of the fake Currencycloud, open to tests that change it between passes. */
 export interface CurrencycloudWorld {
-  loginId: string;
+  loginID: string;
   apiKey: string;
   /** Tokens issued and not yet expired. */
   tokens: Set<string>;
@@ -32,7 +32,7 @@ export interface CurrencycloudWorld {
 
 export function newWorld(): CurrencycloudWorld {
   return {
-    loginId: TEST_LOGIN_ID,
+    loginID: TEST_LOGIN_ID,
     apiKey: TEST_API_KEY,
     tokens: new Set(),
     accounts: fixture<Json[]>('accounts.json'),
@@ -111,13 +111,13 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
 
   psp.route('POST', '/v2/authenticate/api', (request) => {
     const form = request.form();
-    const loginId = form.get('login_id');
+    const loginID = form.get('login_id');
     const apiKey = form.get('api_key');
-    if (!loginId) return ccRefusal(400, 'auth_invalid_user_login_details', 'login_id', 'login_id_is_required', 'login_id is required');
+    if (!loginID) return ccRefusal(400, 'auth_invalid_user_login_details', 'login_id', 'login_id_is_required', 'login_id is required');
     if (!apiKey) return ccRefusal(400, 'auth_invalid_user_login_details', 'api_key', 'api_key_is_required', 'api_key is required');
     if (!/^[a-f0-9]{64}$/.test(apiKey))
       return ccRefusal(400, 'auth_invalid_user_login_details', 'api_key', 'api_key_length_is_invalid', 'api_key should be 64 character(s) long');
-    if (loginId !== world.loginId || apiKey !== world.apiKey)
+    if (loginID !== world.loginID || apiKey !== world.apiKey)
       return ccRefusal(401, 'auth_failed', 'api_key', 'invalid_supplied_credentials', 'Authentication failed with the supplied credentials');
     const token = randomBytes(16).toString('hex');
     world.tokens.add(token);
@@ -294,7 +294,7 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
 
 /** The install config for a fake: what a user would type in the console form. */
 export function configFor(psp: FakePsp, world: CurrencycloudWorld): Record<string, string> {
-  return { loginId: world.loginId, apiKey: world.apiKey, endpoint: psp.url };
+  return { loginID: world.loginID, apiKey: world.apiKey, endpoint: psp.url };
 }
 
 /** What the fixtures yield: 3 accounts and 3 beneficiaries; 12 of the 14 transactions (2 are unreadable). */
