@@ -20,7 +20,9 @@ describe('the Currencycloud session', () => {
     try {
       await Promise.all(Array.from({ length: 10 }, () => h.connector.client.get('/accounts/current')));
       expect(h.psp.requestsTo('POST', LOGIN)).toHaveLength(1);
-      const tokens = new Set(h.psp.requestsTo('GET', '/v2/accounts/current').map((r) => r.headers['x-auth-token']));
+      const tokens = new Set(
+        h.psp.requestsTo('GET', '/v2/accounts/current').map((r) => r.headers['x-auth-token']),
+      );
       expect(tokens.size).toBe(1);
     } finally {
       await h.close();
@@ -35,7 +37,9 @@ describe('the Currencycloud session', () => {
       const answers = await Promise.all(
         Array.from({ length: 6 }, () => h.connector.client.get('/accounts/current')),
       );
-      expect(answers.every((a) => (a as { id: string }).id === 'a0c1e2d3-0000-4000-8000-000000000001')).toBe(true);
+      expect(answers.every((a) => (a as { id: string }).id === 'a0c1e2d3-0000-4000-8000-000000000001')).toBe(
+        true,
+      );
       expect(h.psp.requestsTo('POST', LOGIN)).toHaveLength(2);
     } finally {
       await h.close();
@@ -146,7 +150,9 @@ describe("CC's error bodies", () => {
       error_code: 'payment_create_failed',
       error_messages: {
         amount: [{ code: 'amount_type_is_wrong', message: 'amount should be of numeric type', params: {} }],
-        duplicate_request: [{ code: 'duplicate_request', message: 'The unique_request_id … used', params: '' }],
+        duplicate_request: [
+          { code: 'duplicate_request', message: 'The unique_request_id … used', params: '' },
+        ],
       },
     });
     expect(ccError(body)).toEqual({

@@ -2,7 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { assetFromCurrency } from '../../domain/assets.js';
 import { describeConformance, type FakePsp } from '../sdk/testing/index.js';
-import { type CurrencycloudWorld, ccTime, HOUSE_ACCOUNT, type Json, newWorld, serveCurrencycloud } from './fake.js';
+import {
+  type CurrencycloudWorld,
+  ccTime,
+  HOUSE_ACCOUNT,
+  type Json,
+  newWorld,
+  serveCurrencycloud,
+} from './fake.js';
 import './index.js';
 
 const worlds = new WeakMap<FakePsp, CurrencycloudWorld>();
@@ -91,7 +98,10 @@ describeConformance({
       const w = world(psp);
       const now = new Date();
       const made = Array.from({ length: 25 }, (_, i) =>
-        newTransaction(`e1d2c3b4-1000-4000-8000-${String(i).padStart(12, '0')}`, new Date(now.getTime() - 60_000)),
+        newTransaction(
+          `e1d2c3b4-1000-4000-8000-${String(i).padStart(12, '0')}`,
+          new Date(now.getTime() - 60_000),
+        ),
       );
       w.transactions.push(...made);
       const pending = w.transactions.find((t) => t.id === 'e1d2c3b4-0000-4000-8000-000000000008');

@@ -45,13 +45,25 @@ export function newWorld(): CurrencycloudWorld {
 }
 
 /** CC's error body. */
-export const ccRefusal = (status: number, errorCode: string, field: string, code: string, message: string) => ({
+export const ccRefusal = (
+  status: number,
+  errorCode: string,
+  field: string,
+  code: string,
+  message: string,
+) => ({
   status,
   json: { error_code: errorCode, error_messages: { [field]: [{ code, message, params: {} }] } },
 });
 
 const unauthorised = () =>
-  ccRefusal(401, 'auth_failed', 'username', 'invalid_supplied_credentials', 'Authentication failed with the supplied credentials');
+  ccRefusal(
+    401,
+    'auth_failed',
+    'username',
+    'invalid_supplied_credentials',
+    'Authentication failed with the supplied credentials',
+  );
 
 /** CC's timestamps: `2026-01-05T09:00:00+00:00`. */
 export const ccTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, '+00:00');
@@ -85,9 +97,7 @@ function sorted(items: Json[], params: URLSearchParams): { items: Json[]; order:
   const key = (x: Json) => Date.parse(String(x[order]));
   return {
     order,
-    items: [...items].sort(
-      (a, b) => sign * (key(a) - key(b) || String(a.id).localeCompare(String(b.id))),
-    ),
+    items: [...items].sort((a, b) => sign * (key(a) - key(b) || String(a.id).localeCompare(String(b.id)))),
   };
 }
 
@@ -113,19 +123,49 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
     const form = request.form();
     const loginID = form.get('login_id');
     const apiKey = form.get('api_key');
-    if (!loginID) return ccRefusal(400, 'auth_invalid_user_login_details', 'login_id', 'login_id_is_required', 'login_id is required');
-    if (!apiKey) return ccRefusal(400, 'auth_invalid_user_login_details', 'api_key', 'api_key_is_required', 'api_key is required');
+    if (!loginID)
+      return ccRefusal(
+        400,
+        'auth_invalid_user_login_details',
+        'login_id',
+        'login_id_is_required',
+        'login_id is required',
+      );
+    if (!apiKey)
+      return ccRefusal(
+        400,
+        'auth_invalid_user_login_details',
+        'api_key',
+        'api_key_is_required',
+        'api_key is required',
+      );
     if (!/^[a-f0-9]{64}$/.test(apiKey))
-      return ccRefusal(400, 'auth_invalid_user_login_details', 'api_key', 'api_key_length_is_invalid', 'api_key should be 64 character(s) long');
+      return ccRefusal(
+        400,
+        'auth_invalid_user_login_details',
+        'api_key',
+        'api_key_length_is_invalid',
+        'api_key should be 64 character(s) long',
+      );
     if (loginID !== world.loginID || apiKey !== world.apiKey)
-      return ccRefusal(401, 'auth_failed', 'api_key', 'invalid_supplied_credentials', 'Authentication failed with the supplied credentials');
+      return ccRefusal(
+        401,
+        'auth_failed',
+        'api_key',
+        'invalid_supplied_credentials',
+        'Authentication failed with the supplied credentials',
+      );
     const token = randomBytes(16).toString('hex');
     world.tokens.add(token);
     return { json: { auth_token: token } };
   });
 
   const house = () => world.accounts.find((a) => a.id === HOUSE_ACCOUNT);
-  psp.route('GET', '/v2/accounts/current', authed(() => ({ json: house() })));
+  psp.route(
+    'GET',
+    '/v2/accounts/current',
+    authed(() => ({ json: house() })),
+  );
   psp.route(
     'POST',
     '/v2/accounts/find',
@@ -192,7 +232,13 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
       }
       const known = (id: string | null) => world.accounts.some((a) => a.id === id);
       if (!known(form.get('source_account_id')) || !known(form.get('destination_account_id')))
-        return ccRefusal(400, 'transfer_create_failed', 'account_id', 'account_not_found', 'Account not found');
+        return ccRefusal(
+          400,
+          'transfer_create_failed',
+          'account_id',
+          'account_not_found',
+          'Account not found',
+        );
       const now = ccTime(new Date());
       const transfer = {
         id: randomUUID(),
@@ -232,7 +278,13 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
       const form = r.form();
       const key = form.get('unique_request_id') ?? '';
       if (!key)
-        return ccRefusal(400, 'payment_create_failed', 'unique_request_id', 'unique_request_id_is_required', 'unique_request_id is required');
+        return ccRefusal(
+          400,
+          'payment_create_failed',
+          'unique_request_id',
+          'unique_request_id_is_required',
+          'unique_request_id is required',
+        );
       if (world.payments.some((p) => p.unique_request_id === key)) {
         return ccRefusal(
           400,
@@ -243,7 +295,13 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
         );
       }
       if (!world.beneficiaries.some((b) => b.id === form.get('beneficiary_id')))
-        return ccRefusal(400, 'payment_create_failed', 'beneficiary_id', 'beneficiary_not_found', 'Beneficiary was not found for this id');
+        return ccRefusal(
+          400,
+          'payment_create_failed',
+          'beneficiary_id',
+          'beneficiary_not_found',
+          'Beneficiary was not found for this id',
+        );
       const now = ccTime(new Date());
       const payment = {
         id: randomUUID(),

@@ -49,7 +49,8 @@ const initiation = (destination: string) => ({
 });
 
 if (!specPath) {
-  it.skip('Currencycloud document checks (skipped: no ../shared/psp-specs/currencycloud/reference.yaml beside the repository)', () => undefined);
+  it.skip('Currencycloud document checks (skipped: no ../shared/psp-specs/currencycloud/reference.yaml beside the repository)', () =>
+    undefined);
 } else {
   describe("Currencycloud's API document", () => {
     it('every answer of the fake to a paging pass, a transfer, a payout and their retries validates against its operation, and so does every request', async () => {
@@ -84,9 +85,13 @@ if (!specPath) {
                   ),
                 },
               };
-        const problems = answers.map(documented).flatMap((a) =>
-          spec.validateResponse(a.method, a.path, a.status, a.body).map((p) => `${a.method} ${a.path} ${a.status}: ${p}`),
-        );
+        const problems = answers
+          .map(documented)
+          .flatMap((a) =>
+            spec
+              .validateResponse(a.method, a.path, a.status, a.body)
+              .map((p) => `${a.method} ${a.path} ${a.status}: ${p}`),
+          );
         expect(problems).toEqual([]);
         expect(recordedRequestProblems(spec, h.psp.requests)).toEqual([]);
         expect(new Set(answers.map((a) => a.path))).toEqual(

@@ -33,9 +33,7 @@ export const OVERLAP_MS = 10 * 60 * 1000;
 const listPage = (key: string) =>
   z.looseObject({
     [key]: z.array(z.unknown()),
-    pagination: z
-      .looseObject({ next_page: z.union([z.number(), z.bigint()]).nullish() })
-      .nullish(),
+    pagination: z.looseObject({ next_page: z.union([z.number(), z.bigint()]).nullish() }).nullish(),
   });
 
 /** One page of a CC list: its records, and whether CC says there is a next page. */

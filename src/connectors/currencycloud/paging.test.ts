@@ -119,7 +119,9 @@ describe('transactions paging', () => {
       clock.set(new Date('2026-03-02T12:30:00Z'));
       const second = await pass(h, first.state, 25);
       expect(second.items).toEqual([]);
-      const asked = h.psp.requestsTo('GET', '/v2/transactions/find').map((r) => r.query.get('updated_at_from'));
+      const asked = h.psp
+        .requestsTo('GET', '/v2/transactions/find')
+        .map((r) => r.query.get('updated_at_from'));
       expect(asked).toEqual(['2026-03-02']);
       expect(h.psp.requestsTo('GET', '/v2/transactions/find')[0]?.query.get('scope')).toBe('all');
     } finally {

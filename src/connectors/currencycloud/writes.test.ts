@@ -13,7 +13,10 @@ const BENEFICIARY = 'c1b2e3f4-0000-4000-8000-000000000001';
 const KEY = '3b7f0c2e-1d4a-5e6f-8a9b-0c1d2e3f4a5b';
 
 const account = (reference: string) => ({ reference, createdAt: new Date(), metadata: {}, raw: {} });
-function initiation(destination: string, overrides: Partial<PspPaymentInitiation> = {}): PspPaymentInitiation {
+function initiation(
+  destination: string,
+  overrides: Partial<PspPaymentInitiation> = {},
+): PspPaymentInitiation {
   return {
     reference: 'pi-1',
     createdAt: new Date(),
@@ -59,7 +62,9 @@ describe('Currencycloud writes', () => {
         sourceAccountReference: HOUSE_ACCOUNT,
         destinationAccountReference: SUB_ACCOUNT,
       });
-      const sent = h.psp.requestsTo('POST', '/v2/transfers/create').map((r) => r.form().get('unique_request_id'));
+      const sent = h.psp
+        .requestsTo('POST', '/v2/transfers/create')
+        .map((r) => r.form().get('unique_request_id'));
       expect(sent).toEqual([KEY, KEY]);
       expect(h.psp.requestsTo('POST', '/v2/transfers/create')[0]?.form().get('amount')).toBe('123.45');
     } finally {
@@ -105,13 +110,18 @@ describe('Currencycloud writes', () => {
   it('a refusal other than a duplicate stays a refusal (nothing moved)', async () => {
     const h = await startHarness();
     try {
-      const request = { paymentInitiation: initiation('c1b2e3f4-0000-4000-8000-0000000000ff'), idempotencyKey: KEY };
+      const request = {
+        paymentInitiation: initiation('c1b2e3f4-0000-4000-8000-0000000000ff'),
+        idempotencyKey: KEY,
+      };
       const error = await h.connector.createPayout(request).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(InvalidRequestError);
-      expect((error as Error).message).toContain('payment_create_failed: beneficiary_id: Beneficiary was not found for this id');
+      expect((error as Error).message).toContain(
+        'payment_create_failed: beneficiary_id: Beneficiary was not found for this id',
+      );
       expect(h.psp.requestsTo('GET', '/v2/payments/find')).toHaveLength(0);
     } finally {
       await h.close();
@@ -129,7 +139,9 @@ describe('Currencycloud writes', () => {
       ).rejects.toBeInstanceOf(InvalidRequestError);
       await expect(
         h.connector.createPayout({
-          paymentInitiation: initiation(BENEFICIARY, { metadata: { 'com.currencycloud.spec/payment_type': 'swift' } }),
+          paymentInitiation: initiation(BENEFICIARY, {
+            metadata: { 'com.currencycloud.spec/payment_type': 'swift' },
+          }),
           idempotencyKey: KEY,
         }),
       ).rejects.toBeInstanceOf(InvalidRequestError);

@@ -54,7 +54,9 @@ const isDuplicate = (error: unknown) =>
 function parsed<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const result = schema.safeParse(body);
   if (!result.success)
-    throw new UpstreamError(`Currencycloud answered the ${what} unreadably: ${describeProblem(result.error)}`);
+    throw new UpstreamError(
+      `Currencycloud answered the ${what} unreadably: ${describeProblem(result.error)}`,
+    );
   return result.data;
 }
 
@@ -66,7 +68,9 @@ async function findTransfer(client: CurrencycloudClient, id: string): Promise<Cc
 }
 
 async function findPayment(client: CurrencycloudClient, id: string): Promise<CcPayment | undefined> {
-  const body = (await client.get('/payments/find', { scope: 'all', unique_request_id: id })) as { payments?: unknown[] };
+  const body = (await client.get('/payments/find', { scope: 'all', unique_request_id: id })) as {
+    payments?: unknown[];
+  };
   const first = body?.payments?.[0];
   return first === undefined ? undefined : parsed(paymentSchema, first, 'payment');
 }
