@@ -19,6 +19,7 @@ const world = (psp: FakePsp) => {
   return found;
 };
 
+const byDirectory = new Map<string, FakePsp>();
 const fixtures = newWorld();
 const ids = (items: Json[]) => items.map((i) => String(i.id));
 /** Two fixture transactions cannot be stored exactly: CNH is no ISO 4217 currency, and "1.50" JPY has decimals JPY lacks. */
@@ -72,9 +73,10 @@ describeConformance({
     const w = world(psp);
     return { loginID: w.loginID, apiKey: w.apiKey, endpoint: psp.url };
   },
-  setup: (psp) => {
+  setup: (psp, env) => {
     const w = newWorld();
     worlds.set(psp, w);
+    byDirectory.set(env.directory, psp);
     serveCurrencycloud(psp, w);
   },
   notSecret: {},
@@ -118,7 +120,32 @@ describeConformance({
     },
   },
   writes: {
-    idempotencyKey: { bodyField: 'unique_request_id' },
+    // Transfers and payments carry the key as unique_request_id, and CC refuses a repeat (the connector
+    // then reads the first back); a beneficiary carries it as beneficiary_external_reference, looked up
+    // before creating. So the key reaches CC once per call in the create, or in the lookup a repeat
+    // stops at; a movement is a create CC carried out (the fake records one per create).
+    ledger: async (env) => {
+      const psp = byDirectory.get(env.directory);
+      if (!psp) throw new Error('no fake Currencycloud for this case');
+      const received: string[] = [];
+      for (const request of psp.writes()) {
+        const form = request.form();
+        if (request.path === '/v2/transfers/create' || request.path === '/v2/payments/create')
+          received.push(form.get('unique_request_id') ?? '(none)');
+        else if (request.path === '/v2/beneficiaries/find' && form.has('beneficiary_external_reference'))
+          received.push(form.get('beneficiary_external_reference') ?? '(none)');
+      }
+      return { received, movements: psp.movements.map((m) => m.key) };
+    },
+    bankAccount: {
+      id: 'ba-conformance',
+      createdAt: new Date(),
+      name: 'Lieferant GmbH',
+      iban: 'DE89370400440532013000',
+      swiftBicCode: 'COBADEFFXXX',
+      country: 'DE',
+      metadata: { 'com.currencycloud.spec/currency': 'EUR' },
+    },
     transfer: initiation(SUB_ACCOUNT),
     payout: initiation('c1b2e3f4-0000-4000-8000-000000000001'),
   },

@@ -6,7 +6,7 @@ import { CurrencycloudClient } from './client.js';
 import type { CurrencycloudConfig } from './config.js';
 import { fetchAccounts, fetchBalances, fetchBeneficiaries, fetchTransactions } from './listing.js';
 import { currencycloudWorkflow } from './workflow.js';
-import { createPayout, createTransfer, pollPayout, pollTransfer } from './writes.js';
+import { createBeneficiary, createPayout, createTransfer, pollPayout, pollTransfer } from './writes.js';
 
 export class CurrencycloudConnector extends BaseConnector {
   /** One session per connector instance: two installs with different logins never share a token. */
@@ -50,6 +50,10 @@ export class CurrencycloudConnector extends BaseConnector {
 
   override fetchNextPayments(request: C.FetchNextRequest): Promise<C.FetchNextResponse<C.PspPayment>> {
     return fetchTransactions(this.client, this.context.clock, request);
+  }
+
+  override createBankAccount(request: C.CreateBankAccountRequest): Promise<C.CreateBankAccountResponse> {
+    return createBeneficiary(this.client, request);
   }
 
   override createTransfer(request: C.CreateTransferRequest): Promise<C.CreateTransferResponse> {

@@ -191,8 +191,68 @@ export function serveCurrencycloud(psp: FakePsp, world: CurrencycloudWorld): voi
     '/v2/beneficiaries/find',
     authed((r) => {
       const form = r.form();
-      const { items, order } = sorted(world.beneficiaries, form);
+      const reference = form.get('beneficiary_external_reference');
+      const { items, order } = sorted(
+        world.beneficiaries.filter(
+          (b) => reference === null || b.beneficiary_external_reference === reference,
+        ),
+        form,
+      );
       return paged('beneficiaries', items, form, order);
+    }),
+  );
+  // CC takes no idempotency key here: every request makes a beneficiary (the connector looks first).
+  psp.route(
+    'POST',
+    '/v2/beneficiaries/create',
+    authed((r) => {
+      const form = r.form();
+      for (const field of ['name', 'bank_account_holder_name', 'bank_country', 'currency']) {
+        if (!form.get(field))
+          return ccRefusal(
+            400,
+            'beneficiary_create_failed',
+            field,
+            `${field}_is_required`,
+            `${field} is required`,
+          );
+      }
+      const now = ccTime(new Date());
+      const beneficiary = {
+        id: randomUUID(),
+        bank_account_holder_name: form.get('bank_account_holder_name'),
+        name: form.get('name'),
+        email: '',
+        payment_types: ['regular'],
+        beneficiary_address: [],
+        beneficiary_country: form.get('beneficiary_country') ?? form.get('bank_country'),
+        beneficiary_entity_type: form.get('beneficiary_entity_type') ?? 'company',
+        beneficiary_company_name: form.get('beneficiary_company_name') ?? '',
+        bank_country: form.get('bank_country'),
+        bank_name: '',
+        bank_account_type: 'checking',
+        currency: form.get('currency'),
+        account_number: form.get('account_number') ?? '',
+        routing_code_type_1: form.get('routing_code_type_1') ?? '',
+        routing_code_value_1: form.get('routing_code_value_1') ?? '',
+        bic_swift: form.get('bic_swift') ?? '',
+        iban: form.get('iban') ?? '',
+        default_beneficiary: 'false',
+        creator_contact_id: 'd1c2b3a4-0000-4000-8000-000000000001',
+        bank_address: [],
+        created_at: now,
+        updated_at: now,
+        beneficiary_external_reference: form.get('beneficiary_external_reference') ?? '',
+      };
+      world.beneficiaries.push(beneficiary);
+      const answer = { json: beneficiary };
+      psp.movements.push({
+        route: 'POST /v2/beneficiaries/create',
+        key: beneficiary.beneficiary_external_reference,
+        request: r,
+        answer,
+      });
+      return answer;
     }),
   );
   // updated_at_from is read as a day, whatever time it carries (the filter is coarser than the data).

@@ -70,6 +70,22 @@ if (!specPath) {
             idempotencyKey: '7e3d9a5f-7c2b-5d4e-8f9a-1b2c3d4e5f6a',
           });
         }
+        const bankAccount = {
+          id: 'ba-spec',
+          createdAt: new Date(),
+          name: 'Supplier Two Ltd',
+          accountNumber: '31926819',
+          country: 'GB',
+          metadata: {
+            'com.currencycloud.spec/currency': 'GBP',
+            'com.currencycloud.spec/routing_code_type_1': 'sort_code',
+            'com.currencycloud.spec/routing_code_value_1': '601613',
+          },
+        };
+        await h.connector.createBankAccount({
+          bankAccount,
+          idempotencyKey: '8f4e0b6a-8d3c-5e5f-9a0b-2c3d4e5f6a7b',
+        });
         // The retries met CC's duplicate refusal: its error bodies are checked too.
         expect(answers.filter((a) => a.status === 400).length).toBe(2);
         // One fixture transaction has a status outside CC's enum on purpose (unknown → OTHER + warning).
@@ -106,6 +122,7 @@ if (!specPath) {
             '/v2/transfers/find',
             '/v2/payments/create',
             '/v2/payments/find',
+            '/v2/beneficiaries/create',
           ]),
         );
       } finally {

@@ -1,4 +1,4 @@
-// Registers the Currencycloud connector: accounts, balances, beneficiaries and transactions, transfers and payouts; no webhooks (CC's API has no subscription endpoint).
+// Registers the Currencycloud connector: accounts, balances, beneficiaries and transactions, transfers, payouts and beneficiary creation; no webhooks (CC's API has no subscription endpoint).
 import { registerConnector } from '../sdk/registry.js';
 import { currencycloudConfig } from './config.js';
 import { CurrencycloudConnector } from './connector.js';
@@ -11,6 +11,7 @@ registerConnector({
     'FETCH_BALANCES',
     'FETCH_EXTERNAL_ACCOUNTS',
     'FETCH_PAYMENTS',
+    'CREATE_BANK_ACCOUNT',
     'CREATE_TRANSFER',
     'CREATE_PAYOUT',
   ],

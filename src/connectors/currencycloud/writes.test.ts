@@ -152,6 +152,69 @@ describe('Currencycloud writes', () => {
   });
 });
 
+describe('Currencycloud beneficiary creation', () => {
+  const bankAccount = {
+    id: 'ba-1',
+    createdAt: new Date(),
+    name: 'Lieferant GmbH',
+    iban: 'DE89370400440532013000',
+    swiftBicCode: 'COBADEFFXXX',
+    country: 'de',
+    metadata: {
+      'com.currencycloud.spec/currency': 'eur',
+      'com.currencycloud.spec/beneficiary_entity_type': 'company',
+    },
+  };
+
+  it('a creation whose answer was lost, asked again with the same key, finds the first beneficiary instead of making a second', async () => {
+    const fetch = losingFirstAnswer(() => h.psp.fetch, '/v2/beneficiaries/create');
+    const h = await startHarness({ fetch: (input, init) => fetch(input, init) });
+    try {
+      const before = h.world.beneficiaries.length;
+      const request = { bankAccount, idempotencyKey: KEY };
+      await expect(h.connector.createBankAccount(request)).rejects.toBeInstanceOf(UpstreamError);
+      const answer = await h.connector.createBankAccount(request);
+      expect(h.world.beneficiaries).toHaveLength(before + 1);
+      expect(h.psp.requestsTo('POST', '/v2/beneficiaries/create')).toHaveLength(1);
+      expect(answer.relatedAccount).toMatchObject({
+        reference: h.world.beneficiaries[before]?.id,
+        name: 'Lieferant GmbH',
+        defaultAsset: 'EUR/2',
+      });
+      const form = h.psp.requestsTo('POST', '/v2/beneficiaries/create')[0]?.form();
+      expect(Object.fromEntries(form?.entries() ?? [])).toMatchObject({
+        bank_country: 'DE',
+        currency: 'EUR',
+        iban: 'DE89370400440532013000',
+        bic_swift: 'COBADEFFXXX',
+        beneficiary_entity_type: 'company',
+        beneficiary_company_name: 'Lieferant GmbH',
+        beneficiary_external_reference: KEY,
+      });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('without a currency, a country or an account identifier nothing is sent', async () => {
+    const h = await startHarness();
+    try {
+      for (const broken of [
+        { ...bankAccount, metadata: {} },
+        { ...bankAccount, country: undefined },
+        { ...bankAccount, iban: undefined },
+      ]) {
+        await expect(
+          h.connector.createBankAccount({ bankAccount: broken as typeof bankAccount, idempotencyKey: KEY }),
+        ).rejects.toBeInstanceOf(InvalidRequestError);
+      }
+      expect(h.psp.requests.filter((r) => r.path.startsWith('/v2/beneficiaries'))).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('unique_request_id', () => {
   it('is the engine key when CC can take it, else a stable digest of at most 100 characters', () => {
     expect(uniqueRequestId(KEY)).toBe(KEY);

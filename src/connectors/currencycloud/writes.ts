@@ -1,7 +1,10 @@
 // Money movement at Currencycloud: transfers between accounts and payments to beneficiaries, each once per engine key (unique_request_id).
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import { currencyPrecision } from '../../domain/assets.js';
 import type {
+  CreateBankAccountRequest,
+  CreateBankAccountResponse,
   CreateTransferRequest,
   CreateTransferResponse,
   PollTransferStatusResponse,
@@ -12,6 +15,8 @@ import { specMetadataKey } from '../sdk/money.js';
 import { type CurrencycloudClient, CurrencycloudRefusal } from './client.js';
 import { ccAmount } from './currencies.js';
 import {
+  beneficiarySchema,
+  type CcBeneficiary,
   type CcPayment,
   type CcTransfer,
   describeProblem,
@@ -20,6 +25,7 @@ import {
   paymentSchema,
   paymentToPayment,
   PROVIDER,
+  toBeneficiary,
   transferSchema,
   transferToPayment,
 } from './mapping.js';
@@ -191,4 +197,81 @@ export async function pollPayout(
   const payment = await findPayment(client, pollingId);
   if (!payment || !FINAL_PAYMENT_STATUSES.has(payment.status)) return {};
   return { payment: paymentToPayment(payment, undefined, []) };
+}
+
+/** Bank-account metadata a beneficiary creation reads (MAPPING.md lists them). */
+export const BENEFICIARY_METADATA = {
+  /** Required: the currency the account holds (ISO 4217). */
+  currency: specMetadataKey(PROVIDER, 'currency'),
+  /** The holder's name as the bank knows it; default: the bank account's name. */
+  holderName: specMetadataKey(PROVIDER, 'bank_account_holder_name'),
+  /** `company` or `individual`. */
+  entityType: specMetadataKey(PROVIDER, 'beneficiary_entity_type'),
+  /** Local routing, as CC names it: `sort_code`, `aba`, `bsb_code`, … and its value. */
+  routingCodeType: specMetadataKey(PROVIDER, 'routing_code_type_1'),
+  routingCodeValue: specMetadataKey(PROVIDER, 'routing_code_value_1'),
+  /** The contact of a sub-account the beneficiary belongs to. */
+  onBehalfOf: specMetadataKey(PROVIDER, 'on_behalf_of'),
+} as const;
+
+async function findBeneficiary(
+  client: CurrencycloudClient,
+  reference: string,
+): Promise<CcBeneficiary | undefined> {
+  const body = (await client.find('/beneficiaries/find', {
+    scope: 'all',
+    beneficiary_external_reference: reference,
+  })) as { beneficiaries?: unknown[] };
+  const first = body?.beneficiaries?.[0];
+  return first === undefined ? undefined : parsed(beneficiarySchema, first, 'beneficiary');
+}
+
+/**
+ * Creates a beneficiary. CC's beneficiary creation takes no idempotency key, so the engine's key travels
+ * as `beneficiary_external_reference`, and the beneficiary is looked up by it first: a creation repeated
+ * after a lost answer finds the first one instead of making a second.
+ */
+export async function createBeneficiary(
+  client: CurrencycloudClient,
+  request: CreateBankAccountRequest,
+): Promise<CreateBankAccountResponse> {
+  const details = request.bankAccount;
+  const metadata = details.metadata;
+  const currency = metadata[BENEFICIARY_METADATA.currency]?.toUpperCase();
+  if (!currency || currencyPrecision(currency) === undefined)
+    throw new InvalidRequestError(
+      `a Currencycloud beneficiary needs ${BENEFICIARY_METADATA.currency}, an ISO 4217 currency`,
+    );
+  const country = details.country?.toUpperCase();
+  if (!country || !/^[A-Z]{2}$/.test(country))
+    throw new InvalidRequestError('a Currencycloud beneficiary needs the bank country (two letters)');
+  if (!details.iban && !details.accountNumber)
+    throw new InvalidRequestError('a Currencycloud beneficiary needs an IBAN or an account number');
+  const entityType = metadata[BENEFICIARY_METADATA.entityType];
+  if (entityType !== undefined && entityType !== 'company' && entityType !== 'individual')
+    throw new InvalidRequestError(`${BENEFICIARY_METADATA.entityType} must be 'company' or 'individual'`);
+  const reference = uniqueRequestId(request.idempotencyKey);
+  const existing = await findBeneficiary(client, reference);
+  const beneficiary =
+    existing ??
+    parsed(
+      beneficiarySchema,
+      await client.write('/beneficiaries/create', {
+        name: details.name,
+        bank_account_holder_name: metadata[BENEFICIARY_METADATA.holderName] || details.name,
+        bank_country: country,
+        currency,
+        iban: details.iban,
+        account_number: details.accountNumber,
+        bic_swift: details.swiftBicCode,
+        routing_code_type_1: metadata[BENEFICIARY_METADATA.routingCodeType],
+        routing_code_value_1: metadata[BENEFICIARY_METADATA.routingCodeValue],
+        beneficiary_entity_type: entityType,
+        ...(entityType === 'company' ? { beneficiary_company_name: details.name } : {}),
+        on_behalf_of: metadata[BENEFICIARY_METADATA.onBehalfOf] || undefined,
+        beneficiary_external_reference: reference,
+      }),
+      'beneficiary',
+    );
+  return { relatedAccount: toBeneficiary(beneficiary) };
 }
