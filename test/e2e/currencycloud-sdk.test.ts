@@ -2,7 +2,7 @@
 // against a fake Currencycloud (a wrong key is refused with CC's reason), ingests accounts, balances,
 // beneficiaries and transactions through the engine, and moves money: a transfer between accounts and a
 // payout to a beneficiary, each sent once with the engine's key as unique_request_id, the payout settled
-// by polling. CC has no webhook API and no reversal of a completed transfer: neither is exercised.
+// by polling; a bank account forwarded becomes a beneficiary. CC has no webhook API and no reversal of a completed transfer: neither is exercised.
 import { SDK } from '@formance/formance-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountIdCodec, connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
@@ -211,4 +211,37 @@ describe('Currencycloud through the official SDK', () => {
     ).data;
     expect(payment).toMatchObject({ status: 'SUCCEEDED', amount: 4_200n, asset: 'EUR/2' });
   }, 90_000);
+
+  it('forwards a bank account as a beneficiary, once', async () => {
+    const before = world.beneficiaries.length;
+    const bankAccountID = present(
+      (
+        await sdk.payments.v3.createBankAccount({
+          name: 'Lieferant GmbH',
+          iban: 'DE89370400440532013000',
+          swiftBicCode: 'COBADEFFXXX',
+          country: 'DE',
+          metadata: { 'com.currencycloud.spec/currency': 'EUR' },
+        })
+      ).v3CreateBankAccountResponse,
+      'create',
+    ).data;
+    const taskID = present(
+      (
+        await sdk.payments.v3.forwardBankAccount({
+          bankAccountID,
+          v3ForwardBankAccountRequest: { connectorID },
+        })
+      ).v3ForwardBankAccountResponse,
+      'forward',
+    ).data.taskID;
+    const task = await eventually(async () => {
+      const t = present((await sdk.payments.v3.getTask({ taskID })).v3GetTaskResponse, 'task').data;
+      return t.status === 'SUCCEEDED' ? t : undefined;
+    }, 30_000);
+    expect(world.beneficiaries).toHaveLength(before + 1);
+    const made = world.beneficiaries[before];
+    expect(made).toMatchObject({ iban: 'DE89370400440532013000', currency: 'EUR', bank_country: 'DE' });
+    expect(task.createdObjectID).toBe(accountID(String(made?.id)));
+  }, 60_000);
 });
