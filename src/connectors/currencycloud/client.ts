@@ -26,6 +26,8 @@ export class CurrencycloudRefusal extends InvalidRequestError {
     message: string,
     status: number,
     readonly codes: readonly string[],
+    /** CC's own words (`error_code: field: message; …`), without our prefix. */
+    readonly reason: string | undefined,
   ) {
     super(message, status);
   }
@@ -124,8 +126,13 @@ export class CurrencycloudClient {
     } catch (error) {
       // Four failed logins lock the account at Currencycloud: a refused login is never repeated here,
       // and every refusal (400 for a malformed key, 401 for a wrong one) is a credentials problem.
-      if (error instanceof InvalidRequestError || error instanceof AuthenticationError) {
-        throw new AuthenticationError(`Currencycloud refused the login: ${error.message}`, error.status);
+      if (error instanceof CurrencycloudRefusal) {
+        const { host } = new URL(this.endpoint);
+        const why = error.reason ? `: ${error.reason}` : '';
+        throw new AuthenticationError(
+          `${host} refused the connector's credentials (HTTP ${error.status ?? 400}${why})`,
+          error.status,
+        );
       }
       throw error;
     }
@@ -214,7 +221,7 @@ export class CurrencycloudClient {
         ...(reason ? { reason } : {}),
       });
       if (error instanceof InvalidRequestError && !(error instanceof AuthenticationError)) {
-        throw new CurrencycloudRefusal(error.message, response.status, codes);
+        throw new CurrencycloudRefusal(error.message, response.status, codes, reason);
       }
       throw error;
     }
