@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { presentInstance, presentSchedule } from '../../src/api/v3/presenters.js';
 import { BaseConnector } from '../../src/connectors/sdk/base.js';
-import type { FetchNextRequest, FetchNextResponse, PspAccount } from '../../src/connectors/sdk/contract.js';
+import type {
+  CreateWebhooksRequest,
+  CreateWebhooksResponse,
+  FetchNextRequest,
+  FetchNextResponse,
+  PspAccount,
+} from '../../src/connectors/sdk/contract.js';
 import { registerConnector } from '../../src/connectors/sdk/registry.js';
 import { installConnector } from '../../src/engine/lifecycle/connectors.js';
 import type { EngineDeps } from '../../src/engine/deps.js';
@@ -51,6 +57,32 @@ registerConnector({
   pageSize: 10,
   state: { FETCH_ACCOUNTS: accountsState },
   create: (config) => new Warner(config.label),
+});
+
+/** Registers no webhook and says why, as Column does when the public URL is not https. */
+class HttpsOnly extends BaseConnector {
+  async install() {
+    return {
+      workflow: [{ type: 'CREATE_WEBHOOKS' as const, name: 'webhooks', periodic: false, children: [] }],
+    };
+  }
+  override async createWebhooks(request: CreateWebhooksRequest): Promise<CreateWebhooksResponse> {
+    return {
+      configs: [],
+      others: [],
+      warnings: request.webhookBaseUrl.startsWith('https://')
+        ? []
+        : ['webhooks are off: the PSP needs https'],
+    };
+  }
+}
+
+registerConnector({
+  provider: 'https-only',
+  capabilities: ['CREATE_WEBHOOKS'],
+  config: z.object({}),
+  pageSize: 10,
+  create: () => new HttpsOnly(),
 });
 
 let engine: TestEngine;
@@ -124,6 +156,14 @@ describe('run warnings', () => {
     expect(run?.warnings[0]?.endsWith('…')).toBe(true);
     expect(run?.warnings[1]).toBe('warning 1-0');
     expect(run?.warnings.at(-1)).toBe(`warning 2-${RUN_WARNINGS_MAX - 42}`);
+  });
+
+  it('keeps what a CREATE_WEBHOOKS run warns about (webhooks the PSP would not take)', async () => {
+    const id = await installConnector(deps, 'https-only', { name: 'https-only' });
+    await runSchedule(deps, scheduleId(id, 'webhooks', ''));
+    const [run] = await runs(id);
+    expect(run?.error).toBeNull();
+    expect(run?.warnings).toEqual(['webhooks are off: the PSP needs https']);
   });
 
   it('is an empty list on a run without any', async () => {

@@ -1,17 +1,18 @@
-// The wave-1 PSP connectors' fake PSPs, by provider: what the shared console-form and CLI install tests
+// The PSP connectors' fake PSPs, by provider: what the shared console-form and CLI install tests
 // install against. Each connector folder's fake.ts loads fixtures that follow that PSP's documented API.
 import type { RunningFake } from '../../src/connectors/sdk/testing/index.js';
 import { startFake as adyen } from '../../src/connectors/adyen/fake.js';
+import { startFake as column } from '../../src/connectors/column/fake.js';
 import { startFake as mangopay } from '../../src/connectors/mangopay/fake.js';
 import { startFake as stripe } from '../../src/connectors/stripe/fake.js';
 import { startFake as wise } from '../../src/connectors/wise/fake.js';
 import { freePort } from './service.js';
 
-export const PSP_FAKES: Record<string, () => Promise<RunningFake>> = { adyen, mangopay, stripe, wise };
+export const PSP_FAKES: Record<string, () => Promise<RunningFake>> = { adyen, column, mangopay, stripe, wise };
 export const PSP_PROVIDERS = Object.keys(PSP_FAKES).sort();
 
 /**
- * Starts every wave-1 fake PSP, and the service settings that go with them: a fixed port named as
+ * Starts every PSP connector's fake, and the service settings that go with them: a fixed port named as
  * PAYBRIDGE_PUBLIC_URL (the fakes deliver webhooks to the endpoints the connectors create there) and the
  * fakes' hosts on the endpoint allow list (a loopback PSP's refusals are otherwise hidden from the caller).
  */

@@ -166,6 +166,13 @@ export function clientFile(n: Names, parts: Part[]): string {
       retry: WRITE_RETRY,
     });
   }`);
+  methods.push(`/**
+   * One cheap authenticated read (TODO: the cheapest ${n.type} has). Install calls it, so a wrong endpoint
+   * or key is refused then, with the PSP's reason, instead of failing every run afterwards.
+   */
+  async check(): Promise<void> {
+    await this.call('/accounts?page=1&pageSize=1', { method: 'GET', headers: this.headers });
+  }`);
   methods.push(`private call(path: string, options: PspRequestOptions): Promise<unknown> {
     // Through the context's fetch, never the global one: the engine and the runner see every call.
     return pspRequest(this.fetch, \`\${this.base}\${path}\`, options);
@@ -683,8 +690,10 @@ export function connectorFile(n: Names, parts: Part[]): string {
     usesClock && `    this.clock = context.clock;`,
     `  }`,
     ``,
-    `  // Install creates nothing at the PSP (it runs again at every config update); CREATE_WEBHOOKS does.`,
+    `  // Install proves the endpoint and the key with one read and creates nothing at the PSP (it runs again`,
+    `  // at every config update); CREATE_WEBHOOKS creates.`,
     `  async install(): Promise<InstallResponse> {`,
+    `    await this.client.check();`,
     `    return { workflow: ${n.provider}Workflow() };`,
     `  }`,
     ``,

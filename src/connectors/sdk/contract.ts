@@ -333,6 +333,11 @@ export interface CreateWebhooksRequest {
 export interface CreateWebhooksResponse {
   configs: WebhookConfig[];
   others: PspOther[];
+  /**
+   * What an operator must know about the registration (e.g. the PSP delivers only to https:// URLs, so
+   * none was made): kept on the run, where the CLI and the console show it, as fetch warnings are.
+   */
+  warnings?: string[];
 }
 
 export interface Webhook {

@@ -283,6 +283,7 @@ async function createWebhooks(
   await commitPage(deps, run, {
     writes: mapPage(run.connector, 'FETCH_OTHERS', response.others),
     pages: 1,
+    warnings: response.warnings ?? [],
     newState: leased.state ?? {},
     leaseMs: deps.leaseMs,
     finish: { nextRunAt: leased.periodic ? nextPeriodicRun(periodMs) : null },

@@ -26,6 +26,7 @@ import {
   UpstreamError,
   UpstreamRateLimitError,
   UpstreamTimeoutError,
+  isRetryable,
   WebhookVerificationError,
 } from '../errors.js';
 import { pspRequest } from '../http.js';
@@ -201,6 +202,8 @@ export function describeConformance(options: ConformanceOptions): void {
     (findConnector(options.provider)?.http === false
       ? 'the registration declares http: false (the connector makes no HTTP call)'
       : undefined);
+  const httpTest = (name: string, fn: (h: Harness, ctx: TestContext) => Promise<void>) =>
+    noHttp ? skip(name, noHttp) : test(name, fn);
 
   describe(`${options.provider} conformance`, () => {
     describe('installing and uninstalling', () => {
@@ -219,6 +222,25 @@ export function describeConformance(options: ConformanceOptions): void {
           }
         };
         names(tree);
+      });
+
+      httpTest('install checks the endpoint and the credentials with a call to the PSP', async (h) => {
+        await h.tree();
+        expect(
+          h.psp.requests.length,
+          'install made no request: a wrong endpoint or key would only show at the first run',
+        ).toBeGreaterThan(0);
+      });
+
+      httpTest('install refuses credentials the PSP rejects', async (h) => {
+        h.psp.fail({ kind: 'status', status: 401 });
+        const error = await h.connector.install().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, 'install succeeded although every call answered 401').toBeInstanceOf(Error);
+        // A retryable error would make the engine retry a key that can never work.
+        expect(isRetryable(error), `install's error is retryable: ${String(error)}`).toBe(false);
       });
 
       test('a CREATE_WEBHOOKS node defines the webhook configs', async (h, ctx) => {
