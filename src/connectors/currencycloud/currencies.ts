@@ -5,9 +5,10 @@ import { fromMinorUnits, InvalidAmountError, pspMoney } from '../sdk/money.js';
 
 /**
  * Where Currencycloud departs from ISO 4217 ("Currency Decimal Places" in its support centre): it takes
- * HUF without decimals (ISO: 2) and KWD, OMR and BHD with 2 (ISO: 3). Amounts it sends fit the ISO
- * precision exactly (fewer decimals), so assets stay ISO (`HUF/2`, `KWD/3`) like every other connector's;
- * only writes must round-trip through these decimals, and refuse what they cannot carry.
+ * KWD, OMR and BHD with 2 decimals (ISO: 3), and HUF with none (ISO: 2; Paybridge's precision, from
+ * CLDR, is already 0). Amounts CC sends fit the asset's precision exactly (fewer decimals), so assets
+ * stay what every other connector uses (`KWD/3`, `HUF/0`); only writes must go through these decimals,
+ * and refuse what they cannot carry.
  */
 export const CURRENCYCLOUD_DECIMALS: Readonly<Record<string, number>> = { HUF: 0, KWD: 2, OMR: 2, BHD: 2 };
 
