@@ -3,6 +3,7 @@
 import type { RunningFake } from '../../src/connectors/sdk/testing/index.js';
 import { startFake as adyen } from '../../src/connectors/adyen/fake.js';
 import { startFake as column } from '../../src/connectors/column/fake.js';
+import { startFake as currencycloud } from '../../src/connectors/currencycloud/fake.js';
 import { startFake as increase } from '../../src/connectors/increase/fake.js';
 import { startFake as mangopay } from '../../src/connectors/mangopay/fake.js';
 import { startFake as modulr } from '../../src/connectors/modulr/fake.js';
