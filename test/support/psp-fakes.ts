@@ -14,6 +14,8 @@ import { freePort } from './service.js';
 export const PSP_FAKES: Record<string, () => Promise<RunningFake>> = {
   adyen,
   column,
+  currencycloud,
+  increase,
   mangopay,
   modulr,
   stripe,
