@@ -3,7 +3,8 @@
 import adyen, { type Config, type ManagementAPI } from '@adyen/api-library';
 import type { PspFetch } from '../sdk/context.js';
 import { InvalidRequestError, UpstreamError } from '../sdk/errors.js';
-import { errorFromAnswer, errorFromTransport, malformedJsonError } from '../sdk/http-errors.js';
+import { errorFromAnswer, malformedJsonError } from '../sdk/http-errors.js';
+import { pspExchange } from '../sdk/http.js';
 import { ADYEN_TEST_ENDPOINT, type AdyenConfig, managementEndpoint } from './config.js';
 
 /** What the SDK hands its HTTP client besides the URL and body (IRequest.Options, the fields we honour). */
@@ -63,26 +64,14 @@ export class FetchHttpClient {
     if (requestOptions.idempotencyKey) headers['idempotency-key'] = requestOptions.idempotencyKey;
     const hasBody = method !== 'GET' && method !== 'DELETE' && json.length > 0;
     if (hasBody) headers['content-type'] = 'application/json';
-    const host = new URL(url).host;
-    let response: Response;
-    try {
-      response = await this.fetch(url, {
-        method,
-        headers,
-        ...(hasBody ? { body: typeof json === 'string' ? json : new Uint8Array(json) } : {}),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw errorFromTransport(error, { host, timeoutMs: TIMEOUT_MS });
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw errorFromTransport(error, { host, timeoutMs: TIMEOUT_MS });
-    }
-    const refusal = errorFromAnswer({ status: response.status, headers: response.headers, body: text, host });
+    const response = await pspExchange(this.fetch, url, {
+      method,
+      headers,
+      ...(hasBody ? { body: typeof json === 'string' ? json : new Uint8Array(json) } : {}),
+      timeoutMs: TIMEOUT_MS,
+    });
+    const { body: text, host } = response;
+    const refusal = errorFromAnswer(response);
     if (refusal) throw refusal;
     // The SDK would keep a body that is not JSON as a string (and warn on the console): refuse it here.
     if (text.trim() !== '') {

@@ -2,7 +2,8 @@
 import { parseJson } from '../../domain/json.js';
 import type { Clock, PspFetch } from '../sdk/context.js';
 import { AuthenticationError, InvalidRequestError, isRetryable, UpstreamError } from '../sdk/errors.js';
-import { errorFromStatus, errorFromTransport, malformedJsonError, reasonInText } from '../sdk/http-errors.js';
+import { errorFromStatus, malformedJsonError, reasonInText } from '../sdk/http-errors.js';
+import { pspExchange } from '../sdk/http.js';
 import { backoffDelay, retryAfterOf } from '../sdk/retry.js';
 
 export type Params = Record<string, string | number | undefined>;
@@ -190,28 +191,13 @@ export class CurrencycloudClient {
       }
       body = params.toString();
     }
-    const { host } = new URL(url);
-    let response: Response;
-    try {
-      response = await this.fetch(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw errorFromTransport(error, { host, timeoutMs: TIMEOUT_MS });
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      const cause = errorFromTransport(error, { host, timeoutMs: TIMEOUT_MS });
-      throw cause instanceof UpstreamError
-        ? new UpstreamError(`connection lost while reading ${host}: ${cause.message}`, response.status)
-        : cause;
-    }
+    const response = await pspExchange(this.fetch, url, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      timeoutMs: TIMEOUT_MS,
+    });
+    const { body: text, host } = response;
     if (response.status < 200 || response.status >= 300) {
       const { reason, codes } = ccError(text);
       const error = errorFromStatus({

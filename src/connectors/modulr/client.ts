@@ -3,7 +3,8 @@ import { LosslessNumber, parse } from 'lossless-json';
 import { stringifyJson } from '../../domain/json.js';
 import type { Clock, PspFetch } from '../sdk/context.js';
 import { AuthenticationError, isRetryable, UpstreamError } from '../sdk/errors.js';
-import { errorFromAnswer, errorFromTransport, malformedJsonError } from '../sdk/http-errors.js';
+import { errorFromAnswer, malformedJsonError } from '../sdk/http-errors.js';
+import { pspExchange } from '../sdk/http.js';
 import { backoffDelay, retryAfterOf } from '../sdk/retry.js';
 import { type SigningKey, signedHeaders } from './signing.js';
 
@@ -124,35 +125,20 @@ export class ModulrClient {
     headers: Record<string, string>,
     body?: string,
   ): Promise<unknown> {
-    const { host } = new URL(url);
-    let response: Response;
-    try {
-      response = await this.fetch(url, {
-        method,
-        headers: { accept: 'application/json', ...headers },
-        ...(body === undefined ? {} : { body }),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw errorFromTransport(error, { host, timeoutMs: TIMEOUT_MS });
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      const cause = errorFromTransport(error, { host, timeoutMs: TIMEOUT_MS });
-      throw cause instanceof UpstreamError
-        ? new UpstreamError(`connection lost while reading ${host}: ${cause.message}`, response.status)
-        : cause;
-    }
-    const refusal = errorFromAnswer({ status: response.status, headers: response.headers, body: text, host });
+    const answer = await pspExchange(this.fetch, url, {
+      method,
+      headers: { accept: 'application/json', ...headers },
+      ...(body === undefined ? {} : { body }),
+      timeoutMs: TIMEOUT_MS,
+    });
+    const refusal = errorFromAnswer(answer);
     if (refusal) throw refusal;
+    const { body: text, host } = answer;
     if (text.trim() === '') return undefined;
     try {
       return parseModulrJson(text);
     } catch {
-      throw malformedJsonError(response.status, host);
+      throw malformedJsonError(answer.status, host);
     }
   }
 }

@@ -2,7 +2,7 @@
 import { parseJson } from '../../domain/json.js';
 import type { PspFetch } from './context.js';
 import { isRetryable, UpstreamError } from './errors.js';
-import { errorFromAnswer, errorFromTransport, malformedJsonError } from './http-errors.js';
+import { errorFromAnswer, errorFromTransport, malformedJsonError, type PspAnswer } from './http-errors.js';
 import { backoffDelay, retryAfterOf } from './retry.js';
 
 // Kept here too: connectors and tests import it from the HTTP client.
@@ -56,7 +56,21 @@ export async function pspRequest(
   }
 }
 
-async function requestOnce(fetch: PspFetch, url: string | URL, options: PspRequestOptions): Promise<unknown> {
+/** A PSP's answer, read whole: what a client with its own error or JSON handling works from. */
+export type PspExchange = Required<Pick<PspAnswer, 'status' | 'body' | 'host'>> & { headers: Headers };
+
+/**
+ * One request through the connector's fetch, with what every client needs and none should write again:
+ * a deadline, no redirects (they would carry the credentials elsewhere), and transport failures, a
+ * timeout or a body cut short, as typed errors. The status is the caller's to judge: `pspRequest` does it
+ * with `errorFromAnswer`; a client whose PSP words its refusals differently, or whose JSON needs its own
+ * parser (numbers kept as literals, say), starts here.
+ */
+export async function pspExchange(
+  fetch: PspFetch,
+  url: string | URL,
+  options: Omit<PspRequestOptions, 'retry'> = {},
+): Promise<PspExchange> {
   const { timeoutMs = 30_000, ...init } = options;
   const { host } = new URL(url);
   let response: Response;
@@ -75,12 +89,17 @@ async function requestOnce(fetch: PspFetch, url: string | URL, options: PspReque
       ? new UpstreamError(`connection lost while reading ${host}: ${cause.message}`, response.status)
       : cause;
   }
-  const refusal = errorFromAnswer({ status: response.status, headers: response.headers, body: text, host });
+  return { status: response.status, headers: response.headers, body: text, host };
+}
+
+async function requestOnce(fetch: PspFetch, url: string | URL, options: PspRequestOptions): Promise<unknown> {
+  const answer = await pspExchange(fetch, url, options);
+  const refusal = errorFromAnswer(answer);
   if (refusal) throw refusal;
-  if (text.trim() === '') return undefined;
+  if (answer.body.trim() === '') return undefined;
   try {
-    return parseJson(text);
+    return parseJson(answer.body);
   } catch {
-    throw malformedJsonError(response.status, host);
+    throw malformedJsonError(answer.status, answer.host);
   }
 }
