@@ -15,7 +15,15 @@ import {
 import { FakePsp } from '../../src/connectors/sdk/testing/fake-psp.js';
 import { accountIdCodec, connectorIdCodec, paymentIdCodec } from '../../src/domain/ids.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
-import { allAccounts, allPayments, exact, present, rawPage, throughDouble } from './sdk-helpers.js';
+import {
+  accountsOnceThere,
+  allPayments,
+  balancesOnceThere,
+  exact,
+  present,
+  rawPage,
+  throughDouble,
+} from './sdk-helpers.js';
 
 let psp: FakePsp;
 let world: ColumnWorld;
@@ -83,30 +91,12 @@ describe('Column through the official SDK', () => {
     });
     connectorID = present(installed.v3InstallConnectorResponse, 'install').data;
 
-    const accounts = await eventually(
-      async () => {
-        const rows = await allAccounts(sdk);
-        return rows.length === 6 ? rows : undefined;
-      },
-      30_000,
-      'six accounts',
-    );
+    const accounts = await accountsOnceThere(sdk, 6);
     const byRef = new Map(accounts.map((a) => [a.reference, a]));
     expect(byRef.get('bacc_2qQk0001OperatingUSD')).toMatchObject({ type: 'INTERNAL', defaultAsset: 'USD/2' });
     expect(byRef.get('cpty_2qQm0003Berlin')).toMatchObject({ type: 'EXTERNAL', name: 'Acme GmbH' });
 
-    const balances = await eventually(
-      async () => {
-        const data = present(
-          (await sdk.payments.v3.getAccountBalances({ accountID: accountID('bacc_2qQk0002PayrollUSD') }))
-            .v3BalancesCursorResponse,
-          'balances',
-        ).cursor.data;
-        return data.length > 0 ? data : undefined;
-      },
-      30_000,
-      'the payroll balance',
-    );
+    const balances = await balancesOnceThere(sdk, accountID('bacc_2qQk0002PayrollUSD'));
     // The SDK reads JSON through doubles: the exact value is checked on the wire.
     expect(balances[0]).toMatchObject({ asset: 'USD/2', balance: throughDouble(9_007_199_254_740_993n) });
     const wire = await rawPage<{ balance: unknown }>(

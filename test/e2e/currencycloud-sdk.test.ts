@@ -15,7 +15,7 @@ import {
   serveCurrencycloud,
 } from '../../src/connectors/currencycloud/fake.js';
 import { eventually, startTestService, type TestService } from '../support/service.js';
-import { allAccounts, allPayments, expectV3Error, present } from './sdk-helpers.js';
+import { accountsOnceThere, allPayments, balancesOnceThere, expectV3Error, present } from './sdk-helpers.js';
 
 let psp: FakePsp;
 let world: CurrencycloudWorld;
@@ -108,14 +108,7 @@ describe('Currencycloud through the official SDK', () => {
       (await install('currencycloud-e2e', configFor(psp, world))).v3InstallConnectorResponse,
       'install',
     ).data;
-    const accounts = await eventually(
-      async () => {
-        const rows = await allAccounts(sdk);
-        return rows.length === 6 ? rows : undefined;
-      },
-      30_000,
-      'six accounts',
-    );
+    const accounts = await accountsOnceThere(sdk, 6);
     const byRef = new Map(accounts.map((a) => [a.reference, a]));
     expect(byRef.get(HOUSE_ACCOUNT)).toMatchObject({ type: 'INTERNAL', name: 'Acme Ltd', connectorID });
     expect(byRef.get(HOUSE_ACCOUNT)?.metadata).toMatchObject({
@@ -127,18 +120,7 @@ describe('Currencycloud through the official SDK', () => {
       defaultAsset: 'GBP/2',
     });
 
-    const balances = await eventually(
-      async () => {
-        const data = present(
-          (await sdk.payments.v3.getAccountBalances({ accountID: accountID(SUB_ACCOUNT) }))
-            .v3BalancesCursorResponse,
-          'balances',
-        ).cursor.data;
-        return data.length === 2 ? data : undefined;
-      },
-      30_000,
-      'the sub-account balances',
-    );
+    const balances = await balancesOnceThere(sdk, accountID(SUB_ACCOUNT), 2);
     expect(balances.map((b) => [b.asset, b.balance]).sort()).toEqual([
       ['HUF/0', 250_000n],
       ['JPY/0', 150_000n],

@@ -20,7 +20,7 @@ import {
 import { ACCOUNT_A, ACCOUNT_B, standardHeaders } from '../../src/connectors/increase/test-support.js';
 import { FakePsp } from '../../src/connectors/sdk/testing/fake-psp.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
-import { allAccounts, allPayments, present, rawGet } from './sdk-helpers.js';
+import { accountsOnceThere, allPayments, present, rawGet } from './sdk-helpers.js';
 
 let psp: FakePsp;
 let world: IncreaseWorld;
@@ -79,14 +79,7 @@ describe('Increase through the official SDK', () => {
     expect(response.status).toBe(202);
     connectorID = ((await response.json()) as { data: string }).data;
 
-    const accounts = await eventually(
-      async () => {
-        const rows = (await allAccounts(sdk)).filter((a) => a.connectorID === connectorID);
-        return rows.length === EXPECTED.accounts ? rows : undefined;
-      },
-      30_000,
-      'the accounts',
-    );
+    const accounts = await accountsOnceThere(sdk, EXPECTED.accounts, connectorID);
     const byRef = new Map(accounts.map((a) => [a.reference, a]));
     expect(byRef.get(ACCOUNT_A)).toMatchObject({
       type: 'INTERNAL',

@@ -12,7 +12,7 @@ import {
   type MangopayData,
 } from '../../src/connectors/mangopay/fake.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
-import { collectPages, expectV3Error, present } from './sdk-helpers.js';
+import { balancesOnceThere, collectPages, expectV3Error, present } from './sdk-helpers.js';
 
 const T = 1772323200;
 let psp: FakePsp;
@@ -96,14 +96,7 @@ describe('Mangopay through the engine', () => {
   });
 
   it("reads each wallet's balance in minor units at its currency's exponent", async () => {
-    const balances = await eventually(async () => {
-      const page = present(
-        (await sdk.payments.v3.getAccountBalances({ accountID: accountID('wlt_m_02') }))
-          .v3BalancesCursorResponse,
-        'balances',
-      ).cursor.data;
-      return page.length > 0 ? page : undefined;
-    });
+    const balances = await balancesOnceThere(sdk, accountID('wlt_m_02'));
     expect(balances[0]).toMatchObject({ asset: 'JPY/0', balance: 1500n });
   });
 

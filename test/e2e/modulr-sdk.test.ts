@@ -12,7 +12,7 @@ import { accountIdCodec, connectorIdCodec } from '../../src/domain/ids.js';
 import { FakePsp } from '../../src/connectors/sdk/testing/fake-psp.js';
 import { type ModulrWorld, newWorld, serveModulr } from '../../src/connectors/modulr/fake.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
-import { allAccounts, allPayments, exact, expectV3Error, present, rawPage } from './sdk-helpers.js';
+import { accountsOnceThere, allPayments, exact, expectV3Error, present, rawPage } from './sdk-helpers.js';
 
 let psp: FakePsp;
 let world: ModulrWorld;
@@ -133,14 +133,7 @@ describe('Modulr through the official SDK', () => {
       'install',
     ).data;
 
-    const accounts = await eventually(
-      async () => {
-        const rows = await allAccounts(sdk);
-        return rows.length === 7 ? rows : undefined;
-      },
-      30_000,
-      'seven accounts',
-    );
+    const accounts = await accountsOnceThere(sdk, 7);
     const byRef = new Map(accounts.map((a) => [a.reference, a]));
     expect(byRef.get('A1000002')).toMatchObject({
       type: 'INTERNAL',

@@ -10,6 +10,7 @@ import {
 } from '@formance/formance-sdk/sdk/models/payments/index.js';
 import { expect } from 'vitest';
 import { parseJson, stringifyJson } from '../../src/domain/json.js';
+import { eventually } from '../support/service.js';
 
 /** One page of any v3 cursor response, as the SDK and the wire both shape it. */
 export interface CursorPage<T> {
@@ -153,4 +154,29 @@ export const allPayments = (sdk: SDK) =>
         .cursor,
     async (cursor) =>
       present((await sdk.payments.v3.listPayments({ cursor })).v3PaymentsCursorResponse, 'payments').cursor,
+  );
+
+/** Waits until the API holds exactly `count` accounts (of one connector, when named), and answers them. */
+export const accountsOnceThere = (sdk: SDK, count: number, connectorID?: string) =>
+  eventually(
+    async () => {
+      const rows = (await allAccounts(sdk)).filter((a) => !connectorID || a.connectorID === connectorID);
+      return rows.length === count ? rows : undefined;
+    },
+    30_000,
+    `${count} accounts`,
+  );
+
+/** Waits until an account has at least `count` balances (one per asset), and answers them. */
+export const balancesOnceThere = (sdk: SDK, accountID: string, count = 1) =>
+  eventually(
+    async () => {
+      const data = present(
+        (await sdk.payments.v3.getAccountBalances({ accountID, pageSize: 100 })).v3BalancesCursorResponse,
+        'balances',
+      ).cursor.data;
+      return data.length >= count ? data : undefined;
+    },
+    30_000,
+    `${count} balances of ${accountID}`,
   );

@@ -16,7 +16,7 @@ import {
   type StripeData,
 } from '../../src/connectors/stripe/fake.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
-import { collectPages, present } from './sdk-helpers.js';
+import { balancesOnceThere, collectPages, present } from './sdk-helpers.js';
 
 let psp: FakePsp;
 let data: StripeData;
@@ -151,14 +151,7 @@ describe('Stripe through the service', () => {
         .some((r) => r.headers['stripe-account'] === CONNECTED_A),
     ).toBe(true);
 
-    const balances = await eventually(async () => {
-      const page = present(
-        (await sdk.payments.v3.getAccountBalances({ accountID: accountId(PLATFORM_ID), pageSize: 100 }))
-          .v3BalancesCursorResponse,
-        'balances',
-      ).cursor.data;
-      return page.length >= 2 ? page : undefined;
-    });
+    const balances = await balancesOnceThere(sdk, accountId(PLATFORM_ID), 2);
     expect(balances.map((b) => [b.asset, b.balance]).sort()).toEqual([
       ['EUR/2', 120000n],
       ['JPY/0', 5000n],

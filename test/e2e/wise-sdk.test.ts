@@ -10,7 +10,7 @@ import { accountIdCodec, connectorIdCodec, paymentIdCodec } from '../../src/doma
 import { FakePsp } from '../../src/connectors/sdk/testing/fake-psp.js';
 import { configFor, newWorld, serveWise, signBody, type WiseWorld } from '../../src/connectors/wise/fake.js';
 import { eventually, freePort, startTestService, type TestService } from '../support/service.js';
-import { allAccounts, allPayments, present } from './sdk-helpers.js';
+import { accountsOnceThere, allPayments, balancesOnceThere, present } from './sdk-helpers.js';
 
 let psp: FakePsp;
 let world: WiseWorld;
@@ -71,31 +71,13 @@ describe('Wise through the official SDK', () => {
     expect(response.status).toBe(202);
     connectorID = ((await response.json()) as { data: string }).data;
 
-    const accounts = await eventually(
-      async () => {
-        const rows = await allAccounts(sdk);
-        return rows.length === 9 ? rows : undefined;
-      },
-      30_000,
-      'nine accounts',
-    );
+    const accounts = await accountsOnceThere(sdk, 9);
     const byRef = new Map(accounts.map((a) => [a.reference, a]));
     expect(byRef.get('200002')).toMatchObject({ type: 'INTERNAL', defaultAsset: 'JPY/0', connectorID });
     expect(byRef.get('200001')?.metadata).toMatchObject({ 'com.wise.spec/profile_id': '30000001' });
     expect(byRef.get('40000004')).toMatchObject({ type: 'EXTERNAL', name: 'Katherine Johnson' });
 
-    const balances = await eventually(
-      async () => {
-        const data = present(
-          (await sdk.payments.v3.getAccountBalances({ accountID: accountID('200004') }))
-            .v3BalancesCursorResponse,
-          'balances',
-        ).cursor.data;
-        return data.length > 0 ? data : undefined;
-      },
-      30_000,
-      'the BHD balance',
-    );
+    const balances = await balancesOnceThere(sdk, accountID('200004'));
     expect(balances[0]).toMatchObject({ asset: 'BHD/3', balance: 12_345n });
 
     const payments = await eventually(
