@@ -1,4 +1,5 @@
 // Incremental polling of Column's newest-first lists (bank accounts, counterparties, transfers), resumable at every page, plus the re-read of transfers still in flight.
+import { describeZodProblem } from '../sdk/mapping.js';
 import { z } from 'zod';
 import type { Clock } from '../sdk/context.js';
 import type {
@@ -13,7 +14,6 @@ import type { ColumnClient } from './client.js';
 import {
   bankAccountSchema,
   counterpartySchema,
-  describeProblem,
   isFinal,
   isRail,
   RAIL_PATHS,
@@ -195,7 +195,7 @@ function parser<S extends z.ZodType<{ id: string; created_at: string }>>(schema:
     const parsed = schema.safeParse(raw);
     const rawId = (raw as { id?: unknown } | null)?.id;
     const id = typeof rawId === 'string' && rawId !== '' ? rawId : `#${index}`;
-    if (!parsed.success) return { ok: false, id, reason: describeProblem(parsed.error) };
+    if (!parsed.success) return { ok: false, id, reason: describeZodProblem(parsed.error) };
     const createdMs = Date.parse(parsed.data.created_at);
     if (Number.isNaN(createdMs))
       return { ok: false, id, reason: `created_at '${parsed.data.created_at}' is not a time` };
@@ -247,7 +247,9 @@ export async function fetchBalances(
   if (!id) throw new MissingFromPayloadError();
   const parsed = bankAccountSchema.safeParse(await client.get(`/bank-accounts/${encodeURIComponent(id)}`));
   if (!parsed.success)
-    throw new UpstreamError(`Column answered the bank account unreadably: ${describeProblem(parsed.error)}`);
+    throw new UpstreamError(
+      `Column answered the bank account unreadably: ${describeZodProblem(parsed.error)}`,
+    );
   const balance = toBalance(parsed.data, clock.now());
   return { items: balance ? [balance] : [], newState: {}, hasMore: false };
 }
@@ -366,7 +368,7 @@ export async function fetchTransfers(
     }
     const parsed = transferSchema.safeParse(raw);
     if (!parsed.success) {
-      skipped.push({ reference: entry.id, reason: describeProblem(parsed.error) });
+      skipped.push({ reference: entry.id, reason: describeZodProblem(parsed.error) });
       open = open.filter((o) => o.id !== entry.id);
       continue;
     }

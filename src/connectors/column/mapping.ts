@@ -349,9 +349,3 @@ export function toExternalAccount(counterparty: ColumnCounterparty): PspAccount 
     raw: { ...counterparty, ...(masked ? { account_number: masked } : {}) },
   };
 }
-
-/** A zod problem in one line, for skipped records and errors. */
-export function describeProblem(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-}

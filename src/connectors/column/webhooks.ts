@@ -1,4 +1,5 @@
 // Column webhooks: one endpoint for the transfer events of every rail, HMAC-SHA256 of the raw body in Column-Signature, events translated as polling maps transfers.
+import { describeZodProblem } from '../sdk/mapping.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -17,7 +18,7 @@ import {
 } from '../sdk/errors.js';
 import type { ColumnClient } from './client.js';
 import { readTransfer } from './listing.js';
-import { describeProblem, toPayment, transferSchema, type Rail } from './mapping.js';
+import { toPayment, transferSchema, type Rail } from './mapping.js';
 
 /** The rail of each event-type prefix Column sends for transfers. */
 const RAIL_OF_PREFIX: Record<string, Rail> = {
@@ -128,7 +129,7 @@ export async function createEndpoint(
   );
   if (!created.success || !created.data.secret) {
     throw new UpstreamError(
-      `Column answered the webhook endpoint without ${created.success ? 'its secret' : describeProblem(created.error)}`,
+      `Column answered the webhook endpoint without ${created.success ? 'its secret' : describeZodProblem(created.error)}`,
     );
   }
   return {
@@ -179,7 +180,7 @@ function parseEvent(body: Buffer): z.infer<typeof eventSchema> {
   }
   const parsed = eventSchema.safeParse(json);
   if (!parsed.success)
-    throw new WebhookVerificationError(`not a Column event: ${describeProblem(parsed.error)}`);
+    throw new WebhookVerificationError(`not a Column event: ${describeZodProblem(parsed.error)}`);
   return parsed.data;
 }
 
@@ -227,7 +228,7 @@ export async function translateEvent(
     if (raw === undefined) return [];
     parsed = transferSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new UpstreamError(`Column answered the transfer unreadably: ${describeProblem(parsed.error)}`);
+      throw new UpstreamError(`Column answered the transfer unreadably: ${describeZodProblem(parsed.error)}`);
     }
   }
   const warnings: string[] = [];

@@ -1,4 +1,5 @@
 // Money movement at Column: book transfers, payouts on the rail the initiation names, counterparty creation and ACH reversal, each under an Idempotency-Key from the engine's key.
+import { describeZodProblem } from '../sdk/mapping.js';
 import { createHash } from 'node:crypto';
 import { assetFromCurrency } from '../../domain/assets.js';
 import type {
@@ -17,7 +18,6 @@ import type { ColumnClient } from './client.js';
 import { readTransfer } from './listing.js';
 import {
   counterpartySchema,
-  describeProblem,
   PROVIDER,
   RAIL_PATHS,
   RAILS,
@@ -98,7 +98,7 @@ function defined(body: Record<string, unknown>): Record<string, unknown> {
 function paymentOf(raw: unknown, rail: Rail, what: string): PspPayment {
   const parsed = transferSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new UpstreamError(`Column answered the ${what} unreadably: ${describeProblem(parsed.error)}`);
+    throw new UpstreamError(`Column answered the ${what} unreadably: ${describeZodProblem(parsed.error)}`);
   }
   return toPayment(parsed.data, [], rail);
 }
@@ -267,7 +267,7 @@ export class Writes {
     const parsed = counterpartySchema.safeParse(raw);
     if (!parsed.success) {
       throw new UpstreamError(
-        `Column answered the counterparty unreadably: ${describeProblem(parsed.error)}`,
+        `Column answered the counterparty unreadably: ${describeZodProblem(parsed.error)}`,
       );
     }
     return { relatedAccount: toExternalAccount(parsed.data) };

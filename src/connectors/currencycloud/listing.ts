@@ -1,4 +1,5 @@
 // Polling Currencycloud: accounts, balances, beneficiaries and transactions, each with a cursor that loses nothing.
+import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import { z } from 'zod';
 import type { Clock } from '../sdk/context.js';
 import type {
@@ -15,7 +16,6 @@ import {
   accountSchema,
   balanceSchema,
   beneficiarySchema,
-  describeProblem,
   toAccount,
   toBalance,
   toBeneficiary,
@@ -40,36 +40,12 @@ const listPage = (key: string) =>
 function pageOf(body: unknown, key: string, what: string): { records: unknown[]; more: boolean } {
   const parsed = listPage(key).safeParse(body);
   if (!parsed.success)
-    throw new UpstreamError(`Currencycloud answered ${what} unreadably: ${describeProblem(parsed.error)}`);
+    throw new UpstreamError(`Currencycloud answered ${what} unreadably: ${describeZodProblem(parsed.error)}`);
   const data = parsed.data as { pagination?: { next_page?: number | bigint | null } | null };
   const records = parsed.data[key] as unknown[];
   const next = data.pagination?.next_page;
   // CC answers next_page -1 (or 0) on the last page.
   return { records, more: records.length > 0 && next !== null && next !== undefined && Number(next) > 0 };
-}
-
-/** Maps each record, reporting those it cannot read instead of failing the page. */
-function mapEach<R, T>(
-  records: unknown[],
-  schema: z.ZodType<R>,
-  map: (record: R) => T,
-): { items: { record: R; item: T }[]; skipped: SkippedRecord[] } {
-  const items: { record: R; item: T }[] = [];
-  const skipped: SkippedRecord[] = [];
-  records.forEach((raw, index) => {
-    const parsed = schema.safeParse(raw);
-    const reference = String((raw as { id?: unknown } | null)?.id ?? `#${index}`);
-    if (!parsed.success) {
-      skipped.push({ reference, reason: describeProblem(parsed.error) });
-      return;
-    }
-    try {
-      items.push({ record: parsed.data, item: map(parsed.data) });
-    } catch (error) {
-      skipped.push({ reference, reason: error instanceof Error ? error.message : String(error) });
-    }
-  });
-  return { items, skipped };
 }
 
 /** Lists that are re-read whole each pass (accounts, beneficiaries): what changed is what comes out. */

@@ -275,8 +275,3 @@ export function paymentToPayment(
     raw: payment,
   };
 }
-
-/** A zod problem as one line naming the field. */
-export function describeProblem(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
-}

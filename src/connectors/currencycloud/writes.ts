@@ -1,4 +1,5 @@
 // Money movement at Currencycloud: transfers between accounts and payments to beneficiaries, each once per engine key (unique_request_id).
+import { describeZodProblem } from '../sdk/mapping.js';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { currencyPrecision } from '../../domain/assets.js';
@@ -19,7 +20,6 @@ import {
   type CcBeneficiary,
   type CcPayment,
   type CcTransfer,
-  describeProblem,
   FINAL_PAYMENT_STATUSES,
   FINAL_TRANSFER_STATUSES,
   paymentSchema,
@@ -61,7 +61,7 @@ function parsed<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const result = schema.safeParse(body);
   if (!result.success)
     throw new UpstreamError(
-      `Currencycloud answered the ${what} unreadably: ${describeProblem(result.error)}`,
+      `Currencycloud answered the ${what} unreadably: ${describeZodProblem(result.error)}`,
     );
   return result.data;
 }

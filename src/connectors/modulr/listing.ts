@@ -1,4 +1,5 @@
 // Polling Modulr: accounts, balances, beneficiaries, payments and each account's transactions, with cursors that lose nothing.
+import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import { z } from 'zod';
 import type { Clock } from '../sdk/context.js';
 import type {
@@ -14,7 +15,6 @@ import type { ModulrClient } from './client.js';
 import {
   accountSchema,
   beneficiarySchema,
-  describeProblem,
   type ModulrPayment,
   type ModulrTransaction,
   modulrFilterTime,
@@ -59,35 +59,22 @@ async function listPage(
 ): Promise<Page> {
   const body = pageSchema.safeParse(await client.get(path, { ...query, page, size }));
   if (!body.success)
-    throw new UpstreamError(`Modulr answered ${path} unreadably: ${describeProblem(body.error)}`);
+    throw new UpstreamError(`Modulr answered ${path} unreadably: ${describeZodProblem(body.error)}`);
   const { content, totalPages } = body.data;
   const more = content.length >= size && (totalPages === undefined || page + 1 < totalPages);
   return { records: content, more };
 }
 
-/** Maps each record, reporting those it cannot read instead of failing the page. */
-function mapEach<R, T>(
+/** The kit's mapEach, its skipped records added to the page's. */
+function mapInto<R, T>(
   records: unknown[],
   schema: z.ZodType<R>,
   map: (record: R) => T | undefined,
   skipped: SkippedRecord[],
 ): { record: R; item: T }[] {
-  const out: { record: R; item: T }[] = [];
-  records.forEach((raw, index) => {
-    const parsed = schema.safeParse(raw);
-    const reference = String((raw as { id?: unknown } | null)?.id ?? `#${index}`);
-    if (!parsed.success) {
-      skipped.push({ reference, reason: describeProblem(parsed.error) });
-      return;
-    }
-    try {
-      const item = map(parsed.data);
-      if (item !== undefined) out.push({ record: parsed.data, item });
-    } catch (error) {
-      skipped.push({ reference, reason: error instanceof Error ? error.message : String(error) });
-    }
-  });
-  return out;
+  const mapped = mapEach(records, schema, map);
+  skipped.push(...mapped.skipped);
+  return mapped.items;
 }
 
 const pageSize = (request: FetchNextRequest) => Math.max(1, Math.min(request.pageSize, MAX_PAGE));
@@ -117,7 +104,7 @@ export async function fetchAccounts(
   const skipped: SkippedRecord[] = [];
   const next = { ...(state.next ?? {}) };
   const items: PspAccount[] = [];
-  for (const { record, item } of mapEach(page.records, accountSchema, toAccount, skipped)) {
+  for (const { record, item } of mapInto(page.records, accountSchema, toAccount, skipped)) {
     const fingerprint = [record.name, record.status, record.currency, record.externalReference].join('|');
     const known = next[record.id] ?? state.seen[record.id];
     next[record.id] = fingerprint;
@@ -136,7 +123,7 @@ export async function fetchBalances(
   const accountId = parentAccount(request);
   const skipped: SkippedRecord[] = [];
   const body = await client.get(`/accounts/${encodeURIComponent(accountId)}`);
-  const items = mapEach([body], accountSchema, (a) => toBalance(a, clock.now()), skipped);
+  const items = mapInto([body], accountSchema, (a) => toBalance(a, clock.now()), skipped);
   return { items: items.map((i) => i.item), newState: null, hasMore: false, skipped };
 }
 
@@ -179,7 +166,7 @@ async function modifiedWindow<R extends { id: string }, T>(
   const warnings: string[] = [];
   const next = { ...(state.next ?? {}) };
   const items: T[] = [];
-  for (const { record, item } of mapEach(page.records, schema, (r) => map(r, warnings), skipped)) {
+  for (const { record, item } of mapInto(page.records, schema, (r) => map(r, warnings), skipped)) {
     const print = fingerprint(record);
     const known = next[record.id] ?? state.seen[record.id];
     next[record.id] = print;
@@ -294,7 +281,7 @@ export async function fetchTransactions(
   const skipped: SkippedRecord[] = [];
   const warnings: string[] = [];
   const seen = { ...state.seen };
-  const fresh = mapEach(page.records, transactionSchema, (t) => t, skipped).filter(({ record }) => {
+  const fresh = mapInto(page.records, transactionSchema, (t) => t, skipped).filter(({ record }) => {
     if (seen[record.id] !== undefined) return false;
     seen[record.id] = modulrTime(record.postedDate).toISOString();
     return true;

@@ -109,14 +109,6 @@ export const paymentSchema = z.looseObject({
 });
 export type ModulrPayment = z.infer<typeof paymentSchema>;
 
-/** One line naming what a record lacks, for a skipped record's reason. */
-export function describeProblem(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`)
-    .join('; ');
-}
-
 /** A Modulr amount in a currency as exact minor units and the asset. */
 export function money(amount: string, currency: string): { amount: bigint; asset: string } {
   const asset = assetFromCurrency(currency);

@@ -1,4 +1,5 @@
 // Polling Wise: profiles, balance accounts, balances, recipients and transfers, each with a cursor that loses nothing.
+import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import { z } from 'zod';
 import type { Clock } from '../sdk/context.js';
 import type {
@@ -15,7 +16,6 @@ import { specMetadataKey } from '../sdk/money.js';
 import type { WiseClient } from './client.js';
 import {
   balanceSchema,
-  describeProblem,
   FINAL_STATES,
   profileSchema,
   PROVIDER,
@@ -43,30 +43,6 @@ export const PROFILE_ID_KEY = specMetadataKey(PROVIDER, 'profile_id');
 function list<T>(schema: z.ZodType<T>, body: unknown, what: string): unknown[] {
   if (!Array.isArray(body)) throw new UpstreamError(`Wise answered ${what} with something other than a list`);
   return body;
-}
-
-/** Maps each record, reporting those it cannot read instead of failing the page. */
-function mapEach<R, T>(
-  records: unknown[],
-  schema: z.ZodType<R>,
-  map: (record: R) => T,
-): { items: { record: R; item: T }[]; skipped: SkippedRecord[] } {
-  const items: { record: R; item: T }[] = [];
-  const skipped: SkippedRecord[] = [];
-  records.forEach((raw, index) => {
-    const parsed = schema.safeParse(raw);
-    const ref = String((raw as { id?: unknown } | null)?.id ?? `#${index}`);
-    if (!parsed.success) {
-      skipped.push({ reference: ref, reason: describeProblem(parsed.error) });
-      return;
-    }
-    try {
-      items.push({ record: parsed.data, item: map(parsed.data) });
-    } catch (error) {
-      skipped.push({ reference: ref, reason: error instanceof Error ? error.message : String(error) });
-    }
-  });
-  return { items, skipped };
 }
 
 export const seenState = z.object({ seen: z.record(z.string(), z.string()).default({}) });
@@ -200,7 +176,7 @@ export async function fetchRecipients(
     }),
   );
   if (!body.success)
-    throw new UpstreamError(`Wise answered recipients unreadably: ${describeProblem(body.error)}`);
+    throw new UpstreamError(`Wise answered recipients unreadably: ${describeZodProblem(body.error)}`);
   const { items, skipped } = mapEach(body.data.content, recipientSchema, (r) =>
     toExternalAccount(r, profileId),
   );

@@ -216,9 +216,3 @@ export function toPayment(
   };
   return warning ? { payment, warning } : { payment };
 }
-
-/** The first problem zod found, in one line. */
-export function describeProblem(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-}

@@ -1,4 +1,5 @@
 // Payouts at Wise: quote, transfer (customerTransactionId) and funding from the balance, each step safe to repeat; status polls and cancellation.
+import { describeZodProblem } from '../sdk/mapping.js';
 import { LosslessNumber } from 'lossless-json';
 import { z } from 'zod';
 import { currencyPrecision } from '../../domain/assets.js';
@@ -14,7 +15,7 @@ import { InvalidRequestError, UpstreamError } from '../sdk/errors.js';
 import { fromMinorUnits } from '../sdk/money.js';
 import type { WiseClient } from './client.js';
 import { listBalances, PROFILE_ID_KEY } from './listing.js';
-import { describeProblem, FINAL_STATES, toPayment, transferSchema, type WiseTransfer } from './mapping.js';
+import { FINAL_STATES, toPayment, transferSchema, type WiseTransfer } from './mapping.js';
 import { customerTransactionId } from './uuid.js';
 
 /** States in which Wise still lets a transfer be cancelled (docs: before the money has left). */
@@ -39,7 +40,7 @@ function currencyOf(asset: string): string {
 function parseTransfer(body: unknown): WiseTransfer {
   const parsed = transferSchema.safeParse(body);
   if (!parsed.success)
-    throw new UpstreamError(`Wise answered a transfer unreadably: ${describeProblem(parsed.error)}`);
+    throw new UpstreamError(`Wise answered a transfer unreadably: ${describeZodProblem(parsed.error)}`);
   return parsed.data;
 }
 
@@ -101,7 +102,7 @@ export class Payouts {
       ),
     );
     if (!quote.success)
-      throw new UpstreamError(`Wise answered the quote unreadably: ${describeProblem(quote.error)}`);
+      throw new UpstreamError(`Wise answered the quote unreadably: ${describeZodProblem(quote.error)}`);
     const reference = pi.description.trim().slice(0, REFERENCE_MAX);
     const transfer = parseTransfer(
       await this.client.send(

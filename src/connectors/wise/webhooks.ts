@@ -1,4 +1,5 @@
 // Wise webhooks: subscriptions per profile, RSA-SHA256 signatures checked against Wise's public key, events re-read through the API.
+import { describeZodProblem } from '../sdk/mapping.js';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type {
@@ -16,7 +17,7 @@ import {
   WebhookVerificationError,
 } from '../sdk/errors.js';
 import type { WiseClient } from './client.js';
-import { profileSchema, toBalance, balanceSchema, describeProblem, wiseTime } from './mapping.js';
+import { profileSchema, toBalance, balanceSchema, wiseTime } from './mapping.js';
 import type { Payouts } from './payouts.js';
 
 /** The events the connector subscribes to, with the schema version it reads and its path. */
@@ -79,7 +80,7 @@ export async function createSubscriptions(
         );
         if (!created.success) {
           throw new UpstreamError(
-            `Wise answered the subscription unreadably: ${describeProblem(created.error)}`,
+            `Wise answered the subscription unreadably: ${describeZodProblem(created.error)}`,
           );
         }
         id = created.data.id;
@@ -170,7 +171,7 @@ function parseEnvelope(body: Buffer): z.infer<typeof envelope> {
   }
   const parsed = envelope.safeParse(json);
   if (!parsed.success)
-    throw new WebhookVerificationError(`not a Wise event: ${describeProblem(parsed.error)}`);
+    throw new WebhookVerificationError(`not a Wise event: ${describeZodProblem(parsed.error)}`);
   return parsed.data;
 }
 
@@ -203,7 +204,9 @@ export async function translateEvent(
         const body = await client.get(`/v4/profiles/${profileId}/balances/${balanceId}`);
         const balance = balanceSchema.safeParse(body);
         if (!balance.success) {
-          throw new UpstreamError(`Wise answered the balance unreadably: ${describeProblem(balance.error)}`);
+          throw new UpstreamError(
+            `Wise answered the balance unreadably: ${describeZodProblem(balance.error)}`,
+          );
         }
         return [{ kind: 'balance', balance: toBalance(balance.data, now) }];
       }
