@@ -179,11 +179,20 @@ describe('connector new <provider>', () => {
     if (!registration) return;
     const config = z.object(registration.config.shape).parse({ apiKey: 'k' });
     expect(config.endpoint).toBe('https://api.acmepay.example');
+    // Install proves the endpoint and key with one read: here a stand-in PSP that answers an empty page.
+    const calls: { url: string; authorization: string | null }[] = [];
+    const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+      calls.push({ url: String(input), authorization: new Headers(init?.headers).get('authorization') });
+      return new Response('[]', { status: 200, headers: { 'content-type': 'application/json' } });
+    };
     const connector = registration.create(
       config,
-      standaloneContext({ connectorId: 'c', logger: pino({ level: 'silent' }) }),
+      standaloneContext({ connectorId: 'c', logger: pino({ level: 'silent' }), fetch }),
     );
     const { workflow } = await connector.install();
+    expect(calls).toEqual([
+      { url: 'https://api.acmepay.example/accounts?page=1&pageSize=1', authorization: 'Bearer k' },
+    ]);
     expect(() => validateTree(workflow)).not.toThrow();
     const types = JSON.stringify(workflow).match(/"type":"[A-Z_]+"/g) ?? [];
     for (const type of types) {
