@@ -69,4 +69,13 @@ describe('schedule labels', () => {
       scheduleLabel(schedule({ id: 'c-fetch_accounts.fetch_balances-acc-1', taskType: 'FETCH_BALANCES' })),
     ).toBe('Fetch balances · acc-1');
   });
+
+  it('names the list a node reads when its name is not its task type', () => {
+    const label = (id: string, taskType: string) => scheduleLabel(schedule({ id, taskType }));
+    expect(label('c-fetch_pending_transactions', 'FETCH_PAYMENTS')).toBe(
+      'Fetch payments (pending transactions)',
+    );
+    expect(label('c-fetch_transactions', 'FETCH_PAYMENTS')).toBe('Fetch payments (transactions)');
+    expect(label('c-fetch_users.fetch_wallets-u-1', 'FETCH_ACCOUNTS')).toBe('Fetch accounts (wallets) · u-1');
+  });
 });

@@ -59,7 +59,15 @@ export function scheduleLabel(schedule: Schedule): string {
   const task = enumText(schedule.taskType);
   const prefix = `${schedule.connectorID}-`;
   if (!schedule.id.startsWith(prefix)) return task;
+  // The id is `<connector>-<node path>[-<parent item>]`; node names are [a-z0-9_] joined by dots.
   const rest = schedule.id.slice(prefix.length);
   const dash = rest.indexOf('-');
-  return dash < 0 ? task : `${task} · ${rest.slice(dash + 1)}`;
+  const node = (dash < 0 ? rest : rest.slice(0, dash)).split('.').at(-1) ?? '';
+  // A node named after something other than its task type says which list it reads (Increase's pending
+  // and declined transactions are both FETCH_PAYMENTS, say).
+  const named =
+    node !== '' && node !== schedule.taskType.toLowerCase()
+      ? ` (${node.replace(/^fetch_/, '').replace(/_/g, ' ')})`
+      : '';
+  return `${task}${named}${dash < 0 ? '' : ` · ${rest.slice(dash + 1)}`}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDeletion } from './connectors.js';
+import { describeDeletion, scheduleTask } from './connectors.js';
 
 const connector = { id: 'x', name: 'eu-psp', provider: 'dummypay' };
 const counts = (paymentInitiations: Record<string, number>) => ({
@@ -38,5 +38,19 @@ describe('describeDeletion', () => {
     expect(text).toMatch(/^WARNING: 2 payment initiations were PROCESSED at the PSP: money has moved/m);
     expect(text).toMatch(/^WARNING: 1 payment initiation is being sent to the PSP now:/m);
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('scheduleTask', () => {
+  const task = (id: string, taskType: string) => scheduleTask({ id, connectorID: 'c1', taskType });
+  it('is the task type when the node is named after it', () => {
+    expect(task('c1-fetch_payments', 'FETCH_PAYMENTS')).toBe('FETCH_PAYMENTS');
+    expect(task('c1-fetch_accounts.fetch_balances-acc-1', 'FETCH_BALANCES')).toBe('FETCH_BALANCES');
+  });
+  it('adds the node name when it says which list the schedule reads', () => {
+    expect(task('c1-fetch_pending_transactions', 'FETCH_PAYMENTS')).toBe(
+      'FETCH_PAYMENTS (fetch_pending_transactions)',
+    );
+    expect(task('c1-fetch_users.fetch_wallets-u-1', 'FETCH_ACCOUNTS')).toBe('FETCH_ACCOUNTS (fetch_wallets)');
   });
 });

@@ -55,8 +55,21 @@ function runState(schedule: Row): string {
   return run.error ? 'failed' : 'succeeded';
 }
 
+/**
+ * The schedule's task type, with its node's name when that says more (Increase reads three lists, each a
+ * FETCH_PAYMENTS node). The id is `<connector>-<node path>[-<parent item>]`, node names [a-z0-9_].
+ */
+export function scheduleTask(schedule: Row): string {
+  const type = text(schedule.taskType);
+  const id = text(schedule.id);
+  const prefix = `${text(schedule.connectorID)}-`;
+  if (!id.startsWith(prefix)) return type;
+  const node = id.slice(prefix.length).split('-')[0]?.split('.').at(-1) ?? '';
+  return node === '' || node === type.toLowerCase() ? type : `${type} (${node})`;
+}
+
 const scheduleColumns: Column[] = [
-  { header: 'task', value: (r) => text(r.taskType) },
+  { header: 'task', value: scheduleTask },
   { header: 'last run', value: runState },
   { header: 'items', value: (r) => text(asRow(r.lastRun).items), align: 'right' },
   { header: 'failures', value: (r) => text(r.consecutiveFailures), align: 'right' },
