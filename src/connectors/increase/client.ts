@@ -96,9 +96,8 @@ export function increaseError(error: unknown): ConnectorError {
     return mapped;
   }
   if (error instanceof Increase.APIConnectionError) {
-    // The SDK wraps whatever its fetch threw: the engine's own refusals (an endpoint outside the allow
-    // list, say) keep their type; socket failures become retryable UpstreamErrors.
-    if (error.cause instanceof ConnectorError) return error.cause;
+    // The SDK wraps whatever its fetch threw: the engine's own refusals keep their type (errorFromPspSdk
+    // finds them in the cause); socket failures become retryable UpstreamErrors.
     return errorFromPspSdk(error.cause ?? error, { psp: 'Increase' });
   }
   return errorFromPspSdk(error, { psp: 'Increase' });

@@ -15,6 +15,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
+  InvalidConfigError,
   InvalidRequestError,
   isRetryable,
   UpstreamError,
@@ -169,6 +170,23 @@ describe('Errors of the Stripe SDK', () => {
     } finally {
       psp.close();
     }
+  });
+});
+
+describe('An error of our own fetch, wrapped by an SDK', () => {
+  it('comes back as itself, not as a connection failure to retry', async () => {
+    const refused = new InvalidConfigError('api.other.example is not on PAYBRIDGE_CONNECTOR_ENDPOINTS_ALLOW');
+    const stripe = new Stripe('sk_test_wxyz', {
+      httpClient: Stripe.createFetchHttpClient(() => Promise.reject(refused)),
+      maxNetworkRetries: 0,
+    });
+    const wrapped = await rejection(stripe.balance.retrieve());
+    expect(wrapped).not.toBe(refused);
+    expect(errorFromPspSdk(wrapped, { psp: 'Stripe' })).toBe(refused);
+    const twice = Object.assign(new Error('fetch failed'), {
+      cause: new Error('socket', { cause: refused }),
+    });
+    expect(errorFromPspSdk(twice)).toBe(refused);
   });
 });
 

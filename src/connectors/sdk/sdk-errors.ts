@@ -203,6 +203,11 @@ function fromHttpShaped(error: Fields, psp: string | undefined): ConnectorError 
  */
 export function errorFromPspSdk(error: unknown, options: { psp?: string } = {}): ConnectorError {
   if (error instanceof ConnectorError) return error;
+  // What the connector's own fetch threw (an endpoint the allow list refuses, a spent call budget), which
+  // an SDK wrapped as its connection error (`cause`, or Stripe's `detail`), keeps its meaning: a
+  // connection error would be retried for ever.
+  const own = ownErrorInside(error);
+  if (own) return own;
   const { psp } = options;
   if (isObject(error)) {
     const mapped =
@@ -224,4 +229,15 @@ export function errorFromPspSdk(error: unknown, options: { psp?: string } = {}):
   const unknown = new UpstreamError(`${psp ?? 'the PSP'} call failed: ${message}`);
   if (error instanceof Error) unknown.cause = error;
   return unknown;
+}
+
+/** A ConnectorError an SDK wrapped, found through `cause` or `detail` (a few levels at most). */
+function ownErrorInside(error: unknown): ConnectorError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && isObject(current); depth++) {
+    const inner: unknown = current.cause ?? current.detail;
+    if (inner instanceof ConnectorError) return inner;
+    current = inner;
+  }
+  return undefined;
 }
