@@ -438,7 +438,13 @@ export function RefreshControl() {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
-  const state = paused ? 'paused' : held === 'form' ? 'paused while a form is open' : undefined;
+  const state = paused
+    ? 'paused'
+    : held === 'form'
+      ? 'paused while a form is open'
+      : held === 'signed-out'
+        ? 'paused until you sign in'
+        : undefined;
   return (
     <div className="refresh" aria-label="Auto-refresh" role="group">
       <span className="refresh-state">

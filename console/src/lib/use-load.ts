@@ -1,6 +1,7 @@
 // Loads data for a screen: loading, error and ready states, a reload, no stale answer after a change, and
 // the shared auto-refresh clock that reloads every screen while the tab is visible and nobody is typing.
 import { type DependencyList, useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { getSessionState } from './session.js';
 
 export type Loadable<T> =
   | { status: 'loading'; data?: T }
@@ -17,8 +18,11 @@ export interface RefreshState {
   at: number;
   /** The operator paused it. */
   paused: boolean;
-  /** Why it is held right now, though not paused: a form or dialog is open, or the tab is hidden. */
-  held: 'form' | 'hidden' | undefined;
+  /**
+   * Why it is held right now, though not paused: a form or dialog is open, the tab is hidden, or the
+   * service wants a token and there is none (the user closed the sign-in form).
+   */
+  held: 'form' | 'hidden' | 'signed-out' | undefined;
 }
 
 let refresh: RefreshState = { tick: 0, at: Date.now(), paused: false, held: undefined };
@@ -32,10 +36,13 @@ function publish(change: Partial<RefreshState>): void {
   for (const listener of listeners) listener();
 }
 
-function currentHold(): RefreshState['held'] {
+export function currentHold(): RefreshState['held'] {
   if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return 'hidden';
   // A native modal <dialog> (confirmations, sign-in) counts as a form even if nobody registered it.
   if (holds > 0 || (typeof document !== 'undefined' && document.querySelector('dialog[open]'))) return 'form';
+  // Every reload would meet the 401 and open the sign-in form again over the screen the user went back to.
+  const session = getSessionState();
+  if (session.authRequired && !session.session) return 'signed-out';
   return undefined;
 }
 
