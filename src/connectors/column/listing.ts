@@ -1,5 +1,4 @@
 // Incremental polling of Column's newest-first lists (bank accounts, counterparties, transfers), resumable at every page, plus the re-read of transfers still in flight.
-import { describeZodProblem } from '../sdk/mapping.js';
 import { z } from 'zod';
 import type { Clock } from '../sdk/context.js';
 import type {
@@ -10,6 +9,7 @@ import type {
   PspPayment,
 } from '../sdk/contract.js';
 import { InvalidRequestError, MissingFromPayloadError, UpstreamError } from '../sdk/errors.js';
+import { describeZodProblem } from '../sdk/mapping.js';
 import type { ColumnClient } from './client.js';
 import {
   bankAccountSchema,

@@ -1,5 +1,4 @@
 // Column webhooks: one endpoint for the transfer events of every rail, HMAC-SHA256 of the raw body in Column-Signature, events translated as polling maps transfers.
-import { describeZodProblem } from '../sdk/mapping.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -16,6 +15,7 @@ import {
   UpstreamError,
   WebhookVerificationError,
 } from '../sdk/errors.js';
+import { describeZodProblem } from '../sdk/mapping.js';
 import type { ColumnClient } from './client.js';
 import { readTransfer } from './listing.js';
 import { toPayment, transferSchema, type Rail } from './mapping.js';

@@ -1,5 +1,4 @@
 // Money movement at Column: book transfers, payouts on the rail the initiation names, counterparty creation and ACH reversal, each under an Idempotency-Key from the engine's key.
-import { describeZodProblem } from '../sdk/mapping.js';
 import { createHash } from 'node:crypto';
 import { assetFromCurrency } from '../../domain/assets.js';
 import type {
@@ -13,6 +12,7 @@ import type {
   ReverseTransferResponse,
 } from '../sdk/contract.js';
 import { InvalidRequestError, UpstreamError } from '../sdk/errors.js';
+import { describeZodProblem } from '../sdk/mapping.js';
 import { specMetadataKey } from '../sdk/money.js';
 import type { ColumnClient } from './client.js';
 import { readTransfer } from './listing.js';

@@ -1,5 +1,4 @@
 // Polling Currencycloud: accounts, balances, beneficiaries and transactions, each with a cursor that loses nothing.
-import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import { z } from 'zod';
 import type { Clock } from '../sdk/context.js';
 import type {
@@ -11,6 +10,7 @@ import type {
   SkippedRecord,
 } from '../sdk/contract.js';
 import { UpstreamError } from '../sdk/errors.js';
+import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import type { CurrencycloudClient } from './client.js';
 import {
   accountSchema,

@@ -1,5 +1,4 @@
 // Money movement at Currencycloud: transfers between accounts and payments to beneficiaries, each once per engine key (unique_request_id).
-import { describeZodProblem } from '../sdk/mapping.js';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { currencyPrecision } from '../../domain/assets.js';
@@ -12,6 +11,7 @@ import type {
   PspPayment,
 } from '../sdk/contract.js';
 import { InvalidRequestError, UpstreamError } from '../sdk/errors.js';
+import { describeZodProblem } from '../sdk/mapping.js';
 import { specMetadataKey } from '../sdk/money.js';
 import { type CurrencycloudClient, CurrencycloudRefusal } from './client.js';
 import { ccAmount } from './currencies.js';

@@ -1,5 +1,4 @@
 // Polling Modulr: accounts, balances, beneficiaries, payments and each account's transactions, with cursors that lose nothing.
-import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import { z } from 'zod';
 import type { Clock } from '../sdk/context.js';
 import type {
@@ -11,6 +10,7 @@ import type {
   SkippedRecord,
 } from '../sdk/contract.js';
 import { MissingFromPayloadError, UpstreamError } from '../sdk/errors.js';
+import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import type { ModulrClient } from './client.js';
 import {
   accountSchema,

@@ -1,5 +1,4 @@
 // Polling Wise: profiles, balance accounts, balances, recipients and transfers, each with a cursor that loses nothing.
-import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import { z } from 'zod';
 import type { Clock } from '../sdk/context.js';
 import type {
@@ -12,6 +11,7 @@ import type {
   SkippedRecord,
 } from '../sdk/contract.js';
 import { InvalidRequestError, MissingFromPayloadError, UpstreamError } from '../sdk/errors.js';
+import { describeZodProblem, mapEach } from '../sdk/mapping.js';
 import { specMetadataKey } from '../sdk/money.js';
 import type { WiseClient } from './client.js';
 import {

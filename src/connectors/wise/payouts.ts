@@ -1,5 +1,4 @@
 // Payouts at Wise: quote, transfer (customerTransactionId) and funding from the balance, each step safe to repeat; status polls and cancellation.
-import { describeZodProblem } from '../sdk/mapping.js';
 import { LosslessNumber } from 'lossless-json';
 import { z } from 'zod';
 import { currencyPrecision } from '../../domain/assets.js';
@@ -12,6 +11,7 @@ import type {
   ReverseTransferResponse,
 } from '../sdk/contract.js';
 import { InvalidRequestError, UpstreamError } from '../sdk/errors.js';
+import { describeZodProblem } from '../sdk/mapping.js';
 import { fromMinorUnits } from '../sdk/money.js';
 import type { WiseClient } from './client.js';
 import { listBalances, PROFILE_ID_KEY } from './listing.js';

@@ -1,5 +1,4 @@
 // Wise webhooks: subscriptions per profile, RSA-SHA256 signatures checked against Wise's public key, events re-read through the API.
-import { describeZodProblem } from '../sdk/mapping.js';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type {
@@ -16,6 +15,7 @@ import {
   UpstreamError,
   WebhookVerificationError,
 } from '../sdk/errors.js';
+import { describeZodProblem } from '../sdk/mapping.js';
 import type { WiseClient } from './client.js';
 import { profileSchema, toBalance, balanceSchema, wiseTime } from './mapping.js';
 import type { Payouts } from './payouts.js';
