@@ -49,6 +49,8 @@ export interface ScheduleLastRun {
   error?: string;
   items: number;
   skippedRecords: number;
+  /** What the run wants an operator to know (a status mapped to OTHER, webhooks the PSP would not take). */
+  warnings?: string[];
 }
 
 export interface Schedule {

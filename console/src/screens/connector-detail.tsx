@@ -347,9 +347,10 @@ function SchedulesSection({
             {schedules.map((s) => {
               const label = scheduleLabel(s);
               const problem = s.pausedAt ? s.pausedReason : s.lastRun?.error;
+              const warnings = s.lastRun?.warnings ?? [];
               return (
-                // One body per schedule: its row, then the reason it is paused or failing across the table.
-                <tbody key={s.id} className={problem ? 'with-detail' : undefined}>
+                // One body per schedule: its row, then why it is paused or failing, or what its run warned of.
+                <tbody key={s.id} className={problem || warnings.length > 0 ? 'with-detail' : undefined}>
                   <tr>
                     <th scope="row" className="nowrap">
                       {label}
@@ -392,6 +393,12 @@ function SchedulesSection({
                         ) : (
                           <>Last run failed: {problem}</>
                         )}
+                      </td>
+                    </tr>
+                  ) : warnings.length > 0 ? (
+                    <tr className="detail">
+                      <td colSpan={7} className="warn-text">
+                        Last run warned: {warnings.join('; ')}
                       </td>
                     </tr>
                   ) : null}
